@@ -1,0 +1,168 @@
+"""Data → formulation → solve → certificate → results, in one place.
+
+    result = solve("instances/mexico_us.yaml", SolveOptions(time_limit=60))
+
+``solve`` compiles the instance, solves the smuggler's LP with no action (the "before"
+picture), states the defender's MILP (``formulation.interdiction``), hands it to HiGHS
+(``solvers``), re-solves the smuggler's LP with the plan fixed (``certify``) and returns a
+typed ``InterdictionResult``. A plan that fails the certificate raises; a time limit returns
+the best plan found with its proven bound and gap.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from .certify import certify
+from .errors import SolveError, UnboundedError
+from .formulation.interdiction import InterdictionMILP, build_interdiction_milp
+from .instance.model import Instance
+from .instance.yaml_io import load_instance
+from .network import CompiledNetwork, Plan, compile_instance
+from .response import solve_smuggler
+from .results import ChosenAction, InterdictionResult, Response, Timings
+from .solvers.highs import HighsSession, RawSolution
+from .solvers.options import SolutionStatus, SolveOptions, Termination
+
+Source = Instance | CompiledNetwork | str | Path
+
+
+def as_network(source: Source, budgets: Mapping[str, float] | None = None) -> CompiledNetwork:
+    """Load / compile whatever the caller has, with optional budget overrides."""
+    if isinstance(source, (str, Path)):
+        source = load_instance(source)
+    if isinstance(source, Instance):
+        if budgets:
+            source = source.with_budgets(dict(budgets))
+        return compile_instance(source)
+    if budgets:
+        return source.with_budgets(budgets)
+    return source
+
+
+def build_milp(net: CompiledNetwork) -> InterdictionMILP:
+    """The defender's MILP for ``net`` (exposed for users who want to inspect or export it)."""
+    return build_interdiction_milp(net)
+
+
+def solve(source: Source, options: SolveOptions | None = None, *,
+          budgets: Mapping[str, float] | None = None,
+          write_model: str | Path | None = None) -> InterdictionResult:
+    """Find the plan that leaves the smuggler the least, certify it, and describe it."""
+    options = options or SolveOptions()
+    t_start = time.perf_counter()
+    net = as_network(source, budgets)
+    t_compiled = time.perf_counter()
+
+    base = solve_smuggler(net, None, options)
+    t_base = time.perf_counter()
+    scale = max(1.0, abs(base.value))
+
+    milp = build_interdiction_milp(net)
+    model_size = milp.model.summary()
+    raw, build_extra, session = _solve_milp(milp, options, write_model)
+    t_solved = time.perf_counter()
+
+    if raw.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
+                           Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR):
+        # the plan "no action" is feasible when budgets are ≥ 0, so the dual MILP can only
+        # fail through an unbounded smuggler, which the baseline already rules out
+        raise SolveError(f"the defender's MILP ended {raw.termination.value} ({raw.message}): "
+                         "this should not happen for a validated instance; please report it")
+    if raw.values is None:
+        # stopped (time limit …) before any plan: the best plan known is "no action"
+        x = np.zeros(net.n_binaries)
+        claimed = None
+    else:
+        x = raw.values[milp.x_start:milp.x_start + net.n_binaries]
+        claimed = raw.objective
+    plan = Plan.from_binaries(net, x)
+    optimal = raw.status == SolutionStatus.OPTIMAL
+    cert, after = certify(net, plan, claimed=claimed, bound=raw.bound, optimal=optimal,
+                          scale=scale, options=options)
+    t_checked = time.perf_counter()
+
+    notes = []
+    if not optimal:
+        notes.append(f"solver stopped on {raw.termination.value}: best plan found, not proven "
+                     f"optimal (gap {cert.gap:.3%})" if cert.gap is not None else
+                     f"solver stopped on {raw.termination.value}: best plan found, no bound")
+    build_time = (t_compiled - t_start) + build_extra
+    return InterdictionResult(
+        instance=net.instance.name,
+        instance_path=net.instance.path,
+        termination=raw.termination,
+        status=raw.status if raw.values is not None else SolutionStatus.FEASIBLE,
+        plan=plan,
+        actions=chosen_actions(net, plan),
+        spend=plan.spend(net),
+        budgets={r: float(b) for r, b in zip(net.resource_ids, net.budgets)},
+        value_before=base.value,
+        value_after=cert.plan_value,
+        bound=raw.bound,
+        gap=cert.gap,
+        before=Response.from_solution(net, base),
+        after=Response.from_solution(net, after),
+        certificate=cert,
+        timings=Timings(build=build_time, solve=raw.seconds, check=t_checked - t_solved,
+                        baseline=t_base - t_compiled, total=time.perf_counter() - t_start),
+        model_size=model_size,
+        node_count=raw.node_count,
+        method=f"dual-milp/{options.backend}",
+        options=options.to_dict(),
+        notes=tuple(notes),
+    )
+
+
+def _solve_milp(milp: InterdictionMILP, options: SolveOptions,
+                write_model: str | Path | None) -> tuple[RawSolution, float, HighsSession | None]:
+    """Hand the MILP to the chosen backend; return the raw solution and the time spent
+    building (stating + loading) beyond compilation."""
+    t0 = time.perf_counter()
+    if options.backend == "pyomo":
+        from .solvers.pyomo_backend import solve_pyomo
+
+        if write_model is not None:
+            HighsSession(milp.model, options).write(write_model)
+        raw = solve_pyomo(milp.model, options)
+        # Pyomo's build time is inside its solve call: report it as build
+        total = time.perf_counter() - t0
+        return raw, max(0.0, total - raw.seconds), None
+    if options.backend != "highs":
+        raise SolveError(f"unknown backend {options.backend!r} (use 'highs' or 'pyomo')")
+    session = HighsSession(milp.model, options)
+    if write_model is not None:
+        session.write(write_model)
+    start = np.full(milp.model.n_cols, np.nan)
+    start[milp.x_start:milp.x_start + milp.n_binaries] = 0.0  # "no action" is always feasible
+    session.set_start(start)
+    build = time.perf_counter() - t0
+    raw = session.solve()
+    return raw, build, session
+
+
+def chosen_actions(net: CompiledNetwork, plan: Plan) -> tuple[ChosenAction, ...]:
+    by_id = {a.id: a for a in net.instance.actions}
+    out = []
+    for action_id, level in plan.levels:
+        act = by_id[action_id]
+        lv = act.levels[level - 1]
+        out.append(ChosenAction(action_id, level, lv.label, act.name,
+                                {r: float(lv.cost.get(r, 0.0)) for r in net.resource_ids}))
+    return tuple(out)
+
+
+def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
+                  options: SolveOptions | None = None,
+                  budgets: Mapping[str, float] | None = None) -> float:
+    """The smuggler's optimal value against ``plan`` (budgets are not enforced here)."""
+    net = as_network(source, budgets)
+    plan = plan if isinstance(plan, Plan) else Plan.of(plan)
+    return solve_smuggler(net, plan.binaries(net), options).value
+
+
+__all__ = ["solve", "as_network", "build_milp", "evaluate_plan", "UnboundedError"]

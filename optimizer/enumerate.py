@@ -1,0 +1,53 @@
+"""Exact oracle for small instances: try every feasible plan, solve the smuggler's LP for
+each, keep the best. Independent of the MILP (it only uses the smuggler's LP)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SolveError
+from .network import CompiledNetwork, Plan
+from .response import solve_smuggler
+
+MAX_PLANS = 200_000
+
+
+@dataclass(frozen=True)
+class Enumeration:
+    best_plan: Plan
+    best_value: float
+    plans_tried: int
+    values: dict[Plan, float]  # every feasible plan → smuggler's value
+
+
+def feasible_plans(net: CompiledNetwork):
+    """Every plan that keeps the budgets (each action: no level, or one of its levels)."""
+    n_actions = len(net.action_ids)
+    levels_of = [np.flatnonzero(net.binary_action == j) for j in range(n_actions)]
+    count = 1
+    for lv in levels_of:
+        count *= len(lv) + 1
+    if count > MAX_PLANS:
+        raise SolveError(f"enumeration would try {count} plans (limit {MAX_PLANS})")
+    for choice in itertools.product(*[[-1, *lv.tolist()] for lv in levels_of]):
+        x = np.zeros(net.n_binaries)
+        for b in choice:
+            if b >= 0:
+                x[b] = 1.0
+        spend = x @ net.binary_cost if net.n_binaries else np.zeros(len(net.resource_ids))
+        if np.all(spend <= net.budgets + 1e-9 * np.maximum(1.0, np.abs(net.budgets))):
+            yield x
+
+
+def enumerate_plans(net: CompiledNetwork) -> Enumeration:
+    """Solve the smuggler's LP for every feasible plan; the best plan minimises it
+    (ties broken by the plan's sorted action list, for determinism)."""
+    values: dict[Plan, float] = {}
+    for x in feasible_plans(net):
+        plan = Plan.from_binaries(net, x)
+        values[plan] = solve_smuggler(net, x).value
+    best = min(values.items(), key=lambda kv: (kv[1], kv[0].levels))
+    return Enumeration(best[0], best[1], len(values), values)

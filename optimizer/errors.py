@@ -1,0 +1,55 @@
+"""Errors the engine raises on purpose.
+
+Every error a user can cause carries enough to find the mistake: the file, the record
+(node, arc, action …), the field, and (for YAML files) the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an instance file."""
+
+    file: str
+    record: str  # e.g. "arc 'tij_pov'", "action 'scan_otay' level 2"
+    field: str | None
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        field = f", field '{self.field}'" if self.field else ""
+        return f"{where}: {self.record}{field}: {self.message}"
+
+
+class InterdictError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+class InstanceError(InterdictError):
+    """An instance file is unreadable or invalid; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        lines = [str(p) for p in self.problems]
+        head = f"{len(lines)} problem(s) in the instance" if len(lines) != 1 else "invalid instance"
+        super().__init__(head + ":\n  " + "\n  ".join(lines))
+
+
+class PlanError(InterdictError):
+    """A plan names an unknown action or level, or breaks a budget."""
+
+
+class CertificateError(InterdictError):
+    """A plan failed the independent check: it is never reported as a result."""
+
+
+class SolveError(InterdictError):
+    """The solver failed in a way that leaves no usable plan."""
+
+
+class UnboundedError(SolveError):
+    """The smuggler's problem is unbounded (unlimited supply on an uncapacitated route)."""

@@ -1,0 +1,361 @@
+"""The defender's problem as one MILP (MODEL.md, "From bilevel to one MILP").
+
+For a fixed plan x the smuggler's LP (``smuggler.py``) has the dual
+
+    min  Σ_a u_a(x) α_a + Σ_r U_r(x) ρ_r + Σ_n U_n(x) β_n + Σ_s σ_s(x) π_{s}
+    s.t. arc_dual(a,k):      π_{i,k} − (1 − p_{a,k}(x)) π_{j,k} + λ_k α_a ≥ −c_{a,k}(x) λ_k
+         recipe_dual(r):     π_{n,in} − η_r π_{n,out} + ρ_r + β_n ≥ 0
+         delivery_dual(m,k): π_{m,k} ≥ v_{m,k}
+         π, α, ρ, β ≥ 0
+
+(the supply dual γ_s = π_{n_s,k_s} is substituted out: σ_s ≥ 0 makes it tight). By
+strong duality the defender minimises this jointly over x and the duals. The plan enters as
+
+- removal of arc / recipe / sale, **Wood's form**: the binary enters the dual row of the
+  removed variable with coefficient M = the most that row can be violated, derived from
+  the value potentials π* (``network.value_potentials``): M_{a,k} = (1−p_a) π*_{j,k} − c_a λ_k,
+  M_r = η_r π*_{n,out}, M_{m,k} = v_{m,k}. No global big-M.
+- raised cost: c + Δc x is linear in x (no product).
+- cut capacity / supply and raised seizure: products w = x_b · y of a binary and a dual
+  variable y ∈ [0, ȳ], with ȳ from π* (ᾱ_a = max_k ((1−p_a) π*_{j,k}/λ_k − c_a), ρ̄_r = η_r π*_{n,out},
+  β̄_n = max_r ρ̄_r, π̄ = π*). Every product appears where a larger w only helps the
+  minimiser (objective −u·f·w, or +Δp·w in a ≥ row), so the exact linearisation needs only
+
+        w ≤ ȳ x_b,        Σ_{levels l of action j} w_{j,l} ≤ y
+
+  (levels are exclusive, so one row per action covers all its levels). Exactness: for
+  every x there is an optimal dual with y ≤ ȳ, where w = x·y; any other feasible w is ≤ x·y.
+
+Only rows that can matter are built: a flow column (a,k) needs a row only if k can reach
+the arc's tail from a supply and (1−p_a) π*_{j,k} − c_a λ_k > 0 (otherwise π ∈ [0, π*] and
+α ≥ 0 satisfy it for every plan). References: Wood (1993) for the removal form; Israeli &
+Wood (2002) and Cormican, Morton & Wood (1998) for the dual / linearised forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..network import CompiledNetwork
+from .blocks import LinearModel
+
+TOL = 1e-12
+
+
+@dataclass
+class InterdictionMILP:
+    """The defender's MILP and where its pieces live."""
+
+    model: LinearModel
+    net: CompiledNetwork
+    x_start: int  # binaries are columns x_start … x_start + B − 1
+    budget_row_start: int  # budget rows (one per resource), for parameter updates
+    useful_flows: np.ndarray  # flow columns that got a dual row
+    useful_recipes: np.ndarray
+
+    @property
+    def n_binaries(self) -> int:
+        return self.net.n_binaries
+
+
+def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
+    """State the defender's MILP for the network's budgets (see the module docstring)."""
+    K = net.n_comms
+    pot = net.potentials()
+    reach = net.reachable()
+    m = LinearModel("interdiction", sense="min")
+
+    # ---------------------------------------------------------------- what can matter
+    fc_tail = net.arc_tail[net.fc_arc]
+    fc_head = net.arc_head[net.fc_arc]
+    keep = 1.0 - net.arc_p[net.fc_arc]
+    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
+    gain = keep * pot[fc_head, net.fc_comm] - ucost  # M_{a,k}
+    useful_fc = np.flatnonzero((gain > TOL) & reach[fc_tail, net.fc_comm]
+                               & (net.arc_cap[net.fc_arc] > 0))
+    R = len(net.recipe_ids)
+    rec_gain = net.rec_eta * pot[net.rec_node, net.rec_out] if R else np.zeros(0)
+    useful_rec = np.flatnonzero((rec_gain > TOL) & reach[net.rec_node, net.rec_in]
+                                & (net.rec_cap > 0) & (net.node_cap[net.rec_node] > 0)) if R \
+        else np.zeros(0, np.int64)
+    sup_code = net.sup_node * K + net.sup_comm
+    useful_sup = np.flatnonzero((net.sup_amount > 0) & (pot[net.sup_node, net.sup_comm] > TOL))
+
+    # ---------------------------------------------------------------- binaries x
+    B = net.n_binaries
+    x = m.add_vars(
+        "x", B, lb=0.0, ub=1.0, integer=True,
+        keys=lambda: [(net.action_ids[a], int(lv) + 1)
+                      for a, lv in zip(net.binary_action, net.binary_level)],
+        doc="x_{j,l} = 1 if action j is taken at level l")
+
+    # ---------------------------------------------------------------- duals π
+    codes = np.concatenate([
+        fc_tail[useful_fc] * K + net.fc_comm[useful_fc],
+        fc_head[useful_fc] * K + net.fc_comm[useful_fc],
+        net.rec_node[useful_rec] * K + net.rec_in[useful_rec],
+        net.rec_node[useful_rec] * K + net.rec_out[useful_rec],
+        sup_code[useful_sup],
+    ]).astype(np.int64)
+    pi_codes = np.unique(codes)
+    pi_col = {int(c): i for i, c in enumerate(pi_codes)}
+    pi_ub = pot[pi_codes // K, pi_codes % K].copy()
+    # a supply without limit forces π = 0 there (the dual of g ≥ 0 unbounded above)
+    for s in useful_sup:
+        if np.isinf(net.sup_amount[s]):
+            pi_ub[pi_col[int(sup_code[s])]] = 0.0
+    pi_lb = np.zeros(len(pi_codes))
+    del_code = net.del_node * K + net.del_comm
+    removed_deliveries = set(net.delivery_removal.element.tolist())
+    delivery_rows: list[int] = []
+    for d, code in enumerate(del_code.tolist()):
+        if code in pi_col:
+            if d in removed_deliveries:
+                delivery_rows.append(d)
+            else:
+                pi_lb[pi_col[code]] = max(pi_lb[pi_col[code]], net.del_value[d])
+    pi_obj = np.zeros(len(pi_codes))
+    for s in useful_sup:
+        if np.isfinite(net.sup_amount[s]):
+            pi_obj[pi_col[int(sup_code[s])]] += net.sup_amount[s]
+    pi = m.add_vars(
+        "pi", len(pi_codes), lb=pi_lb, ub=np.maximum(pi_ub, pi_lb), obj=pi_obj,
+        keys=lambda: [(net.node_ids[c // K], net.comm_ids[c % K]) for c in pi_codes],
+        doc="π_{n,k} ∈ [0, π*_{n,k}]: value of one more unit of k at n (balance dual)")
+
+    def pi_of(nodes: np.ndarray, comms: np.ndarray) -> np.ndarray:
+        return pi.start + np.array([pi_col[int(c)] for c in (nodes * K + comms)], dtype=np.int64)
+
+    # ---------------------------------------------------------------- duals α, ρ, β
+    arc_gain = np.zeros(net.n_arcs)
+    per_load = gain[useful_fc] / net.load[net.fc_comm[useful_fc]]
+    np.maximum.at(arc_gain, net.fc_arc[useful_fc], per_load)
+    cap_arcs = np.flatnonzero(np.isfinite(net.arc_cap) & (arc_gain > TOL))
+    alpha_col = np.full(net.n_arcs, -1, np.int64)
+    alpha = m.add_vars(
+        "alpha", len(cap_arcs), lb=0.0, ub=arc_gain[cap_arcs], obj=net.arc_cap[cap_arcs],
+        keys=lambda: [(net.arc_ids[a],) for a in cap_arcs],
+        doc="α_a ∈ [0, ᾱ_a]: value of one more load unit of capacity on arc a")
+    alpha_col[cap_arcs] = alpha.start + np.arange(len(cap_arcs))
+
+    cap_recs = useful_rec[np.isfinite(net.rec_cap[useful_rec])]
+    rho_col = np.full(R, -1, np.int64)
+    rho = m.add_vars(
+        "rho", len(cap_recs), lb=0.0, ub=rec_gain[cap_recs], obj=net.rec_cap[cap_recs],
+        keys=lambda: [(net.recipe_ids[r],) for r in cap_recs],
+        doc="ρ_r ∈ [0, η_r π*_{n,out}]: value of one more unit of recipe capacity")
+    rho_col[cap_recs] = rho.start + np.arange(len(cap_recs))
+
+    node_gain = np.zeros(net.n_nodes)
+    np.maximum.at(node_gain, net.rec_node[useful_rec], rec_gain[useful_rec])
+    cap_nodes = np.flatnonzero(np.isfinite(net.node_cap) & (node_gain > TOL))
+    beta_col = np.full(net.n_nodes, -1, np.int64)
+    beta = m.add_vars(
+        "beta", len(cap_nodes), lb=0.0, ub=node_gain[cap_nodes], obj=net.node_cap[cap_nodes],
+        keys=lambda: [(net.node_ids[n],) for n in cap_nodes],
+        doc="β_n ∈ [0, max_r η_r π*_{n,out}]: value of one more unit of processing at n")
+    beta_col[cap_nodes] = beta.start + np.arange(len(cap_nodes))
+
+    # ---------------------------------------------------------------- products w = x·y
+    # requests: (binary, y column, ȳ, where: 'obj' coefficient or (row block, row, coef))
+    prod_b: list[np.ndarray] = []
+    prod_y: list[np.ndarray] = []
+    prod_ybar: list[np.ndarray] = []
+
+    def request(binaries: np.ndarray, ycols: np.ndarray, ybars: np.ndarray) -> None:
+        prod_b.append(np.asarray(binaries, np.int64))
+        prod_y.append(np.asarray(ycols, np.int64))
+        prod_ybar.append(np.asarray(ybars, float))
+
+    fc_row = np.full(net.n_flows, -1, np.int64)
+    fc_row[useful_fc] = np.arange(len(useful_fc))
+
+    lv = net.seizure_raise
+    sel = fc_row[lv.element] >= 0 if len(lv) else np.zeros(0, bool)
+    seize_b, seize_fc, seize_amt = lv.binary[sel], lv.element[sel], lv.amount[sel]
+    seize_y = pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc) else np.zeros(0, np.int64)
+    request(seize_b, seize_y, pot[fc_head[seize_fc], net.fc_comm[seize_fc]])
+
+    obj_terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (binary, ycol, coef)
+
+    def capacity_products(levers, col_of: np.ndarray, size_of: np.ndarray, ubs: np.ndarray):
+        sel = col_of[levers.element] >= 0 if len(levers) else np.zeros(0, bool)
+        b, el, f = levers.binary[sel], levers.element[sel], levers.amount[sel]
+        ycols = col_of[el]
+        request(b, ycols, ubs[el])
+        obj_terms.append((b, ycols, -size_of[el] * f))
+
+    alpha_ub = np.zeros(net.n_arcs)
+    alpha_ub[cap_arcs] = arc_gain[cap_arcs]
+    capacity_products(net.arc_cap_cut, alpha_col, net.arc_cap, alpha_ub)
+    rho_ub = np.zeros(R)
+    rho_ub[cap_recs] = rec_gain[cap_recs]
+    capacity_products(net.recipe_cap_cut, rho_col, net.rec_cap, rho_ub)
+    beta_ub = np.zeros(net.n_nodes)
+    beta_ub[cap_nodes] = node_gain[cap_nodes]
+    capacity_products(net.node_cap_cut, beta_col, net.node_cap, beta_ub)
+    sup_col = np.full(len(net.sup_node), -1, np.int64)
+    finite_sup = useful_sup[np.isfinite(net.sup_amount[useful_sup])]
+    if len(finite_sup):
+        sup_col[finite_sup] = pi_of(net.sup_node[finite_sup], net.sup_comm[finite_sup])
+    sup_ub = pot[net.sup_node, net.sup_comm] if len(net.sup_node) else np.zeros(0)
+    capacity_products(net.supply_cut, sup_col, np.where(np.isfinite(net.sup_amount),
+                                                        net.sup_amount, 0.0), sup_ub)
+
+    all_b = np.concatenate(prod_b) if prod_b else np.zeros(0, np.int64)
+    all_y = np.concatenate(prod_y) if prod_y else np.zeros(0, np.int64)
+    all_ybar = np.concatenate(prod_ybar) if prod_ybar else np.zeros(0)
+    keep_prod = all_ybar > TOL
+    ncol0 = m.n_cols  # product codes are binary·ncol0 + y column
+    pair_code = all_b[keep_prod] * ncol0 + all_y[keep_prod]
+    w_codes, first = np.unique(pair_code, return_index=True)
+    w_ybar = all_ybar[keep_prod][first]
+    w_b = w_codes // ncol0
+    w_y = w_codes % ncol0
+    w_index = {int(c): i for i, c in enumerate(w_codes)}
+    blocks_before_w = list(m.var_blocks.values())
+
+    def y_names() -> list[str]:
+        """Names of the columns a product can multiply (all declared before w)."""
+        return [f"{b.name}[{','.join(map(str, k))}]" for b in blocks_before_w for k in b.keys()]
+
+    def w_keys():
+        names = y_names()
+        return [(net.action_ids[net.binary_action[b]], int(net.binary_level[b]) + 1, names[y])
+                for b, y in zip(w_b, w_y)]
+
+    w_obj = np.zeros(len(w_codes))
+    for b, ycols, coef in obj_terms:
+        for bb, yy, cc in zip(b.tolist(), ycols.tolist(), coef.tolist()):
+            i = w_index.get(bb * ncol0 + yy)
+            if i is not None:
+                w_obj[i] += cc
+    w = m.add_vars("w", len(w_codes), lb=0.0, ub=w_ybar, obj=w_obj, keys=w_keys,
+                   doc="w = x_{j,l}·y: product of a binary and a bounded dual variable y")
+
+    # ---------------------------------------------------------------- rows
+    # arc_dual(a,k) for useful flow columns
+    nU = len(useful_fc)
+    u_local = np.arange(nU)
+    rows = [u_local, u_local]
+    cols = [pi_of(fc_tail[useful_fc], net.fc_comm[useful_fc]),
+            pi_of(fc_head[useful_fc], net.fc_comm[useful_fc])]
+    vals = [np.ones(nU), -keep[useful_fc]]
+    a_of = net.fc_arc[useful_fc]
+    has_alpha = alpha_col[a_of] >= 0
+    rows.append(u_local[has_alpha])
+    cols.append(alpha_col[a_of][has_alpha])
+    vals.append(net.load[net.fc_comm[useful_fc]][has_alpha])
+    if len(seize_fc):
+        codes_s = seize_b * ncol0 + seize_y
+        ok = np.array([int(c) in w_index for c in codes_s], bool)
+        rows.append(fc_row[seize_fc][ok])
+        cols.append(w.start + np.array([w_index[int(c)] for c in codes_s[ok]], np.int64))
+        vals.append(seize_amt[ok])
+    lv = net.cost_raise
+    if len(lv):
+        sel = fc_row[lv.element] >= 0
+        rows.append(fc_row[lv.element[sel]])
+        cols.append(x.start + lv.binary[sel])
+        vals.append(lv.amount[sel] * net.load[net.fc_comm[lv.element[sel]]])
+    lv = net.arc_removal
+    if len(lv):
+        # one removal lever per (binary, arc) → one term per flow column of that arc
+        fcs_by_arc: dict[int, list[int]] = {}
+        for fc in useful_fc.tolist():
+            fcs_by_arc.setdefault(int(net.fc_arc[fc]), []).append(fc)
+        rb, cb, vb = [], [], []
+        for b, a in zip(lv.binary.tolist(), lv.element.tolist()):
+            for fc in fcs_by_arc.get(a, ()):
+                rb.append(fc_row[fc])
+                cb.append(x.start + b)
+                vb.append(gain[fc])
+        rows.append(np.array(rb, np.int64))
+        cols.append(np.array(cb, np.int64))
+        vals.append(np.array(vb, float))
+    m.add_rows(
+        "arc_dual", nU, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+        lo=-ucost[useful_fc],
+        keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]]) for fc in useful_fc],
+        doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + Σ Δc λ_k x + Σ M_{a,k} x_remove ≥ −c_a λ_k")
+
+    # recipe_dual(r)
+    nR = len(useful_rec)
+    r_local = np.arange(nR)
+    rows = [r_local, r_local]
+    cols = [pi_of(net.rec_node[useful_rec], net.rec_in[useful_rec]),
+            pi_of(net.rec_node[useful_rec], net.rec_out[useful_rec])]
+    vals = [np.ones(nR), -net.rec_eta[useful_rec]]
+    has_rho = rho_col[useful_rec] >= 0
+    rows.append(r_local[has_rho]); cols.append(rho_col[useful_rec][has_rho]); vals.append(np.ones(int(has_rho.sum())))  # noqa: E702
+    has_beta = beta_col[net.rec_node[useful_rec]] >= 0
+    rows.append(r_local[has_beta]); cols.append(beta_col[net.rec_node[useful_rec]][has_beta]); vals.append(np.ones(int(has_beta.sum())))  # noqa: E702
+    rec_row = np.full(R, -1, np.int64)
+    rec_row[useful_rec] = r_local
+    lv = net.recipe_removal
+    if len(lv):
+        sel = rec_row[lv.element] >= 0
+        rows.append(rec_row[lv.element[sel]])
+        cols.append(x.start + lv.binary[sel])
+        vals.append(rec_gain[lv.element[sel]])
+    m.add_rows(
+        "recipe_dual", nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo=0.0,
+        keys=lambda: [(net.recipe_ids[r],) for r in useful_rec],
+        doc="π_{n,in} − η_r π_{n,out} + ρ_r + β_n + M_r x_remove ≥ 0")
+
+    # delivery_dual(m,k) where a sale can be removed
+    del_arr = np.array(delivery_rows, np.int64)
+    row_of_del = {d: i for i, d in enumerate(delivery_rows)}
+    rows_l = list(range(len(delivery_rows)))
+    cols_l = [pi.start + pi_col[int(del_code[d])] for d in delivery_rows]
+    vals_l = [1.0] * len(delivery_rows)
+    lv = net.delivery_removal
+    for b, d in zip(lv.binary.tolist(), lv.element.tolist()):
+        if d in row_of_del:
+            rows_l.append(row_of_del[d])
+            cols_l.append(x.start + b)
+            vals_l.append(float(net.del_value[d]))
+    m.add_rows(
+        "delivery_dual", len(delivery_rows), rows_l, cols_l, vals_l,
+        lo=net.del_value[del_arr] if len(del_arr) else np.zeros(0),
+        keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]]) for d in del_arr],
+        doc="π_{m,k} + v_{m,k} x_remove ≥ v_{m,k}")
+
+    # linearisation rows for the products
+    nW = len(w_codes)
+    m.add_rows(
+        "product_bound", nW, np.concatenate([np.arange(nW), np.arange(nW)]),
+        np.concatenate([w.start + np.arange(nW), x.start + w_b]),
+        np.concatenate([np.ones(nW), -w_ybar]), hi=0.0, keys=w_keys,
+        doc="w_{j,l,y} − ȳ x_{j,l} ≤ 0")
+    n_cols_w = ncol0
+    group_code = net.binary_action[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
+    groups, g_local = np.unique(group_code, return_inverse=True)
+    g_y = groups % n_cols_w if len(groups) else np.zeros(0, np.int64)
+    m.add_rows(
+        "product_cap", len(groups),
+        np.concatenate([g_local, np.arange(len(groups))]),
+        np.concatenate([w.start + np.arange(nW), g_y]),
+        np.concatenate([np.ones(nW), -np.ones(len(groups))]), hi=0.0,
+        keys=lambda: [(net.action_ids[g // n_cols_w], y_names()[g % n_cols_w]) for g in groups],
+        doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
+
+    # budgets and exclusive levels
+    Rn = len(net.resource_ids)
+    bc = net.binary_cost
+    nzr, nzc = np.nonzero(bc.T) if B else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    budget = m.add_rows(
+        "budget", Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
+        hi=net.budgets, keys=lambda: [(r,) for r in net.resource_ids],
+        doc="Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b")
+    multi = [j for j in range(len(net.action_ids)) if np.sum(net.binary_action == j) > 1]
+    row_of_action = {j: i for i, j in enumerate(multi)}
+    lv_rows = [row_of_action[int(a)] for a in net.binary_action if int(a) in row_of_action]
+    lv_cols = [x.start + b for b, a in enumerate(net.binary_action) if int(a) in row_of_action]
+    m.add_rows("one_level", len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
+               keys=lambda: [(net.action_ids[j],) for j in multi],
+               doc="Σ_l x_{j,l} ≤ 1: levels of one action are mutually exclusive")
+
+    return InterdictionMILP(m, net, x.start, budget.start, useful_fc, useful_rec)

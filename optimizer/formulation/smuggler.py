@@ -1,0 +1,93 @@
+"""The smuggler's linear program for a fixed plan (MODEL.md, "The smuggler's linear program").
+
+Variables: f_{a,k} ≥ 0 per flow column, z_r ≥ 0 per recipe, g_s ∈ [0, σ_s] per supply,
+d_{m,k} ≥ 0 per delivery. For the data of a plan (``EffectiveData``):
+
+    balance(n,k):  Σ_{a out of n} f_{a,k} + Σ_{r at n uses k} z_r + d_{n,k}
+                   − g_{n,k} − Σ_{a into n} (1 − p_{a,k}) f_{a,k} − Σ_{r at n makes k} η_r z_r ≤ 0
+    capacity(a):   Σ_k λ_k f_{a,k} ≤ u_a
+    throughput(n): Σ_{r at n} z_r ≤ U_n          (z_r ≤ U_r is a bound)
+    maximise       Σ v_{m,k} d_{m,k} − Σ c_{a,k} λ_k f_{a,k}
+
+The balance is an inequality: the smuggler may always leave product unshipped. This module
+is written independently of the defender's MILP so that re-solving it is a real check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..network import CompiledNetwork, EffectiveData
+from .blocks import LinearModel
+
+
+@dataclass
+class SmugglerLP:
+    model: LinearModel
+    flow_start: int
+    recipe_start: int
+    supply_start: int
+    delivery_start: int
+
+
+def build_smuggler_lp(net: CompiledNetwork, data: EffectiveData) -> SmugglerLP:
+    """State the smuggler's LP for the given effective data."""
+    K = net.n_comms
+    m = LinearModel("smuggler", sense="max")
+    F, R, S, D = net.n_flows, len(net.recipe_ids), len(net.sup_node), len(net.del_node)
+
+    f = m.add_vars(
+        "flow", F, lb=0.0, ub=np.where(data.fc_active, np.inf, 0.0), obj=-data.fc_unit_cost,
+        keys=lambda: [(net.arc_ids[a], net.comm_ids[k]) for a, k in zip(net.fc_arc, net.fc_comm)],
+        doc="f_{a,k}: units of commodity k entering arc a")
+    z = m.add_vars(
+        "recipe", R, lb=0.0, ub=np.where(data.rec_active, data.rec_cap, 0.0),
+        keys=lambda: [(r,) for r in net.recipe_ids],
+        doc="z_r: units of input processed by recipe r (≤ U_r)")
+    g = m.add_vars(
+        "supply", S, lb=0.0, ub=data.sup_amount,
+        keys=lambda: [(net.node_ids[n], net.comm_ids[k]) for n, k in zip(net.sup_node, net.sup_comm)],
+        doc="g_{n,k}: units taken from the supply σ_{n,k}")
+    d = m.add_vars(
+        "deliver", D, lb=0.0, ub=np.where(data.del_active, np.inf, 0.0), obj=net.del_value,
+        keys=lambda: [(net.node_ids[n], net.comm_ids[k]) for n, k in zip(net.del_node, net.del_comm)],
+        doc="d_{m,k}: units of k sold at market m, each worth v_{m,k}")
+
+    # balance rows: one per (node, commodity) that any term touches
+    fr = np.arange(F)
+    tails = net.arc_tail[net.fc_arc] * K + net.fc_comm
+    heads = net.arc_head[net.fc_arc] * K + net.fc_comm
+    rr = np.arange(R)
+    r_in = net.rec_node * K + net.rec_in
+    r_out = net.rec_node * K + net.rec_out
+    codes = np.concatenate([tails, heads, r_in, r_out,
+                            net.sup_node * K + net.sup_comm, net.del_node * K + net.del_comm])
+    terms_col = np.concatenate([f.start + fr, f.start + fr, z.start + rr, z.start + rr,
+                                g.start + np.arange(S), d.start + np.arange(D)])
+    terms_val = np.concatenate([np.ones(F), -data.fc_keep, np.ones(R), -net.rec_eta,
+                                -np.ones(S), np.ones(D)])
+    uniq, local = np.unique(codes, return_inverse=True)
+    m.add_rows("balance", len(uniq), local, terms_col, terms_val, hi=0.0,
+               keys=lambda: [(net.node_ids[c // K], net.comm_ids[c % K]) for c in uniq],
+               doc="outflow + use + sales − supply − (1−p)·inflow − η·production ≤ 0")
+
+    capped = np.flatnonzero(np.isfinite(data.arc_cap))
+    row_of_arc = np.full(net.n_arcs, -1)
+    row_of_arc[capped] = np.arange(len(capped))
+    sel = row_of_arc[net.fc_arc] >= 0
+    m.add_rows("capacity", len(capped), row_of_arc[net.fc_arc][sel], f.start + fr[sel],
+               net.load[net.fc_comm][sel], hi=data.arc_cap[capped],
+               keys=lambda: [(net.arc_ids[a],) for a in capped],
+               doc="Σ_k λ_k f_{a,k} ≤ u_a")
+
+    nodes_capped = np.flatnonzero(np.isfinite(data.node_cap))
+    row_of_node = np.full(net.n_nodes, -1)
+    row_of_node[nodes_capped] = np.arange(len(nodes_capped))
+    sel = row_of_node[net.rec_node] >= 0 if R else np.zeros(0, bool)
+    m.add_rows("throughput", len(nodes_capped), row_of_node[net.rec_node][sel] if R else [],
+               z.start + rr[sel] if R else [], np.ones(int(sel.sum())), hi=data.node_cap[nodes_capped],
+               keys=lambda: [(net.node_ids[n],) for n in nodes_capped],
+               doc="Σ_{r at n} z_r ≤ U_n")
+    return SmugglerLP(m, f.start, z.start, g.start, d.start)

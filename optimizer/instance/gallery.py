@@ -1,0 +1,132 @@
+"""Read the Pyomo Gallery network-interdiction CSV pair (max-flow interdiction).
+
+``nodes.csv`` has a column ``Node``; ``arcs.csv`` has ``StartNode,EndNode,Capacity,Attackable``
+(``Capacity`` < 0 means unlimited). The special nodes ``Start`` and ``End`` are the source
+and the sink. Each attackable arc becomes a removal action costing one unit of the resource
+``attacks`` (budget 1 unless overridden with ``--budget attacks=N``).
+
+In the engine's terms (MODEL.md, "The classical models are special cases"): one commodity
+``flow`` with unlimited supply at ``Start`` and value 1 at ``End``, p = 0, c = 0 — the
+smuggler's value is the maximum flow, and the defender removes arcs (Wood 1993).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+from ..errors import InstanceError, Problem
+from .model import Action, Arc, Commodity, Effect, Instance, Level, Node, Resource, Supply, Targets
+
+NODE_FILES = ("nodes.csv", "sample_nodes_data.csv")
+ARC_FILES = ("arcs.csv", "sample_arcs_data.csv")
+
+
+def _find(folder: Path, names: tuple[str, ...]) -> Path | None:
+    for n in names:
+        if (folder / n).exists():
+            return folder / n
+    return None
+
+
+def read_gallery(path: str | Path, attacks: float = 1.0) -> Instance:
+    """Read a Gallery folder, or the path of its arcs CSV (the nodes CSV sits beside it)."""
+    p = Path(path)
+    folder = p if p.is_dir() else p.parent
+    arcs_file = p if p.is_file() else _find(folder, ARC_FILES)
+    nodes_file = _find(folder, NODE_FILES)
+    where = str(p)
+    if arcs_file is None or not arcs_file.exists():
+        raise InstanceError([Problem(where, "file", None,
+                                     f"no arcs CSV found (expected one of {', '.join(ARC_FILES)})",
+                                     None)])
+    if nodes_file is None:
+        raise InstanceError([Problem(where, "file", None,
+                                     f"no nodes CSV beside {arcs_file.name} "
+                                     f"(expected one of {', '.join(NODE_FILES)})", None)])
+    problems: list[Problem] = []
+
+    def rows(file: Path, required: tuple[str, ...]) -> list[tuple[int, dict]]:
+        try:
+            with open(file, newline="", encoding="utf-8-sig") as fh:
+                reader = csv.DictReader(fh)
+                header = [h.strip() for h in (reader.fieldnames or [])]
+                missing = [c for c in required if c not in header]
+                if missing:
+                    problems.append(Problem(str(file), "header", None,
+                                            f"missing column(s) {missing} (have {header})", 1))
+                    return []
+                return [(i + 2, {k.strip(): (v or "").strip() for k, v in r.items() if k})
+                        for i, r in enumerate(reader)]
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
+            problems.append(Problem(str(file), "file", None, f"cannot read: {exc}", None))
+            return []
+
+    node_rows = rows(nodes_file, ("Node",))
+    arc_rows = rows(arcs_file, ("StartNode", "EndNode", "Capacity", "Attackable"))
+    node_ids: list[str] = []
+    for line, r in node_rows:
+        n = r["Node"]
+        if not n:
+            problems.append(Problem(str(nodes_file), f"row {line}", "Node", "is empty", line))
+        elif n in node_ids:
+            problems.append(Problem(str(nodes_file), f"node '{n}'", "Node", "duplicate node", line))
+        else:
+            node_ids.append(n)
+    for special in ("Start", "End"):
+        if node_rows and special not in node_ids:
+            problems.append(Problem(str(nodes_file), f"node '{special}'", "Node",
+                                    f"the special node '{special}' is missing", None))
+    arcs: list[Arc] = []
+    actions: list[Action] = []
+    seen: set[str] = set()
+    for line, r in arc_rows:
+        s, t = r["StartNode"], r["EndNode"]
+        rec = f"arc '{s}->{t}'"
+        for col, v in (("StartNode", s), ("EndNode", t)):
+            if v not in node_ids:
+                problems.append(Problem(str(arcs_file), rec, col, f"unknown node '{v}'", line))
+        try:
+            cap = float(r["Capacity"])
+            if math.isnan(cap) or math.isinf(cap):
+                raise ValueError
+        except ValueError:
+            problems.append(Problem(str(arcs_file), rec, "Capacity",
+                                    f"must be a number, got {r['Capacity']!r}", line))
+            continue
+        att = r["Attackable"]
+        if att not in ("0", "1"):
+            problems.append(Problem(str(arcs_file), rec, "Attackable",
+                                    f"must be 0 or 1, got {att!r}", line))
+            continue
+        aid = f"{s}->{t}"
+        if aid in seen:
+            problems.append(Problem(str(arcs_file), rec, "EndNode", "duplicate arc", line))
+            continue
+        seen.add(aid)
+        arcs.append(Arc(aid, s, t, "other", math.inf if cap < 0 else cap))
+        if att == "1":
+            actions.append(Action(f"attack {aid}", (Level({"attacks": 1.0}),),
+                                  (Effect("remove", Targets(arcs=(aid,)), (0.0,)),),
+                                  name=f"Interdict arc {s} -> {t}"))
+    if problems:
+        raise InstanceError(problems)
+    from .validate import validate
+
+    inst = Instance(
+        name=folder.name or "gallery",
+        description="Pyomo Gallery max-flow interdiction data",
+        resources=(Resource("attacks", float(attacks), "arcs", "arcs the defender may attack"),),
+        commodities=(Commodity("flow", "unit", 1.0, 1.0),),
+        nodes=tuple(Node(n, "market" if n == "End" else "source" if n == "Start" else "transit")
+                    for n in node_ids),
+        arcs=tuple(arcs),
+        supplies=(Supply("Start", "flow", math.inf),),
+        actions=tuple(actions),
+        path=str(arcs_file),
+    )
+    problems = validate(inst)
+    if problems:
+        raise InstanceError(problems)
+    return inst

@@ -1,0 +1,201 @@
+"""The instance: the smuggling network, the defender's actions and the budgets.
+
+Plain, immutable records mirroring the file format (docs/format.md). Numbers are floats;
+the source note a number carried in the file is kept in ``Instance.sources`` under the
+key ``"<section>/<record id>/<field>"`` so that reports can cite it.
+
+The mathematics these records feed is in ``../shared/MODEL.md``; the symbol each field
+stands for is given in brackets.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+INF = math.inf
+
+#: Node kinds an analyst may use. ``market`` nodes are where delivered units earn value.
+NODE_KINDS: tuple[str, ...] = (
+    "source", "poppy", "seaport", "airport", "lab", "pill_press", "processing",
+    "transit", "crossing", "hub", "market", "other",
+)
+
+#: Transport modes of arcs (the paper's smuggling methods plus generic ones).
+ARC_MODES: tuple[str, ...] = (
+    "sea_container", "air_cargo", "parcel", "truck", "rail", "road",
+    "poe_private", "poe_commercial", "pedestrian", "drone", "tunnel", "wall_breach",
+    "maritime", "courier", "transfer", "other",
+)
+
+#: What an action can do to the smuggler's data (MODEL.md, "The defender's actions").
+EFFECT_TYPES: tuple[str, ...] = (
+    "remove",          # remove arcs, nodes or recipes (Wood's form in the MILP)
+    "cut_capacity",    # capacity of arcs / recipes / node processing × (1 − amount)
+    "raise_seizure",   # seizure probability of arcs + amount
+    "raise_cost",      # cost per load unit of arcs + amount
+    "cut_supply",      # supply caps × (1 − amount)
+)
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A budget resource b with budget B_b (money, agents, partner capacity …)."""
+
+    id: str
+    budget: float
+    unit: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Commodity:
+    """A commodity k; ``load`` is λ_k (load units per unit); ``value`` is the default
+    value per unit delivered at every market node (v_{m,k} unless the market overrides it)."""
+
+    id: str
+    unit: str = "unit"
+    load: float = 1.0
+    value: float = 0.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Node:
+    """A node n. ``capacity`` is U_n, the throughput cap over all recipes at the node;
+    ``values`` overrides v_{n,k} per commodity at a market."""
+
+    id: str
+    kind: str = "transit"
+    name: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    organization: str = ""
+    country: str = ""
+    capacity: float = INF
+    values: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Recipe r at a node: consumes ``input``, makes ``output`` at ``yield_`` (η_r)
+    units per unit of input, at most ``capacity`` units of input processed."""
+
+    id: str
+    node: str
+    input: str
+    output: str
+    yield_: float
+    capacity: float = INF
+
+
+@dataclass(frozen=True)
+class Arc:
+    """Arc a = (source → target). ``capacity`` u_a in load units, ``cost`` c_a per load
+    unit, ``seizure`` p_a ∈ [0, 1) the expected fraction lost; ``commodities`` the
+    commodities allowed on it (``None`` = all)."""
+
+    id: str
+    source: str
+    target: str
+    mode: str = "other"
+    capacity: float = INF
+    cost: float = 0.0
+    seizure: float = 0.0
+    commodities: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Supply:
+    """Supply cap σ_{n,k}: at most ``amount`` units of ``commodity`` originate at ``node``."""
+
+    node: str
+    commodity: str
+    amount: float
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The elements an effect acts on. ``modes`` selects every arc of those modes;
+    ``commodities`` restricts raise_seizure / raise_cost to those commodities, and
+    cut_supply to supplies of those commodities."""
+
+    arcs: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+    recipes: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    commodities: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One effect of an action; ``amounts[l]`` is its size at level l (unused by remove)."""
+
+    type: str
+    targets: Targets
+    amounts: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of an action: its cost in each resource (cost_{j,b})."""
+
+    cost: dict[str, float]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    """A defender action j with mutually exclusive levels (binary x_{j,l} each)."""
+
+    id: str
+    levels: tuple[Level, ...]
+    effects: tuple[Effect, ...]
+    name: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A whole instance, as read from one file."""
+
+    name: str
+    resources: tuple[Resource, ...]
+    commodities: tuple[Commodity, ...]
+    nodes: tuple[Node, ...]
+    arcs: tuple[Arc, ...]
+    recipes: tuple[Recipe, ...] = ()
+    supplies: tuple[Supply, ...] = ()
+    actions: tuple[Action, ...] = ()
+    description: str = ""
+    path: str = "<memory>"
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
+    #: line of each record in the file, keyed "<section>/<id>" (YAML files only)
+    lines: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def market_value(self, node: Node, commodity: Commodity) -> float:
+        """v_{n,k}: the node's own value if given, else the commodity's default at markets."""
+        if commodity.id in node.values:
+            return node.values[commodity.id]
+        return commodity.value if node.kind == "market" else 0.0
+
+    def budgets(self) -> dict[str, float]:
+        return {r.id: r.budget for r in self.resources}
+
+    def with_budgets(self, overrides: dict[str, float]) -> "Instance":
+        """A copy with some budgets replaced (unknown resource ids raise KeyError)."""
+        known = {r.id for r in self.resources}
+        unknown = sorted(set(overrides) - known)
+        if unknown:
+            raise KeyError(", ".join(unknown))
+        res = tuple(
+            Resource(r.id, float(overrides.get(r.id, r.budget)), r.unit, r.description)
+            for r in self.resources
+        )
+        return _replace(self, resources=res)
+
+
+def _replace(inst: Instance, **changes) -> Instance:
+    from dataclasses import replace
+
+    return replace(inst, **changes)

@@ -1,0 +1,309 @@
+"""Cross-record checks of an instance: every problem, each naming file, record and field.
+
+The field-level checks (types, ranges, NaN/inf, unknown fields) happen while reading
+(``yaml_io.py``); here we check what needs the whole instance: references, duplicates,
+targets of actions, cumulative effects that would leave the model meaningless, markets no
+supply can reach, resources no action uses, cyclic recipes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict, deque
+
+from ..errors import Problem
+from .model import Instance
+from .targets import ALLOWED_SELECTORS, resolve_targets, used_selectors
+
+
+def validate(inst: Instance) -> list[Problem]:
+    """Return every cross-record problem of ``inst`` (empty list when valid)."""
+    v = _Validator(inst)
+    v.run()
+    return v.problems
+
+
+class _Validator:
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.problems: list[Problem] = []
+
+    def err(self, section: str, ident: str, record: str, field: str | None, msg: str) -> None:
+        line = self.inst.lines.get(f"{section}/{ident}")
+        self.problems.append(Problem(self.inst.path, record, field, msg, line))
+
+    def run(self) -> None:
+        inst = self.inst
+        self.duplicates("resources", "resource", [r.id for r in inst.resources])
+        self.duplicates("commodities", "commodity", [c.id for c in inst.commodities])
+        self.duplicates("nodes", "node", [n.id for n in inst.nodes])
+        self.duplicates("arcs", "arc", [a.id for a in inst.arcs],
+                        hint=" (give parallel arcs explicit ids)")
+        self.duplicates("recipes", "recipe", [r.id for r in inst.recipes])
+        self.duplicates("actions", "action", [a.id for a in inst.actions])
+        seen: Counter[tuple[str, str]] = Counter((s.node, s.commodity) for s in inst.supplies)
+        for (node, comm), count in sorted(seen.items()):
+            if count > 1:
+                self.err("supplies", f"{node}/{comm}", f"supply (node '{node}', commodity '{comm}')",
+                         None, f"listed {count} times (one supply per node and commodity)")
+        self.references()
+        self.recipe_cycles()
+        self.actions()
+        self.cumulative_effects()
+        self.resources_used()
+        self.reachability()
+
+    # ------------------------------------------------------------------ duplicates / refs
+    def duplicates(self, section: str, kind: str, ids: list[str], hint: str = "") -> None:
+        for ident, count in sorted(Counter(ids).items()):
+            if count > 1:
+                self.err(section, ident, f"{kind} '{ident}'", "id",
+                         f"duplicate id: used by {count} {section}{hint}")
+
+    def references(self) -> None:
+        inst = self.inst
+        nodes = {n.id for n in inst.nodes}
+        comms = {c.id for c in inst.commodities}
+        for n in inst.nodes:
+            for k in n.values:
+                if k not in comms:
+                    self.err("nodes", n.id, f"node '{n.id}'", "values",
+                             f"unknown commodity '{k}'")
+            if n.values and n.kind != "market":
+                pass  # any node may be a point of sale; values decide
+        for a in inst.arcs:
+            rec = f"arc '{a.id}'"
+            if a.source not in nodes:
+                self.err("arcs", a.id, rec, "from", f"unknown node '{a.source}'")
+            if a.target not in nodes:
+                self.err("arcs", a.id, rec, "to", f"unknown node '{a.target}'")
+            if a.source == a.target:
+                self.err("arcs", a.id, rec, "to", "an arc may not start and end at the same node")
+            for k in a.commodities or ():
+                if k not in comms:
+                    self.err("arcs", a.id, rec, "commodities", f"unknown commodity '{k}'")
+            if a.commodities is not None and not a.commodities:
+                self.err("arcs", a.id, rec, "commodities",
+                         "empty list: no commodity could use this arc")
+        for r in inst.recipes:
+            rec = f"recipe '{r.id}'"
+            if r.node not in nodes:
+                self.err("recipes", r.id, rec, "node", f"unknown node '{r.node}'")
+            if r.input not in comms:
+                self.err("recipes", r.id, rec, "input", f"unknown commodity '{r.input}'")
+            if r.output not in comms:
+                self.err("recipes", r.id, rec, "output", f"unknown commodity '{r.output}'")
+            if r.input == r.output:
+                self.err("recipes", r.id, rec, "output", "a recipe must change the commodity")
+        for s in inst.supplies:
+            rec = f"supply (node '{s.node}', commodity '{s.commodity}')"
+            key = f"{s.node}/{s.commodity}"
+            if s.node not in nodes:
+                self.err("supplies", key, rec, "node", f"unknown node '{s.node}'")
+            if s.commodity not in comms:
+                self.err("supplies", key, rec, "commodity", f"unknown commodity '{s.commodity}'")
+
+    def recipe_cycles(self) -> None:
+        """Recipes must not turn a commodity back into itself (k → … → k): a cycle with a
+        gain would let the smuggler make product from nothing."""
+        edges: dict[str, set[str]] = defaultdict(set)
+        for r in self.inst.recipes:
+            edges[r.input].add(r.output)
+        state: dict[str, int] = {}
+        cyclic: set[str] = set()
+
+        def visit(k: str, stack: list[str]) -> None:
+            state[k] = 1
+            stack.append(k)
+            for nxt in sorted(edges.get(k, ())):
+                if state.get(nxt) == 1:
+                    cyclic.update(stack[stack.index(nxt):])
+                elif state.get(nxt) is None:
+                    visit(nxt, stack)
+            stack.pop()
+            state[k] = 2
+
+        for k in sorted(edges):
+            if state.get(k) is None:
+                visit(k, [])
+        for r in self.inst.recipes:
+            if r.input in cyclic and r.output in cyclic:
+                self.err("recipes", r.id, f"recipe '{r.id}'", "output",
+                         f"recipes form a cycle through commodities {sorted(cyclic)}; "
+                         "recipes must not turn a commodity back into itself")
+
+    # ------------------------------------------------------------------ actions
+    def actions(self) -> None:
+        inst = self.inst
+        resources = {r.id for r in inst.resources}
+        comms = {c.id for c in inst.commodities}
+        arcs = {a.id: a for a in inst.arcs}
+        nodes = {n.id: n for n in inst.nodes}
+        recipes = {r.id: r for r in inst.recipes}
+        modes = {a.mode for a in inst.arcs}
+        supply_nodes = {s.node for s in inst.supplies}
+        for act in inst.actions:
+            rec = f"action '{act.id}'"
+            for li, lv in enumerate(act.levels):
+                lrec = rec if len(act.levels) == 1 else f"{rec} level {li + 1}"
+                for res in lv.cost:
+                    if res not in resources:
+                        self.err("actions", act.id, lrec, "cost",
+                                 f"unknown resource '{res}' (resources: {sorted(resources)})")
+            for ei, eff in enumerate(act.effects):
+                erec = f"{rec} effect #{ei + 1} ({eff.type})"
+                used = used_selectors(eff)
+                allowed = ALLOWED_SELECTORS[eff.type]
+                for sel in sorted(used - allowed):
+                    self.err("actions", act.id, erec, sel,
+                             f"'{eff.type}' cannot target {sel} (it takes: {', '.join(sorted(allowed))})")
+                t = eff.targets
+                for a in t.arcs:
+                    if a not in arcs:
+                        self.err("actions", act.id, erec, "arcs", f"unknown arc '{a}'")
+                for n in t.nodes:
+                    if n not in nodes:
+                        self.err("actions", act.id, erec, "nodes", f"unknown node '{n}'")
+                for r in t.recipes:
+                    if r not in recipes:
+                        self.err("actions", act.id, erec, "recipes", f"unknown recipe '{r}'")
+                for m in t.modes:
+                    if m not in modes:
+                        self.err("actions", act.id, erec, "modes", f"no arc has mode '{m}'")
+                for k in t.commodities or ():
+                    if k not in comms:
+                        self.err("actions", act.id, erec, "commodities", f"unknown commodity '{k}'")
+                resolved = resolve_targets(inst, eff)
+                if not (resolved.arcs or resolved.nodes or resolved.recipes or t.modes):
+                    self.err("actions", act.id, erec, None,
+                             "has no target (list arcs, modes, nodes or recipes)")
+                    continue
+                if eff.type == "cut_capacity":
+                    for a in resolved.arcs:
+                        if math.isinf(arcs[a].capacity):
+                            self.err("actions", act.id, erec, "arcs",
+                                     f"arc '{a}' has unlimited capacity: cutting it does nothing")
+                    for n in resolved.nodes:
+                        if math.isinf(nodes[n].capacity):
+                            self.err("actions", act.id, erec, "nodes",
+                                     f"node '{n}' has no processing capacity to cut")
+                    for r in resolved.recipes:
+                        if math.isinf(recipes[r].capacity):
+                            self.err("actions", act.id, erec, "recipes",
+                                     f"recipe '{r}' has unlimited capacity: cutting it does nothing")
+                if eff.type == "cut_supply":
+                    for n in resolved.nodes:
+                        if n not in supply_nodes:
+                            self.err("actions", act.id, erec, "nodes", f"node '{n}' has no supply")
+                    finite = [s for s in resolved.supplies
+                              if not math.isinf(self._supply(s).amount)]
+                    if len(finite) < len(resolved.supplies):
+                        self.err("actions", act.id, erec, "nodes",
+                                 "cannot cut an unlimited supply (give the supply a finite amount)")
+
+    def _supply(self, key: tuple[str, str]):
+        return next(s for s in self.inst.supplies if (s.node, s.commodity) == key)
+
+    def cumulative_effects(self) -> None:
+        """If every action touching an element took its strongest level, the element must
+        still make sense: capacity and supply cuts total ≤ 1, seizure probability ≤ 1."""
+        inst = self.inst
+        cut: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
+        seize: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
+        arc_by_id = {a.id: a for a in inst.arcs}
+        comm_ids = [c.id for c in inst.commodities]
+        for act in inst.actions:
+            for eff in act.effects:
+                if eff.type not in ("cut_capacity", "cut_supply", "raise_seizure"):
+                    continue
+                peak = max(eff.amounts) if eff.amounts else 0.0
+                r = resolve_targets(inst, eff)
+                if eff.type == "cut_capacity":
+                    for kind, ids in (("arc", r.arcs), ("node", r.nodes), ("recipe", r.recipes)):
+                        for i in ids:
+                            cut[(kind, i)].append((act.id, peak))
+                elif eff.type == "cut_supply":
+                    for node, comm in r.supplies:
+                        cut[("supply", f"{node}/{comm}")].append((act.id, peak))
+                else:
+                    ks = r.commodities if r.commodities is not None else comm_ids
+                    for a in r.arcs:
+                        for k in ks:
+                            seize[(a, k)].append((act.id, peak))
+        for (kind, ident), items in sorted(cut.items()):
+            total = sum(v for _, v in items)
+            if total > 1 + 1e-12:
+                names = ", ".join(sorted({a for a, _ in items}))
+                for act_id in sorted({a for a, _ in items}):
+                    self.err("actions", act_id, f"action '{act_id}'", "effects",
+                             f"cuts to {kind} '{ident}' by actions {names} can total "
+                             f"{total:g} > 1 (the element would go below zero)")
+        for (arc_id, k), items in sorted(seize.items()):
+            arc = arc_by_id.get(arc_id)
+            if arc is None:
+                continue
+            total = arc.seizure + sum(v for _, v in items)
+            if total > 1 + 1e-12:
+                names = ", ".join(sorted({a for a, _ in items}))
+                for act_id in sorted({a for a, _ in items}):
+                    self.err("actions", act_id, f"action '{act_id}'", "effects",
+                             f"seizure probability of arc '{arc_id}' for '{k}' can reach "
+                             f"{total:g} > 1 with actions {names}")
+
+    def resources_used(self) -> None:
+        used = {res for act in self.inst.actions for lv in act.levels
+                for res, amt in lv.cost.items() if amt > 0}
+        for r in self.inst.resources:
+            if r.id not in used:
+                self.err("resources", r.id, f"resource '{r.id}'", "id",
+                         "no action uses this resource (no level costs any of it)")
+
+    # ------------------------------------------------------------------ reachability
+    def reachability(self) -> None:
+        """Every market must be reachable from some supply with a commodity it values."""
+        inst = self.inst
+        node_ids = {n.id for n in inst.nodes}
+        comm_ids = {c.id for c in inst.commodities}
+        comms = {c.id: c for c in inst.commodities}
+        if any(p.field in ("from", "to", "node", "input", "output", "commodity")
+               for p in self.problems):
+            return  # references are broken; reachability would only repeat them
+        out_arcs: dict[str, list] = defaultdict(list)
+        for a in inst.arcs:
+            out_arcs[a.source].append(a)
+        recipes_at: dict[str, list] = defaultdict(list)
+        for r in inst.recipes:
+            recipes_at[r.node].append(r)
+        start = [(s.node, s.commodity) for s in inst.supplies if s.amount > 0]
+        seen = set(start)
+        queue = deque(start)
+        while queue:
+            n, k = queue.popleft()
+            for a in out_arcs.get(n, ()):
+                if a.commodities is not None and k not in a.commodities:
+                    continue
+                nxt = (a.target, k)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    queue.append(nxt)
+            for r in recipes_at.get(n, ()):
+                if r.input == k and (n, r.output) not in seen:
+                    seen.add((n, r.output))
+                    queue.append((n, r.output))
+        any_value = False
+        for node in inst.nodes:
+            valued = [k for k in sorted(comm_ids) if inst.market_value(node, comms[k]) > 0]
+            if not valued:
+                continue
+            any_value = True
+            if not any((node.id, k) in seen for k in valued):
+                self.err("nodes", node.id, f"node '{node.id}' ({node.kind})", None,
+                         f"no supply can reach this market with any commodity it values "
+                         f"({', '.join(valued)})")
+        if not any_value and node_ids:
+            self.problems.append(Problem(inst.path, "file", None,
+                                         "no node values any commodity: give market nodes "
+                                         "(kind: market) and commodity values", None))
+        if not inst.supplies:
+            self.problems.append(Problem(inst.path, "file", "supplies",
+                                         "no supplies: nothing can be smuggled", None))

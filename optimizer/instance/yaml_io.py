@@ -1,0 +1,740 @@
+"""Read and write the instance format (YAML, or the same structure as JSON).
+
+The reader never stops at the first mistake: it records every problem with the file,
+the record, the field and the line, and raises one ``InstanceError`` holding them all.
+Cross-record checks (unknown references, reachability …) live in ``validate.py``.
+
+YAML details handled here:
+- duplicate keys are an error (PyYAML would silently keep the last one);
+- only ``true``/``false`` are booleans (``no``, ``on``, ``NO`` … stay strings, so a node
+  called ``NO`` is not read as ``False``);
+- every mapping remembers its line, so messages can point at it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from ..errors import InstanceError, Problem
+from .model import (
+    ARC_MODES,
+    EFFECT_TYPES,
+    INF,
+    NODE_KINDS,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Recipe,
+    Resource,
+    Supply,
+    Targets,
+)
+
+# --------------------------------------------------------------------------- YAML loader
+
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _LineDict(dict):
+    """A mapping that remembers the line it started on (1-based)."""
+
+    line: int | None = None
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader: line numbers, duplicate-key errors, YAML-1.2-style booleans."""
+
+    duplicate_keys: list[tuple[str, int]]
+
+
+# Only true/false are booleans: drop the YAML 1.1 yes/no/on/off resolver and add a strict one.
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for ch, resolvers in _BaseLoader.yaml_implicit_resolvers.copy().items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode, deep: bool = False) -> _LineDict:
+    loader.flatten_mapping(node)
+    out = _LineDict()
+    out.line = node.start_mark.line + 1
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            loader.duplicate_keys.append((str(key), key_node.start_mark.line + 1))
+        out[key] = loader.construct_object(value_node, deep=True)
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _parse_yaml(text: str, path: str) -> tuple[Any, list[Problem]]:
+    loader = _Loader(text)
+    loader.duplicate_keys = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        msg = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(path, "file", None, f"not valid YAML: {msg}", line)]
+    finally:
+        loader.dispose()
+    problems = [
+        Problem(path, "file", key, "duplicate key (each key may appear once per record)", line)
+        for key, line in loader.duplicate_keys
+    ]
+    return data, problems
+
+
+# --------------------------------------------------------------------------- reader
+
+
+class _Reader:
+    """Turns the parsed document into records, collecting problems as it goes."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problems: list[Problem] = []
+        self.sources: dict[str, str] = {}
+        self.lines: dict[str, int] = {}
+
+    # -- problem helpers
+    def err(self, record: str, field: str | None, message: str, line: int | None) -> None:
+        self.problems.append(Problem(self.path, record, field, message, line))
+
+    @staticmethod
+    def line_of(obj: Any) -> int | None:
+        return getattr(obj, "line", None)
+
+    # -- field helpers
+    def number(
+        self,
+        rec: dict,
+        key: str,
+        record: str,
+        source_key: str,
+        *,
+        default: float | None = None,
+        required: bool = False,
+        allow_inf: bool = False,
+        minimum: float | None = None,
+        below: float | None = None,
+        at_most: float | None = None,
+        positive: bool = False,
+    ) -> float | None:
+        """Read a number, possibly written ``{value: 3, source: "…"}``; check its range."""
+        line = self.line_of(rec)
+        if key not in rec or rec[key] is None:
+            if required:
+                self.err(record, key, "is required", line)
+            return default
+        raw = rec[key]
+        if isinstance(raw, dict):
+            line = self.line_of(raw) or line
+            extra = set(raw) - {"value", "source"}
+            if extra:
+                self.err(record, key, f"unknown field(s) {sorted(extra)} in a number "
+                         "(write {value: …, source: \"…\"})", line)
+            if "source" in raw and raw["source"] is not None:
+                self.sources[f"{source_key}/{key}"] = str(raw["source"])
+            if "value" not in raw:
+                self.err(record, key, "a number written as a mapping needs 'value'", line)
+                return default
+            raw = raw["value"]
+        value = _to_float(raw)
+        if value is None:
+            self.err(record, key, f"must be a number, got {raw!r}", line)
+            return default
+        if math.isnan(value):
+            self.err(record, key, "is NaN (not a number)", line)
+            return default
+        if math.isinf(value) and not (allow_inf and value > 0):
+            what = "may be 'inf' (unlimited) but not '-inf'" if allow_inf else "must be finite"
+            self.err(record, key, f"{what}, got {raw!r}", line)
+            return default
+        if minimum is not None and value < minimum:
+            self.err(record, key, f"must be ≥ {minimum:g}, got {value:g}", line)
+            return default
+        if positive and value <= 0:
+            self.err(record, key, f"must be > 0, got {value:g}", line)
+            return default
+        if below is not None and value >= below:
+            self.err(record, key, f"must be < {below:g}, got {value:g}", line)
+            return default
+        if at_most is not None and value > at_most:
+            self.err(record, key, f"must be ≤ {at_most:g}, got {value:g}", line)
+            return default
+        return value
+
+    def text(self, rec: dict, key: str, record: str, *, required: bool = False,
+             default: str = "") -> str:
+        if key not in rec or rec[key] is None:
+            if required:
+                self.err(record, key, "is required", self.line_of(rec))
+            return default
+        raw = rec[key]
+        if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
+            self.err(record, key, f"must be text, got {raw!r}", self.line_of(rec))
+            return default
+        return str(raw)
+
+    def ident(self, rec: dict, key: str, record: str, *, required: bool = True) -> str | None:
+        """An id or a reference to one: non-empty text without surrounding spaces."""
+        if key not in rec or rec[key] is None:
+            if required:
+                self.err(record, key, "is required", self.line_of(rec))
+            return None
+        raw = rec[key]
+        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+            self.err(record, key, f"must be an identifier (text), got {raw!r}; quote it",
+                     self.line_of(rec))
+            return None
+        s = str(raw)
+        if not s.strip() or s != s.strip():
+            self.err(record, key, f"must be non-empty text without surrounding spaces, got {s!r}",
+                     self.line_of(rec))
+            return None
+        return s
+
+    def id_list(self, rec: dict, key: str, record: str) -> tuple[str, ...] | None:
+        if key not in rec or rec[key] is None:
+            return None
+        raw = rec[key]
+        if isinstance(raw, (str, int)) and not isinstance(raw, bool):
+            raw = [raw]
+        if not isinstance(raw, list):
+            self.err(record, key, f"must be a list of identifiers, got {raw!r}", self.line_of(rec))
+            return None
+        out = []
+        for item in raw:
+            if isinstance(item, bool) or not isinstance(item, (str, int)):
+                self.err(record, key, f"must list identifiers, got {item!r}", self.line_of(rec))
+                continue
+            out.append(str(item))
+        return tuple(out)
+
+    def check_fields(self, rec: dict, allowed: set[str], record: str) -> None:
+        for key in rec:
+            if key not in allowed:
+                self.err(record, str(key), f"unknown field (allowed: {', '.join(sorted(allowed))})",
+                         self.line_of(rec))
+
+    def records(self, doc: dict, section: str) -> list[dict]:
+        raw = doc.get(section)
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.err(f"section '{section}'", None, "must be a list of records", self.line_of(doc))
+            return []
+        out = []
+        for i, item in enumerate(raw):
+            if not isinstance(item, dict):
+                self.err(f"{section} #{i + 1}", None, f"must be a mapping, got {item!r}",
+                         self.line_of(doc))
+                continue
+            out.append(item)
+        return out
+
+    def note_line(self, section: str, ident: str | None, rec: dict) -> None:
+        if ident is not None and self.line_of(rec) is not None:
+            self.lines.setdefault(f"{section}/{ident}", self.line_of(rec))  # type: ignore[arg-type]
+
+    # -- sections
+    def read(self, doc: Any) -> Instance:
+        if not isinstance(doc, dict):
+            self.err("file", None, "must be a mapping with sections nodes, arcs, … "
+                     "(see docs/format.md)", None)
+            return _empty(self.path)
+        self.check_fields(doc, TOP_LEVEL_FIELDS, "file")
+        name = self.text(doc, "name", "file", default=Path(self.path).stem)
+        description = self.text(doc, "description", "file")
+        resources = [self.resource(r) for r in self.records(doc, "resources")]
+        commodities = [self.commodity(r) for r in self.records(doc, "commodities")]
+        nodes = [self.node(r) for r in self.records(doc, "nodes")]
+        arcs = [self.arc(r) for r in self.records(doc, "arcs")]
+        recipes = [self.recipe(r) for r in self.records(doc, "recipes")]
+        supplies = [self.supply(i, r) for i, r in enumerate(self.records(doc, "supplies"))]
+        actions = [self.action(r) for r in self.records(doc, "actions")]
+        for section, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
+            if not [x for x in items if x is not None]:
+                self.err(f"section '{section}'", None, "must list at least one record",
+                         self.line_of(doc))
+        return Instance(
+            name=name,
+            description=description,
+            resources=tuple(r for r in resources if r is not None),
+            commodities=tuple(c for c in commodities if c is not None),
+            nodes=tuple(n for n in nodes if n is not None),
+            arcs=tuple(a for a in arcs if a is not None),
+            recipes=tuple(r for r in recipes if r is not None),
+            supplies=tuple(s for s in supplies if s is not None),
+            actions=tuple(a for a in actions if a is not None),
+            path=self.path,
+            sources=self.sources,
+            lines=self.lines,
+        )
+
+    def resource(self, rec: dict) -> Resource | None:
+        rid = self.ident(rec, "id", "resource")
+        record = f"resource '{rid}'"
+        self.check_fields(rec, {"id", "budget", "unit", "description"}, record)
+        self.note_line("resources", rid, rec)
+        budget = self.number(rec, "budget", record, f"resources/{rid}", required=True, minimum=0)
+        if rid is None or budget is None:
+            return None
+        return Resource(rid, budget, self.text(rec, "unit", record),
+                        self.text(rec, "description", record))
+
+    def commodity(self, rec: dict) -> Commodity | None:
+        cid = self.ident(rec, "id", "commodity")
+        record = f"commodity '{cid}'"
+        self.check_fields(rec, {"id", "unit", "load", "value", "description"}, record)
+        self.note_line("commodities", cid, rec)
+        key = f"commodities/{cid}"
+        load = self.number(rec, "load", record, key, default=1.0, positive=True)
+        value = self.number(rec, "value", record, key, default=0.0, minimum=0)
+        if cid is None:
+            return None
+        return Commodity(cid, self.text(rec, "unit", record, default="unit"),
+                         load if load is not None else 1.0, value if value is not None else 0.0,
+                         self.text(rec, "description", record))
+
+    def node(self, rec: dict) -> Node | None:
+        nid = self.ident(rec, "id", "node")
+        record = f"node '{nid}'"
+        self.check_fields(rec, {"id", "kind", "name", "lat", "lon", "organization", "country",
+                                "capacity", "values", "description"}, record)
+        self.note_line("nodes", nid, rec)
+        key = f"nodes/{nid}"
+        kind = self.text(rec, "kind", record, default="transit")
+        if kind not in NODE_KINDS:
+            self.err(record, "kind", f"unknown kind {kind!r} (one of: {', '.join(NODE_KINDS)})",
+                     self.line_of(rec))
+        lat = self.number(rec, "lat", record, key, minimum=-90, at_most=90)
+        lon = self.number(rec, "lon", record, key, minimum=-180, at_most=180)
+        cap = self.number(rec, "capacity", record, key, default=INF, allow_inf=True, minimum=0)
+        values: dict[str, float] = {}
+        raw_values = rec.get("values")
+        if raw_values is not None:
+            if not isinstance(raw_values, dict):
+                self.err(record, "values", "must map commodity ids to values per unit",
+                         self.line_of(rec))
+            else:
+                for cid, _ in raw_values.items():
+                    v = self.number(raw_values, cid, record, f"{key}/values", minimum=0)
+                    if v is not None:
+                        values[str(cid)] = v
+        if nid is None:
+            return None
+        return Node(nid, kind, self.text(rec, "name", record), lat, lon,
+                    self.text(rec, "organization", record), self.text(rec, "country", record),
+                    cap if cap is not None else INF, values)
+
+    def arc(self, rec: dict) -> Arc | None:
+        src = self.ident(rec, "from", "arc")
+        dst = self.ident(rec, "to", "arc")
+        aid = self.ident(rec, "id", "arc", required=False) or (
+            f"{src}->{dst}" if src is not None and dst is not None else None)
+        record = f"arc '{aid}'"
+        self.check_fields(rec, {"id", "from", "to", "mode", "capacity", "cost", "seizure",
+                                "commodities", "description"}, record)
+        self.note_line("arcs", aid, rec)
+        key = f"arcs/{aid}"
+        mode = self.text(rec, "mode", record, default="other")
+        if mode not in ARC_MODES:
+            self.err(record, "mode", f"unknown mode {mode!r} (one of: {', '.join(ARC_MODES)})",
+                     self.line_of(rec))
+        cap = self.number(rec, "capacity", record, key, default=INF, allow_inf=True, minimum=0)
+        cost = self.number(rec, "cost", record, key, default=0.0, minimum=0)
+        seizure = self.number(rec, "seizure", record, key, default=0.0, minimum=0, below=1)
+        comms = self.id_list(rec, "commodities", record)
+        if aid is None or src is None or dst is None:
+            return None
+        return Arc(aid, src, dst, mode, cap if cap is not None else INF,
+                   cost if cost is not None else 0.0, seizure if seizure is not None else 0.0,
+                   comms)
+
+    def recipe(self, rec: dict) -> Recipe | None:
+        node = self.ident(rec, "node", "recipe")
+        inp = self.ident(rec, "input", "recipe")
+        out = self.ident(rec, "output", "recipe")
+        rid = self.ident(rec, "id", "recipe", required=False) or (
+            f"{node}:{inp}->{out}" if None not in (node, inp, out) else None)
+        record = f"recipe '{rid}'"
+        self.check_fields(rec, {"id", "node", "input", "output", "yield", "capacity",
+                                "description"}, record)
+        self.note_line("recipes", rid, rec)
+        key = f"recipes/{rid}"
+        eta = self.number(rec, "yield", record, key, required=True, positive=True)
+        cap = self.number(rec, "capacity", record, key, default=INF, allow_inf=True, minimum=0)
+        if None in (rid, node, inp, out, eta):
+            return None
+        return Recipe(rid, node, inp, out, eta, cap if cap is not None else INF)  # type: ignore[arg-type]
+
+    def supply(self, index: int, rec: dict) -> Supply | None:
+        node = self.ident(rec, "node", f"supply #{index + 1}")
+        comm = self.ident(rec, "commodity", f"supply #{index + 1}")
+        record = f"supply #{index + 1} (node '{node}', commodity '{comm}')"
+        self.check_fields(rec, {"node", "commodity", "amount", "description"}, record)
+        self.note_line("supplies", f"{node}/{comm}", rec)
+        amount = self.number(rec, "amount", record, f"supplies/{node}/{comm}", required=True,
+                             allow_inf=True, minimum=0)
+        if None in (node, comm, amount):
+            return None
+        return Supply(node, comm, amount)  # type: ignore[arg-type]
+
+    def action(self, rec: dict) -> Action | None:
+        aid = self.ident(rec, "id", "action")
+        record = f"action '{aid}'"
+        self.check_fields(rec, {"id", "name", "description", "cost", "levels", "effects"}, record)
+        self.note_line("actions", aid, rec)
+        key = f"actions/{aid}"
+        levels: list[Level] = []
+        if "levels" in rec and rec["levels"] is not None:
+            if "cost" in rec:
+                self.err(record, "cost", "give either 'cost' (one level) or 'levels', not both",
+                         self.line_of(rec))
+            raw_levels = rec["levels"]
+            if not isinstance(raw_levels, list) or not raw_levels:
+                self.err(record, "levels", "must be a non-empty list of {label, cost}",
+                         self.line_of(rec))
+                raw_levels = []
+            for i, lv in enumerate(raw_levels):
+                lrec = f"{record} level {i + 1}"
+                if not isinstance(lv, dict):
+                    self.err(lrec, None, f"must be a mapping, got {lv!r}", self.line_of(rec))
+                    continue
+                self.check_fields(lv, {"label", "cost"}, lrec)
+                cost = self.costs(lv.get("cost"), lrec, f"{key}/levels/{i + 1}",
+                                  self.line_of(lv))
+                levels.append(Level(cost, self.text(lv, "label", lrec)))
+        else:
+            cost = self.costs(rec.get("cost"), record, key, self.line_of(rec))
+            levels.append(Level(cost, ""))
+        n_levels = len(levels)
+        effects: list[Effect] = []
+        raw_effects = rec.get("effects")
+        if not isinstance(raw_effects, list) or not raw_effects:
+            self.err(record, "effects", "must be a non-empty list (what the action does)",
+                     self.line_of(rec))
+            raw_effects = []
+        for i, eff in enumerate(raw_effects):
+            e = self.effect(eff, f"{record} effect #{i + 1}", f"{key}/effects/{i + 1}", n_levels,
+                            self.line_of(rec))
+            if e is not None:
+                effects.append(e)
+        if aid is None:
+            return None
+        return Action(aid, tuple(levels), tuple(effects), self.text(rec, "name", record),
+                      self.text(rec, "description", record))
+
+    def costs(self, raw: Any, record: str, key: str, line: int | None) -> dict[str, float]:
+        if raw is None:
+            self.err(record, "cost", "is required: a mapping resource id → amount", line)
+            return {}
+        if not isinstance(raw, dict):
+            self.err(record, "cost", f"must map resource ids to amounts, got {raw!r}", line)
+            return {}
+        out = {}
+        for res in raw:
+            v = self.number(raw, res, record, f"{key}/cost", minimum=0)
+            if v is not None:
+                out[str(res)] = v
+        return out
+
+    def effect(self, raw: Any, record: str, key: str, n_levels: int,
+               line: int | None) -> Effect | None:
+        if not isinstance(raw, dict):
+            self.err(record, None, f"must be a mapping, got {raw!r}", line)
+            return None
+        line = self.line_of(raw) or line
+        self.check_fields(raw, {"type", "arcs", "nodes", "recipes", "modes", "commodities",
+                                "amount", "description"}, record)
+        etype = self.text(raw, "type", record, required=True)
+        if etype and etype not in EFFECT_TYPES:
+            self.err(record, "type", f"unknown effect {etype!r} (one of: {', '.join(EFFECT_TYPES)})",
+                     line)
+            return None
+        targets = Targets(
+            arcs=self.id_list(raw, "arcs", record) or (),
+            nodes=self.id_list(raw, "nodes", record) or (),
+            recipes=self.id_list(raw, "recipes", record) or (),
+            modes=self.id_list(raw, "modes", record) or (),
+            commodities=self.id_list(raw, "commodities", record),
+        )
+        amounts: tuple[float, ...] = tuple(0.0 for _ in range(n_levels))
+        if etype == "remove":
+            if "amount" in raw:
+                self.err(record, "amount", "'remove' takes no amount", line)
+        elif etype:
+            amounts = self.amounts(raw, record, key, etype, n_levels, line)
+        if not etype:
+            return None
+        return Effect(etype, targets, amounts)
+
+    def amounts(self, raw: dict, record: str, key: str, etype: str, n_levels: int,
+                line: int | None) -> tuple[float, ...]:
+        if "amount" not in raw:
+            self.err(record, "amount", f"'{etype}' needs an amount (one number, or one per level)",
+                     line)
+            return tuple(0.0 for _ in range(n_levels))
+        val = raw["amount"]
+        items = val if isinstance(val, list) else [val] * n_levels
+        if isinstance(val, list) and len(val) != n_levels:
+            self.err(record, "amount", f"lists {len(val)} amounts but the action has "
+                     f"{n_levels} level(s)", line)
+            return tuple(0.0 for _ in range(n_levels))
+        bounds: dict[str, Any] = {"positive": True}
+        if etype in ("cut_capacity", "cut_supply"):
+            bounds["at_most"] = 1.0
+        if etype == "raise_seizure":
+            bounds["at_most"] = 1.0
+        out = []
+        for i, item in enumerate(items):
+            holder = _LineDict(amount=item)
+            holder.line = line
+            v = self.number(holder, "amount", record, f"{key}/level{i + 1}", **bounds)
+            out.append(v if v is not None else 0.0)
+        return tuple(out)
+
+
+TOP_LEVEL_FIELDS = {
+    "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
+    "supplies", "actions", "references", "notes",
+}
+
+
+def _to_float(raw: Any) -> float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        return float(raw)
+    if isinstance(raw, str):
+        s = raw.strip().lower()
+        if s in ("inf", "+inf", "infinity", "unlimited"):
+            return math.inf
+        if s in ("-inf", "-infinity"):
+            return -math.inf
+        if s in ("nan", ".nan"):
+            return math.nan
+        try:
+            return float(s.replace("_", ""))
+        except ValueError:
+            return None
+    return None
+
+
+def _empty(path: str) -> Instance:
+    return Instance(name="", resources=(), commodities=(), nodes=(), arcs=(), path=path)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") -> Instance:
+    """Parse an instance from text; raise ``InstanceError`` listing every problem."""
+    from .validate import validate
+
+    problems: list[Problem] = []
+    if fmt == "json":
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InstanceError([Problem(path, "file", None, f"not valid JSON: {exc.msg}",
+                                         exc.lineno)]) from None
+    else:
+        doc, problems = _parse_yaml(text, path)
+        if doc is None and problems:
+            raise InstanceError(problems)
+    reader = _Reader(path)
+    inst = reader.read(doc)
+    problems = problems + reader.problems
+    if not problems:
+        problems = validate(inst)
+    else:
+        problems = problems + [p for p in validate(inst) if p not in problems]
+    if problems:
+        raise InstanceError(problems)
+    return inst
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Load an instance file: ``.yaml``/``.yml``/``.json``, or a Pyomo Gallery folder / arcs
+    CSV (``nodes.csv`` + ``arcs.csv``), or a SNIP benchmark reference (see ``snip.py``)."""
+    p = Path(path)
+    if p.is_dir() or p.suffix.lower() == ".csv":
+        from .gallery import read_gallery
+
+        return read_gallery(p)
+    if not p.exists():
+        raise InstanceError([Problem(str(p), "file", None, "no such file", None)])
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError([Problem(str(p), "file", None, f"cannot read: {exc}", None)]) from None
+    fmt = "json" if p.suffix.lower() == ".json" else "yaml"
+    return read_instance_text(text, str(p), fmt=fmt)
+
+
+# --------------------------------------------------------------------------- writer
+
+
+def instance_to_dict(inst: Instance) -> dict[str, Any]:
+    """The instance as plain data in the file format (numbers without source notes
+    unless the instance carries them)."""
+
+    def num(v: float, key: str) -> Any:
+        if math.isinf(v):
+            v_out: Any = "inf"
+        elif float(v).is_integer() and abs(v) < 1e15:
+            v_out = int(v)
+        else:
+            v_out = float(v)
+        note = inst.sources.get(key)
+        return {"value": v_out, "source": note} if note else v_out
+
+    def put(d: dict, key: str, val: Any, default: Any) -> None:
+        if val != default:
+            d[key] = val
+
+    out: dict[str, Any] = {"name": inst.name}
+    if inst.description:
+        out["description"] = inst.description
+    out["resources"] = []
+    for r in inst.resources:
+        d: dict[str, Any] = {"id": r.id, "budget": num(r.budget, f"resources/{r.id}/budget")}
+        put(d, "unit", r.unit, "")
+        put(d, "description", r.description, "")
+        out["resources"].append(d)
+    out["commodities"] = []
+    for c in inst.commodities:
+        d = {"id": c.id}
+        put(d, "unit", c.unit, "unit")
+        if c.load != 1.0 or f"commodities/{c.id}/load" in inst.sources:
+            d["load"] = num(c.load, f"commodities/{c.id}/load")
+        if c.value != 0.0:
+            d["value"] = num(c.value, f"commodities/{c.id}/value")
+        put(d, "description", c.description, "")
+        out["commodities"].append(d)
+    out["nodes"] = []
+    for n in inst.nodes:
+        d = {"id": n.id, "kind": n.kind}
+        put(d, "name", n.name, "")
+        if n.lat is not None:
+            d["lat"] = num(n.lat, f"nodes/{n.id}/lat")
+        if n.lon is not None:
+            d["lon"] = num(n.lon, f"nodes/{n.id}/lon")
+        put(d, "organization", n.organization, "")
+        put(d, "country", n.country, "")
+        if not math.isinf(n.capacity):
+            d["capacity"] = num(n.capacity, f"nodes/{n.id}/capacity")
+        if n.values:
+            d["values"] = {k: num(v, f"nodes/{n.id}/values/{k}") for k, v in n.values.items()}
+        out["nodes"].append(d)
+    out["arcs"] = []
+    for a in inst.arcs:
+        d = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
+        key = f"arcs/{a.id}"
+        if not math.isinf(a.capacity):
+            d["capacity"] = num(a.capacity, f"{key}/capacity")
+        if a.cost:
+            d["cost"] = num(a.cost, f"{key}/cost")
+        if a.seizure:
+            d["seizure"] = num(a.seizure, f"{key}/seizure")
+        if a.commodities is not None:
+            d["commodities"] = list(a.commodities)
+        out["arcs"].append(d)
+    if inst.recipes:
+        out["recipes"] = []
+        for r in inst.recipes:
+            d = {"id": r.id, "node": r.node, "input": r.input, "output": r.output,
+                 "yield": num(r.yield_, f"recipes/{r.id}/yield")}
+            if not math.isinf(r.capacity):
+                d["capacity"] = num(r.capacity, f"recipes/{r.id}/capacity")
+            out["recipes"].append(d)
+    if inst.supplies:
+        out["supplies"] = [
+            {"node": s.node, "commodity": s.commodity,
+             "amount": num(s.amount, f"supplies/{s.node}/{s.commodity}/amount")}
+            for s in inst.supplies
+        ]
+    if inst.actions:
+        out["actions"] = []
+        for a in inst.actions:
+            d = {"id": a.id}
+            put(d, "name", a.name, "")
+            put(d, "description", a.description, "")
+            if len(a.levels) == 1 and not a.levels[0].label:
+                d["cost"] = {k: num(v, f"actions/{a.id}/cost/{k}") for k, v in a.levels[0].cost.items()}
+            else:
+                d["levels"] = []
+                for i, lv in enumerate(a.levels):
+                    ld: dict[str, Any] = {}
+                    if lv.label:
+                        ld["label"] = lv.label
+                    ld["cost"] = {k: num(v, f"actions/{a.id}/levels/{i + 1}/cost/{k}")
+                                  for k, v in lv.cost.items()}
+                    d["levels"].append(ld)
+            d["effects"] = []
+            for e in a.effects:
+                ed: dict[str, Any] = {"type": e.type}
+                t = e.targets
+                for fld in ("arcs", "nodes", "recipes", "modes"):
+                    if getattr(t, fld):
+                        ed[fld] = list(getattr(t, fld))
+                if t.commodities is not None:
+                    ed["commodities"] = list(t.commodities)
+                if e.type != "remove":
+                    amts = [num(v, "") for v in e.amounts]
+                    ed["amount"] = amts[0] if len(set(e.amounts)) == 1 else amts
+                d["effects"].append(ed)
+            out["actions"].append(d)
+    return out
+
+
+def write_instance(inst: Instance, path: str | Path) -> None:
+    """Write an instance as YAML (one flow-style line per record) or JSON (by suffix).
+
+    Written to a temporary file first and renamed, so a failure leaves no partial file.
+    """
+    from ..util import atomic_write_text
+
+    p = Path(path)
+    data = instance_to_dict(inst)
+    if p.suffix.lower() == ".json":
+        text = json.dumps(data, indent=1, sort_keys=False) + "\n"
+    else:
+        text = dump_yaml(data)
+    atomic_write_text(p, text)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Readable YAML: top-level scalars, then each section as a list of one-line records."""
+    dumper: Callable[..., str] = lambda obj, **kw: yaml.dump(  # noqa: E731
+        obj, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
+        allow_unicode=True, width=1 << 16, **kw)
+    parts = []
+    for key, val in data.items():
+        if isinstance(val, list):
+            parts.append(f"{key}:")
+            for rec in val:
+                line = dumper(rec, default_flow_style=True).strip()
+                parts.append(f"  - {line}")
+        else:
+            parts.append(dumper({key: val}, default_flow_style=False).strip())
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,530 @@
+"""From an ``Instance`` to arrays: the compiled network, plans, and data-derived bounds.
+
+Everything downstream (formulations, certificate, enumeration, routes) reads these arrays,
+never the records, so the expensive part (ids → indices, effects → elementary levers) is
+done once per instance.
+
+Symbols follow ../shared/MODEL.md:
+- a flow column (a, k) is a commodity k allowed on arc a, carrying f_{a,k} ≥ 0;
+- a *binary* b is one level of one action (x_{j,l});
+- a *lever* is one effect of one binary on one element (an arc, a flow column, a recipe,
+  a node, a supply or a delivery), with its magnitude.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import numpy as np
+
+from .errors import PlanError
+from .instance.model import Instance
+from .instance.targets import resolve_targets
+
+# ----------------------------------------------------------------------------- levers
+
+
+@dataclass(frozen=True)
+class Levers:
+    """One kind of elementary effect: ``binary[i]`` acts on ``element[i]`` by ``amount[i]``."""
+
+    binary: np.ndarray
+    element: np.ndarray
+    amount: np.ndarray
+
+    @staticmethod
+    def build(items: list[tuple[int, int, float]]) -> "Levers":
+        if not items:
+            return Levers(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        items = sorted(set(items))
+        arr = np.array(items, dtype=float)
+        return Levers(arr[:, 0].astype(np.int64), arr[:, 1].astype(np.int64), arr[:, 2])
+
+    def __len__(self) -> int:
+        return len(self.binary)
+
+
+# ----------------------------------------------------------------------------- network
+
+
+@dataclass
+class CompiledNetwork:
+    """The instance as index arrays. Built by :func:`compile_instance`."""
+
+    instance: Instance
+    node_ids: list[str]
+    comm_ids: list[str]
+    load: np.ndarray  # λ_k
+    # arcs
+    arc_ids: list[str]
+    arc_tail: np.ndarray
+    arc_head: np.ndarray
+    arc_cap: np.ndarray  # u_a (inf allowed)
+    arc_cost: np.ndarray  # c_a per load unit
+    arc_p: np.ndarray  # p_a
+    # flow columns: allowed (arc, commodity) pairs
+    fc_arc: np.ndarray
+    fc_comm: np.ndarray
+    # recipes
+    recipe_ids: list[str]
+    rec_node: np.ndarray
+    rec_in: np.ndarray
+    rec_out: np.ndarray
+    rec_eta: np.ndarray
+    rec_cap: np.ndarray
+    node_cap: np.ndarray  # U_n (inf = none)
+    # supplies σ_{n,k}
+    sup_node: np.ndarray
+    sup_comm: np.ndarray
+    sup_amount: np.ndarray
+    # deliveries: (market node, commodity) with value v > 0
+    del_node: np.ndarray
+    del_comm: np.ndarray
+    del_value: np.ndarray
+    # actions
+    resource_ids: list[str]
+    budgets: np.ndarray  # B_r
+    binary_action: np.ndarray  # action index of binary b
+    binary_level: np.ndarray  # 0-based level of binary b
+    binary_cost: np.ndarray  # (B × R) cost of binary b in resource r
+    action_ids: list[str]
+    # levers
+    arc_removal: Levers  # element = arc
+    recipe_removal: Levers  # element = recipe
+    delivery_removal: Levers  # element = delivery
+    arc_cap_cut: Levers  # element = arc, amount = fraction
+    recipe_cap_cut: Levers  # element = recipe
+    node_cap_cut: Levers  # element = node
+    supply_cut: Levers  # element = supply
+    seizure_raise: Levers  # element = flow column, amount = Δp
+    cost_raise: Levers  # element = flow column, amount = Δc per load unit
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # sizes
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def n_comms(self) -> int:
+        return len(self.comm_ids)
+
+    @property
+    def n_arcs(self) -> int:
+        return len(self.arc_ids)
+
+    @property
+    def n_flows(self) -> int:
+        return len(self.fc_arc)
+
+    @property
+    def n_binaries(self) -> int:
+        return len(self.binary_action)
+
+    def with_budgets(self, budgets: Mapping[str, float]) -> "CompiledNetwork":
+        """A shallow copy with some budgets replaced (the arrays are shared)."""
+        from dataclasses import replace
+
+        new = self.budgets.copy()
+        for rid, value in budgets.items():
+            new[self.resource_ids.index(rid)] = float(value)
+        return replace(self, budgets=new, _cache=self._cache)
+
+    # cached derived data -----------------------------------------------------------
+    def potentials(self) -> np.ndarray:
+        """π*_{n,k}: see :func:`value_potentials` (cached)."""
+        if "potentials" not in self._cache:
+            self._cache["potentials"] = value_potentials(self)
+        return self._cache["potentials"]
+
+    def reachable(self) -> np.ndarray:
+        """(N × K) bool: can commodity k be at node n in the un-interdicted network."""
+        if "reachable" not in self._cache:
+            self._cache["reachable"] = forward_reachable(self)
+        return self._cache["reachable"]
+
+
+def compile_instance(inst: Instance) -> CompiledNetwork:
+    """Index an (already validated) instance and expand every effect into levers."""
+    node_ids = [n.id for n in inst.nodes]
+    nidx = {n: i for i, n in enumerate(node_ids)}
+    comm_ids = [c.id for c in inst.commodities]
+    kidx = {k: i for i, k in enumerate(comm_ids)}
+    comms = list(inst.commodities)
+    load = np.array([c.load for c in comms], dtype=float)
+
+    arcs = list(inst.arcs)
+    aidx = {a.id: i for i, a in enumerate(arcs)}
+    arc_tail = np.array([nidx[a.source] for a in arcs], dtype=np.int64)
+    arc_head = np.array([nidx[a.target] for a in arcs], dtype=np.int64)
+    arc_cap = np.array([a.capacity for a in arcs], dtype=float)
+    arc_cost = np.array([a.cost for a in arcs], dtype=float)
+    arc_p = np.array([a.seizure for a in arcs], dtype=float)
+    fc_arc_l: list[int] = []
+    fc_comm_l: list[int] = []
+    for i, a in enumerate(arcs):
+        allowed = range(len(comm_ids)) if a.commodities is None else sorted(
+            kidx[k] for k in set(a.commodities))
+        for k in allowed:
+            fc_arc_l.append(i)
+            fc_comm_l.append(k)
+    fc_arc = np.array(fc_arc_l, dtype=np.int64)
+    fc_comm = np.array(fc_comm_l, dtype=np.int64)
+    fc_index = {(int(a), int(k)): i for i, (a, k) in enumerate(zip(fc_arc_l, fc_comm_l))}
+
+    recipes = list(inst.recipes)
+    ridx = {r.id: i for i, r in enumerate(recipes)}
+    rec_node = np.array([nidx[r.node] for r in recipes], dtype=np.int64)
+    rec_in = np.array([kidx[r.input] for r in recipes], dtype=np.int64)
+    rec_out = np.array([kidx[r.output] for r in recipes], dtype=np.int64)
+    rec_eta = np.array([r.yield_ for r in recipes], dtype=float)
+    rec_cap = np.array([r.capacity for r in recipes], dtype=float)
+    node_cap = np.array([n.capacity for n in inst.nodes], dtype=float)
+
+    sups = list(inst.supplies)
+    sidx = {(s.node, s.commodity): i for i, s in enumerate(sups)}
+    sup_node = np.array([nidx[s.node] for s in sups], dtype=np.int64)
+    sup_comm = np.array([kidx[s.commodity] for s in sups], dtype=np.int64)
+    sup_amount = np.array([s.amount for s in sups], dtype=float)
+
+    dels = [(nidx[n.id], kidx[c.id], inst.market_value(n, c)) for n in inst.nodes for c in comms]
+    dels = [d for d in dels if d[2] > 0]
+    didx: dict[int, list[int]] = defaultdict(list)
+    for i, (n, _, _) in enumerate(dels):
+        didx[n].append(i)
+    del_node = np.array([d[0] for d in dels], dtype=np.int64)
+    del_comm = np.array([d[1] for d in dels], dtype=np.int64)
+    del_value = np.array([d[2] for d in dels], dtype=float)
+
+    resource_ids = [r.id for r in inst.resources]
+    res_index = {r: i for i, r in enumerate(resource_ids)}
+    budgets = np.array([r.budget for r in inst.resources], dtype=float)
+    b_action, b_level, b_cost = [], [], []
+    for j, act in enumerate(inst.actions):
+        for lvl, level in enumerate(act.levels):
+            b_action.append(j)
+            b_level.append(lvl)
+            row = np.zeros(len(resource_ids))
+            for res, amount in level.cost.items():
+                row[res_index[res]] = amount
+            b_cost.append(row)
+    binary_cost = np.array(b_cost, dtype=float).reshape(len(b_cost), len(resource_ids))
+
+    # incident arcs and recipes of each node (for node removal)
+    incident: dict[int, set[int]] = defaultdict(set)
+    for i in range(len(arcs)):
+        incident[int(arc_tail[i])].add(i)
+        incident[int(arc_head[i])].add(i)
+    recipes_at: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(recipes)):
+        recipes_at[int(rec_node[i])].append(i)
+    fcs_of_arc: dict[int, list[int]] = defaultdict(list)
+    for i, a in enumerate(fc_arc_l):
+        fcs_of_arc[a].append(i)
+
+    L: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+    b = 0
+    for act in inst.actions:
+        first_binary = b
+        for eff in act.effects:
+            t = resolve_targets(inst, eff)
+            arc_list = [aidx[a] for a in t.arcs]
+            node_list = [nidx[n] for n in t.nodes]
+            rec_list = [ridx[r] for r in t.recipes]
+            for lvl in range(len(act.levels)):
+                bb = first_binary + lvl
+                amount = eff.amounts[lvl] if eff.amounts else 0.0
+                if eff.type == "remove":
+                    for a in arc_list:
+                        L["arc_removal"].append((bb, a, 1.0))
+                    for r in rec_list:
+                        L["recipe_removal"].append((bb, r, 1.0))
+                    for n in node_list:  # a removed node loses its arcs, recipes and sales
+                        for a in incident[n]:
+                            L["arc_removal"].append((bb, a, 1.0))
+                        for r in recipes_at[n]:
+                            L["recipe_removal"].append((bb, r, 1.0))
+                        for d in didx[n]:
+                            L["delivery_removal"].append((bb, d, 1.0))
+                elif eff.type == "cut_capacity":
+                    for a in arc_list:
+                        L["arc_cap_cut"].append((bb, a, amount))
+                    for r in rec_list:
+                        L["recipe_cap_cut"].append((bb, r, amount))
+                    for n in node_list:
+                        L["node_cap_cut"].append((bb, n, amount))
+                elif eff.type == "cut_supply":
+                    for key in t.supplies:
+                        L["supply_cut"].append((bb, sidx[key], amount))
+                elif eff.type in ("raise_seizure", "raise_cost"):
+                    wanted = None if t.commodities is None else {kidx[k] for k in t.commodities}
+                    name = "seizure_raise" if eff.type == "raise_seizure" else "cost_raise"
+                    for a in arc_list:
+                        for fc in fcs_of_arc[a]:
+                            if wanted is None or fc_comm_l[fc] in wanted:
+                                L[name].append((bb, fc, amount))
+        b = first_binary + len(act.levels)
+
+    def merged(name: str) -> Levers:
+        """Same binary on the same element twice (two effects): amounts add up,
+        except removals, which are idempotent."""
+        acc: dict[tuple[int, int], float] = defaultdict(float)
+        for bb, el, amt in L[name]:
+            if name.endswith("removal"):
+                acc[(bb, el)] = 1.0
+            else:
+                acc[(bb, el)] += amt
+        return Levers.build([(bb, el, amt) for (bb, el), amt in acc.items()])
+
+    return CompiledNetwork(
+        instance=inst, node_ids=node_ids, comm_ids=comm_ids, load=load,
+        arc_ids=[a.id for a in arcs], arc_tail=arc_tail, arc_head=arc_head, arc_cap=arc_cap,
+        arc_cost=arc_cost, arc_p=arc_p, fc_arc=fc_arc, fc_comm=fc_comm,
+        recipe_ids=[r.id for r in recipes], rec_node=rec_node, rec_in=rec_in, rec_out=rec_out,
+        rec_eta=rec_eta, rec_cap=rec_cap, node_cap=node_cap,
+        sup_node=sup_node, sup_comm=sup_comm, sup_amount=sup_amount,
+        del_node=del_node, del_comm=del_comm, del_value=del_value,
+        resource_ids=resource_ids, budgets=budgets,
+        binary_action=np.array(b_action, dtype=np.int64),
+        binary_level=np.array(b_level, dtype=np.int64), binary_cost=binary_cost,
+        action_ids=[a.id for a in inst.actions],
+        arc_removal=merged("arc_removal"), recipe_removal=merged("recipe_removal"),
+        delivery_removal=merged("delivery_removal"), arc_cap_cut=merged("arc_cap_cut"),
+        recipe_cap_cut=merged("recipe_cap_cut"), node_cap_cut=merged("node_cap_cut"),
+        supply_cut=merged("supply_cut"), seizure_raise=merged("seizure_raise"),
+        cost_raise=merged("cost_raise"),
+    )
+
+
+# ----------------------------------------------------------------------------- plans
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A defender plan: the chosen level (1-based) of each chosen action."""
+
+    levels: tuple[tuple[str, int], ...]  # sorted (action id, level)
+
+    @staticmethod
+    def of(levels: Mapping[str, int] | Iterable[tuple[str, int]] | None = None) -> "Plan":
+        items = dict(levels or {})
+        return Plan(tuple(sorted((str(k), int(v)) for k, v in items.items() if int(v) > 0)))
+
+    @staticmethod
+    def from_binaries(net: CompiledNetwork, x: np.ndarray) -> "Plan":
+        chosen = {}
+        for b in np.flatnonzero(np.asarray(x) > 0.5):
+            chosen[net.action_ids[int(net.binary_action[b])]] = int(net.binary_level[b]) + 1
+        return Plan.of(chosen)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.levels)
+
+    def binaries(self, net: CompiledNetwork) -> np.ndarray:
+        """The 0/1 vector x over the network's binaries; unknown actions/levels raise."""
+        x = np.zeros(net.n_binaries)
+        index = {(net.action_ids[int(a)], int(lv) + 1): b
+                 for b, (a, lv) in enumerate(zip(net.binary_action, net.binary_level))}
+        for action, level in self.levels:
+            if action not in net.action_ids:
+                raise PlanError(f"plan names unknown action '{action}'")
+            if (action, level) not in index:
+                n = int(np.sum(net.binary_action == net.action_ids.index(action)))
+                raise PlanError(f"plan gives action '{action}' level {level}, "
+                                f"but it has levels 1..{n}")
+            x[index[(action, level)]] = 1.0
+        return x
+
+    def spend(self, net: CompiledNetwork) -> dict[str, float]:
+        x = self.binaries(net)
+        total = x @ net.binary_cost if net.n_binaries else np.zeros(len(net.resource_ids))
+        return {r: float(total[i]) for i, r in enumerate(net.resource_ids)}
+
+    def within_budget(self, net: CompiledNetwork, tol: float = 1e-9) -> bool:
+        spend = self.spend(net)
+        return all(spend[r] <= net.budgets[i] + tol * max(1.0, abs(net.budgets[i]))
+                   for i, r in enumerate(net.resource_ids))
+
+    def __str__(self) -> str:
+        if not self.levels:
+            return "(no action)"
+        return ", ".join(f"{a}@{lv}" for a, lv in self.levels)
+
+
+# ----------------------------------------------------------------------------- effective data
+
+
+@dataclass(frozen=True)
+class EffectiveData:
+    """The smuggler's data once a plan is applied (MODEL.md, "The defender's actions")."""
+
+    fc_active: np.ndarray  # bool per flow column (arc not removed)
+    fc_keep: np.ndarray  # 1 − p for the flow column (after seizure raises)
+    fc_unit_cost: np.ndarray  # c λ_k per unit of commodity (after cost raises)
+    arc_cap: np.ndarray
+    rec_active: np.ndarray
+    rec_cap: np.ndarray
+    node_cap: np.ndarray
+    sup_amount: np.ndarray
+    del_active: np.ndarray
+
+
+def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveData:
+    """Apply the binaries ``x`` (None = no action) to the network's data.
+
+    capacity u_a(1 − Σ f x), seizure p_{a,k} + Σ Δp x, cost c_a + Σ Δc x, supply
+    σ(1 − Σ f x); removed arcs/recipes/deliveries are switched off.
+    """
+    if x is None:
+        x = np.zeros(net.n_binaries)
+    x = (np.asarray(x, dtype=float) > 0.5).astype(float)
+
+    def on(levers: Levers) -> np.ndarray:
+        return x[levers.binary] > 0.5 if len(levers) else np.zeros(0, bool)
+
+    fc_p = net.arc_p[net.fc_arc].copy()
+    fc_cost = net.arc_cost[net.fc_arc].copy()
+    m = on(net.seizure_raise)
+    np.add.at(fc_p, net.seizure_raise.element[m], net.seizure_raise.amount[m])
+    m = on(net.cost_raise)
+    np.add.at(fc_cost, net.cost_raise.element[m], net.cost_raise.amount[m])
+    arc_alive = np.ones(net.n_arcs, bool)
+    arc_alive[net.arc_removal.element[on(net.arc_removal)]] = False
+    rec_active = np.ones(len(net.recipe_ids), bool)
+    rec_active[net.recipe_removal.element[on(net.recipe_removal)]] = False
+    del_active = np.ones(len(net.del_node), bool)
+    del_active[net.delivery_removal.element[on(net.delivery_removal)]] = False
+
+    def cut(base: np.ndarray, levers: Levers) -> np.ndarray:
+        frac = np.zeros(len(base))
+        m = on(levers)
+        np.add.at(frac, levers.element[m], levers.amount[m])
+        out = base * np.clip(1.0 - frac, 0.0, 1.0)
+        out[np.isinf(base) & (frac < 1.0)] = math.inf
+        out[np.isinf(base) & (frac >= 1.0)] = 0.0
+        return out
+
+    return EffectiveData(
+        fc_active=arc_alive[net.fc_arc],
+        fc_keep=np.clip(1.0 - fc_p, 0.0, 1.0),
+        fc_unit_cost=fc_cost * net.load[net.fc_comm],
+        arc_cap=cut(net.arc_cap, net.arc_cap_cut),
+        rec_active=rec_active,
+        rec_cap=cut(net.rec_cap, net.recipe_cap_cut),
+        node_cap=cut(net.node_cap, net.node_cap_cut),
+        sup_amount=cut(net.sup_amount, net.supply_cut),
+        del_active=del_active,
+    )
+
+
+# ----------------------------------------------------------------------------- bounds
+
+
+def commodity_order(net: CompiledNetwork) -> list[int]:
+    """Commodities ordered so that every recipe's output comes before its input
+    (recipes form a DAG over commodities; validation rejects cycles)."""
+    succ: dict[int, set[int]] = defaultdict(set)
+    indeg = defaultdict(int)
+    for i, o in zip(net.rec_in.tolist(), net.rec_out.tolist()):
+        if o not in succ[i]:
+            succ[i].add(o)
+            indeg[o] += 1
+    order: list[int] = []
+    ready = deque(sorted(k for k in range(net.n_comms) if indeg[k] == 0))
+    while ready:
+        k = ready.popleft()
+        order.append(k)
+        for o in sorted(succ[k]):
+            indeg[o] -= 1
+            if indeg[o] == 0:
+                ready.append(o)
+    if len(order) != net.n_comms:
+        raise ValueError("recipes form a cycle over commodities")
+    return order[::-1]  # outputs first
+
+
+def value_potentials(net: CompiledNetwork) -> np.ndarray:
+    """π*_{n,k}: the most one unit of commodity k at node n can earn the smuggler in the
+    un-interdicted network, capacities ignored (0 when it can earn nothing).
+
+        π*_{n,k} = max( 0,  v_{n,k},
+                        max_{a = n→j carrying k} (1 − p_a) π*_{j,k} − c_a λ_k,
+                        max_{recipes r at n using k} η_r π*_{n, out(r)} )
+
+    Every plan only removes options or makes them dearer, so for every plan there is an
+    optimal dual solution with 0 ≤ π_{n,k} ≤ π*_{n,k} (MODEL.md: bounds "derived from the
+    data"); these are the bounds of every linearisation in the MILP. Computed per
+    commodity (recipe outputs first) by a label-setting search: each arc maps a label y to
+    (1 − p) y − c λ ≤ y, so the largest tentative label is final (Dijkstra's argument).
+    """
+    N, K = net.n_nodes, net.n_comms
+    pot = np.zeros((N, K))
+    in_fcs: list[list[int]] = [[] for _ in range(N * K)]
+    heads = net.arc_head[net.fc_arc]
+    tails = net.arc_tail[net.fc_arc]
+    for fc in range(net.n_flows):
+        in_fcs[int(heads[fc]) * K + int(net.fc_comm[fc])].append(fc)
+    keep = 1.0 - net.arc_p[net.fc_arc]
+    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
+    for n, k, v in zip(net.del_node.tolist(), net.del_comm.tolist(), net.del_value.tolist()):
+        pot[n, k] = max(pot[n, k], v)
+    recipes_using: dict[int, list[int]] = defaultdict(list)
+    for r, k in enumerate(net.rec_in.tolist()):
+        recipes_using[k].append(r)
+    for k in commodity_order(net):
+        for r in recipes_using[k]:
+            n = int(net.rec_node[r])
+            pot[n, k] = max(pot[n, k], net.rec_eta[r] * pot[n, int(net.rec_out[r])])
+        label = pot[:, k].copy()
+        done = np.zeros(N, bool)
+        heap = [(-label[n], n) for n in np.flatnonzero(label > 0).tolist()]
+        heapq.heapify(heap)
+        while heap:
+            neg, j = heapq.heappop(heap)
+            if done[j] or -neg < label[j]:
+                continue
+            done[j] = True
+            yj = label[j]
+            for fc in in_fcs[j * K + k]:
+                i = int(tails[fc])
+                cand = keep[fc] * yj - ucost[fc]
+                if cand > label[i] and not done[i]:
+                    label[i] = cand
+                    heapq.heappush(heap, (-cand, i))
+        pot[:, k] = label
+    return pot
+
+
+def forward_reachable(net: CompiledNetwork) -> np.ndarray:
+    """(N × K) bool: commodity k can be present at node n, starting from supplies and
+    following allowed arcs and recipes (no capacity or plan considered)."""
+    N, K = net.n_nodes, net.n_comms
+    seen = np.zeros((N, K), bool)
+    out_fcs: list[list[int]] = [[] for _ in range(N * K)]
+    tails = net.arc_tail[net.fc_arc]
+    heads = net.arc_head[net.fc_arc]
+    for fc in range(net.n_flows):
+        out_fcs[int(tails[fc]) * K + int(net.fc_comm[fc])].append(int(heads[fc]))
+    recipes_at: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for r in range(len(net.recipe_ids)):
+        recipes_at[(int(net.rec_node[r]), int(net.rec_in[r]))].append(int(net.rec_out[r]))
+    queue = deque()
+    for n, k, amt in zip(net.sup_node.tolist(), net.sup_comm.tolist(), net.sup_amount.tolist()):
+        if amt > 0 and not seen[n, k]:
+            seen[n, k] = True
+            queue.append((n, k))
+    while queue:
+        n, k = queue.popleft()
+        for j in out_fcs[n * K + k]:
+            if not seen[j, k]:
+                seen[j, k] = True
+                queue.append((j, k))
+        for o in recipes_at.get((n, k), ()):
+            if not seen[n, o]:
+                seen[n, o] = True
+                queue.append((n, o))
+    return seen

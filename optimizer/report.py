@@ -1,0 +1,107 @@
+"""Readable summaries of results (plain text through rich tables)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from .results import InterdictionResult
+
+
+def _fmt(v: float | None, digits: int = 6) -> str:
+    if v is None:
+        return "—"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e6 or abs(v) < 1e-3:
+        return f"{v:.4g}"
+    return f"{v:,.{digits}g}"
+
+
+def _pct(v: float | None) -> str:
+    return "—" if v is None else f"{v:.4%}"
+
+
+def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 110) -> str:
+    """The summary ``interdict solve`` prints."""
+    buf = io.StringIO()
+    con = Console(file=buf, width=width, force_terminal=False, color_system=None,
+                  highlight=False, emoji=False)
+    r = result
+    proven = "proven optimal" if r.optimal else f"NOT proven optimal ({r.termination.value})"
+    con.print(f"Instance  {r.instance}  ({r.instance_path})")
+    con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
+    con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → {_fmt(r.value_after)} "
+              f"after the plan ({r.reduction:.1%} less)")
+    con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
+    cert = r.certificate
+    con.print(f"Check     {'PASSED' if cert.passed else 'FAILED'}: smuggler's LP re-solved with the "
+              f"plan fixed gives {_fmt(cert.plan_value, 10)} (MILP {_fmt(cert.claimed_value, 10)}, "
+              f"tolerance {cert.tolerance:.1g})")
+    for note in r.notes:
+        con.print(f"Note      {note}")
+
+    t = Table(title="Plan", title_justify="left", show_lines=False)
+    t.add_column("action")
+    t.add_column("level", justify="right")
+    t.add_column("label / name")
+    for res in r.budgets:
+        t.add_column(res, justify="right")
+    for a in r.actions:
+        t.add_row(a.action, str(a.level), a.label or a.name,
+                  *[_fmt(a.cost.get(res, 0.0)) for res in r.budgets])
+    if not r.actions:
+        t.add_row("(no action)", "", "", *["" for _ in r.budgets])
+    t.add_row("spent", "", "", *[_fmt(r.spend[res]) for res in r.budgets], style="bold")
+    t.add_row("budget", "", "", *[_fmt(r.budgets[res]) for res in r.budgets])
+    con.print(t)
+
+    t = Table(title="Delivered per commodity", title_justify="left")
+    t.add_column("commodity")
+    t.add_column("before", justify="right")
+    t.add_column("after", justify="right")
+    t.add_column("change", justify="right")
+    t.add_column("seized after", justify="right")
+    for k, before in sorted(r.before.delivered_by_commodity.items()):
+        after = r.after.delivered_by_commodity[k]
+        if before == 0 and after == 0:
+            continue
+        change = "—" if before == 0 else f"{after / before - 1:+.1%}"
+        t.add_row(k, _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)))
+    con.print(t)
+
+    t = Table(title="Delivered per market and commodity", title_justify="left")
+    t.add_column("market")
+    t.add_column("commodity")
+    t.add_column("before", justify="right")
+    t.add_column("after", justify="right")
+    for key in sorted(set(r.before.delivered) | set(r.after.delivered)):
+        b, a = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
+        if abs(b) < 1e-9 and abs(a) < 1e-9:
+            continue
+        t.add_row(key[0], key[1], _fmt(b), _fmt(a))
+    con.print(t)
+
+    if routes:
+        t = Table(title=f"Main routes of the smuggler's best response (top {routes})",
+                  title_justify="left")
+        t.add_column("delivered", justify="right")
+        t.add_column("commodity")
+        t.add_column("value", justify="right")
+        t.add_column("route")
+        for rt in r.after.routes[:routes]:
+            t.add_row(_fmt(rt.units_delivered), rt.commodity, _fmt(rt.value), rt.describe())
+        if not r.after.routes:
+            t.add_row("0", "", "", "(nothing reaches a market)")
+        con.print(t)
+
+    ms = r.model_size
+    tm = r.timings
+    con.print(f"Model     {ms.get('columns', 0)} columns ({ms.get('integer_columns', 0)} binary), "
+              f"{ms.get('rows', 0)} rows, {ms.get('nonzeros', 0)} nonzeros; "
+              f"{r.node_count} branch-and-bound nodes")
+    con.print(f"Times     build {tm.build:.3f} s, solve {tm.solve:.3f} s, check {tm.check:.3f} s, "
+              f"baseline {tm.baseline:.3f} s, total {tm.total:.3f} s")
+    return buf.getvalue()

@@ -1,0 +1,105 @@
+"""The smuggler's best response to a fixed plan: solve its LP, check the flows.
+
+Used for the "before" picture (no action), for the certificate of every plan, and by the
+enumeration oracle. ``check_flows`` re-verifies HiGHS's answer with plain numpy
+arithmetic: balance, capacities, bounds, and the objective recomputed from the flows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import CertificateError, SolveError, UnboundedError
+from .formulation.smuggler import build_smuggler_lp
+from .network import CompiledNetwork, EffectiveData, apply_plan
+from .solvers.highs import solve_model
+from .solvers.options import SolveOptions, Termination
+
+
+@dataclass(frozen=True)
+class SmugglerSolution:
+    """An optimal solution of the smuggler's LP for one plan."""
+
+    value: float
+    flow: np.ndarray  # per flow column: units entering the arc
+    recipe: np.ndarray  # per recipe: units of input processed
+    supply: np.ndarray  # per supply: units used
+    delivered: np.ndarray  # per delivery: units sold
+    data: EffectiveData
+
+
+def solve_smuggler(net: CompiledNetwork, x: np.ndarray | None = None,
+                   options: SolveOptions | None = None) -> SmugglerSolution:
+    """Solve the smuggler's LP with the plan ``x`` fixed (None = no action)."""
+    data = apply_plan(net, x)
+    lp = build_smuggler_lp(net, data)
+    opts = options or SolveOptions()
+    lp_opts = SolveOptions(time_limit=None, threads=opts.threads, seed=opts.seed,
+                           verbose=False)
+    raw = solve_model(lp.model, lp_opts)
+    if raw.termination in (Termination.UNBOUNDED, Termination.INFEASIBLE_OR_UNBOUNDED):
+        raise UnboundedError(
+            "the smuggler's problem is unbounded: some supply without limit reaches a market "
+            "through arcs without capacity, so no plan can bound the smuggler's value "
+            "(give the supply an amount or an arc on each route a capacity)")
+    if raw.termination != Termination.OPTIMAL or raw.values is None:
+        raise SolveError(f"the smuggler's LP did not solve: {raw.termination.value} ({raw.message})")
+    v = raw.values
+    F, R, S = net.n_flows, len(net.recipe_ids), len(net.sup_node)
+    sol = SmugglerSolution(
+        value=float(raw.objective),
+        flow=np.maximum(v[lp.flow_start:lp.flow_start + F], 0.0),
+        recipe=np.maximum(v[lp.recipe_start:lp.recipe_start + R], 0.0),
+        supply=np.maximum(v[lp.supply_start:lp.supply_start + S], 0.0),
+        delivered=np.maximum(v[lp.delivery_start:lp.delivery_start + len(net.del_node)], 0.0),
+        data=data,
+    )
+    check_flows(net, sol)
+    return sol
+
+
+def check_flows(net: CompiledNetwork, sol: SmugglerSolution, rel_tol: float = 1e-6) -> None:
+    """Verify the response satisfies the smuggler's constraints and that its value is
+    Σ v d − Σ c λ f, with numpy only. Raises ``CertificateError`` otherwise."""
+    data = sol.data
+    K = net.n_comms
+    scale = max(1.0, float(np.max(np.abs(sol.flow), initial=0.0)),
+                float(np.max(np.abs(sol.delivered), initial=0.0)))
+    tol = rel_tol * scale
+    bal = np.zeros(net.n_nodes * K)
+    np.add.at(bal, net.arc_tail[net.fc_arc] * K + net.fc_comm, sol.flow)
+    np.add.at(bal, net.arc_head[net.fc_arc] * K + net.fc_comm, -data.fc_keep * sol.flow)
+    np.add.at(bal, net.rec_node * K + net.rec_in, sol.recipe)
+    np.add.at(bal, net.rec_node * K + net.rec_out, -net.rec_eta * sol.recipe)
+    np.add.at(bal, net.sup_node * K + net.sup_comm, -sol.supply)
+    np.add.at(bal, net.del_node * K + net.del_comm, sol.delivered)
+    problems = []
+    if bal.max(initial=0.0) > tol:
+        i = int(np.argmax(bal))
+        problems.append(f"balance of {net.comm_ids[i % K]} at {net.node_ids[i // K]} "
+                        f"violated by {bal[i]:.3g}")
+    load = np.zeros(net.n_arcs)
+    np.add.at(load, net.fc_arc, net.load[net.fc_comm] * sol.flow)
+    over = load - data.arc_cap
+    if over.max(initial=0.0) > tol:
+        i = int(np.argmax(over))
+        problems.append(f"capacity of arc {net.arc_ids[i]} exceeded by {over[i]:.3g}")
+    if np.any(sol.flow[~data.fc_active] > tol):
+        problems.append("flow on a removed arc")
+    if np.any(sol.recipe > np.where(data.rec_active, data.rec_cap, 0.0) + tol):
+        problems.append("recipe above its capacity or removed")
+    through = np.zeros(net.n_nodes)
+    np.add.at(through, net.rec_node, sol.recipe)
+    if np.any(through > data.node_cap + tol):
+        problems.append("processing above a node's throughput cap")
+    if np.any(sol.supply > data.sup_amount + tol):
+        problems.append("supply above its cap")
+    if np.any(sol.delivered[~data.del_active] > tol):
+        problems.append("sales at a removed market")
+    value = float(net.del_value @ sol.delivered - data.fc_unit_cost @ sol.flow)
+    if abs(value - sol.value) > rel_tol * max(1.0, abs(value)):
+        problems.append(f"objective {sol.value:.9g} differs from the flows' value {value:.9g}")
+    if problems:
+        raise CertificateError("the smuggler's response failed the check: " + "; ".join(problems))

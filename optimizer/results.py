@@ -1,0 +1,171 @@
+"""Typed results of a solve, and their JSON form."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .certify import Certificate
+from .network import CompiledNetwork, Plan
+from .response import SmugglerSolution
+from .routes import Route, decompose_routes
+from .solvers.options import SolutionStatus, Termination
+
+
+@dataclass(frozen=True)
+class ChosenAction:
+    action: str
+    level: int
+    label: str
+    name: str
+    cost: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Response:
+    """The smuggler's best response to one plan, summarised."""
+
+    value: float
+    delivered: dict[tuple[str, str], float]  # (market, commodity) → units
+    delivered_by_commodity: dict[str, float]
+    supply_used: dict[tuple[str, str], float]
+    flows: dict[tuple[str, str], float]  # (arc, commodity) → units entering the arc
+    seized: dict[str, float]  # commodity → expected units lost on arcs
+    routes: tuple[Route, ...]
+
+    @staticmethod
+    def from_solution(net: CompiledNetwork, sol: SmugglerSolution, eps: float = 1e-9,
+                      max_routes: int = 200) -> "Response":
+        scale = max(1.0, float(np.max(sol.flow, initial=0.0)))
+        thr = eps * scale
+        delivered = {(net.node_ids[n], net.comm_ids[k]): float(v)
+                     for n, k, v in zip(net.del_node, net.del_comm, sol.delivered)}
+        by_comm = {k: 0.0 for k in net.comm_ids}
+        for (_, k), v in delivered.items():
+            by_comm[k] += v
+        flows = {(net.arc_ids[a], net.comm_ids[k]): float(f)
+                 for a, k, f in zip(net.fc_arc, net.fc_comm, sol.flow) if f > thr}
+        seized = {k: 0.0 for k in net.comm_ids}
+        lost = sol.flow * (1.0 - sol.data.fc_keep)
+        for k, v in zip(net.fc_comm, lost):
+            seized[net.comm_ids[k]] += float(v)
+        supply = {(net.node_ids[n], net.comm_ids[k]): float(g)
+                  for n, k, g in zip(net.sup_node, net.sup_comm, sol.supply)}
+        return Response(sol.value, delivered, by_comm, supply, flows, seized,
+                        tuple(decompose_routes(net, sol, max_routes=max_routes)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "delivered": [{"market": m, "commodity": k, "units": v}
+                          for (m, k), v in sorted(self.delivered.items())],
+            "delivered_by_commodity": dict(sorted(self.delivered_by_commodity.items())),
+            "seized_by_commodity": dict(sorted(self.seized.items())),
+            "supply_used": [{"node": n, "commodity": k, "units": v}
+                            for (n, k), v in sorted(self.supply_used.items())],
+            "flows": [{"arc": a, "commodity": k, "units": v}
+                      for (a, k), v in sorted(self.flows.items())],
+            "routes": [r.to_dict() for r in self.routes],
+        }
+
+
+@dataclass(frozen=True)
+class Timings:
+    build: float  # compile the instance, state the MILP, hand it to the solver
+    solve: float  # the MILP solve
+    check: float  # the certificate (re-solve the smuggler's LP with the plan fixed)
+    baseline: float  # the smuggler's LP before any action
+    total: float
+
+
+@dataclass(frozen=True)
+class InterdictionResult:
+    """Everything about one solve. ``value_after`` is the certified smuggler value under
+    ``plan``; ``bound`` a proven lower bound on the best plan's value."""
+
+    instance: str
+    instance_path: str
+    termination: Termination
+    status: SolutionStatus
+    plan: Plan
+    actions: tuple[ChosenAction, ...]
+    spend: dict[str, float]
+    budgets: dict[str, float]
+    value_before: float
+    value_after: float
+    bound: float | None
+    gap: float | None
+    before: Response
+    after: Response
+    certificate: Certificate
+    timings: Timings
+    model_size: dict[str, int]
+    node_count: int
+    method: str
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == SolutionStatus.OPTIMAL
+
+    @property
+    def reduction(self) -> float:
+        """Fraction of the smuggler's value the plan removes."""
+        if self.value_before <= 0:
+            return 0.0
+        return 1.0 - self.value_after / self.value_before
+
+    def to_dict(self) -> dict[str, Any]:
+        return _clean({
+            "instance": self.instance,
+            "instance_path": self.instance_path,
+            "method": self.method,
+            "termination": self.termination.value,
+            "status": self.status.value,
+            "optimal": self.optimal,
+            "plan": self.plan.as_dict(),
+            "actions": [vars(a) for a in self.actions],
+            "spend": self.spend,
+            "budgets": self.budgets,
+            "value_before": self.value_before,
+            "value_after": self.value_after,
+            "reduction": self.reduction,
+            "bound": self.bound,
+            "gap": self.gap,
+            "certificate": self.certificate.to_dict(),
+            "before": self.before.to_dict(),
+            "after": self.after.to_dict(),
+            "timings": vars(self.timings),
+            "model_size": self.model_size,
+            "node_count": self.node_count,
+            "options": self.options,
+            "notes": list(self.notes),
+        })
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-safe: tuples → lists, numpy → Python, inf/nan → strings."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        if math.isnan(f):
+            return "nan"
+        if math.isinf(f):
+            return "inf" if f > 0 else "-inf"
+        return f
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if hasattr(obj, "value") and isinstance(getattr(obj, "value"), str):
+        return obj.value
+    return obj
