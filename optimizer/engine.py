@@ -137,9 +137,11 @@ def _solve_milp(milp: InterdictionMILP, options: SolveOptions,
     session = HighsSession(milp.model, options)
     if write_model is not None:
         session.write(write_model)
-    start = np.full(milp.model.n_cols, np.nan)
-    start[milp.x_start:milp.x_start + milp.n_binaries] = 0.0  # "no action" is always feasible
-    session.set_start(start)
+    # No MIP start here: HiGHS 1.16 can mis-evaluate a partial start after presolve and
+    # report it optimal with the objective of the reduced space (seen on a 5-node
+    # instance: start "no action" worth 11.1 reported as 0). The certificate catches such
+    # answers; not offering the start avoids them. Without a plan at the time limit, the
+    # engine falls back to "no action", which is always feasible.
     build = time.perf_counter() - t0
     raw = session.solve()
     return raw, build, session

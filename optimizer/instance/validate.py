@@ -16,10 +16,12 @@ from .model import Instance
 from .targets import ALLOWED_SELECTORS, resolve_targets, used_selectors
 
 
-def validate(inst: Instance) -> list[Problem]:
-    """Return every cross-record problem of ``inst`` (empty list when valid)."""
+def validate(inst: Instance, *, whole_network: bool = True) -> list[Problem]:
+    """Return every cross-record problem of ``inst`` (empty list when valid).
+    ``whole_network=False`` skips the checks that need every record to be right
+    (reachability of markets, resources no action uses)."""
     v = _Validator(inst)
-    v.run()
+    v.run(whole_network)
     return v.problems
 
 
@@ -32,7 +34,7 @@ class _Validator:
         line = self.inst.lines.get(f"{section}/{ident}")
         self.problems.append(Problem(self.inst.path, record, field, msg, line))
 
-    def run(self) -> None:
+    def run(self, whole_network: bool = True) -> None:
         inst = self.inst
         self.duplicates("resources", "resource", [r.id for r in inst.resources])
         self.duplicates("commodities", "commodity", [c.id for c in inst.commodities])
@@ -50,8 +52,9 @@ class _Validator:
         self.recipe_cycles()
         self.actions()
         self.cumulative_effects()
-        self.resources_used()
-        self.reachability()
+        if whole_network:
+            self.resources_used()
+            self.reachability()
 
     # ------------------------------------------------------------------ duplicates / refs
     def duplicates(self, section: str, kind: str, ids: list[str], hint: str = "") -> None:

@@ -295,9 +295,10 @@ class _Reader:
         self.check_fields(rec, {"id", "budget", "unit", "description"}, record)
         self.note_line("resources", rid, rec)
         budget = self.number(rec, "budget", record, f"resources/{rid}", required=True, minimum=0)
-        if rid is None or budget is None:
+        if rid is None:
             return None
-        return Resource(rid, budget, self.text(rec, "unit", record),
+        # a bad budget is reported above; keep the record so references to it still resolve
+        return Resource(rid, budget if budget is not None else 0.0, self.text(rec, "unit", record),
                         self.text(rec, "description", record))
 
     def commodity(self, rec: dict) -> Commodity | None:
@@ -382,9 +383,10 @@ class _Reader:
         key = f"recipes/{rid}"
         eta = self.number(rec, "yield", record, key, required=True, positive=True)
         cap = self.number(rec, "capacity", record, key, default=INF, allow_inf=True, minimum=0)
-        if None in (rid, node, inp, out, eta):
+        if None in (rid, node, inp, out):
             return None
-        return Recipe(rid, node, inp, out, eta, cap if cap is not None else INF)  # type: ignore[arg-type]
+        return Recipe(rid, node, inp, out, eta if eta is not None else 1.0,  # type: ignore[arg-type]
+                      cap if cap is not None else INF)
 
     def supply(self, index: int, rec: dict) -> Supply | None:
         node = self.ident(rec, "node", f"supply #{index + 1}")
@@ -564,10 +566,9 @@ def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") ->
     reader = _Reader(path)
     inst = reader.read(doc)
     problems = problems + reader.problems
-    if not problems:
-        problems = validate(inst)
-    else:
-        problems = problems + [p for p in validate(inst) if p not in problems]
+    # with field errors, records were read with placeholders: skip the whole-network checks
+    # (reachability, unused resources) that would only echo those errors
+    problems = problems + validate(inst, whole_network=not problems)
     if problems:
         raise InstanceError(problems)
     return inst

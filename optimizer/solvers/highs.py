@@ -89,12 +89,29 @@ def _new_highs(options: SolveOptions) -> "highspy.Highs":
     h.setOptionValue("mip_rel_gap", float(options.rel_gap))
     if options.abs_gap is not None:
         h.setOptionValue("mip_abs_gap", float(options.abs_gap))
-    if options.threads is not None:
-        h.setOptionValue("threads", int(options.threads))
+    _use_threads(h, options.threads)
     for key, value in options.extra.items():
         if h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
             raise SolveError(f"HiGHS rejected option {key}={value!r}")
     return h
+
+
+_scheduler_threads: int | None = None  # thread count of HiGHS's global scheduler, once started
+
+
+def _use_threads(h: "highspy.Highs", threads: int | None) -> None:
+    h.setOptionValue("threads", int(threads or 0))
+
+
+def _run(h: "highspy.Highs", threads: int | None) -> None:
+    """HiGHS keeps one global thread scheduler per process and refuses to run with another
+    thread count; restart it when a solve asks for a different count (0 = automatic)."""
+    global _scheduler_threads
+    wanted = int(threads or 0)
+    if _scheduler_threads is not None and _scheduler_threads != wanted:
+        highspy.Highs.resetGlobalScheduler(True)
+    _scheduler_threads = wanted
+    h.run()
 
 
 def _pass_matrix(h: "highspy.Highs", mf: MatrixForm) -> None:
@@ -153,7 +170,7 @@ class HighsSession:
     # -- solve
     def solve(self) -> RawSolution:
         t0 = time.perf_counter()
-        self.h.run()
+        _run(self.h, self.options.threads)
         seconds = time.perf_counter() - t0
         return self._collect(seconds)
 

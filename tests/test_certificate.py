@@ -1,0 +1,83 @@
+"""The certificate rejects wrong plans and wrong claims; a rejected plan is never a result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import optimizer.engine as engine
+from optimizer import CertificateError, Plan, compile_instance, solve
+from optimizer.certify import certify
+from optimizer.cli import main
+from optimizer.instance.yaml_io import write_instance
+from optimizer.solvers.highs import RawSolution
+from optimizer.solvers.options import SolutionStatus, Termination
+
+from test_known_answers import levels_instance, recipe_instance
+
+
+def test_certificate_accepts_the_optimal_plan():
+    net = compile_instance(recipe_instance(1))
+    cert, sol = certify(net, Plan.of({"raid lab": 1}), claimed=75.0, bound=75.0, optimal=True,
+                        scale=245.0)
+    assert cert.passed and cert.plan_value == pytest.approx(75.0) and cert.gap == 0.0
+    assert sol.delivered.sum() == pytest.approx(25.0)
+
+
+def test_certificate_rejects_a_wrong_plan_claimed_optimal():
+    """'squeeze border' leaves the smuggler 200, not the optimum 75 the MILP would claim."""
+    net = compile_instance(recipe_instance(1))
+    with pytest.raises(CertificateError, match="earns 200"):
+        certify(net, Plan.of({"squeeze border": 1}), claimed=75.0, bound=75.0, optimal=True,
+                scale=245.0)
+
+
+def test_certificate_rejects_an_invalid_bound():
+    net = compile_instance(recipe_instance(1))
+    with pytest.raises(CertificateError, match="bound is invalid"):
+        certify(net, Plan.of({"raid lab": 1}), claimed=75.0, bound=80.0, optimal=False,
+                scale=245.0)
+
+
+def test_certificate_rejects_an_overstated_optimum():
+    """The MILP may not report more than the plan's true value as optimal either."""
+    net = compile_instance(recipe_instance(1))
+    with pytest.raises(CertificateError, match="reports 90 as optimal"):
+        certify(net, Plan.of({"raid lab": 1}), claimed=90.0, bound=70.0, optimal=True,
+                scale=245.0)
+
+
+def test_certificate_rejects_a_plan_over_budget():
+    net = compile_instance(levels_instance(5, 1))
+    with pytest.raises(CertificateError, match="budget"):
+        certify(net, Plan.of({"scan a1": 3}), claimed=None, bound=None, optimal=False, scale=20)
+
+
+def _wrong_milp(plan_binaries):
+    """A stand-in for the MILP solve that returns a wrong plan claimed optimal."""
+
+    def fake(milp, options, write_model):
+        values = np.zeros(milp.model.n_cols)
+        values[milp.x_start:milp.x_start + milp.n_binaries] = plan_binaries(milp.net)
+        raw = RawSolution(Termination.OPTIMAL, SolutionStatus.OPTIMAL, values, 75.0, 75.0, 0.0,
+                          1, 0.0, "fake")
+        return raw, 0.0, None
+
+    return fake
+
+
+def test_engine_never_reports_a_plan_that_fails(monkeypatch, tmp_path):
+    monkeypatch.setattr(engine, "_solve_milp", _wrong_milp(
+        lambda net: Plan.of({"squeeze border": 1}).binaries(net)))
+    with pytest.raises(CertificateError):
+        solve(recipe_instance(1))
+    # through the CLI: exit code 4, message, and no output file left behind
+    path = tmp_path / "inst.yaml"
+    write_instance(recipe_instance(1), path)
+    out = tmp_path / "result.json"
+    res = CliRunner().invoke(main, ["solve", str(path), "--json", str(out)])
+    assert res.exit_code == 4
+    assert "certificate failed" in res.output
+    assert not out.exists()
+    assert not any(p.name.startswith(".result.json") for p in tmp_path.iterdir())

@@ -1,0 +1,129 @@
+"""Readers and writers, determinism, time limits, model export."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer import SolveOptions, Termination, SolutionStatus, load_instance, solve
+from optimizer.cli import main
+from optimizer.generators import grid_instance
+from optimizer.instance.yaml_io import write_instance
+
+from test_known_answers import levels_instance, recipe_instance
+
+GALLERY_NODES = "Node\nStart\nB\nC\nD\nEnd\n"
+GALLERY_ARCS = ("StartNode,EndNode,Capacity,Attackable\nStart,B,10,1\nStart,C,70,1\nC,B,30,1\n"
+                "B,End,100,1\nC,D,40,1\nD,End,50,1\n")
+
+
+@pytest.mark.parametrize("names", [("nodes.csv", "arcs.csv"),
+                                   ("sample_nodes_data.csv", "sample_arcs_data.csv")])
+@pytest.mark.parametrize("attacks,expected", [(0, 80.0), (1, 10.0), (2, 0.0)])
+def test_pyomo_gallery_csv(tmp_path, names, attacks, expected):
+    """The Gallery's published answers: 80, 10 (attack Start→C), 0."""
+    (tmp_path / names[0]).write_text(GALLERY_NODES)
+    (tmp_path / names[1]).write_text(GALLERY_ARCS)
+    r = solve(load_instance(tmp_path), budgets={"attacks": attacks})
+    assert r.optimal and r.value_after == pytest.approx(expected)
+    res = CliRunner().invoke(main, ["solve", str(tmp_path / names[1]), "--budget",
+                                    f"attacks={attacks}", "-q", "--json", str(tmp_path / "r.json")])
+    assert res.exit_code == 0, res.output
+    assert json.loads((tmp_path / "r.json").read_text())["value_after"] == pytest.approx(expected)
+
+
+def test_gallery_errors_name_file_row_and_column(tmp_path):
+    (tmp_path / "nodes.csv").write_text(GALLERY_NODES)
+    (tmp_path / "arcs.csv").write_text(GALLERY_ARCS.replace("C,D,40,1", "C,Q,forty,1"))
+    res = CliRunner().invoke(main, ["validate", str(tmp_path)])
+    assert res.exit_code == 1
+    assert "arcs.csv:6: arc 'C->Q', field 'EndNode': unknown node 'Q'" in res.output
+    assert "arcs.csv:6: arc 'C->Q', field 'Capacity': must be a number" in res.output
+
+
+def test_yaml_round_trip(tmp_path):
+    inst = recipe_instance(1)
+    write_instance(inst, tmp_path / "a.yaml")
+    back = load_instance(tmp_path / "a.yaml")
+    assert solve(back).value_after == pytest.approx(solve(inst).value_after)
+    write_instance(back, tmp_path / "b.json")
+    assert solve(load_instance(tmp_path / "b.json")).value_after == pytest.approx(75.0)
+
+
+def _stable(d: dict) -> dict:
+    d = dict(d)
+    d.pop("timings")
+    d.pop("instance_path")
+    return d
+
+
+def test_same_input_same_output():
+    a = solve(grid_instance(8, 8, budget=4, seed=3)).to_dict()
+    b = solve(grid_instance(8, 8, budget=4, seed=3)).to_dict()
+    assert _stable(a) == _stable(b)
+
+
+def test_generator_is_deterministic(tmp_path):
+    write_instance(grid_instance(5, 7, budget=3, seed=11), tmp_path / "a.yaml")
+    write_instance(grid_instance(5, 7, budget=3, seed=11), tmp_path / "b.yaml")
+    assert (tmp_path / "a.yaml").read_bytes() == (tmp_path / "b.yaml").read_bytes()
+    write_instance(grid_instance(5, 7, budget=3, seed=12), tmp_path / "c.yaml")
+    assert (tmp_path / "a.yaml").read_bytes() != (tmp_path / "c.yaml").read_bytes()
+
+
+def test_time_limit_returns_best_plan_with_gap():
+    """A 15×15 shortest-path grid with 8 interdictions needs seconds; at 0.2 s the engine
+    returns the best plan found, certified, with its bound and a positive gap."""
+    inst = grid_instance(15, 15, budget=8, seed=1)
+    r = solve(inst, SolveOptions(time_limit=0.2))
+    assert r.termination == Termination.TIME_LIMIT
+    assert r.status == SolutionStatus.FEASIBLE and not r.optimal
+    assert r.certificate.passed
+    assert r.bound is not None and r.bound <= r.value_after + 1e-6
+    assert r.gap is not None and r.gap > 0
+    assert any("not proven optimal" in n for n in r.notes)
+    full = solve(inst)
+    assert full.optimal and full.value_after <= r.value_after + 1e-6
+    assert full.value_after >= r.bound - 1e-6
+
+
+def test_write_model_round_trips_through_highs(tmp_path):
+    """The exported MPS/LP, solved by HiGHS alone, gives the engine's optimum."""
+    import highspy
+
+    inst = levels_instance(5, 1)
+    write_instance(inst, tmp_path / "i.yaml")
+    for suffix in (".mps", ".lp"):
+        out = tmp_path / f"model{suffix}"
+        res = CliRunner().invoke(main, ["solve", str(tmp_path / "i.yaml"), "-q",
+                                        "--write-model", str(out)])
+        assert res.exit_code == 0, res.output
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.readModel(str(out))
+        h.run()
+        assert h.getInfo().objective_function_value == pytest.approx(9.0)
+    res = CliRunner().invoke(main, ["solve", str(tmp_path / "i.yaml"), "--write-model",
+                                    str(tmp_path / "m.txt")])
+    assert res.exit_code == 2 and ".mps or .lp" in res.output
+
+
+def test_cli_report_and_json(tmp_path):
+    write_instance(recipe_instance(1), tmp_path / "i.yaml")
+    out, js = tmp_path / "report.txt", tmp_path / "r.json"
+    res = CliRunner().invoke(main, ["solve", str(tmp_path / "i.yaml"), "-o", str(out),
+                                    "--json", str(js), "--threads", "1", "--gap", "0"])
+    assert res.exit_code == 0, res.output
+    text = res.output
+    for needle in ("proven optimal", "raid lab", "245", "75", "Delivered per commodity",
+                   "heroin", "Main routes", "PASSED", "build", "solve", "check"):
+        assert needle in text, needle
+    assert out.read_text() == text
+    data = json.loads(js.read_text())
+    assert data["plan"] == {"raid lab": 1}
+    assert data["value_before"] == pytest.approx(245) and data["value_after"] == pytest.approx(75)
+    assert data["certificate"]["passed"] is True
+    assert {d["commodity"] for d in data["after"]["delivered"]} == {"fentanyl", "heroin"}
+    assert data["after"]["routes"][0]["market"] == "us"
