@@ -27,6 +27,7 @@ from .response import solve_smuggler
 from .results import ChosenAction, InterdictionResult, Response, Timings
 from .solvers.highs import HighsSession, RawSolution
 from .solvers.options import SolutionStatus, SolveOptions, Termination
+from .tidy import drop_redundant
 
 Source = Instance | CompiledNetwork | str | Path
 
@@ -51,8 +52,11 @@ def build_milp(net: CompiledNetwork) -> InterdictionMILP:
 
 def solve(source: Source, options: SolveOptions | None = None, *,
           budgets: Mapping[str, float] | None = None,
-          write_model: str | Path | None = None) -> InterdictionResult:
-    """Find the plan that leaves the smuggler the least, certify it, and describe it."""
+          write_model: str | Path | None = None, tidy: bool = True) -> InterdictionResult:
+    """Find the plan that leaves the smuggler the least, certify it, and describe it.
+
+    ``tidy`` drops actions the plan pays for without changing the smuggler's value
+    (``tidy.drop_redundant``); the value, bound and certificate are unaffected."""
     options = options or SolveOptions()
     t_start = time.perf_counter()
     net = as_network(source, budgets)
@@ -82,11 +86,14 @@ def solve(source: Source, options: SolveOptions | None = None, *,
         claimed = raw.objective
     plan = Plan.from_binaries(net, x)
     optimal = raw.status == SolutionStatus.OPTIMAL
+    notes: list[str] = []
+    if tidy and plan.levels:
+        plan_value = solve_smuggler(net, plan.binaries(net), options).value
+        plan, notes = drop_redundant(net, plan, plan_value, 1e-7 * scale, options)
     cert, after = certify(net, plan, claimed=claimed, bound=raw.bound, optimal=optimal,
                           scale=scale, options=options)
     t_checked = time.perf_counter()
 
-    notes = []
     if not optimal:
         notes.append(f"solver stopped on {raw.termination.value}: best plan found, not proven "
                      f"optimal (gap {cert.gap:.3%})" if cert.gap is not None else

@@ -174,7 +174,6 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
             fc_comm_l.append(k)
     fc_arc = np.array(fc_arc_l, dtype=np.int64)
     fc_comm = np.array(fc_comm_l, dtype=np.int64)
-    fc_index = {(int(a), int(k)): i for i, (a, k) in enumerate(zip(fc_arc_l, fc_comm_l))}
 
     recipes = list(inst.recipes)
     ridx = {r.id: i for i, r in enumerate(recipes)}

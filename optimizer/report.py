@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .results import InterdictionResult
@@ -31,7 +32,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
                   highlight=False, emoji=False)
     r = result
     proven = "proven optimal" if r.optimal else f"NOT proven optimal ({r.termination.value})"
-    con.print(f"Instance  {r.instance}  ({r.instance_path})")
+    con.print(escape(f"Instance  {r.instance}  ({r.instance_path})"))
     con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
     con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → {_fmt(r.value_after)} "
               f"after the plan ({r.reduction:.1%} less)")
@@ -41,7 +42,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
               f"plan fixed gives {_fmt(cert.plan_value, 10)} (MILP {_fmt(cert.claimed_value, 10)}, "
               f"tolerance {cert.tolerance:.1g})")
     for note in r.notes:
-        con.print(f"Note      {note}")
+        con.print(escape(f"Note      {note}"))
 
     t = Table(title="Plan", title_justify="left", show_lines=False)
     t.add_column("action")
@@ -50,7 +51,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     for res in r.budgets:
         t.add_column(res, justify="right")
     for a in r.actions:
-        t.add_row(a.action, str(a.level), a.label or a.name,
+        t.add_row(escape(a.action), str(a.level), escape(a.label or a.name),
                   *[_fmt(a.cost.get(res, 0.0)) for res in r.budgets])
     if not r.actions:
         t.add_row("(no action)", "", "", *["" for _ in r.budgets])
@@ -69,7 +70,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         if before == 0 and after == 0:
             continue
         change = "—" if before == 0 else f"{after / before - 1:+.1%}"
-        t.add_row(k, _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)))
+        t.add_row(escape(k), _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)))
     con.print(t)
 
     t = Table(title="Delivered per market and commodity", title_justify="left")
@@ -81,7 +82,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         b, a = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
         if abs(b) < 1e-9 and abs(a) < 1e-9:
             continue
-        t.add_row(key[0], key[1], _fmt(b), _fmt(a))
+        t.add_row(escape(key[0]), escape(key[1]), _fmt(b), _fmt(a))
     con.print(t)
 
     if routes:
@@ -92,7 +93,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         t.add_column("value", justify="right")
         t.add_column("route")
         for rt in r.after.routes[:routes]:
-            t.add_row(_fmt(rt.units_delivered), rt.commodity, _fmt(rt.value), rt.describe())
+            t.add_row(_fmt(rt.units_delivered), escape(rt.commodity), _fmt(rt.value), escape(rt.describe()))
         if not r.after.routes:
             t.add_row("0", "", "", "(nothing reaches a market)")
         con.print(t)

@@ -103,7 +103,7 @@ def _use_threads(h: "highspy.Highs", threads: int | None) -> None:
     h.setOptionValue("threads", int(threads or 0))
 
 
-def _run(h: "highspy.Highs", threads: int | None) -> None:
+def ensure_threads(threads: int | None) -> None:
     """HiGHS keeps one global thread scheduler per process and refuses to run with another
     thread count; restart it when a solve asks for a different count (0 = automatic)."""
     global _scheduler_threads
@@ -111,6 +111,10 @@ def _run(h: "highspy.Highs", threads: int | None) -> None:
     if _scheduler_threads is not None and _scheduler_threads != wanted:
         highspy.Highs.resetGlobalScheduler(True)
     _scheduler_threads = wanted
+
+
+def _run(h: "highspy.Highs", threads: int | None) -> None:
+    ensure_threads(threads)
     h.run()
 
 

@@ -15,7 +15,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..formulation.blocks import LinearModel
-from .highs import RawSolution
+from .highs import RawSolution, ensure_threads
 from .options import SolutionStatus, SolveOptions, Termination
 
 
@@ -86,10 +86,10 @@ def solve_pyomo(model: LinearModel, options: SolveOptions | None = None) -> RawS
                   solver_options={"random_seed": options.seed, **options.extra})
     if options.time_limit is not None:
         kwargs["time_limit"] = options.time_limit
-    if options.threads is not None:
-        kwargs["threads"] = options.threads
     if options.abs_gap is not None:
         kwargs["abs_gap"] = options.abs_gap
+    kwargs["threads"] = options.threads or 0
+    ensure_threads(options.threads)
     t0 = time.perf_counter()
     res = solver.solve(pm, **kwargs)
     seconds = time.perf_counter() - t0

@@ -1,0 +1,98 @@
+"""Shared pieces of the command line: exit codes, error handling, budgets, staged output.
+
+Exit codes: 0 success (a time-limited plan is a success, marked as such), 1 bad input
+(instance, plan or option values), 2 usage error, 3 the solve produced no plan,
+4 a plan failed its certificate.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from ..errors import CertificateError, InstanceError, InterdictError, PlanError, SolveError
+from ..util import default_file_mode
+
+EXIT_INPUT, EXIT_SOLVE, EXIT_CERT = 1, 3, 4
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the engine's deliberate errors into messages and exit codes (no traceback)."""
+    try:
+        yield
+    except InstanceError as exc:
+        fail(str(exc), EXIT_INPUT)
+    except PlanError as exc:
+        fail(str(exc), EXIT_INPUT)
+    except CertificateError as exc:
+        fail(f"certificate failed, no plan reported: {exc}", EXIT_CERT)
+    except SolveError as exc:
+        fail(str(exc), EXIT_SOLVE)
+    except InterdictError as exc:  # pragma: no cover - all subclasses handled above
+        fail(str(exc), EXIT_SOLVE)
+
+
+def parse_budgets(values: tuple[str, ...]) -> dict[str, float]:
+    """``usd_m=150`` → {"usd_m": 150.0}; bad text raises ``click.BadParameter``."""
+    out: dict[str, float] = {}
+    for item in values:
+        if "=" not in item:
+            raise click.BadParameter(f"{item!r}: write RESOURCE=AMOUNT, e.g. usd_m=150",
+                                     param_hint="--budget")
+        key, _, raw = item.partition("=")
+        try:
+            val = float(raw)
+        except ValueError:
+            raise click.BadParameter(f"{item!r}: amount {raw!r} is not a number",
+                                     param_hint="--budget") from None
+        if not (val >= 0) or val == float("inf"):
+            raise click.BadParameter(f"{item!r}: a budget must be finite and ≥ 0",
+                                     param_hint="--budget")
+        out[key.strip()] = val
+    return out
+
+
+def load_with_budgets(path: str, budgets: dict[str, float]):
+    from ..instance.yaml_io import load_instance
+
+    inst = load_instance(path)
+    known = [r.id for r in inst.resources]
+    unknown = sorted(set(budgets) - set(known))
+    if unknown:
+        raise click.BadParameter(f"unknown resource(s) {unknown}; this instance has {known}",
+                                 param_hint="--budget")
+    return inst.with_budgets(budgets) if budgets else inst
+
+
+@contextmanager
+def staged_output(path: str | None, suffix: str = "") -> Iterator[str | None]:
+    """Yield a temporary path beside ``path``; rename it into place only if the block
+    succeeds, so a failed command leaves no partial file."""
+    if path is None:
+        yield None
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, default_file_mode())
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
