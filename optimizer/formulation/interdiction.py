@@ -60,12 +60,76 @@ class InterdictionMILP:
         return self.net.n_binaries
 
 
+@dataclass
+class DualBlock:
+    """One scenario's dual: its objective Σ coef·column (the smuggler's value for the plan
+    once the block is minimised) and where its flow rows are."""
+
+    obj_cols: np.ndarray
+    obj_coefs: np.ndarray
+    useful_flows: np.ndarray
+    useful_recipes: np.ndarray
+
+
+def add_actions(m: LinearModel, net: CompiledNetwork):
+    """The binaries x_{j,l}, the budget rows and the exclusive-level rows.
+
+        budget(b):    Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b
+        one_level(j): Σ_l x_{j,l} ≤ 1
+    """
+    B = net.n_binaries
+    x = m.add_vars(
+        "x", B, lb=0.0, ub=1.0, integer=True,
+        keys=lambda: [(net.action_ids[a], int(lv) + 1)
+                      for a, lv in zip(net.binary_action, net.binary_level)],
+        doc="x_{j,l} = 1 if action j is taken at level l")
+    Rn = len(net.resource_ids)
+    bc = net.binary_cost
+    nzr, nzc = np.nonzero(bc.T) if B else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    budget = m.add_rows(
+        "budget", Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
+        hi=net.budgets, keys=lambda: [(r,) for r in net.resource_ids],
+        doc="Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b")
+    multi = [j for j in range(len(net.action_ids)) if np.sum(net.binary_action == j) > 1]
+    row_of_action = {j: i for i, j in enumerate(multi)}
+    lv_rows = [row_of_action[int(a)] for a in net.binary_action if int(a) in row_of_action]
+    lv_cols = [x.start + b for b, a in enumerate(net.binary_action) if int(a) in row_of_action]
+    m.add_rows("one_level", len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
+               keys=lambda: [(net.action_ids[j],) for j in multi],
+               doc="Σ_l x_{j,l} ≤ 1: levels of one action are mutually exclusive")
+    return x, budget
+
+
 def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
-    """State the defender's MILP for the network's budgets (see the module docstring)."""
+    """State the defender's MILP for the network's budgets (see the module docstring):
+
+        min  (dual objective of the smuggler's LP)   over x and the duals
+    """
+    m = LinearModel("interdiction", sense="min")
+    x, budget = add_actions(m, net)
+    block = add_dual_block(m, net, x.start)
+    set_objective(m, block.obj_cols, block.obj_coefs)
+    return InterdictionMILP(m, net, x.start, budget.start, block.useful_flows,
+                            block.useful_recipes)
+
+
+def set_objective(m: LinearModel, cols: np.ndarray, coefs: np.ndarray) -> None:
+    """Add Σ coefs·x[cols] to the model's objective."""
+    for blk in m.var_blocks.values():
+        sel = (cols >= blk.start) & (cols < blk.start + blk.size)
+        np.add.at(blk.obj, cols[sel] - blk.start, coefs[sel])
+
+
+def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "") -> DualBlock:
+    """Add the duals and dual rows of the smuggler's LP for ``net`` to ``m``, with the plan
+    entering through the binaries at ``x_start`` (see the module docstring). ``tag``
+    suffixes block names (one block per scenario). Returns the block's objective."""
     K = net.n_comms
     pot = net.potentials()
     reach = net.reachable()
-    m = LinearModel("interdiction", sense="min")
+    sfx = f"_{tag}" if tag else ""
+    obj_cols: list[np.ndarray] = []
+    obj_coefs: list[np.ndarray] = []
 
     # ---------------------------------------------------------------- what can matter
     fc_tail = net.arc_tail[net.fc_arc]
@@ -83,13 +147,6 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     sup_code = net.sup_node * K + net.sup_comm
     useful_sup = np.flatnonzero((net.sup_amount > 0) & (pot[net.sup_node, net.sup_comm] > TOL))
 
-    # ---------------------------------------------------------------- binaries x
-    B = net.n_binaries
-    x = m.add_vars(
-        "x", B, lb=0.0, ub=1.0, integer=True,
-        keys=lambda: [(net.action_ids[a], int(lv) + 1)
-                      for a, lv in zip(net.binary_action, net.binary_level)],
-        doc="x_{j,l} = 1 if action j is taken at level l")
 
     # ---------------------------------------------------------------- duals π
     codes = np.concatenate([
@@ -121,9 +178,11 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
         if np.isfinite(net.sup_amount[s]):
             pi_obj[pi_col[int(sup_code[s])]] += net.sup_amount[s]
     pi = m.add_vars(
-        "pi", len(pi_codes), lb=pi_lb, ub=np.maximum(pi_ub, pi_lb), obj=pi_obj,
+        "pi" + sfx, len(pi_codes), lb=pi_lb, ub=np.maximum(pi_ub, pi_lb),
         keys=lambda: [(net.node_ids[c // K], net.comm_ids[c % K]) for c in pi_codes],
         doc="π_{n,k} ∈ [0, π*_{n,k}]: value of one more unit of k at n (balance dual)")
+    obj_cols.append(pi.start + np.arange(len(pi_codes)))
+    obj_coefs.append(pi_obj)
 
     def pi_of(nodes: np.ndarray, comms: np.ndarray) -> np.ndarray:
         return pi.start + np.array([pi_col[int(c)] for c in (nodes * K + comms)], dtype=np.int64)
@@ -135,28 +194,34 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     cap_arcs = np.flatnonzero(np.isfinite(net.arc_cap) & (arc_gain > TOL))
     alpha_col = np.full(net.n_arcs, -1, np.int64)
     alpha = m.add_vars(
-        "alpha", len(cap_arcs), lb=0.0, ub=arc_gain[cap_arcs], obj=net.arc_cap[cap_arcs],
+        "alpha" + sfx, len(cap_arcs), lb=0.0, ub=arc_gain[cap_arcs],
         keys=lambda: [(net.arc_ids[a],) for a in cap_arcs],
         doc="α_a ∈ [0, ᾱ_a]: value of one more load unit of capacity on arc a")
     alpha_col[cap_arcs] = alpha.start + np.arange(len(cap_arcs))
+    obj_cols.append(alpha_col[cap_arcs])
+    obj_coefs.append(net.arc_cap[cap_arcs])
 
     cap_recs = useful_rec[np.isfinite(net.rec_cap[useful_rec])]
     rho_col = np.full(R, -1, np.int64)
     rho = m.add_vars(
-        "rho", len(cap_recs), lb=0.0, ub=rec_gain[cap_recs], obj=net.rec_cap[cap_recs],
+        "rho" + sfx, len(cap_recs), lb=0.0, ub=rec_gain[cap_recs],
         keys=lambda: [(net.recipe_ids[r],) for r in cap_recs],
         doc="ρ_r ∈ [0, η_r π*_{n,out}]: value of one more unit of recipe capacity")
     rho_col[cap_recs] = rho.start + np.arange(len(cap_recs))
+    obj_cols.append(rho_col[cap_recs])
+    obj_coefs.append(net.rec_cap[cap_recs])
 
     node_gain = np.zeros(net.n_nodes)
     np.maximum.at(node_gain, net.rec_node[useful_rec], rec_gain[useful_rec])
     cap_nodes = np.flatnonzero(np.isfinite(net.node_cap) & (node_gain > TOL))
     beta_col = np.full(net.n_nodes, -1, np.int64)
     beta = m.add_vars(
-        "beta", len(cap_nodes), lb=0.0, ub=node_gain[cap_nodes], obj=net.node_cap[cap_nodes],
+        "beta" + sfx, len(cap_nodes), lb=0.0, ub=node_gain[cap_nodes],
         keys=lambda: [(net.node_ids[n],) for n in cap_nodes],
         doc="β_n ∈ [0, max_r η_r π*_{n,out}]: value of one more unit of processing at n")
     beta_col[cap_nodes] = beta.start + np.arange(len(cap_nodes))
+    obj_cols.append(beta_col[cap_nodes])
+    obj_coefs.append(net.node_cap[cap_nodes])
 
     # ---------------------------------------------------------------- products w = x·y
     # requests: (binary, y column, ȳ, where: 'obj' coefficient or (row block, row, coef))
@@ -215,7 +280,7 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     w_b = w_codes // ncol0
     w_y = w_codes % ncol0
     w_index = {int(c): i for i, c in enumerate(w_codes)}
-    blocks_before_w = list(m.var_blocks.values())
+    blocks_before_w = list(m.var_blocks.values())  # x, and every dual block so far
 
     def y_names() -> list[str]:
         """Names of the columns a product can multiply (all declared before w)."""
@@ -232,8 +297,10 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
             i = w_index.get(bb * ncol0 + yy)
             if i is not None:
                 w_obj[i] += cc
-    w = m.add_vars("w", len(w_codes), lb=0.0, ub=w_ybar, obj=w_obj, keys=w_keys,
+    w = m.add_vars("w" + sfx, len(w_codes), lb=0.0, ub=w_ybar, keys=w_keys,
                    doc="w = x_{j,l}·y: product of a binary and a bounded dual variable y")
+    obj_cols.append(w.start + np.arange(len(w_codes)))
+    obj_coefs.append(w_obj)
 
     # ---------------------------------------------------------------- rows
     # arc_dual(a,k) for useful flow columns
@@ -258,7 +325,7 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     if len(lv):
         sel = fc_row[lv.element] >= 0
         rows.append(fc_row[lv.element[sel]])
-        cols.append(x.start + lv.binary[sel])
+        cols.append(x_start + lv.binary[sel])
         vals.append(lv.amount[sel] * net.load[net.fc_comm[lv.element[sel]]])
     lv = net.arc_removal
     if len(lv):
@@ -270,13 +337,13 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
         for b, a in zip(lv.binary.tolist(), lv.element.tolist()):
             for fc in fcs_by_arc.get(a, ()):
                 rb.append(fc_row[fc])
-                cb.append(x.start + b)
+                cb.append(x_start + b)
                 vb.append(gain[fc])
         rows.append(np.array(rb, np.int64))
         cols.append(np.array(cb, np.int64))
         vals.append(np.array(vb, float))
     m.add_rows(
-        "arc_dual", nU, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+        "arc_dual" + sfx, nU, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
         lo=-ucost[useful_fc],
         keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]]) for fc in useful_fc],
         doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + Σ Δc λ_k x + Σ M_{a,k} x_remove ≥ −c_a λ_k")
@@ -298,10 +365,10 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     if len(lv):
         sel = rec_row[lv.element] >= 0
         rows.append(rec_row[lv.element[sel]])
-        cols.append(x.start + lv.binary[sel])
+        cols.append(x_start + lv.binary[sel])
         vals.append(rec_gain[lv.element[sel]])
     m.add_rows(
-        "recipe_dual", nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo=0.0,
+        "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo=0.0,
         keys=lambda: [(net.recipe_ids[r],) for r in useful_rec],
         doc="π_{n,in} − η_r π_{n,out} + ρ_r + β_n + M_r x_remove ≥ 0")
 
@@ -315,10 +382,10 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     for b, d in zip(lv.binary.tolist(), lv.element.tolist()):
         if d in row_of_del:
             rows_l.append(row_of_del[d])
-            cols_l.append(x.start + b)
+            cols_l.append(x_start + b)
             vals_l.append(float(net.del_value[d]))
     m.add_rows(
-        "delivery_dual", len(delivery_rows), rows_l, cols_l, vals_l,
+        "delivery_dual" + sfx, len(delivery_rows), rows_l, cols_l, vals_l,
         lo=net.del_value[del_arr] if len(del_arr) else np.zeros(0),
         keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]]) for d in del_arr],
         doc="π_{m,k} + v_{m,k} x_remove ≥ v_{m,k}")
@@ -326,8 +393,8 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     # linearisation rows for the products
     nW = len(w_codes)
     m.add_rows(
-        "product_bound", nW, np.concatenate([np.arange(nW), np.arange(nW)]),
-        np.concatenate([w.start + np.arange(nW), x.start + w_b]),
+        "product_bound" + sfx, nW, np.concatenate([np.arange(nW), np.arange(nW)]),
+        np.concatenate([w.start + np.arange(nW), x_start + w_b]),
         np.concatenate([np.ones(nW), -w_ybar]), hi=0.0, keys=w_keys,
         doc="w_{j,l,y} − ȳ x_{j,l} ≤ 0")
     n_cols_w = ncol0
@@ -335,27 +402,13 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     groups, g_local = np.unique(group_code, return_inverse=True)
     g_y = groups % n_cols_w if len(groups) else np.zeros(0, np.int64)
     m.add_rows(
-        "product_cap", len(groups),
+        "product_cap" + sfx, len(groups),
         np.concatenate([g_local, np.arange(len(groups))]),
         np.concatenate([w.start + np.arange(nW), g_y]),
         np.concatenate([np.ones(nW), -np.ones(len(groups))]), hi=0.0,
         keys=lambda: [(net.action_ids[g // n_cols_w], y_names()[g % n_cols_w]) for g in groups],
         doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
 
-    # budgets and exclusive levels
-    Rn = len(net.resource_ids)
-    bc = net.binary_cost
-    nzr, nzc = np.nonzero(bc.T) if B else (np.zeros(0, np.int64), np.zeros(0, np.int64))
-    budget = m.add_rows(
-        "budget", Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
-        hi=net.budgets, keys=lambda: [(r,) for r in net.resource_ids],
-        doc="Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b")
-    multi = [j for j in range(len(net.action_ids)) if np.sum(net.binary_action == j) > 1]
-    row_of_action = {j: i for i, j in enumerate(multi)}
-    lv_rows = [row_of_action[int(a)] for a in net.binary_action if int(a) in row_of_action]
-    lv_cols = [x.start + b for b, a in enumerate(net.binary_action) if int(a) in row_of_action]
-    m.add_rows("one_level", len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
-               keys=lambda: [(net.action_ids[j],) for j in multi],
-               doc="Σ_l x_{j,l} ≤ 1: levels of one action are mutually exclusive")
+    return DualBlock(np.concatenate(obj_cols).astype(np.int64), np.concatenate(obj_coefs),
+                     useful_fc, useful_rec)
 
-    return InterdictionMILP(m, net, x.start, budget.start, useful_fc, useful_rec)
