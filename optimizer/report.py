@@ -16,7 +16,9 @@ def _fmt(v: float | None, digits: int = 6) -> str:
         return "—"
     if v == 0:
         return "0"
-    if abs(v) >= 1e6 or abs(v) < 1e-3:
+    if abs(v) >= 1e6:
+        return f"{v:,.0f}"
+    if abs(v) < 1e-3:
         return f"{v:.4g}"
     return f"{v:,.{digits}g}"
 

@@ -156,6 +156,73 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Distribution:
+    """An uncertain number for Monte Carlo evaluation: ``uniform`` (low, high),
+    ``triangular`` (low, mode, high) or ``normal`` (mean, sd), clipped to the field's range."""
+
+    kind: str
+    params: tuple[float, ...]
+
+    def sample(self, rng, size: int | None = None):
+        if self.kind == "uniform":
+            return rng.uniform(self.params[0], self.params[1], size)
+        if self.kind == "triangular":
+            lo, mode, hi = self.params
+            if hi == lo:
+                return rng.uniform(lo, hi, size)
+            return rng.triangular(lo, mode, hi, size)
+        if self.kind == "normal":
+            return rng.normal(self.params[0], self.params[1], size)
+        raise ValueError(self.kind)
+
+    @property
+    def mean(self) -> float:
+        if self.kind == "uniform":
+            return (self.params[0] + self.params[1]) / 2
+        if self.kind == "triangular":
+            return sum(self.params) / 3
+        return self.params[0]
+
+
+@dataclass(frozen=True)
+class Shipment:
+    """A single shipment (evasion models): ``amount`` units of ``commodity`` from ``origin``,
+    worth ``value`` per unit at ``destination``; replaces every supply and sale."""
+
+    origin: str
+    destination: str
+    commodity: str
+    amount: float = 1.0
+    value: float = 1.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named scenario: a probability and overrides of the base data.
+
+    ``arcs`` holds overrides of existing arcs (id → {field: value}) and ``new_arcs`` arcs
+    that exist only here; ``remove_arcs`` are absent here. ``supplies`` replaces amounts
+    ((node, commodity) → amount, adding the supply if new). ``nodes``, ``commodities``,
+    ``recipes`` override fields by id (node ``values`` merge into the base values)."""
+
+    id: str
+    probability: float
+    description: str = ""
+    arcs: dict[str, dict[str, float]] = field(default_factory=dict)
+    new_arcs: tuple["Arc", ...] = ()
+    remove_arcs: tuple[str, ...] = ()
+    supplies: dict[tuple[str, str], float] = field(default_factory=dict)
+    nodes: dict[str, dict] = field(default_factory=dict)
+    commodities: dict[str, dict[str, float]] = field(default_factory=dict)
+    recipes: dict[str, dict[str, float]] = field(default_factory=dict)
+    shipment: Shipment | None = None
+
+
+#: How scenario values are combined into the defender's objective.
+RISK_MEASURES: tuple[str, ...] = ("expected", "worst", "cvar")
+
+
+@dataclass(frozen=True)
 class Instance:
     """A whole instance, as read from one file."""
 
@@ -172,6 +239,11 @@ class Instance:
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     #: line of each record in the file, keyed "<section>/<id>" (YAML files only)
     lines: dict[str, int] = field(default_factory=dict, compare=False)
+    scenarios: tuple[Scenario, ...] = ()
+    risk: str = "expected"  # default risk measure over scenarios
+    cvar_alpha: float = 0.9
+    #: uncertain numbers for Monte Carlo, keyed like ``sources`` ("arcs/<id>/capacity")
+    uncertain: dict[str, Distribution] = field(default_factory=dict, compare=False)
 
     def market_value(self, node: Node, commodity: Commodity) -> float:
         """v_{n,k}: the node's own value if given, else the commodity's default at markets."""

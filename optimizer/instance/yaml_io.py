@@ -30,12 +30,16 @@ from .model import (
     Action,
     Arc,
     Commodity,
+    Distribution,
     Effect,
     Instance,
     Level,
     Node,
     Recipe,
+    RISK_MEASURES,
     Resource,
+    Scenario,
+    Shipment,
     Supply,
     Targets,
 )
@@ -112,6 +116,7 @@ class _Reader:
         self.problems: list[Problem] = []
         self.sources: dict[str, str] = {}
         self.lines: dict[str, int] = {}
+        self.uncertain: dict[str, Distribution] = {}
 
     # -- problem helpers
     def err(self, record: str, field: str | None, message: str, line: int | None) -> None:
@@ -137,16 +142,21 @@ class _Reader:
         at_most: float | None = None,
         positive: bool = False,
     ) -> float | None:
-        """Read a number, possibly written ``{value: 3, source: "…"}``; check its range."""
+        """Read a number, possibly written ``{value: 3, source: "…"}`` and possibly uncertain
+        (``range: [lo, hi]``, ``triangular: [lo, mode, hi]`` or ``normal: [mean, sd]``, used
+        by Monte Carlo evaluation); check its range."""
         line = self.line_of(rec)
         if key not in rec or rec[key] is None:
             if required:
                 self.err(record, key, "is required", line)
             return default
         raw = rec[key]
+        bounds = dict(allow_inf=allow_inf, minimum=minimum, below=below, at_most=at_most,
+                      positive=positive)
+        dist_spec = None
         if isinstance(raw, dict):
             line = self.line_of(raw) or line
-            extra = set(raw) - {"value", "source"}
+            extra = set(raw) - {"value", "source", *DISTRIBUTIONS}
             if extra:
                 self.err(record, key, f"unknown field(s) {sorted(extra)} in a number "
                          "(write {value: …, source: \"…\"})", line)
@@ -155,31 +165,75 @@ class _Reader:
             if "value" not in raw:
                 self.err(record, key, "a number written as a mapping needs 'value'", line)
                 return default
+            dists = [d for d in DISTRIBUTIONS if d in raw]
+            if len(dists) > 1:
+                self.err(record, key, f"give one distribution, not {dists}", line)
+            elif dists:
+                dist_spec = (dists[0], raw[dists[0]])
             raw = raw["value"]
+        value = self.scalar(raw, record, key, line, **bounds)
+        if value is None:
+            return default
+        if dist_spec is not None:
+            dist = self.distribution(dist_spec, value, record, key, line, bounds)
+            if dist is not None:
+                self.uncertain[f"{source_key}/{key}"] = dist
+        return value
+
+    def scalar(self, raw: Any, record: str, key: str, line: int | None, *, allow_inf: bool,
+               minimum: float | None, below: float | None, at_most: float | None,
+               positive: bool) -> float | None:
+        """Check one number against the field's rules; report and return None if wrong."""
         value = _to_float(raw)
         if value is None:
             self.err(record, key, f"must be a number, got {raw!r}", line)
-            return default
+            return None
         if math.isnan(value):
             self.err(record, key, "is NaN (not a number)", line)
-            return default
+            return None
         if math.isinf(value) and not (allow_inf and value > 0):
             what = "may be 'inf' (unlimited) but not '-inf'" if allow_inf else "must be finite"
             self.err(record, key, f"{what}, got {raw!r}", line)
-            return default
+            return None
         if minimum is not None and value < minimum:
             self.err(record, key, f"must be ≥ {minimum:g}, got {value:g}", line)
-            return default
+            return None
         if positive and value <= 0:
             self.err(record, key, f"must be > 0, got {value:g}", line)
-            return default
+            return None
         if below is not None and value >= below:
             self.err(record, key, f"must be < {below:g}, got {value:g}", line)
-            return default
+            return None
         if at_most is not None and value > at_most:
             self.err(record, key, f"must be ≤ {at_most:g}, got {value:g}", line)
-            return default
+            return None
         return value
+
+    def distribution(self, spec: tuple[str, Any], value: float, record: str, key: str,
+                     line: int | None, bounds: dict) -> Distribution | None:
+        kind, params = spec
+        need = {"range": 2, "triangular": 3, "normal": 2}[kind]
+        if not isinstance(params, list) or len(params) != need:
+            self.err(record, key, f"'{kind}' takes a list of {need} numbers", line)
+            return None
+        finite = dict(bounds, allow_inf=False)
+        if kind == "normal":
+            mean = self.scalar(params[0], record, f"{key}.normal", line, **finite)
+            sd = self.scalar(params[1], record, f"{key}.normal", line, allow_inf=False,
+                             minimum=0.0, below=None, at_most=None, positive=False)
+            if mean is None or sd is None:
+                return None
+            return Distribution("normal", (mean, sd))
+        vals = [self.scalar(p, record, f"{key}.{kind}", line, **finite) for p in params]
+        if any(v is None for v in vals):
+            return None
+        if vals != sorted(vals):
+            self.err(record, key, f"'{kind}' values must be in increasing order, got {vals}", line)
+            return None
+        if not (vals[0] <= value <= vals[-1]):
+            self.err(record, key, f"value {value:g} lies outside its {kind} {vals}", line)
+            return None
+        return Distribution("uniform" if kind == "range" else kind, tuple(vals))  # type: ignore[arg-type]
 
     def text(self, rec: dict, key: str, record: str, *, required: bool = False,
              default: str = "") -> str:
@@ -270,6 +324,8 @@ class _Reader:
         recipes = [self.recipe(r) for r in self.records(doc, "recipes")]
         supplies = [self.supply(i, r) for i, r in enumerate(self.records(doc, "supplies"))]
         actions = [self.action(r) for r in self.records(doc, "actions")]
+        scenarios = [self.scenario(r) for r in self.records(doc, "scenarios")]
+        risk, alpha = self.uncertainty(doc.get("uncertainty"), self.line_of(doc))
         for section, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
             if not [x for x in items if x is not None]:
                 self.err(f"section '{section}'", None, "must list at least one record",
@@ -287,6 +343,10 @@ class _Reader:
             path=self.path,
             sources=self.sources,
             lines=self.lines,
+            scenarios=tuple(sc for sc in scenarios if sc is not None),
+            risk=risk,
+            cvar_alpha=alpha,
+            uncertain=self.uncertain,
         )
 
     def resource(self, rec: dict) -> Resource | None:
@@ -346,15 +406,16 @@ class _Reader:
                     self.text(rec, "organization", record), self.text(rec, "country", record),
                     cap if cap is not None else INF, values)
 
-    def arc(self, rec: dict) -> Arc | None:
-        src = self.ident(rec, "from", "arc")
-        dst = self.ident(rec, "to", "arc")
-        aid = self.ident(rec, "id", "arc", required=False) or (
+    def arc(self, rec: dict, prefix: str = "") -> Arc | None:
+        src = self.ident(rec, "from", f"{prefix}arc")
+        dst = self.ident(rec, "to", f"{prefix}arc")
+        aid = self.ident(rec, "id", f"{prefix}arc", required=False) or (
             f"{src}->{dst}" if src is not None and dst is not None else None)
-        record = f"arc '{aid}'"
+        record = f"{prefix}arc '{aid}'"
         self.check_fields(rec, {"id", "from", "to", "mode", "capacity", "cost", "seizure",
                                 "commodities", "description"}, record)
-        self.note_line("arcs", aid, rec)
+        if not prefix:
+            self.note_line("arcs", aid, rec)
         key = f"arcs/{aid}"
         mode = self.text(rec, "mode", record, default="other")
         if mode not in ARC_MODES:
@@ -388,12 +449,13 @@ class _Reader:
         return Recipe(rid, node, inp, out, eta if eta is not None else 1.0,  # type: ignore[arg-type]
                       cap if cap is not None else INF)
 
-    def supply(self, index: int, rec: dict) -> Supply | None:
-        node = self.ident(rec, "node", f"supply #{index + 1}")
-        comm = self.ident(rec, "commodity", f"supply #{index + 1}")
-        record = f"supply #{index + 1} (node '{node}', commodity '{comm}')"
+    def supply(self, index: int, rec: dict, prefix: str = "") -> Supply | None:
+        node = self.ident(rec, "node", f"{prefix}supply #{index + 1}")
+        comm = self.ident(rec, "commodity", f"{prefix}supply #{index + 1}")
+        record = f"{prefix}supply #{index + 1} (node '{node}', commodity '{comm}')"
         self.check_fields(rec, {"node", "commodity", "amount", "description"}, record)
-        self.note_line("supplies", f"{node}/{comm}", rec)
+        if not prefix:
+            self.note_line("supplies", f"{node}/{comm}", rec)
         amount = self.number(rec, "amount", record, f"supplies/{node}/{comm}", required=True,
                              allow_inf=True, minimum=0)
         if None in (node, comm, amount):
@@ -444,6 +506,130 @@ class _Reader:
             return None
         return Action(aid, tuple(levels), tuple(effects), self.text(rec, "name", record),
                       self.text(rec, "description", record))
+
+    def uncertainty(self, raw: Any, line: int | None) -> tuple[str, float]:
+        """``uncertainty: {risk: expected|worst|cvar, cvar_alpha: 0.9}``."""
+        if raw is None:
+            return "expected", 0.9
+        if not isinstance(raw, dict):
+            self.err("uncertainty", None, "must be a mapping {risk, cvar_alpha}", line)
+            return "expected", 0.9
+        self.check_fields(raw, {"risk", "cvar_alpha"}, "uncertainty")
+        risk = self.text(raw, "risk", "uncertainty", default="expected")
+        if risk not in RISK_MEASURES:
+            self.err("uncertainty", "risk", f"unknown risk measure {risk!r} "
+                     f"(one of: {', '.join(RISK_MEASURES)})", self.line_of(raw))
+            risk = "expected"
+        alpha = self.number(raw, "cvar_alpha", "uncertainty", "uncertainty", default=0.9,
+                            minimum=0.0, below=1.0)
+        return risk, alpha if alpha is not None else 0.9
+
+    def scenario(self, rec: dict) -> Scenario | None:
+        sid = self.ident(rec, "id", "scenario")
+        record = f"scenario '{sid}'"
+        self.check_fields(rec, {"id", "probability", "description", "arcs", "remove_arcs",
+                                "supplies", "nodes", "commodities", "recipes", "shipment"}, record)
+        self.note_line("scenarios", sid, rec)
+        key = f"scenarios/{sid}"
+        prob = self.number(rec, "probability", record, key, required=True, minimum=0.0,
+                           at_most=1.0)
+        arcs: dict[str, dict[str, float]] = {}
+        new_arcs = []
+        for item in self.sublist(rec, "arcs", record):
+            if "from" in item or "to" in item:
+                a = self.arc(item, prefix=f"{record} ")
+                if a is not None:
+                    new_arcs.append(a)
+                continue
+            aid = self.ident(item, "id", f"{record} arc")
+            arec = f"{record} arc '{aid}'"
+            self.check_fields(item, {"id", "capacity", "cost", "seizure"}, arec)
+            fields = {}
+            for fld, kw in (("capacity", dict(allow_inf=True, minimum=0)),
+                            ("cost", dict(minimum=0)), ("seizure", dict(minimum=0, below=1))):
+                v = self.number(item, fld, arec, f"{key}/arcs/{aid}", **kw)
+                if v is not None:
+                    fields[fld] = v
+            if aid is not None:
+                arcs[aid] = fields
+        supplies: dict[tuple[str, str], float] = {}
+        for i, item in enumerate(self.sublist(rec, "supplies", record)):
+            sup = self.supply(i, item, prefix=f"{record} ")
+            if sup is not None:
+                supplies[(sup.node, sup.commodity)] = sup.amount
+        nodes: dict[str, dict] = {}
+        for item in self.sublist(rec, "nodes", record):
+            nid = self.ident(item, "id", f"{record} node")
+            nrec = f"{record} node '{nid}'"
+            self.check_fields(item, {"id", "capacity", "values"}, nrec)
+            fields: dict = {}
+            cap = self.number(item, "capacity", nrec, f"{key}/nodes/{nid}", allow_inf=True, minimum=0)
+            if cap is not None:
+                fields["capacity"] = cap
+            if isinstance(item.get("values"), dict):
+                fields["values"] = {}
+                for k in item["values"]:
+                    v = self.number(item["values"], k, nrec, f"{key}/nodes/{nid}/values", minimum=0)
+                    if v is not None:
+                        fields["values"][str(k)] = v
+            elif "values" in item:
+                self.err(nrec, "values", "must map commodity ids to values", self.line_of(item))
+            if nid is not None:
+                nodes[nid] = fields
+        comms: dict[str, dict[str, float]] = {}
+        for item in self.sublist(rec, "commodities", record):
+            cid = self.ident(item, "id", f"{record} commodity")
+            crec = f"{record} commodity '{cid}'"
+            self.check_fields(item, {"id", "value", "load"}, crec)
+            fields = {}
+            for fld, kw in (("value", dict(minimum=0)), ("load", dict(positive=True))):
+                v = self.number(item, fld, crec, f"{key}/commodities/{cid}", **kw)
+                if v is not None:
+                    fields[fld] = v
+            if cid is not None:
+                comms[cid] = fields
+        recipes: dict[str, dict[str, float]] = {}
+        for item in self.sublist(rec, "recipes", record):
+            rid = self.ident(item, "id", f"{record} recipe")
+            rrec = f"{record} recipe '{rid}'"
+            self.check_fields(item, {"id", "yield", "capacity"}, rrec)
+            fields = {}
+            for fld, kw in (("yield", dict(positive=True)), ("capacity", dict(allow_inf=True, minimum=0))):
+                v = self.number(item, fld, rrec, f"{key}/recipes/{rid}", **kw)
+                if v is not None:
+                    fields[fld] = v
+            if rid is not None:
+                recipes[rid] = fields
+        shipment = None
+        if rec.get("shipment") is not None:
+            sh = rec["shipment"]
+            srec = f"{record} shipment"
+            if not isinstance(sh, dict):
+                self.err(srec, None, "must be a mapping {origin, destination, commodity}",
+                         self.line_of(rec))
+            else:
+                self.check_fields(sh, {"origin", "destination", "commodity", "amount", "value"}, srec)
+                o = self.ident(sh, "origin", srec)
+                d = self.ident(sh, "destination", srec)
+                c = self.ident(sh, "commodity", srec)
+                amt = self.number(sh, "amount", srec, f"{key}/shipment", default=1.0, positive=True)
+                val = self.number(sh, "value", srec, f"{key}/shipment", default=1.0, positive=True)
+                if None not in (o, d, c, amt, val):
+                    shipment = Shipment(o, d, c, amt, val)  # type: ignore[arg-type]
+        remove = self.id_list(rec, "remove_arcs", record) or ()
+        if sid is None or prob is None:
+            return None
+        return Scenario(sid, prob, self.text(rec, "description", record), arcs, tuple(new_arcs),
+                        tuple(remove), supplies, nodes, comms, recipes, shipment)
+
+    def sublist(self, rec: dict, key: str, record: str) -> list[dict]:
+        raw = rec.get(key)
+        if raw is None:
+            return []
+        if not isinstance(raw, list) or not all(isinstance(x, dict) for x in raw):
+            self.err(record, key, "must be a list of records", self.line_of(rec))
+            return []
+        return raw
 
     def costs(self, raw: Any, record: str, key: str, line: int | None) -> dict[str, float]:
         if raw is None:
@@ -515,9 +701,11 @@ class _Reader:
         return tuple(out)
 
 
+DISTRIBUTIONS = ("range", "triangular", "normal")
+
 TOP_LEVEL_FIELDS = {
     "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
-    "supplies", "actions", "references", "notes",
+    "supplies", "actions", "scenarios", "uncertainty", "references", "notes",
 }
 
 
@@ -692,7 +880,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                                   for k, v in lv.cost.items()}
                     d["levels"].append(ld)
             d["effects"] = []
-            for e in a.effects:
+            for ei, e in enumerate(a.effects):
                 ed: dict[str, Any] = {"type": e.type}
                 t = e.targets
                 for fld in ("arcs", "nodes", "recipes", "modes"):
@@ -701,8 +889,10 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 if t.commodities is not None:
                     ed["commodities"] = list(t.commodities)
                 if e.type != "remove":
-                    amts = [num(v, "") for v in e.amounts]
-                    ed["amount"] = amts[0] if len(set(e.amounts)) == 1 else amts
+                    amts = [num(v, f"actions/{a.id}/effects/{ei + 1}/level{li + 1}/amount")
+                            for li, v in enumerate(e.amounts)]
+                    noted = any(isinstance(v, dict) for v in amts)
+                    ed["amount"] = amts[0] if len(set(e.amounts)) == 1 and not noted else amts
                 d["effects"].append(ed)
             out["actions"].append(d)
     return out
