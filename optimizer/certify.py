@@ -16,6 +16,7 @@ A plan that fails any check raises ``CertificateError``; it is never a result.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -53,7 +54,20 @@ def certify(net: CompiledNetwork, plan: Plan, *, claimed: float | None, bound: f
             ) -> tuple[Certificate, SmugglerSolution]:
     """Check ``plan`` against the MILP's claims; return the certificate and the smuggler's
     best response, or raise ``CertificateError``."""
+    cert, sols = certify_plan([net], lambda values: values[0], plan, claimed=claimed,
+                              bound=bound, optimal=optimal, scale=scale, options=options)
+    return cert, sols[0]
+
+
+def certify_plan(nets: Sequence[CompiledNetwork], combine: Callable[[list[float]], float],
+                 plan: Plan, *, claimed: float | None, bound: float | None, optimal: bool,
+                 scale: float, options: SolveOptions | None = None,
+                 ) -> tuple[Certificate, list[SmugglerSolution]]:
+    """The certificate over scenarios: the smuggler's LP is re-solved in every scenario
+    network with the plan fixed, the values are combined by the risk measure ``combine``,
+    and the checks of the module docstring apply to the combined value."""
     options = options or SolveOptions()
+    net = nets[0]
     tol = 1e-6 * max(1.0, abs(scale))
     checks: list[str] = []
     x = plan.binaries(net)
@@ -66,9 +80,10 @@ def certify(net: CompiledNetwork, plan: Plan, *, claimed: float | None, bound: f
             raise CertificateError(f"plan spends {spend[r]:g} of '{rid}' but the budget is "
                                    f"{net.budgets[r]:g}")
     checks.append("budgets and exclusive levels kept")
-    sol = solve_smuggler(net, x, options)
-    checks.append("smuggler's LP re-solved with the plan fixed; flows verified")
-    value = sol.value
+    sols = [solve_smuggler(n, x, options) for n in nets]
+    checks.append("smuggler's LP re-solved with the plan fixed; flows verified"
+                  + (f" (in each of {len(nets)} scenarios)" if len(nets) > 1 else ""))
+    value = float(combine([s.value for s in sols]))
     if claimed is not None:
         if value > claimed + tol:
             raise CertificateError(
@@ -90,4 +105,4 @@ def certify(net: CompiledNetwork, plan: Plan, *, claimed: float | None, bound: f
         checks.append("smuggler's value = MILP objective (optimal)")
     cert = Certificate(True, value, claimed, bound, relative_gap(value, bound, scale), tol,
                        tuple(checks))
-    return cert, sol
+    return cert, sols

@@ -2,11 +2,12 @@
 
     result = solve("instances/mexico_us.yaml", SolveOptions(time_limit=60))
 
-``solve`` compiles the instance, solves the smuggler's LP with no action (the "before"
-picture), states the defender's MILP (``formulation.interdiction``), hands it to HiGHS
-(``solvers``), re-solves the smuggler's LP with the plan fixed (``certify``) and returns a
-typed ``InterdictionResult``. A plan that fails the certificate raises; a time limit returns
-the best plan found with its proven bound and gap.
+``solve`` compiles the instance (every scenario, if it has any), solves the smuggler's LP
+with no action (the "before" picture), states the defender's MILP
+(``formulation.interdiction``), hands it to HiGHS (``solvers``), re-solves the smuggler's
+LP with the plan fixed in every scenario (``certify``) and returns a typed
+``InterdictionResult``. A plan that fails the certificate raises; a time limit returns the
+best plan found with its proven bound and gap.
 """
 
 from __future__ import annotations
@@ -17,58 +18,78 @@ from typing import Mapping
 
 import numpy as np
 
-from .certify import certify
+from .certify import certify_plan
 from .errors import SolveError, UnboundedError
-from .formulation.interdiction import InterdictionMILP, build_interdiction_milp
+from .formulation.interdiction import InterdictionMILP, ScenarioMILP, build_interdiction_milp, \
+    build_problem_milp
 from .instance.model import Instance
 from .instance.yaml_io import load_instance
-from .network import CompiledNetwork, Plan, compile_instance
+from .network import CompiledNetwork, Plan
+from .problem import DefenderProblem, ScenarioNet, build_problem
 from .response import solve_smuggler
-from .results import ChosenAction, InterdictionResult, Response, Timings
+from .results import ChosenAction, InterdictionResult, Response, ScenarioOutcome, Timings
 from .solvers.highs import HighsSession, RawSolution
 from .solvers.options import SolutionStatus, SolveOptions, Termination
 from .tidy import drop_redundant
 
-Source = Instance | CompiledNetwork | str | Path
+Source = Instance | CompiledNetwork | DefenderProblem | str | Path
 
 
-def as_network(source: Source, budgets: Mapping[str, float] | None = None) -> CompiledNetwork:
-    """Load / compile whatever the caller has, with optional budget overrides."""
+def as_problem(source: Source, budgets: Mapping[str, float] | None = None, *,
+               risk: str | None = None, alpha: float | None = None) -> DefenderProblem:
+    """Load / compile whatever the caller has into a defender's problem."""
     if isinstance(source, (str, Path)):
         source = load_instance(source)
     if isinstance(source, Instance):
-        if budgets:
-            source = source.with_budgets(dict(budgets))
-        return compile_instance(source)
-    if budgets:
-        return source.with_budgets(budgets)
-    return source
+        return build_problem(source, risk=risk, alpha=alpha, budgets=budgets)
+    if isinstance(source, CompiledNetwork):
+        net = source.with_budgets(budgets) if budgets else source
+        return DefenderProblem(net.instance, [ScenarioNet("base", 1.0, net, ("base",))])
+    problem = source
+    if risk is not None or alpha is not None:
+        from dataclasses import replace
+
+        problem = replace(problem, risk=risk or problem.risk,
+                          alpha=problem.alpha if alpha is None else alpha)
+    return problem.with_budgets(budgets) if budgets else problem
 
 
-def build_milp(net: CompiledNetwork) -> InterdictionMILP:
-    """The defender's MILP for ``net`` (exposed for users who want to inspect or export it)."""
-    return build_interdiction_milp(net)
+def as_network(source: Source, budgets: Mapping[str, float] | None = None) -> CompiledNetwork:
+    """The compiled network of a single-scenario source."""
+    problem = as_problem(source, budgets)
+    if problem.stochastic:
+        raise SolveError("this instance has scenarios: use the scenario-aware functions")
+    return problem.net
+
+
+def build_milp(source: Source) -> ScenarioMILP:
+    """The defender's MILP (exposed for users who want to inspect or export it)."""
+    return build_problem_milp(as_problem(source))
 
 
 def solve(source: Source, options: SolveOptions | None = None, *,
           budgets: Mapping[str, float] | None = None,
-          write_model: str | Path | None = None, tidy: bool = True) -> InterdictionResult:
+          write_model: str | Path | None = None, tidy: bool = True,
+          risk: str | None = None, alpha: float | None = None) -> InterdictionResult:
     """Find the plan that leaves the smuggler the least, certify it, and describe it.
 
-    ``tidy`` drops actions the plan pays for without changing the smuggler's value
+    ``risk`` (expected | worst | cvar) and ``alpha`` override the instance's choice for
+    scenarios. ``tidy`` drops actions the plan pays for without changing the value
     (``tidy.drop_redundant``); the value, bound and certificate are unaffected."""
     options = options or SolveOptions()
     t_start = time.perf_counter()
-    net = as_network(source, budgets)
+    problem = as_problem(source, budgets, risk=risk, alpha=alpha)
+    net = problem.net
     t_compiled = time.perf_counter()
 
-    base = solve_smuggler(net, None, options)
+    base = [solve_smuggler(sc.net, None, options) for sc in problem.scenarios]
+    value_before = problem.combine([b.value for b in base])
     t_base = time.perf_counter()
-    scale = max(1.0, abs(base.value))
+    scale = max(1.0, abs(value_before))
 
-    milp = build_interdiction_milp(net)
+    milp = build_problem_milp(problem)
     model_size = milp.model.summary()
-    raw, build_extra, session = _solve_milp(milp, options, write_model)
+    raw, build_extra = _solve_milp(milp, options, write_model)
     t_solved = time.perf_counter()
 
     if raw.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
@@ -86,34 +107,48 @@ def solve(source: Source, options: SolveOptions | None = None, *,
         claimed = raw.objective
     plan = Plan.from_binaries(net, x)
     optimal = raw.status == SolutionStatus.OPTIMAL
+
+    def evaluate(p: Plan) -> float:
+        xb = p.binaries(net)
+        return problem.combine([solve_smuggler(sc.net, xb, options).value
+                                for sc in problem.scenarios])
+
     notes: list[str] = []
     if tidy and plan.levels:
-        plan_value = solve_smuggler(net, plan.binaries(net), options).value
-        plan, notes = drop_redundant(net, plan, plan_value, 1e-7 * scale, options)
-    cert, after = certify(net, plan, claimed=claimed, bound=raw.bound, optimal=optimal,
-                          scale=scale, options=options)
+        plan, notes = drop_redundant(net, plan, evaluate(plan), 1e-7 * scale, options, evaluate)
+    cert, after = certify_plan([sc.net for sc in problem.scenarios], problem.combine, plan,
+                               claimed=claimed, bound=raw.bound, optimal=optimal, scale=scale,
+                               options=options)
     t_checked = time.perf_counter()
 
     if not optimal:
         notes.append(f"solver stopped on {raw.termination.value}: best plan found, not proven "
                      f"optimal (gap {cert.gap:.3%})" if cert.gap is not None else
                      f"solver stopped on {raw.termination.value}: best plan found, no bound")
+    before_r = [Response.from_solution(sc.net, b) for sc, b in zip(problem.scenarios, base)]
+    after_r = [Response.from_solution(sc.net, a) for sc, a in zip(problem.scenarios, after)]
+    probs = problem.probabilities
+    outcomes = tuple(
+        ScenarioOutcome(sc.id, sc.probability, sc.members, b.value, a.value,
+                        rb.delivered_by_commodity, ra.delivered_by_commodity)
+        for sc, b, a, rb, ra in zip(problem.scenarios, base, after, before_r, after_r)
+    ) if problem.stochastic else ()
     build_time = (t_compiled - t_start) + build_extra
     return InterdictionResult(
-        instance=net.instance.name,
-        instance_path=net.instance.path,
+        instance=problem.instance.name,
+        instance_path=problem.instance.path,
         termination=raw.termination,
         status=raw.status if raw.values is not None else SolutionStatus.FEASIBLE,
         plan=plan,
         actions=chosen_actions(net, plan),
         spend=plan.spend(net),
         budgets={r: float(b) for r, b in zip(net.resource_ids, net.budgets)},
-        value_before=base.value,
+        value_before=value_before,
         value_after=cert.plan_value,
         bound=raw.bound,
         gap=cert.gap,
-        before=Response.from_solution(net, base),
-        after=Response.from_solution(net, after),
+        before=Response.expected(list(zip(probs.tolist(), before_r))),
+        after=Response.expected(list(zip(probs.tolist(), after_r))),
         certificate=cert,
         timings=Timings(build=build_time, solve=raw.seconds, check=t_checked - t_solved,
                         baseline=t_base - t_compiled, total=time.perf_counter() - t_start),
@@ -122,11 +157,14 @@ def solve(source: Source, options: SolveOptions | None = None, *,
         method=f"dual-milp/{options.backend}",
         options=options.to_dict(),
         notes=tuple(notes),
+        risk=problem.risk if problem.stochastic else "expected",
+        cvar_alpha=problem.alpha if problem.stochastic and problem.risk == "cvar" else None,
+        scenarios=outcomes,
     )
 
 
-def _solve_milp(milp: InterdictionMILP, options: SolveOptions,
-                write_model: str | Path | None) -> tuple[RawSolution, float, HighsSession | None]:
+def _solve_milp(milp: ScenarioMILP | InterdictionMILP, options: SolveOptions,
+                write_model: str | Path | None) -> tuple[RawSolution, float]:
     """Hand the MILP to the chosen backend; return the raw solution and the time spent
     building (stating + loading) beyond compilation."""
     t0 = time.perf_counter()
@@ -138,7 +176,7 @@ def _solve_milp(milp: InterdictionMILP, options: SolveOptions,
         raw = solve_pyomo(milp.model, options)
         # Pyomo's build time is inside its solve call: report it as build
         total = time.perf_counter() - t0
-        return raw, max(0.0, total - raw.seconds), None
+        return raw, max(0.0, total - raw.seconds)
     if options.backend != "highs":
         raise SolveError(f"unknown backend {options.backend!r} (use 'highs' or 'pyomo')")
     session = HighsSession(milp.model, options)
@@ -151,7 +189,7 @@ def _solve_milp(milp: InterdictionMILP, options: SolveOptions,
     # engine falls back to "no action", which is always feasible.
     build = time.perf_counter() - t0
     raw = session.solve()
-    return raw, build, session
+    return raw, build
 
 
 def chosen_actions(net: CompiledNetwork, plan: Plan) -> tuple[ChosenAction, ...]:
@@ -168,10 +206,13 @@ def chosen_actions(net: CompiledNetwork, plan: Plan) -> tuple[ChosenAction, ...]
 def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
                   options: SolveOptions | None = None,
                   budgets: Mapping[str, float] | None = None) -> float:
-    """The smuggler's optimal value against ``plan`` (budgets are not enforced here)."""
-    net = as_network(source, budgets)
+    """The smuggler's optimal value against ``plan`` (combined over scenarios by the risk
+    measure; budgets are not enforced here)."""
+    problem = as_problem(source, budgets)
     plan = plan if isinstance(plan, Plan) else Plan.of(plan)
-    return solve_smuggler(net, plan.binaries(net), options).value
+    x = plan.binaries(problem.net)
+    return problem.combine([solve_smuggler(sc.net, x, options).value for sc in problem.scenarios])
 
 
-__all__ = ["solve", "as_network", "build_milp", "evaluate_plan", "UnboundedError"]
+__all__ = ["solve", "as_problem", "as_network", "build_milp", "build_interdiction_milp",
+           "evaluate_plan", "UnboundedError"]

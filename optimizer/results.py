@@ -58,6 +58,38 @@ class Response:
         return Response(sol.value, delivered, by_comm, supply, flows, seized,
                         tuple(decompose_routes(net, sol, max_routes=max_routes)))
 
+    @staticmethod
+    def expected(parts: list[tuple[float, "Response"]]) -> "Response":
+        """The probability-weighted response over scenarios (expected units and routes)."""
+        if len(parts) == 1 and parts[0][0] == 1.0:
+            return parts[0][1]
+
+        def mix(attr: str) -> dict:
+            out: dict = {}
+            for p, r in parts:
+                for k, v in getattr(r, attr).items():
+                    out[k] = out.get(k, 0.0) + p * v
+            return out
+
+        routes: dict[tuple, Route] = {}
+        for p, r in parts:
+            for rt in r.routes:
+                key = (rt.origin, rt.market, rt.commodity, rt.describe())
+                if key in routes:
+                    o = routes[key]
+                    routes[key] = Route(o.origin, o.origin_commodity, o.market, o.commodity,
+                                        o.units_delivered + p * rt.units_delivered,
+                                        o.units_shipped + p * rt.units_shipped,
+                                        o.value + p * rt.value, o.steps)
+                else:
+                    routes[key] = Route(rt.origin, rt.origin_commodity, rt.market, rt.commodity,
+                                        p * rt.units_delivered, p * rt.units_shipped,
+                                        p * rt.value, rt.steps)
+        ordered = sorted(routes.values(), key=lambda x: (-x.value, -x.units_delivered, x.describe()))
+        return Response(sum(p * r.value for p, r in parts), mix("delivered"),
+                        mix("delivered_by_commodity"), mix("supply_used"), mix("flows"),
+                        mix("seized"), tuple(ordered))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "value": self.value,
@@ -71,6 +103,25 @@ class Response:
                       for (a, k), v in sorted(self.flows.items())],
             "routes": [r.to_dict() for r in self.routes],
         }
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """One scenario (or a block of merged scenarios) before and after the plan."""
+
+    id: str
+    probability: float
+    members: tuple[str, ...]
+    value_before: float
+    value_after: float
+    delivered_before: dict[str, float]
+    delivered_after: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "probability": self.probability, "members": list(self.members),
+                "value_before": self.value_before, "value_after": self.value_after,
+                "delivered_before": dict(sorted(self.delivered_before.items())),
+                "delivered_after": dict(sorted(self.delivered_after.items()))}
 
 
 @dataclass(frozen=True)
@@ -108,6 +159,9 @@ class InterdictionResult:
     method: str
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    risk: str = "expected"
+    cvar_alpha: float | None = None
+    scenarios: tuple[ScenarioOutcome, ...] = ()
 
     @property
     def optimal(self) -> bool:
@@ -145,6 +199,9 @@ class InterdictionResult:
             "node_count": self.node_count,
             "options": self.options,
             "notes": list(self.notes),
+            "risk": self.risk,
+            "cvar_alpha": self.cvar_alpha,
+            "scenarios": [s.to_dict() for s in self.scenarios],
         })
 
     def to_json(self) -> str:

@@ -9,6 +9,8 @@ re-solve, so the plan's value is unchanged.
 
 from __future__ import annotations
 
+from typing import Callable
+
 from .network import CompiledNetwork, Plan
 from .response import solve_smuggler
 from .solvers.options import SolveOptions
@@ -22,9 +24,14 @@ def _level_cost(net: CompiledNetwork, action: str, level: int):
 
 
 def drop_redundant(net: CompiledNetwork, plan: Plan, value: float, tol: float,
-                   options: SolveOptions | None = None) -> tuple[Plan, list[str]]:
+                   options: SolveOptions | None = None,
+                   evaluate: Callable[[Plan], float] | None = None) -> tuple[Plan, list[str]]:
     """The plan without actions (or with lower levels) that leave the smuggler's value
-    at most ``value + tol``; returns it with one note per change."""
+    at most ``value + tol``; returns it with one note per change. ``evaluate`` gives a
+    plan's value (default: the smuggler's LP on ``net``; over scenarios, the risk measure)."""
+    if evaluate is None:
+        def evaluate(p: Plan) -> float:
+            return solve_smuggler(net, p.binaries(net), options).value
     scale = [max(1.0, float(b)) for b in net.budgets]
 
     def weight(item: tuple[str, int]) -> float:
@@ -44,7 +51,7 @@ def drop_redundant(net: CompiledNetwork, plan: Plan, value: float, tol: float,
                     continue  # not cheaper in every resource
                 trial[action] = lower
             candidate = Plan.of(trial)
-            if solve_smuggler(net, candidate.binaries(net), options).value <= value + tol:
+            if evaluate(candidate) <= value + tol:
                 current = trial
                 notes.append(f"dropped '{action}' (level {level}): it did not change the "
                              "smuggler's value" if lower == 0 else

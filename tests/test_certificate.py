@@ -62,7 +62,7 @@ def _wrong_milp(plan_binaries):
         values[milp.x_start:milp.x_start + milp.n_binaries] = plan_binaries(milp.net)
         raw = RawSolution(Termination.OPTIMAL, SolutionStatus.OPTIMAL, values, 75.0, 75.0, 0.0,
                           1, 0.0, "fake")
-        return raw, 0.0, None
+        return raw, 0.0
 
     return fake
 

@@ -38,8 +38,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from ..network import CompiledNetwork
 from .blocks import LinearModel
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..problem import DefenderProblem
 
 TOL = 1e-12
 
@@ -111,6 +116,82 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
     set_objective(m, block.obj_cols, block.obj_coefs)
     return InterdictionMILP(m, net, x.start, budget.start, block.useful_flows,
                             block.useful_recipes)
+
+
+@dataclass
+class ScenarioMILP:
+    """The defender's MILP over scenarios: one dual block per scenario, shared binaries."""
+
+    model: LinearModel
+    problem: "DefenderProblem"
+    x_start: int
+    budget_row_start: int
+    blocks: list[DualBlock]
+
+    @property
+    def net(self) -> CompiledNetwork:
+        return self.problem.net
+
+    @property
+    def n_binaries(self) -> int:
+        return self.problem.net.n_binaries
+
+
+def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
+    """One MILP for every scenario (MODEL.md: "Scenarios each get their own dual block and
+    share the plan"). With obj_s the dual objective of scenario s (= v_s(x) at the optimum):
+
+        expected:  min Σ_s p_s obj_s
+        worst:     min t          s.t. t − obj_s ≥ 0                     (worst_case rows)
+        cvar:      min η + Σ_s p_s u_s / (1 − α)
+                                  s.t. u_s − obj_s + η ≥ 0, u_s ≥ 0       (cvar_excess rows)
+
+    Each is exact: the duals of a block can always be chosen optimal for x, so obj_s = v_s(x).
+    """
+    m = LinearModel("interdiction", sense="min")
+    net0 = problem.net
+    x, budget = add_actions(m, net0)
+    blocks = []
+    single = len(problem.scenarios) == 1
+    for sc in problem.scenarios:
+        if sc.net.n_binaries != net0.n_binaries or sc.net.action_ids != net0.action_ids:
+            raise ValueError(f"scenario {sc.id!r} does not share the actions")
+        blocks.append(add_dual_block(m, sc.net, x.start, "" if single else _tag(sc.id)))
+    probs = problem.probabilities
+    ids = [sc.id for sc in problem.scenarios]
+    if problem.risk == "expected" or single:
+        for p, blk in zip(probs, blocks):
+            set_objective(m, blk.obj_cols, p * blk.obj_coefs)
+    elif problem.risk == "worst":
+        t = m.add_vars("worst", 1, lb=0.0, obj=1.0, keys=lambda: [("t",)],
+                       doc="t ≥ v_s(x) for every scenario s")
+        rows, cols, vals = [], [], []
+        for s, blk in enumerate(blocks):
+            rows += [s] * (len(blk.obj_cols) + 1)
+            cols += [t.start, *blk.obj_cols.tolist()]
+            vals += [1.0, *(-blk.obj_coefs).tolist()]
+        m.add_rows("worst_case", len(blocks), rows, cols, vals, lo=0.0,
+                   keys=lambda: [(i,) for i in ids], doc="t − obj_s ≥ 0")
+    elif problem.risk == "cvar":
+        alpha = problem.alpha
+        eta = m.add_vars("cvar_eta", 1, lb=-np.inf, obj=1.0, keys=lambda: [("eta",)],
+                         doc="η: the value-at-risk threshold")
+        u = m.add_vars("cvar_u", len(blocks), lb=0.0, obj=probs / (1.0 - alpha),
+                       keys=lambda: [(i,) for i in ids], doc="u_s ≥ (v_s(x) − η)^+")
+        rows, cols, vals = [], [], []
+        for s, blk in enumerate(blocks):
+            rows += [s] * (len(blk.obj_cols) + 2)
+            cols += [u.start + s, eta.start, *blk.obj_cols.tolist()]
+            vals += [1.0, 1.0, *(-blk.obj_coefs).tolist()]
+        m.add_rows("cvar_excess", len(blocks), rows, cols, vals, lo=0.0,
+                   keys=lambda: [(i,) for i in ids], doc="u_s − obj_s + η ≥ 0")
+    else:
+        raise ValueError(f"unknown risk measure {problem.risk!r}")
+    return ScenarioMILP(m, problem, x.start, budget.start, blocks)
+
+
+def _tag(sid: str) -> str:
+    return "".join(ch if ch.isalnum() or ch == "_" else "_" for ch in sid)
 
 
 def set_objective(m: LinearModel, cols: np.ndarray, coefs: np.ndarray) -> None:
@@ -409,6 +490,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         keys=lambda: [(net.action_ids[g // n_cols_w], y_names()[g % n_cols_w]) for g in groups],
         doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
 
-    return DualBlock(np.concatenate(obj_cols).astype(np.int64), np.concatenate(obj_coefs),
-                     useful_fc, useful_rec)
+    cols_all = np.concatenate(obj_cols).astype(np.int64)
+    coefs_all = np.concatenate(obj_coefs)
+    nz = coefs_all != 0.0
+    return DualBlock(cols_all[nz], coefs_all[nz], useful_fc, useful_rec)
 

@@ -1,0 +1,144 @@
+"""The defender's problem over scenarios: compiled networks, probabilities, a risk measure.
+
+An instance without scenarios is one scenario of probability 1. With scenarios, each is
+compiled to its own network (same actions, so the same binaries) and the defender's
+objective combines the smuggler's values v_s(x) by a risk measure:
+
+    expected   Σ_s p_s v_s(x)                               (Cormican, Morton & Wood 1998)
+    worst      max_s v_s(x)                                  (robust)
+    cvar       min_η  η + 1/(1 − α) Σ_s p_s (v_s(x) − η)^+   (Rockafellar & Uryasev 2000)
+
+Exact aggregation: for the expected value, scenarios that differ only in their supplies
+(e.g. single shipments from different origins to the same destination, as in the SNIP
+benchmark) are merged into one network whose supplies are the probability-weighted sums —
+exact when nothing in the network has a finite capacity, because the smuggler's value is
+then linear in the supplies (every unit takes its own best route).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, replace
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .errors import InstanceError, Problem as _Problem
+from .instance.model import RISK_MEASURES, Instance, Supply
+from .instance.scenarios import scenario_instances
+from .network import CompiledNetwork, compile_instance
+
+
+@dataclass
+class ScenarioNet:
+    """One block of the problem: a compiled network and its weight. ``members`` lists the
+    instance's scenarios merged into it (one unless aggregated)."""
+
+    id: str
+    probability: float
+    net: CompiledNetwork
+    members: tuple[str, ...]
+
+
+@dataclass
+class DefenderProblem:
+    instance: Instance
+    scenarios: list[ScenarioNet]
+    risk: str = "expected"
+    alpha: float = 0.9
+
+    @property
+    def net(self) -> CompiledNetwork:
+        """The first scenario's network: actions, binaries and budgets are shared."""
+        return self.scenarios[0].net
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return np.array([s.probability for s in self.scenarios])
+
+    @property
+    def stochastic(self) -> bool:
+        return len(self.scenarios) > 1
+
+    def combine(self, values: Sequence[float]) -> float:
+        """The risk measure of per-scenario smuggler values."""
+        return risk_value(values, self.probabilities, self.risk, self.alpha)
+
+    def with_budgets(self, budgets: Mapping[str, float]) -> "DefenderProblem":
+        return replace(self, scenarios=[replace(s, net=s.net.with_budgets(budgets))
+                                        for s in self.scenarios])
+
+
+def risk_value(values: Sequence[float], probs: np.ndarray, risk: str, alpha: float) -> float:
+    v = np.asarray(values, float)
+    p = np.asarray(probs, float)
+    if risk == "expected":
+        return float(p @ v)
+    if risk == "worst":
+        return float(v[p > 0].max()) if np.any(p > 0) else 0.0
+    if risk == "cvar":
+        # convex piecewise linear in η: the minimum is at one of the values
+        return float(min(eta + (p @ np.maximum(v - eta, 0.0)) / (1.0 - alpha) for eta in v))
+    raise ValueError(f"unknown risk measure {risk!r}")
+
+
+def build_problem(inst: Instance, *, risk: str | None = None, alpha: float | None = None,
+                  budgets: Mapping[str, float] | None = None,
+                  aggregate: bool = True) -> DefenderProblem:
+    """Compile every scenario of ``inst`` (see the module docstring)."""
+    risk = risk or inst.risk
+    alpha = inst.cvar_alpha if alpha is None else alpha
+    if risk not in RISK_MEASURES:
+        raise InstanceError([_Problem(inst.path, "uncertainty", "risk",
+                                      f"unknown risk measure {risk!r} (one of: "
+                                      f"{', '.join(RISK_MEASURES)})", None)])
+    if not 0.0 <= alpha < 1.0:
+        raise InstanceError([_Problem(inst.path, "uncertainty", "cvar_alpha",
+                                      f"must be in [0, 1), got {alpha}", None)])
+    if budgets:
+        inst = inst.with_budgets(dict(budgets))
+    pairs = scenario_instances(inst)
+    groups: list[tuple[str, list[tuple[str, float, Instance]]]] = []
+    if aggregate and risk == "expected" and len(pairs) > 1:
+        index: dict[str, int] = {}
+        for sc, sub in pairs:
+            key = _fingerprint_without_supplies(sub) if _uncapacitated(sub) else f"solo:{sc.id}"
+            if key not in index:
+                index[key] = len(groups)
+                groups.append((sc.id, []))
+            groups[index[key]][1].append((sc.id, sc.probability, sub))
+    else:
+        groups = [(sc.id, [(sc.id, sc.probability, sub)]) for sc, sub in pairs]
+    scenarios = []
+    for gid, members in groups:
+        total = sum(p for _, p, _ in members)
+        if len(members) == 1:
+            sid, p, sub = members[0]
+            merged = sub
+        else:
+            weights: dict[tuple[str, str], float] = {}
+            for _, p, sub in members:
+                for s in sub.supplies:
+                    key = (s.node, s.commodity)
+                    weights[key] = weights.get(key, 0.0) + (p / total if total > 0 else 0.0) * s.amount
+            merged = replace(members[0][2], name=f"{inst.name}[{gid}+{len(members) - 1}]",
+                             supplies=tuple(Supply(n, k, a) for (n, k), a in sorted(weights.items())))
+        label = gid if len(members) == 1 else f"{gid}+{len(members) - 1} merged"
+        scenarios.append(ScenarioNet(label, total, compile_instance(merged),
+                                     tuple(m[0] for m in members)))
+    return DefenderProblem(inst, scenarios, risk, alpha)
+
+
+def _uncapacitated(inst: Instance) -> bool:
+    return (all(math.isinf(a.capacity) or a.capacity == 0 for a in inst.arcs)
+            and all(math.isinf(r.capacity) for r in inst.recipes)
+            and all(math.isinf(n.capacity) for n in inst.nodes))
+
+
+def _fingerprint_without_supplies(inst: Instance) -> str:
+    """A digest of everything but the supplies (and names), to find mergeable scenarios."""
+    h = hashlib.sha256()
+    for part in (inst.commodities, inst.nodes, inst.arcs, inst.recipes):
+        h.update(repr(part).encode())
+    return h.hexdigest()
