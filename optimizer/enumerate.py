@@ -9,8 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import SolveError
+from typing import TYPE_CHECKING
+
 from .network import CompiledNetwork, Plan
 from .response import solve_smuggler
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .problem import DefenderProblem
 
 MAX_PLANS = 200_000
 
@@ -42,12 +47,22 @@ def feasible_plans(net: CompiledNetwork):
             yield x
 
 
-def enumerate_plans(net: CompiledNetwork) -> Enumeration:
-    """Solve the smuggler's LP for every feasible plan; the best plan minimises it
-    (ties broken by the plan's sorted action list, for determinism)."""
+def enumerate_plans(source: "CompiledNetwork | DefenderProblem") -> Enumeration:
+    """Solve the smuggler's LP for every feasible plan (in every scenario, combined by the
+    problem's risk measure); the best plan minimises it (ties broken by the plan's sorted
+    action list, for determinism)."""
+    from .problem import DefenderProblem
+
+    if isinstance(source, DefenderProblem):
+        nets = [sc.net for sc in source.scenarios]
+        combine = source.combine
+    else:
+        nets = [source]
+        combine = (lambda vals: vals[0])  # noqa: E731
+    net = nets[0]
     values: dict[Plan, float] = {}
     for x in feasible_plans(net):
         plan = Plan.from_binaries(net, x)
-        values[plan] = solve_smuggler(net, x).value
+        values[plan] = combine([solve_smuggler(n, x).value for n in nets])
     best = min(values.items(), key=lambda kv: (kv[1], kv[0].levels))
     return Enumeration(best[0], best[1], len(values), values)

@@ -59,7 +59,8 @@ class DefenderProblem:
 
     @property
     def stochastic(self) -> bool:
-        return len(self.scenarios) > 1
+        """Whether the instance has scenarios (even if merged into one block)."""
+        return bool(self.instance.scenarios) or len(self.scenarios) > 1
 
     def combine(self, values: Sequence[float]) -> float:
         """The risk measure of per-scenario smuggler values."""

@@ -87,6 +87,22 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         t.add_row(escape(key[0]), escape(key[1]), _fmt(b), _fmt(a))
     con.print(t)
 
+    if r.scenarios:
+        t = Table(title=f"Scenarios (risk measure: {r.risk}"
+                        + (f", α = {r.cvar_alpha:g}" if r.cvar_alpha is not None else "") + ")",
+                  title_justify="left")
+        t.add_column("scenario")
+        t.add_column("probability", justify="right")
+        t.add_column("value before", justify="right")
+        t.add_column("value after", justify="right")
+        comms = sorted({k for s in r.scenarios for k, v in s.delivered_before.items() if v > 1e-9})
+        for k in comms:
+            t.add_column(f"{k} after", justify="right")
+        for s in r.scenarios:
+            t.add_row(escape(s.id), f"{s.probability:.4g}", _fmt(s.value_before),
+                      _fmt(s.value_after), *[_fmt(s.delivered_after.get(k, 0.0)) for k in comms])
+        con.print(t)
+
     if routes:
         t = Table(title=f"Main routes of the smuggler's best response (top {routes})",
                   title_justify="left")

@@ -96,3 +96,20 @@ def staged_output(path: str | None, suffix: str = "") -> Iterator[str | None]:
             os.unlink(tmp)
 
 
+
+
+def one_scenario(inst, scenario_id: str):
+    """The instance as seen in one of its scenarios (an ordinary instance)."""
+    from ..errors import Problem
+    from ..instance.scenarios import materialize
+
+    by_id = {s.id: s for s in inst.scenarios}
+    if scenario_id not in by_id:
+        known = ", ".join(sorted(by_id)) or "none"
+        raise InstanceError([Problem(inst.path, f"scenario '{scenario_id}'", None,
+                                     f"unknown scenario '{scenario_id}' (scenarios: {known})",
+                                     None)])
+    from ..instance.scenarios import scenario_instances
+
+    scenario_instances(inst)  # validate every scenario first
+    return materialize(inst, by_id[scenario_id])

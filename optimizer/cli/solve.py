@@ -10,7 +10,9 @@ import click
 from ..errors import InstanceError
 from ..util import atomic_write_text
 from . import main
-from .common import EXIT_INPUT, load_with_budgets, parse_budgets, staged_output, user_errors
+from .common import (
+    EXIT_INPUT, load_with_budgets, one_scenario, parse_budgets, staged_output, user_errors,
+)
 
 
 @main.command()
@@ -50,13 +52,20 @@ def validate(file: str) -> None:
               help="Write the whole result as JSON.")
 @click.option("--write-model", type=click.Path(dir_okay=False), default=None,
               help="Export the MILP (.mps or .lp) for other solvers.")
+@click.option("--risk", type=click.Choice(["expected", "worst", "cvar"]), default=None,
+              help="How scenario values combine (default: the instance's, else expected).")
+@click.option("--alpha", type=click.FloatRange(min=0, max=1, max_open=True), default=None,
+              help="CVaR level α (default: the instance's, else 0.9).")
+@click.option("--scenario", "scenario_id", default=None, metavar="ID",
+              help="Solve one scenario alone, as an ordinary instance.")
 @click.option("--routes", type=click.IntRange(min=0), default=10, show_default=True,
               help="Routes to show.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (use with --json).")
 @click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
 def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap: float,
           threads: int | None, backend: str, output: str | None, json_path: str | None,
-          write_model: str | None, routes: int, quiet: bool, verbose: bool) -> None:
+          write_model: str | None, risk: str | None, alpha: float | None,
+          scenario_id: str | None, routes: int, quiet: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right."""
     from ..engine import solve as run
@@ -72,10 +81,12 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
     budgets = parse_budgets(budget)
     with user_errors():
         inst = load_with_budgets(file, budgets)
+        if scenario_id is not None:
+            inst = one_scenario(inst, scenario_id)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                                backend=backend, verbose=verbose)
         with staged_output(write_model, model_suffix) as model_tmp:
-            result = run(inst, options, write_model=model_tmp)
+            result = run(inst, options, write_model=model_tmp, risk=risk, alpha=alpha)
             text = render_solve(result, routes=routes)
             if json_path:
                 atomic_write_text(json_path, result.to_json())

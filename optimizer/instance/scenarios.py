@@ -126,20 +126,30 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
     )
 
 
-def scenario_instances(inst: Instance) -> list[tuple[Scenario, Instance]]:
-    """One (scenario, instance) per scenario; an instance without scenarios is one scenario
-    ``base`` with probability 1. Raises ``InstanceError`` naming the scenario."""
-    if not inst.scenarios:
-        return [(Scenario("base", 1.0), inst)]
+def _materialize_all(inst: Instance) -> tuple[list[tuple[Scenario, Instance]], list[Problem]]:
     problems = check_scenarios(inst)
     if problems:
-        raise InstanceError(problems)
+        return [], problems
     out = []
     for sc in inst.scenarios:
         sub = materialize(inst, sc)
         for p in validate(sub, whole_network=False):
             problems.append(replace(p, record=f"scenario '{sc.id}': {p.record}"))
         out.append((sc, sub))
+    return out, problems
+
+
+def scenario_problems(inst: Instance) -> list[Problem]:
+    """Every problem of the scenarios (empty when there are none or all are fine)."""
+    return _materialize_all(inst)[1] if inst.scenarios else []
+
+
+def scenario_instances(inst: Instance) -> list[tuple[Scenario, Instance]]:
+    """One (scenario, instance) per scenario; an instance without scenarios is one scenario
+    ``base`` with probability 1. Raises ``InstanceError`` naming the scenario."""
+    if not inst.scenarios:
+        return [(Scenario("base", 1.0), inst)]
+    out, problems = _materialize_all(inst)
     if problems:
         raise InstanceError(problems)
     return out

@@ -757,6 +757,10 @@ def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") ->
     # with field errors, records were read with placeholders: skip the whole-network checks
     # (reachability, unused resources) that would only echo those errors
     problems = problems + validate(inst, whole_network=not problems)
+    if not problems:
+        from .scenarios import scenario_problems
+
+        problems = scenario_problems(inst)
     if problems:
         raise InstanceError(problems)
     return inst

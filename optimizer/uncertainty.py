@@ -1,0 +1,389 @@
+"""Uncertainty: the value of modelling it, Monte Carlo evaluation of a plan, and sample
+average approximation (SAA).
+
+- ``value_of_uncertainty``: RP (the stochastic optimum), EEV (the plan optimal for the mean
+  scenario, evaluated over the scenarios), WS (wait-and-see: each scenario's own optimum,
+  averaged). For a minimising defender WS ≤ RP ≤ EEV, so VSS = EEV − RP ≥ 0 and
+  EVPI = RP − WS ≥ 0 (Birge & Louveaux, *Introduction to Stochastic Programming*, ch. 4).
+- ``monte_carlo``: numbers written with a distribution (``range``, ``triangular``,
+  ``normal``; docs/format.md) are sampled, a scenario is drawn by probability, and the
+  smuggler's LP is re-solved with the plan fixed, per sample, in parallel. Sample i uses
+  its own seed (spawned from the run's seed), so results do not depend on the number of
+  workers.
+- ``sample_average_approximation``: M replications of an N-sample stochastic MILP give
+  candidate plans and a statistical lower bound; the best candidate is evaluated on N'
+  fresh samples for an upper bound; their difference estimates the optimality gap
+  (Mak, Morton & Wood 1999; Kleywegt, Shapiro & Homem-de-Mello 2002).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import InstanceError, Problem
+from .instance.model import Instance, Supply
+from .instance.scenarios import materialize, mean_instance, scenario_instances
+from .network import Plan, compile_instance
+from .problem import DefenderProblem, ScenarioNet
+from .response import solve_smuggler
+from .solvers.options import SolveOptions
+
+# ----------------------------------------------------------------------------- VSS / EVPI
+
+
+@dataclass(frozen=True)
+class ValueOfUncertainty:
+    rp: float  # recourse problem: the stochastic optimum
+    eev: float  # expected result of the mean-value plan
+    ws: float  # wait-and-see
+    vss: float
+    evpi: float
+    rp_plan: Plan
+    mean_value_plan: Plan
+    scenario_plans: dict[str, Plan]
+    scenario_values: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rp": self.rp, "eev": self.eev, "ws": self.ws, "vss": self.vss,
+                "evpi": self.evpi, "rp_plan": self.rp_plan.as_dict(),
+                "mean_value_plan": self.mean_value_plan.as_dict(),
+                "scenario_plans": {k: v.as_dict() for k, v in sorted(self.scenario_plans.items())},
+                "scenario_values": dict(sorted(self.scenario_values.items()))}
+
+
+def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None
+                         ) -> ValueOfUncertainty:
+    """RP, EEV, WS, VSS and EVPI for the instance's scenarios (expected value)."""
+    from .engine import evaluate_plan, solve
+
+    if not inst.scenarios:
+        raise InstanceError([Problem(inst.path, "section 'scenarios'", None,
+                                     "the value of modelling uncertainty needs scenarios", None)])
+    options = options or SolveOptions()
+    rp = solve(inst, options, risk="expected")
+    mean_plan = solve(mean_instance(inst), options).plan
+    eev = evaluate_plan(replace(inst, risk="expected"), mean_plan, options)
+    plans, values = {}, {}
+    ws = 0.0
+    for sc, sub in scenario_instances(inst):
+        r = solve(sub, options)
+        plans[sc.id], values[sc.id] = r.plan, r.value_after
+        ws += sc.probability * r.value_after
+    return ValueOfUncertainty(rp.value_after, eev, ws, eev - rp.value_after,
+                              rp.value_after - ws, rp.plan, mean_plan, plans, values)
+
+
+# ----------------------------------------------------------------------------- sampling
+
+
+def apply_values(inst: Instance, values: dict[str, float]) -> Instance:
+    """The instance with numbers replaced, keys as in ``Instance.sources``/``uncertain``:
+    ``arcs/<id>/<capacity|cost|seizure>``, ``supplies/<node>/<commodity>/amount``,
+    ``recipes/<id>/<yield|capacity>``, ``nodes/<id>/capacity``, ``nodes/<id>/values/<k>``,
+    ``commodities/<id>/<value|load>``, ``resources/<id>/budget``,
+    ``actions/<id>/effects/<e>/level<l>/amount``, ``actions/<id>/cost/<resource>``."""
+    if not values:
+        return inst
+    by_section: dict[str, dict[str, float]] = {}
+    for key, v in values.items():
+        section = key.split("/", 1)[0]
+        by_section.setdefault(section, {})[key] = v
+
+    def field_of(key: str) -> tuple[str, str]:
+        _, rest = key.split("/", 1)
+        ident, fld = rest.rsplit("/", 1)
+        return ident, fld
+
+    arcs = inst.arcs
+    if "arcs" in by_section:
+        upd: dict[str, dict[str, float]] = {}
+        for k, v in by_section["arcs"].items():
+            ident, fld = field_of(k)
+            upd.setdefault(ident, {})[fld] = v
+        arcs = tuple(replace(a, **upd[a.id]) if a.id in upd else a for a in arcs)
+    supplies = inst.supplies
+    if "supplies" in by_section:
+        amounts = {}
+        for k, v in by_section["supplies"].items():
+            _, node, comm, _ = k.split("/")
+            amounts[(node, comm)] = v
+        supplies = tuple(Supply(s.node, s.commodity, amounts.get((s.node, s.commodity), s.amount))
+                         for s in supplies)
+    recipes = inst.recipes
+    if "recipes" in by_section:
+        upd = {}
+        for k, v in by_section["recipes"].items():
+            ident, fld = field_of(k)
+            upd.setdefault(ident, {})["yield_" if fld == "yield" else fld] = v
+        recipes = tuple(replace(r, **upd[r.id]) if r.id in upd else r for r in recipes)
+    nodes = inst.nodes
+    if "nodes" in by_section:
+        caps: dict[str, float] = {}
+        vals: dict[str, dict[str, float]] = {}
+        for k, v in by_section["nodes"].items():
+            parts = k.split("/")
+            if len(parts) == 3:
+                caps[parts[1]] = v
+            else:
+                vals.setdefault(parts[1], {})[parts[3]] = v
+        nodes = tuple(replace(n, capacity=caps.get(n.id, n.capacity),
+                              values={**n.values, **vals.get(n.id, {})}) for n in nodes)
+    comms = inst.commodities
+    if "commodities" in by_section:
+        upd = {}
+        for k, v in by_section["commodities"].items():
+            ident, fld = field_of(k)
+            upd.setdefault(ident, {})[fld] = v
+        comms = tuple(replace(c, **upd[c.id]) if c.id in upd else c for c in comms)
+    resources = inst.resources
+    if "resources" in by_section:
+        budgets = {field_of(k)[0]: v for k, v in by_section["resources"].items()}
+        resources = tuple(replace(r, budget=budgets.get(r.id, r.budget)) for r in resources)
+    actions = inst.actions
+    if "actions" in by_section:
+        actions = tuple(_apply_action_values(a, by_section["actions"]) for a in actions)
+    return replace(inst, arcs=arcs, supplies=supplies, recipes=recipes, nodes=nodes,
+                   commodities=comms, resources=resources, actions=actions)
+
+
+def _apply_action_values(action, values: dict[str, float]):
+    prefix = f"actions/{action.id}/"
+    mine = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
+    if not mine:
+        return action
+    effects = list(action.effects)
+    for i, eff in enumerate(effects):
+        amounts = list(eff.amounts)
+        for lv in range(len(amounts)):
+            key = f"effects/{i + 1}/level{lv + 1}/amount"
+            if key in mine:
+                cap = math.inf if eff.type == "raise_cost" else 1.0
+                amounts[lv] = min(max(mine[key], 0.0), cap)
+        effects[i] = replace(eff, amounts=tuple(amounts))
+    levels = list(action.levels)
+    for k, v in mine.items():
+        parts = k.split("/")
+        if parts[0] == "cost":
+            levels = [replace(lv, cost={**lv.cost, parts[1]: v}) for lv in levels]
+        elif parts[0] == "levels" and len(parts) == 4:
+            li = int(parts[1]) - 1
+            levels[li] = replace(levels[li], cost={**levels[li].cost, parts[3]: v})
+    return replace(action, effects=tuple(effects), levels=tuple(levels))
+
+
+#: the valid range of each kind of field, for clipping sampled values
+_LIMITS = {"seizure": (0.0, 1.0 - 1e-9), "capacity": (0.0, math.inf), "cost": (0.0, math.inf),
+           "amount": (0.0, math.inf), "yield": (1e-12, math.inf), "value": (0.0, math.inf),
+           "load": (1e-12, math.inf), "budget": (0.0, math.inf)}
+
+
+def _limits(key: str) -> tuple[float, float]:
+    last = key.rsplit("/", 1)[-1]
+    if key.startswith("actions/") and "/effects/" in key:
+        return (0.0, math.inf)  # fractions are capped at 1 by effect type in apply_values
+    if key.startswith("nodes/") and "/values/" in key:
+        return _LIMITS["value"]
+    return _LIMITS.get(last, (-math.inf, math.inf))
+
+
+def draw_sample(inst: Instance, rng: np.random.Generator) -> tuple[str, Instance]:
+    """One sample: a scenario drawn by probability (if any), then every uncertain number."""
+    values = {}
+    for key in sorted(inst.uncertain):
+        lo, hi = _limits(key)
+        values[key] = float(np.clip(inst.uncertain[key].sample(rng), lo, hi))
+    sampled = apply_values(inst, values)
+    if inst.scenarios:
+        probs = np.array([s.probability for s in inst.scenarios])
+        i = int(rng.choice(len(probs), p=probs / probs.sum()))
+        sc = inst.scenarios[i]
+        return sc.id, materialize(sampled, sc)
+    return "base", sampled
+
+
+# ----------------------------------------------------------------------------- Monte Carlo
+
+
+@dataclass(frozen=True)
+class Summary:
+    mean: float
+    std: float
+    ci95: tuple[float, float]
+    quantiles: dict[str, float]
+
+    @staticmethod
+    def of(xs: Sequence[float]) -> "Summary":
+        a = np.asarray(xs, float)
+        n = len(a)
+        mean = float(a.mean()) if n else math.nan
+        std = float(a.std(ddof=1)) if n > 1 else 0.0
+        half = _t95(n - 1) * std / math.sqrt(n) if n > 1 else 0.0
+        qs = {f"q{int(q * 100):02d}": float(np.quantile(a, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)} \
+            if n else {}
+        return Summary(mean, std, (mean - half, mean + half), qs)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": self.mean, "std": self.std, "ci95": list(self.ci95), **self.quantiles}
+
+
+def _t95(dof: int) -> float:
+    """Two-sided 95% Student t quantile (scipy when available, normal beyond 30 dof)."""
+    try:
+        from scipy.stats import t
+
+        return float(t.ppf(0.975, max(dof, 1)))
+    except Exception:  # pragma: no cover
+        return 1.96
+
+
+@dataclass(frozen=True)
+class MonteCarlo:
+    plan: Plan
+    samples: int
+    seed: int
+    value: Summary
+    delivered: dict[str, Summary]  # per commodity
+    scenario_counts: dict[str, int]
+    values: tuple[float, ...]  # per sample, in sample order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"plan": self.plan.as_dict(), "samples": self.samples, "seed": self.seed,
+                "value": self.value.to_dict(),
+                "delivered": {k: s.to_dict() for k, s in sorted(self.delivered.items())},
+                "scenario_counts": dict(sorted(self.scenario_counts.items())),
+                "values": list(self.values)}
+
+
+def _evaluate_samples(args) -> list[tuple[str, float, dict[str, float]]]:
+    inst, plan_levels, seeds = args
+    plan = Plan(plan_levels)
+    out = []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        sid, sample = draw_sample(inst, rng)
+        net = compile_instance(sample)
+        sol = solve_smuggler(net, plan.binaries(net), SolveOptions(threads=1))
+        by_comm = {k: 0.0 for k in net.comm_ids}
+        for k, d in zip(net.del_comm, sol.delivered):
+            by_comm[net.comm_ids[k]] += float(d)
+        out.append((sid, sol.value, by_comm))
+    return out
+
+
+def _sample_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
+    return np.random.SeedSequence(seed).spawn(n)
+
+
+def _run_parallel(fn, inst: Instance, plan: Plan, seeds, workers: int):
+    if workers <= 1 or len(seeds) < 2:
+        return fn((inst, plan.levels, seeds))
+    chunks = [seeds[i::workers] for i in range(workers)]
+    order = [list(range(len(seeds)))[i::workers] for i in range(workers)]
+    results: list = [None] * len(seeds)
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for idx, res in zip(order, pool.map(fn, [(inst, plan.levels, c) for c in chunks])):
+            for i, r in zip(idx, res):
+                results[i] = r
+    return results
+
+
+def default_workers() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def monte_carlo(inst: Instance, plan: Plan, samples: int, *, seed: int = 0,
+                workers: int | None = None) -> MonteCarlo:
+    """Evaluate ``plan`` on ``samples`` draws of the uncertain data (see module docstring)."""
+    if samples < 1:
+        raise ValueError("samples must be ≥ 1")
+    plan.binaries(compile_instance(materialize(inst, inst.scenarios[0])
+                                   if inst.scenarios else inst))  # unknown actions → PlanError
+    seeds = _sample_seeds(seed, samples)
+    rows = _run_parallel(_evaluate_samples, inst, plan, seeds,
+                         default_workers() if workers is None else workers)
+    comms = sorted({k for _, _, d in rows for k in d})
+    counts: dict[str, int] = {}
+    for sid, _, _ in rows:
+        counts[sid] = counts.get(sid, 0) + 1
+    return MonteCarlo(plan, samples, seed, Summary.of([v for _, v, _ in rows]),
+                      {k: Summary.of([d.get(k, 0.0) for _, _, d in rows]) for k in comms},
+                      counts, tuple(v for _, v, _ in rows))
+
+
+# ----------------------------------------------------------------------------- SAA
+
+
+@dataclass(frozen=True)
+class SAAResult:
+    plan: Plan  # the best candidate on the evaluation sample
+    candidates: tuple[tuple[Plan, float, float], ...]  # (plan, SAA optimum, evaluated value)
+    lower_bound: Summary  # over replications of the SAA optimum
+    upper_bound: Summary  # the chosen plan on the evaluation sample
+    gap: float  # upper mean − lower mean
+    gap_ci95_upper: float  # a conservative 95% bound on the gap
+    samples: int
+    replications: int
+    eval_samples: int
+    seed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"plan": self.plan.as_dict(),
+                "candidates": [{"plan": p.as_dict(), "saa_value": v, "evaluated": e}
+                               for p, v, e in self.candidates],
+                "lower_bound": self.lower_bound.to_dict(),
+                "upper_bound": self.upper_bound.to_dict(), "gap": self.gap,
+                "gap_ci95_upper": self.gap_ci95_upper, "samples": self.samples,
+                "replications": self.replications, "eval_samples": self.eval_samples,
+                "seed": self.seed}
+
+
+def sample_problem(inst: Instance, samples: int, seed: int) -> DefenderProblem:
+    """An N-sample stochastic problem (each sample a scenario of probability 1/N)."""
+    scen = []
+    for i, ss in enumerate(_sample_seeds(seed, samples)):
+        _, sample = draw_sample(inst, np.random.default_rng(ss))
+        scen.append(ScenarioNet(f"sample{i}", 1.0 / samples, compile_instance(sample),
+                                (f"sample{i}",)))
+    base = replace(inst, scenarios=())
+    return DefenderProblem(base, scen, "expected", inst.cvar_alpha)
+
+
+def sample_average_approximation(inst: Instance, samples: int, replications: int,
+                                 eval_samples: int, *, seed: int = 0,
+                                 options: SolveOptions | None = None,
+                                 workers: int | None = None) -> SAAResult:
+    """Choose a plan from N-sample problems and estimate its optimality gap."""
+    from .engine import solve
+
+    if min(samples, replications, eval_samples) < 1:
+        raise ValueError("samples, replications and eval_samples must be ≥ 1")
+    options = options or SolveOptions()
+    seeds = np.random.SeedSequence(seed).generate_state(replications + 1)
+    cands = []
+    for m in range(replications):
+        r = solve(sample_problem(inst, samples, int(seeds[m])), options)
+        cands.append((r.plan, r.value_after))
+    lower = Summary.of([v for _, v in cands])
+    evaluated = []
+    unique: dict[Plan, MonteCarlo] = {}
+    for plan, v in cands:
+        if plan not in unique:
+            unique[plan] = monte_carlo(inst, plan, eval_samples, seed=int(seeds[-1]),
+                                       workers=workers)
+        evaluated.append((plan, v, unique[plan].value.mean))
+    best = min(unique.items(), key=lambda kv: (kv[1].value.mean, kv[0].levels))
+    upper = best[1].value
+    gap = upper.mean - lower.mean
+    gap_hi = upper.ci95[1] - lower.ci95[0]
+    return SAAResult(best[0], tuple(evaluated), lower, upper, gap, gap_hi, samples,
+                     replications, eval_samples, seed)
+
+
+__all__ = ["value_of_uncertainty", "monte_carlo", "sample_average_approximation",
+           "apply_values", "draw_sample", "Summary"]
