@@ -91,7 +91,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         t = Table(title=f"Scenarios (risk measure: {r.risk}"
                         + (f", α = {r.cvar_alpha:g}" if r.cvar_alpha is not None else "") + ")",
                   title_justify="left")
-        t.add_column("scenario")
+        t.add_column("scenario", overflow="fold")
         t.add_column("probability", justify="right")
         t.add_column("value before", justify="right")
         t.add_column("value after", justify="right")

@@ -1,0 +1,167 @@
+"""``interdict evaluate``, ``interdict vss`` and ``interdict saa``: plans under uncertainty."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from ..errors import InstanceError, PlanError, Problem
+from ..network import Plan
+from ..util import atomic_write_text
+from . import main
+from .common import load_with_budgets, parse_budgets, user_errors
+
+
+def read_plan(path: str) -> Plan:
+    """A plan from JSON: either ``{"action": level, …}`` or a result written by
+    ``interdict solve --json`` (its ``plan`` field)."""
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise InstanceError([Problem(path, "file", None, "no such file", None)]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError([Problem(path, "file", None, f"cannot read: {exc}", None)]) from None
+    except json.JSONDecodeError as exc:
+        raise InstanceError([Problem(path, "file", None, f"not valid JSON: {exc.msg}",
+                                     exc.lineno)]) from None
+    if isinstance(data, dict) and isinstance(data.get("plan"), dict):
+        data = data["plan"]
+    if not isinstance(data, dict):
+        raise InstanceError([Problem(path, "plan", None,
+                                     "must be a mapping action → level (or a solve result)", None)])
+    for action, level in data.items():
+        if isinstance(level, bool) or not isinstance(level, int) or level < 0:
+            raise InstanceError([Problem(path, f"action '{action}'", "level",
+                                         f"must be a whole number ≥ 0, got {level!r}", None)])
+    return Plan.of(data)
+
+
+def _console() -> Console:
+    return Console(width=110, force_terminal=False, color_system=None, highlight=False)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--plan", "plan_path", type=click.Path(dir_okay=False), default=None,
+              help="Plan JSON ({action: level} or a solve result); default: the optimal plan.")
+@click.option("--samples", "-n", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes (default: up to 4).")
+@click.option("--budget", "-b", "budget", multiple=True, metavar="RESOURCE=AMOUNT")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers: int | None,
+             budget: tuple[str, ...], json_path: str | None) -> None:
+    """Monte Carlo evaluation of a plan: sample the uncertain numbers (and scenarios),
+    re-solve the smuggler's LP per sample, report means, quantiles and 95% intervals."""
+    from ..engine import solve
+    from ..uncertainty import monte_carlo
+
+    budgets = parse_budgets(budget)
+    with user_errors():
+        inst = load_with_budgets(file, budgets)
+        if plan_path is None:
+            plan = solve(inst).plan
+            origin = "the optimal plan"
+        else:
+            plan = read_plan(plan_path)
+            origin = plan_path
+        try:
+            mc = monte_carlo(inst, plan, samples, seed=seed, workers=workers)
+        except PlanError as exc:
+            raise PlanError(f"{plan_path}: {exc}") from None
+        if json_path:
+            atomic_write_text(json_path, json.dumps(mc.to_dict(), indent=2, sort_keys=True) + "\n")
+    con = _console()
+    con.print(escape(f"Plan      {plan} (from {origin})"))
+    con.print(f"Samples   {samples} (seed {seed}); uncertain numbers: {len(inst.uncertain)}; "
+              f"scenarios drawn: " + ", ".join(f"{k} {v}" for k, v in sorted(mc.scenario_counts.items())))
+    t = Table(title="Smuggler's value and units delivered under the plan", title_justify="left")
+    for col in ("measure", "mean", "95% CI of mean", "5%", "50%", "95%"):
+        t.add_column(col, justify="left" if col == "measure" else "right")
+    rows = [("value", mc.value)] + sorted(mc.delivered.items())
+    for name, s in rows:
+        t.add_row(escape(name), f"{s.mean:,.6g}", f"[{s.ci95[0]:,.6g}, {s.ci95[1]:,.6g}]",
+                  f"{s.quantiles.get('q05', 0):,.6g}", f"{s.quantiles.get('q50', 0):,.6g}",
+                  f"{s.quantiles.get('q95', 0):,.6g}")
+    con.print(t)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--budget", "-b", "budget", multiple=True, metavar="RESOURCE=AMOUNT")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+def vss(file: str, budget: tuple[str, ...], json_path: str | None) -> None:
+    """Value of modelling uncertainty over the instance's scenarios: RP, EEV, WS, the value
+    of the stochastic solution (VSS = EEV − RP) and of perfect information (EVPI = RP − WS)."""
+    from ..uncertainty import value_of_uncertainty
+
+    budgets = parse_budgets(budget)
+    with user_errors():
+        inst = load_with_budgets(file, budgets)
+        vu = value_of_uncertainty(inst)
+        if json_path:
+            atomic_write_text(json_path, json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n")
+    con = _console()
+    con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan {escape(str(vu.rp_plan))}")
+    con.print(f"EEV  (mean-scenario plan, over the scenarios)  {vu.eev:,.6g}   plan "
+              f"{escape(str(vu.mean_value_plan))}")
+    con.print(f"WS   (each scenario's own optimum, averaged)   {vu.ws:,.6g}")
+    con.print(f"VSS = EEV − RP = {vu.vss:,.6g}     EVPI = RP − WS = {vu.evpi:,.6g}")
+    t = Table(title="Each scenario alone", title_justify="left")
+    t.add_column("scenario")
+    t.add_column("optimal value", justify="right")
+    t.add_column("its plan")
+    for sid in sorted(vu.scenario_plans):
+        t.add_row(escape(sid), f"{vu.scenario_values[sid]:,.6g}", escape(str(vu.scenario_plans[sid])))
+    con.print(t)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--samples", "-n", type=click.IntRange(min=1), default=50, show_default=True,
+              help="Samples per SAA problem (N).")
+@click.option("--replications", "-m", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--eval-samples", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--workers", type=click.IntRange(min=1), default=None)
+@click.option("--budget", "-b", "budget", multiple=True, metavar="RESOURCE=AMOUNT")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int,
+        time_limit: float | None, workers: int | None, budget: tuple[str, ...],
+        json_path: str | None) -> None:
+    """Sample average approximation: choose a plan from N-sample problems and estimate its
+    optimality gap (lower bound over replications, upper bound on fresh samples)."""
+    from ..solvers.options import SolveOptions
+    from ..uncertainty import sample_average_approximation
+
+    budgets = parse_budgets(budget)
+    with user_errors():
+        inst = load_with_budgets(file, budgets)
+        res = sample_average_approximation(inst, samples, replications, eval_samples, seed=seed,
+                                           options=SolveOptions(time_limit=time_limit),
+                                           workers=workers)
+        if json_path:
+            atomic_write_text(json_path, json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n")
+    con = _console()
+    con.print(escape(f"Chosen plan   {res.plan}"))
+    lb, ub = res.lower_bound, res.upper_bound
+    con.print(f"Lower bound   {lb.mean:,.6g}  (95% CI [{lb.ci95[0]:,.6g}, {lb.ci95[1]:,.6g}], "
+              f"{replications} replications of N = {samples})")
+    con.print(f"Upper bound   {ub.mean:,.6g}  (95% CI [{ub.ci95[0]:,.6g}, {ub.ci95[1]:,.6g}], "
+              f"{eval_samples} fresh samples)")
+    con.print(f"Gap estimate  {res.gap:,.6g}  (95% upper bound {res.gap_ci95_upper:,.6g})")
+    t = Table(title="Candidates", title_justify="left")
+    t.add_column("plan")
+    t.add_column("SAA optimum", justify="right")
+    t.add_column("evaluated", justify="right")
+    for plan, v, e in res.candidates:
+        t.add_row(escape(str(plan)), f"{v:,.6g}", f"{e:,.6g}")
+    con.print(t)
