@@ -103,8 +103,13 @@ def build_problem(inst: Instance, *, risk: str | None = None, alpha: float | Non
     groups: list[tuple[str, list[tuple[str, float, Instance]]]] = []
     if aggregate and risk == "expected" and len(pairs) > 1:
         index: dict[str, int] = {}
+        mergeable: dict[str, bool] = {}
         for sc, sub in pairs:
-            key = _fingerprint_without_supplies(sub) if _uncapacitated(sub) else f"solo:{sc.id}"
+            key = _overrides_except_supplies(sc)
+            if key not in mergeable:
+                mergeable[key] = _uncapacitated(sub)
+            if not mergeable[key]:
+                key = f"solo:{sc.id}"
             if key not in index:
                 index[key] = len(groups)
                 groups.append((sc.id, []))
@@ -137,9 +142,13 @@ def _uncapacitated(inst: Instance) -> bool:
             and all(math.isinf(n.capacity) for n in inst.nodes))
 
 
-def _fingerprint_without_supplies(inst: Instance) -> str:
-    """A digest of everything but the supplies (and names), to find mergeable scenarios."""
-    h = hashlib.sha256()
-    for part in (inst.commodities, inst.nodes, inst.arcs, inst.recipes):
-        h.update(repr(part).encode())
-    return h.hexdigest()
+def _overrides_except_supplies(sc) -> str:
+    """A digest of a scenario's overrides other than its supplies (materialising is
+    deterministic, so equal digests mean equal data apart from supplies)."""
+    sh = sc.shipment
+    parts = (sorted(sc.arcs.items()), sorted(sc.remove_arcs), sc.new_arcs,
+             sorted((k, sorted(v.items()) if isinstance(v, dict) else v)
+                    for k, v in sc.nodes.items()),
+             sorted(sc.commodities.items()), sorted(sc.recipes.items()),
+             None if sh is None else (sh.destination, sh.commodity, sh.value))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

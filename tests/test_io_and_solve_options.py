@@ -127,3 +127,16 @@ def test_cli_report_and_json(tmp_path):
     assert data["certificate"]["passed"] is True
     assert {d["commodity"] for d in data["after"]["delivered"]} == {"fentanyl", "heroin"}
     assert data["after"]["routes"][0]["market"] == "us"
+
+
+def test_shipped_instance_round_trips_with_sources_scenarios_and_ranges(tmp_path):
+    from dataclasses import replace
+
+    from test_shipped_instance import SHIPPED
+
+    inst = load_instance(SHIPPED)
+    for name in ("rt.yaml", "rt.json"):
+        write_instance(inst, tmp_path / name)
+        back = load_instance(tmp_path / name)
+        assert replace(back, path=inst.path) == inst
+        assert back.sources == inst.sources and back.uncertain == inst.uncertain

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from ..errors import InstanceError, Problem
 from .model import Arc, Commodity, Instance, Node, Recipe, Scenario, Supply
-from .validate import validate
+from .validate import validate, validate_cumulative
 
 PROBABILITY_TOL = 1e-6
 
@@ -113,8 +113,9 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
     if sc.shipment is not None:
         sh = sc.shipment
         supplies = {(sh.origin, sh.commodity): sh.amount}
-        comms = [replace(c, value=0.0) for c in comms]
-        nodes = [replace(n, values={sh.commodity: sh.value} if n.id == sh.destination else {})
+        comms = [replace(c, value=0.0) if c.value else c for c in comms]
+        nodes = [replace(n, values={sh.commodity: sh.value}) if n.id == sh.destination
+                 else replace(n, values={}) if n.values else n
                  for n in nodes]
     return replace(
         inst,
@@ -133,7 +134,15 @@ def _materialize_all(inst: Instance) -> tuple[list[tuple[Scenario, Instance]], l
     out = []
     for sc in inst.scenarios:
         sub = materialize(inst, sc)
-        for p in validate(sub, whole_network=False):
+        # the base is valid and check_scenarios covered references; re-check only what an
+        # override can break: new arcs (everything), overridden arcs (cumulative effects)
+        if sc.new_arcs:
+            found = validate(sub, whole_network=False)
+        elif sc.arcs:
+            found = validate_cumulative(sub)
+        else:
+            found = []
+        for p in found:
             problems.append(replace(p, record=f"scenario '{sc.id}': {p.record}"))
         out.append((sc, sub))
     return out, problems

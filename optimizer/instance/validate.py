@@ -25,6 +25,14 @@ def validate(inst: Instance, *, whole_network: bool = True) -> list[Problem]:
     return v.problems
 
 
+def validate_cumulative(inst: Instance) -> list[Problem]:
+    """Only the check that cumulative effects stay meaningful (used for scenarios that
+    override numbers of existing arcs)."""
+    v = _Validator(inst)
+    v.cumulative_effects()
+    return v.problems
+
+
 class _Validator:
     def __init__(self, inst: Instance):
         self.inst = inst

@@ -799,7 +799,16 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
         else:
             v_out = float(v)
         note = inst.sources.get(key)
-        return {"value": v_out, "source": note} if note else v_out
+        dist = inst.uncertain.get(key)
+        if not note and dist is None:
+            return v_out
+        out_num: dict[str, Any] = {"value": v_out}
+        if dist is not None:
+            name = "range" if dist.kind == "uniform" else dist.kind
+            out_num[name] = [float(p) for p in dist.params]
+        if note:
+            out_num["source"] = note
+        return out_num
 
     def put(d: dict, key: str, val: Any, default: Any) -> None:
         if val != default:
@@ -899,7 +908,67 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                     ed["amount"] = amts[0] if len(set(e.amounts)) == 1 and not noted else amts
                 d["effects"].append(ed)
             out["actions"].append(d)
+    if inst.risk != "expected" or inst.cvar_alpha != 0.9:
+        out["uncertainty"] = {"risk": inst.risk,
+                              "cvar_alpha": num(inst.cvar_alpha, "uncertainty/cvar_alpha")}
+    if inst.scenarios:
+        out["scenarios"] = [_scenario_to_dict(sc, num) for sc in inst.scenarios]
     return out
+
+
+def _scenario_to_dict(sc: Scenario, num: Callable[[float, str], Any]) -> dict[str, Any]:
+    key = f"scenarios/{sc.id}"
+    d: dict[str, Any] = {"id": sc.id, "probability": num(sc.probability, f"{key}/probability")}
+    if sc.description:
+        d["description"] = sc.description
+    arcs: list[dict[str, Any]] = [
+        {"id": aid, **{f: num(v, f"{key}/arcs/{aid}/{f}") for f, v in fields.items()}}
+        for aid, fields in sc.arcs.items()]
+    for a in sc.new_arcs:
+        rec: dict[str, Any] = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
+        if not math.isinf(a.capacity):
+            rec["capacity"] = num(a.capacity, f"arcs/{a.id}/capacity")
+        if a.cost:
+            rec["cost"] = num(a.cost, f"arcs/{a.id}/cost")
+        if a.seizure:
+            rec["seizure"] = num(a.seizure, f"arcs/{a.id}/seizure")
+        if a.commodities is not None:
+            rec["commodities"] = list(a.commodities)
+        arcs.append(rec)
+    if arcs:
+        d["arcs"] = arcs
+    if sc.remove_arcs:
+        d["remove_arcs"] = list(sc.remove_arcs)
+    if sc.supplies:
+        d["supplies"] = [{"node": n, "commodity": k,
+                          "amount": num(v, f"supplies/{n}/{k}/amount")}
+                         for (n, k), v in sc.supplies.items()]
+    if sc.nodes:
+        nodes = []
+        for nid, fields in sc.nodes.items():
+            rec = {"id": nid}
+            if "capacity" in fields:
+                rec["capacity"] = num(fields["capacity"], f"{key}/nodes/{nid}/capacity")
+            if fields.get("values"):
+                rec["values"] = {k: num(v, f"{key}/nodes/{nid}/values/{k}")
+                                 for k, v in fields["values"].items()}
+            nodes.append(rec)
+        d["nodes"] = nodes
+    for section, items in (("commodities", sc.commodities), ("recipes", sc.recipes)):
+        if items:
+            d[section] = [{"id": i, **{f: num(v, f"{key}/{section}/{i}/{f}")
+                                       for f, v in fields.items()}}
+                          for i, fields in items.items()]
+    if sc.shipment is not None:
+        sh = sc.shipment
+        ship: dict[str, Any] = {"origin": sh.origin, "destination": sh.destination,
+                                "commodity": sh.commodity}
+        if sh.amount != 1.0:
+            ship["amount"] = num(sh.amount, f"{key}/shipment/amount")
+        if sh.value != 1.0:
+            ship["value"] = num(sh.value, f"{key}/shipment/value")
+        d["shipment"] = ship
+    return d
 
 
 def write_instance(inst: Instance, path: str | Path) -> None:

@@ -1,0 +1,58 @@
+"""``interdict snip``: the SNIP literature benchmark (Pan & Morton 2008) in the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import main
+from .common import user_errors
+
+
+@main.command()
+@click.option("--folder", type=click.Path(file_okay=False), default=None,
+              help="Folder of the SNIP files (default: ../shared/benchmarks/snip).")
+@click.option("--instance", "k", type=click.IntRange(0, 4), default=0, show_default=True)
+@click.option("--snipno", type=click.IntRange(1, 4), default=3, show_default=True,
+              help="Sensor variant: 1 file q, 2 q = r/2, 3 q = r/10, 4 q = 0.")
+@click.option("--budget", type=click.IntRange(min=0), default=30, show_default=True,
+              help="Number of sensors.")
+@click.option("--write", "write_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the instance in the engine's format (.yaml/.json) instead of solving.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--threads", type=click.IntRange(min=1), default=None)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+def snip(folder: str | None, k: int, snipno: int, budget: int, write_path: str | None,
+         time_limit: float | None, threads: int | None, json_path: str | None) -> None:
+    """Read a SNIP instance into the engine's format, then write it or solve it and compare
+    with the published optimum (Chen & Luedtke 2022, snipno 3)."""
+    from ..engine import solve
+    from ..instance.snip import DEFAULT_FOLDER, published_optima, read_snip
+    from ..instance.yaml_io import write_instance
+    from ..report import render_solve
+    from ..solvers.options import SolveOptions
+    from ..util import atomic_write_text
+
+    src = Path(folder) if folder else DEFAULT_FOLDER
+    with user_errors():
+        inst = read_snip(src, k, snipno, budget)
+        if write_path:
+            write_instance(inst, write_path)
+            click.echo(f"wrote {write_path}: {len(inst.nodes)} nodes, {len(inst.arcs)} arcs, "
+                       f"{len(inst.actions)} sensor sites, {len(inst.scenarios)} scenarios")
+            return
+        result = solve(inst, SolveOptions(time_limit=time_limit, threads=threads))
+        if json_path:
+            atomic_write_text(json_path, result.to_json())
+    click.echo(render_solve(result, routes=0), nl=False)
+    known = [r for r in published_optima(src)
+             if (r.instance, r.snipno, r.budget) == (k, snipno, budget)]
+    if known:
+        ref = known[0]
+        diff = result.value_after - ref.best_known
+        click.echo(f"Published best known {ref.best_known:.10f} "
+                   f"({'confirmed' if ref.confirmed else 'unconfirmed'}); ours "
+                   f"{result.value_after:.10f} (difference {diff:+.2e})")
+    else:
+        click.echo("No published value for this (instance, snipno, budget).")
