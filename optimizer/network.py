@@ -102,6 +102,7 @@ class CompiledNetwork:
     supply_cut: Levers  # element = supply
     seizure_raise: Levers  # element = flow column, amount = Δp
     cost_raise: Levers  # element = flow column, amount = Δc per load unit
+    del_harm: np.ndarray = field(default_factory=lambda: np.zeros(0))  # h_{m,k} per delivery
     _cache: dict = field(default_factory=dict, repr=False)
 
     # sizes
@@ -198,6 +199,8 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
     del_node = np.array([d[0] for d in dels], dtype=np.int64)
     del_comm = np.array([d[1] for d in dels], dtype=np.int64)
     del_value = np.array([d[2] for d in dels], dtype=float)
+    del_harm = np.array([inst.harm_weight(inst.nodes[n], comms[k]) for n, k, _ in dels],
+                        dtype=float)
 
     resource_ids = [r.id for r in inst.resources]
     res_index = {r: i for i, r in enumerate(resource_ids)}
@@ -295,7 +298,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         delivery_removal=merged("delivery_removal"), arc_cap_cut=merged("arc_cap_cut"),
         recipe_cap_cut=merged("recipe_cap_cut"), node_cap_cut=merged("node_cap_cut"),
         supply_cut=merged("supply_cut"), seizure_raise=merged("seizure_raise"),
-        cost_raise=merged("cost_raise"),
+        cost_raise=merged("cost_raise"), del_harm=del_harm,
     )
 
 

@@ -38,11 +38,24 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
     con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → {_fmt(r.value_after)} "
               f"after the plan ({r.reduction:.1%} less)")
-    con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
     cert = r.certificate
-    con.print(f"Check     {'PASSED' if cert.passed else 'FAILED'}: smuggler's LP re-solved with the "
-              f"plan fixed gives {_fmt(cert.plan_value, 10)} (MILP {_fmt(cert.claimed_value, 10)}, "
-              f"tolerance {cert.tolerance:.1g})")
+    if r.harm is None:
+        con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
+        con.print(f"Check     {'PASSED' if cert.passed else 'FAILED'}: smuggler's LP re-solved with "
+                  f"the plan fixed gives {_fmt(cert.plan_value, 10)} (MILP "
+                  f"{_fmt(cert.claimed_value, 10)}, tolerance {cert.tolerance:.1g})")
+    else:
+        con.print(f"Check     {'PASSED' if cert.passed else 'FAILED'}: with the plan fixed, the "
+                  f"smuggler's LP and its least and most harmful optimal responses re-solved: "
+                  f"{r.harm.mode} harm {_fmt(cert.plan_value, 10)} (MILP "
+                  f"{_fmt(cert.claimed_value, 10)}, tolerance {cert.tolerance:.1g})")
+    if r.harm is not None:
+        h = r.harm
+        change = "" if h.harm_before <= 0 else f" ({1 - h.harm_after / h.harm_before:.1%} less)"
+        con.print(f"Harm      planner's harm ({h.mode} tie-break) {_fmt(h.harm_before)} before → "
+                  f"{_fmt(h.harm_after)} after{change}; bound {_fmt(h.bound)}, gap {_pct(h.gap)}")
+        con.print(f"          this plan: {_fmt(h.optimistic_after)} if the smuggler breaks ties "
+                  f"in the planner's favour, {_fmt(h.pessimistic_after)} if against")
     for note in r.notes:
         con.print(escape(f"Note      {note}"))
 
@@ -123,4 +136,35 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
               f"{r.node_count} branch-and-bound nodes")
     con.print(f"Times     build {tm.build:.3f} s, solve {tm.solve:.3f} s, check {tm.check:.3f} s, "
               f"baseline {tm.baseline:.3f} s, total {tm.total:.3f} s")
+    return buf.getvalue()
+
+
+def render_comparison(comp) -> str:
+    """The zero-sum plan against the harm plan(s): deliveries and harm per commodity."""
+    buf = io.StringIO()
+    con = Console(file=buf, width=130, force_terminal=False, color_system=None,
+                  highlight=False, emoji=False)
+    comms = sorted({k for o in comp.outcomes for k, v in o.delivered.items() if v > 1e-9}
+                   | {k for o in comp.outcomes for k, v in o.harm.items() if v > 1e-9})
+    con.print("Zero-sum plan versus harm plan (the smuggler re-optimises its value; deliveries "
+              "and harm counted under each tie-break)")
+    seen = set()
+    for o in comp.outcomes:
+        if o.label not in seen:
+            seen.add(o.label)
+            con.print(escape(f"  {o.label:<26} {o.plan}"))
+    t = Table(title_justify="left")
+    t.add_column("plan")
+    t.add_column("ties")
+    t.add_column("smuggler value", justify="right")
+    for k in comms:
+        t.add_column(f"{k} delivered", justify="right")
+    for k in comms:
+        t.add_column(f"{k} harm", justify="right")
+    t.add_column("total harm", justify="right")
+    for o in comp.outcomes:
+        t.add_row(escape(o.label), o.mode[:4], _fmt(o.smuggler_value),
+                  *[_fmt(o.delivered.get(k, 0.0)) for k in comms],
+                  *[_fmt(o.harm.get(k, 0.0)) for k in comms], _fmt(o.total_harm))
+    con.print(t)
     return buf.getvalue()

@@ -46,18 +46,23 @@ def solve_smuggler(net: CompiledNetwork, x: np.ndarray | None = None,
             "(give the supply an amount or an arc on each route a capacity)")
     if raw.termination != Termination.OPTIMAL or raw.values is None:
         raise SolveError(f"the smuggler's LP did not solve: {raw.termination.value} ({raw.message})")
-    v = raw.values
+    sol = solution_from_values(net, lp, raw.values, float(raw.objective), data)
+    check_flows(net, sol)
+    return sol
+
+
+def solution_from_values(net: CompiledNetwork, lp, v: np.ndarray, value: float,
+                         data: EffectiveData) -> SmugglerSolution:
+    """Cut a solution vector of the smuggler's LP into its parts."""
     F, R, S = net.n_flows, len(net.recipe_ids), len(net.sup_node)
-    sol = SmugglerSolution(
-        value=float(raw.objective),
+    return SmugglerSolution(
+        value=value,
         flow=np.maximum(v[lp.flow_start:lp.flow_start + F], 0.0),
         recipe=np.maximum(v[lp.recipe_start:lp.recipe_start + R], 0.0),
         supply=np.maximum(v[lp.supply_start:lp.supply_start + S], 0.0),
         delivered=np.maximum(v[lp.delivery_start:lp.delivery_start + len(net.del_node)], 0.0),
         data=data,
     )
-    check_flows(net, sol)
-    return sol
 
 
 def check_flows(net: CompiledNetwork, sol: SmugglerSolution, rel_tol: float = 1e-6) -> None:

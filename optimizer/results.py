@@ -125,6 +125,29 @@ class ScenarioOutcome:
 
 
 @dataclass(frozen=True)
+class HarmSummary:
+    """The planner's harm (harm objective): ``harm_after`` is the certified harm of the plan
+    under the tie-breaking ``mode``; both tie-breaks of the plan are given for comparison."""
+
+    mode: str  # optimistic | pessimistic
+    harm_before: float
+    harm_after: float
+    optimistic_after: float
+    pessimistic_after: float
+    bound: float | None
+    gap: float | None
+    by_commodity_before: dict[str, float]
+    by_commodity_after: dict[str, float]
+    epsilon: float  # the pessimistic tie-break perturbation (0 for optimistic)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(vars(self))
+        d["by_commodity_before"] = dict(sorted(self.by_commodity_before.items()))
+        d["by_commodity_after"] = dict(sorted(self.by_commodity_after.items()))
+        return d
+
+
+@dataclass(frozen=True)
 class Timings:
     build: float  # compile the instance, state the MILP, hand it to the solver
     solve: float  # the MILP solve
@@ -162,6 +185,7 @@ class InterdictionResult:
     risk: str = "expected"
     cvar_alpha: float | None = None
     scenarios: tuple[ScenarioOutcome, ...] = ()
+    harm: HarmSummary | None = None
 
     @property
     def optimal(self) -> bool:
@@ -202,6 +226,7 @@ class InterdictionResult:
             "risk": self.risk,
             "cvar_alpha": self.cvar_alpha,
             "scenarios": [s.to_dict() for s in self.scenarios],
+            "harm": None if self.harm is None else self.harm.to_dict(),
         })
 
     def to_json(self) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
 from ..errors import InstanceError
+from ..results import _clean
 from ..util import atomic_write_text
 from . import main
 from .common import (
@@ -58,6 +60,13 @@ def validate(file: str) -> None:
               help="CVaR level α (default: the instance's, else 0.9).")
 @click.option("--scenario", "scenario_id", default=None, metavar="ID",
               help="Solve one scenario alone, as an ordinary instance.")
+@click.option("--objective", type=click.Choice(["value", "harm"]), default="value",
+              show_default=True,
+              help="value: minimise the smuggler's value (zero-sum); harm: minimise the "
+                   "planner's harm while the smuggler maximises its value.")
+@click.option("--tie", type=click.Choice(["optimistic", "pessimistic", "both"]), default="both",
+              show_default=True, help="Harm objective: which of the smuggler's optimal "
+                                      "responses counts (least or most harmful).")
 @click.option("--routes", type=click.IntRange(min=0), default=10, show_default=True,
               help="Routes to show.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (use with --json).")
@@ -65,7 +74,8 @@ def validate(file: str) -> None:
 def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap: float,
           threads: int | None, backend: str, output: str | None, json_path: str | None,
           write_model: str | None, risk: str | None, alpha: float | None,
-          scenario_id: str | None, routes: int, quiet: bool, verbose: bool) -> None:
+          scenario_id: str | None, objective: str, tie: str, routes: int, quiet: bool,
+          verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right."""
     from ..engine import solve as run
@@ -86,10 +96,30 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                                backend=backend, verbose=verbose)
         with staged_output(write_model, model_suffix) as model_tmp:
-            result = run(inst, options, write_model=model_tmp, risk=risk, alpha=alpha)
-            text = render_solve(result, routes=routes)
+            if objective == "harm":
+                from ..compare import compare_harm
+                from ..report import render_comparison
+
+                modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
+                comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha)
+                if model_tmp is not None:
+                    from ..formulation.bilevel import build_harm_milp
+                    from ..solvers.highs import HighsSession
+
+                    from ..engine import as_problem
+
+                    HighsSession(build_harm_milp(as_problem(inst, risk=risk, alpha=alpha),
+                                                 modes[0]).model, options).write(model_tmp)
+                text = "".join(render_solve(comp.harm_results[m], routes=routes) + "\n"
+                               for m in modes) + render_comparison(comp)
+                payload = json.dumps(_clean(comp.to_dict()), indent=2, sort_keys=True,
+                                     allow_nan=False) + "\n"
+            else:
+                result = run(inst, options, write_model=model_tmp, risk=risk, alpha=alpha)
+                text = render_solve(result, routes=routes)
+                payload = result.to_json()
             if json_path:
-                atomic_write_text(json_path, result.to_json())
+                atomic_write_text(json_path, payload)
             if output:
                 atomic_write_text(output, text)
     if not quiet:

@@ -51,13 +51,16 @@ class Resource:
 @dataclass(frozen=True)
 class Commodity:
     """A commodity k; ``load`` is λ_k (load units per unit); ``value`` is the default
-    value per unit delivered at every market node (v_{m,k} unless the market overrides it)."""
+    value per unit delivered at every market node (v_{m,k} unless the market overrides it);
+    ``harm`` the planner's default harm per unit delivered (h_{m,k}, e.g. expected overdose
+    deaths), used by the harm objective."""
 
     id: str
     unit: str = "unit"
     load: float = 1.0
     value: float = 0.0
     description: str = ""
+    harm: float = 0.0  # the planner's weight per unit delivered (h_{m,k} unless overridden)
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ class Node:
     country: str = ""
     capacity: float = INF
     values: dict[str, float] = field(default_factory=dict)
+    harm: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,15 @@ class Instance:
         if commodity.id in node.values:
             return node.values[commodity.id]
         return commodity.value if node.kind == "market" else 0.0
+
+    def harm_weight(self, node: Node, commodity: Commodity) -> float:
+        """h_{n,k}: the node's own harm weight if given, else the commodity's."""
+        return node.harm.get(commodity.id, commodity.harm)
+
+    @property
+    def has_harm(self) -> bool:
+        return any(c.harm > 0 for c in self.commodities) or any(
+            v > 0 for n in self.nodes for v in n.harm.values())
 
     def budgets(self) -> dict[str, float]:
         return {r.id: r.budget for r in self.resources}

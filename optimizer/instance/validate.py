@@ -76,10 +76,10 @@ class _Validator:
         nodes = {n.id for n in inst.nodes}
         comms = {c.id for c in inst.commodities}
         for n in inst.nodes:
-            for k in n.values:
-                if k not in comms:
-                    self.err("nodes", n.id, f"node '{n.id}'", "values",
-                             f"unknown commodity '{k}'")
+            for fld in ("values", "harm"):
+                for k in getattr(n, fld):
+                    if k not in comms:
+                        self.err("nodes", n.id, f"node '{n.id}'", fld, f"unknown commodity '{k}'")
             if n.values and n.kind != "market":
                 pass  # any node may be a point of sale; values decide
         for a in inst.arcs:

@@ -364,22 +364,23 @@ class _Reader:
     def commodity(self, rec: dict) -> Commodity | None:
         cid = self.ident(rec, "id", "commodity")
         record = f"commodity '{cid}'"
-        self.check_fields(rec, {"id", "unit", "load", "value", "description"}, record)
+        self.check_fields(rec, {"id", "unit", "load", "value", "harm", "description"}, record)
         self.note_line("commodities", cid, rec)
         key = f"commodities/{cid}"
         load = self.number(rec, "load", record, key, default=1.0, positive=True)
         value = self.number(rec, "value", record, key, default=0.0, minimum=0)
+        harm = self.number(rec, "harm", record, key, default=0.0, minimum=0)
         if cid is None:
             return None
         return Commodity(cid, self.text(rec, "unit", record, default="unit"),
                          load if load is not None else 1.0, value if value is not None else 0.0,
-                         self.text(rec, "description", record))
+                         self.text(rec, "description", record), harm if harm is not None else 0.0)
 
     def node(self, rec: dict) -> Node | None:
         nid = self.ident(rec, "id", "node")
         record = f"node '{nid}'"
         self.check_fields(rec, {"id", "kind", "name", "lat", "lon", "organization", "country",
-                                "capacity", "values", "description"}, record)
+                                "capacity", "values", "harm", "description"}, record)
         self.note_line("nodes", nid, rec)
         key = f"nodes/{nid}"
         kind = self.text(rec, "kind", record, default="transit")
@@ -389,22 +390,28 @@ class _Reader:
         lat = self.number(rec, "lat", record, key, minimum=-90, at_most=90)
         lon = self.number(rec, "lon", record, key, minimum=-180, at_most=180)
         cap = self.number(rec, "capacity", record, key, default=INF, allow_inf=True, minimum=0)
-        values: dict[str, float] = {}
-        raw_values = rec.get("values")
-        if raw_values is not None:
-            if not isinstance(raw_values, dict):
-                self.err(record, "values", "must map commodity ids to values per unit",
-                         self.line_of(rec))
-            else:
-                for cid, _ in raw_values.items():
-                    v = self.number(raw_values, cid, record, f"{key}/values", minimum=0)
-                    if v is not None:
-                        values[str(cid)] = v
+        values = self.per_commodity(rec, "values", record, key)
+        harm = self.per_commodity(rec, "harm", record, key)
         if nid is None:
             return None
         return Node(nid, kind, self.text(rec, "name", record), lat, lon,
                     self.text(rec, "organization", record), self.text(rec, "country", record),
-                    cap if cap is not None else INF, values)
+                    cap if cap is not None else INF, values, harm)
+
+    def per_commodity(self, rec: dict, field: str, record: str, key: str) -> dict[str, float]:
+        """A mapping commodity id → number ≥ 0 (a node's ``values`` or ``harm``)."""
+        out: dict[str, float] = {}
+        raw = rec.get(field)
+        if raw is None:
+            return out
+        if not isinstance(raw, dict):
+            self.err(record, field, "must map commodity ids to numbers per unit", self.line_of(rec))
+            return out
+        for cid in raw:
+            v = self.number(raw, cid, record, f"{key}/{field}", minimum=0)
+            if v is not None:
+                out[str(cid)] = v
+        return out
 
     def arc(self, rec: dict, prefix: str = "") -> Arc | None:
         src = self.ident(rec, "from", f"{prefix}arc")
@@ -580,9 +587,10 @@ class _Reader:
         for item in self.sublist(rec, "commodities", record):
             cid = self.ident(item, "id", f"{record} commodity")
             crec = f"{record} commodity '{cid}'"
-            self.check_fields(item, {"id", "value", "load"}, crec)
+            self.check_fields(item, {"id", "value", "load", "harm"}, crec)
             fields = {}
-            for fld, kw in (("value", dict(minimum=0)), ("load", dict(positive=True))):
+            for fld, kw in (("value", dict(minimum=0)), ("load", dict(positive=True)),
+                            ("harm", dict(minimum=0))):
                 v = self.number(item, fld, crec, f"{key}/commodities/{cid}", **kw)
                 if v is not None:
                     fields[fld] = v
@@ -831,6 +839,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             d["load"] = num(c.load, f"commodities/{c.id}/load")
         if c.value != 0.0:
             d["value"] = num(c.value, f"commodities/{c.id}/value")
+        if c.harm != 0.0:
+            d["harm"] = num(c.harm, f"commodities/{c.id}/harm")
         put(d, "description", c.description, "")
         out["commodities"].append(d)
     out["nodes"] = []
@@ -847,6 +857,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             d["capacity"] = num(n.capacity, f"nodes/{n.id}/capacity")
         if n.values:
             d["values"] = {k: num(v, f"nodes/{n.id}/values/{k}") for k, v in n.values.items()}
+        if n.harm:
+            d["harm"] = {k: num(v, f"nodes/{n.id}/harm/{k}") for k, v in n.harm.items()}
         out["nodes"].append(d)
     out["arcs"] = []
     for a in inst.arcs:

@@ -162,6 +162,14 @@ class HighsSession:
                        len(values), np.asarray(starts, np.int32), np.asarray(indices, np.int32),
                        np.asarray(values, float))
 
+    def set_objective(self, cost: np.ndarray, sense: str) -> None:
+        """Replace the objective (all column costs) and its sense ("min" or "max")."""
+        cost = np.asarray(cost, float)
+        idx = np.arange(len(cost), dtype=np.int32)
+        self.h.changeColsCost(len(cost), idx, cost)
+        self.h.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == "min"
+                                    else highspy.ObjSense.kMaximize)
+
     def set_option(self, key: str, value) -> None:
         self.h.setOptionValue(key, value)
 

@@ -1,0 +1,83 @@
+"""Zero-sum plan versus harm plan: what each delivers and how much harm it leaves.
+
+The paper's warning (Conclusion): pressure on heroin can push the cartels further into
+fentanyl. The zero-sum plan minimises the smuggler's value; the harm plan minimises harm
+while the smuggler still maximises its value. Evaluating both plans under both
+tie-breaking rules shows whether the zero-sum plan raises fentanyl deliveries and how the
+harm plan avoids it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from .engine import as_problem, solve
+from .harm import harm_range, solve_harm
+from .network import Plan
+from .results import InterdictionResult
+from .solvers.options import SolveOptions
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    label: str
+    plan: Plan
+    mode: str  # tie-break under which deliveries and harm are counted
+    smuggler_value: float
+    delivered: dict[str, float]  # per commodity (expected over scenarios)
+    harm: dict[str, float]  # per commodity
+    total_harm: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "plan": self.plan.as_dict(), "mode": self.mode,
+                "smuggler_value": self.smuggler_value,
+                "delivered": dict(sorted(self.delivered.items())),
+                "harm": dict(sorted(self.harm.items())), "total_harm": self.total_harm}
+
+
+@dataclass(frozen=True)
+class HarmComparison:
+    harm_results: dict[str, InterdictionResult]  # by tie-break mode
+    zero_sum: InterdictionResult
+    outcomes: tuple[PlanOutcome, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"harm": {m: r.to_dict() for m, r in self.harm_results.items()},
+                "zero_sum": self.zero_sum.to_dict(),
+                "comparison": [o.to_dict() for o in self.outcomes]}
+
+
+def plan_outcome(problem, plan: Plan, mode: str, label: str) -> PlanOutcome:
+    """Deliveries and harm per commodity of ``plan`` when the smuggler breaks ties ``mode``."""
+    net = problem.net
+    x = plan.binaries(net)
+    delivered: dict[str, float] = {}
+    harm: dict[str, float] = {}
+    ranges = []
+    for sc in problem.scenarios:
+        r = harm_range(sc.net, x)
+        ranges.append(r)
+        sol = r.response(mode)
+        for k, d, h in zip(sc.net.del_comm, sol.delivered, sc.net.del_harm):
+            key = sc.net.comm_ids[k]
+            delivered[key] = delivered.get(key, 0.0) + sc.probability * float(d)
+            harm[key] = harm.get(key, 0.0) + sc.probability * float(d * h)
+    return PlanOutcome(label, plan, mode, problem.combine([r.value for r in ranges]), delivered,
+                       harm, problem.combine([r.harm(mode) for r in ranges]))
+
+
+def compare_harm(source, options: SolveOptions | None = None, *,
+                 modes: tuple[str, ...] = ("optimistic", "pessimistic"),
+                 budgets: Mapping[str, float] | None = None, risk: str | None = None,
+                 alpha: float | None = None) -> HarmComparison:
+    """Solve the harm plan for each tie-break and the zero-sum plan, and evaluate all."""
+    problem = as_problem(source, budgets, risk=risk, alpha=alpha)
+    harm_results = {m: solve_harm(problem, options, mode=m) for m in modes}
+    zero = solve(problem, options)
+    outcomes = []
+    for m in modes:
+        outcomes.append(plan_outcome(problem, Plan.of({}), m, "no action"))
+        outcomes.append(plan_outcome(problem, zero.plan, m, "zero-sum plan"))
+        outcomes.append(plan_outcome(problem, harm_results[m].plan, m, f"harm plan ({m})"))
+    return HarmComparison(harm_results, zero, tuple(outcomes))
