@@ -67,17 +67,40 @@ def plan_outcome(problem, plan: Plan, mode: str, label: str) -> PlanOutcome:
                        harm, problem.combine([r.harm(mode) for r in ranges]))
 
 
+def focused(problem, commodity: str):
+    """The problem with the planner caring only about units of ``commodity`` delivered
+    (harm 1 per unit of it, 0 for the rest): the plan a campaign against that drug picks."""
+    from dataclasses import replace
+
+    if commodity not in problem.net.comm_ids:
+        from .errors import InstanceError, Problem
+
+        raise InstanceError([Problem(problem.instance.path, f"commodity '{commodity}'", None,
+                                     f"unknown commodity (commodities: "
+                                     f"{', '.join(problem.net.comm_ids)})", None)])
+    k = problem.net.comm_ids.index(commodity)
+    scen = [replace(sc, net=replace(sc.net, del_harm=(sc.net.del_comm == k).astype(float),
+                                    _cache=sc.net._cache)) for sc in problem.scenarios]
+    return replace(problem, scenarios=scen)
+
+
 def compare_harm(source, options: SolveOptions | None = None, *,
                  modes: tuple[str, ...] = ("optimistic", "pessimistic"),
                  budgets: Mapping[str, float] | None = None, risk: str | None = None,
-                 alpha: float | None = None) -> HarmComparison:
-    """Solve the harm plan for each tie-break and the zero-sum plan, and evaluate all."""
+                 alpha: float | None = None, focus: tuple[str, ...] = ()) -> HarmComparison:
+    """Solve the harm plan for each tie-break and the zero-sum plan, and evaluate all.
+    ``focus`` adds, per commodity, the plan that minimises that commodity's deliveries
+    (e.g. a heroin-focused campaign), evaluated with the true harm weights."""
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
     harm_results = {m: solve_harm(problem, options, mode=m) for m in modes}
     zero = solve(problem, options)
+    focus_plans = {k: solve_harm(focused(problem, k), options, mode="optimistic").plan
+                   for k in focus}
     outcomes = []
     for m in modes:
         outcomes.append(plan_outcome(problem, Plan.of({}), m, "no action"))
         outcomes.append(plan_outcome(problem, zero.plan, m, "zero-sum plan"))
+        for k, plan in focus_plans.items():
+            outcomes.append(plan_outcome(problem, plan, m, f"{k}-focused plan"))
         outcomes.append(plan_outcome(problem, harm_results[m].plan, m, f"harm plan ({m})"))
     return HarmComparison(harm_results, zero, tuple(outcomes))

@@ -142,7 +142,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
 def render_comparison(comp) -> str:
     """The zero-sum plan against the harm plan(s): deliveries and harm per commodity."""
     buf = io.StringIO()
-    con = Console(file=buf, width=130, force_terminal=False, color_system=None,
+    con = Console(file=buf, width=180, force_terminal=False, color_system=None,
                   highlight=False, emoji=False)
     comms = sorted({k for o in comp.outcomes for k, v in o.delivered.items() if v > 1e-9}
                    | {k for o in comp.outcomes for k, v in o.harm.items() if v > 1e-9})
@@ -154,7 +154,7 @@ def render_comparison(comp) -> str:
             seen.add(o.label)
             con.print(escape(f"  {o.label:<26} {o.plan}"))
     t = Table(title_justify="left")
-    t.add_column("plan")
+    t.add_column("plan", no_wrap=True)
     t.add_column("ties")
     t.add_column("smuggler value", justify="right")
     for k in comms:

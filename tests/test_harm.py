@@ -67,8 +67,11 @@ def test_hand_derived_substitution():
         assert r.harm.harm_before == pytest.approx(10, abs=1e-6)
         assert r.value_after == pytest.approx(40)
         assert r.certificate.passed and r.harm.gap == pytest.approx(0, abs=1e-7)
-    comp = compare_harm(inst, modes=("optimistic",))
+    comp = compare_harm(inst, modes=("optimistic",), focus=("heroin",))
     rows = {o.label: o for o in comp.outcomes}
+    # a heroin-focused campaign hits the heroin route: fentanyl takes the border
+    assert rows["heroin-focused plan"].plan == Plan.of({"hit heroin route": 1})
+    assert rows["heroin-focused plan"].delivered["fentanyl"] == pytest.approx(10)
     assert rows["zero-sum plan"].delivered["fentanyl"] == pytest.approx(10)
     assert rows["zero-sum plan"].total_harm == pytest.approx(100)
     assert rows["harm plan (optimistic)"].total_harm == pytest.approx(8, abs=1e-6)

@@ -67,6 +67,9 @@ def validate(file: str) -> None:
 @click.option("--tie", type=click.Choice(["optimistic", "pessimistic", "both"]), default="both",
               show_default=True, help="Harm objective: which of the smuggler's optimal "
                                       "responses counts (least or most harmful).")
+@click.option("--focus", multiple=True, metavar="COMMODITY",
+              help="Harm objective: also compare the plan that minimises deliveries of this "
+                   "commodity alone (e.g. a heroin-focused campaign). Repeatable.")
 @click.option("--routes", type=click.IntRange(min=0), default=10, show_default=True,
               help="Routes to show.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (use with --json).")
@@ -74,8 +77,8 @@ def validate(file: str) -> None:
 def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap: float,
           threads: int | None, backend: str, output: str | None, json_path: str | None,
           write_model: str | None, risk: str | None, alpha: float | None,
-          scenario_id: str | None, objective: str, tie: str, routes: int, quiet: bool,
-          verbose: bool) -> None:
+          scenario_id: str | None, objective: str, tie: str, focus: tuple[str, ...],
+          routes: int, quiet: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right."""
     from ..engine import solve as run
@@ -101,7 +104,8 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                 from ..report import render_comparison
 
                 modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
-                comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha)
+                comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha,
+                                    focus=focus)
                 if model_tmp is not None:
                     from ..formulation.bilevel import build_harm_milp
                     from ..solvers.highs import HighsSession
