@@ -173,3 +173,17 @@ def test_cli_objective_harm(tmp_path):
         replace(c, harm=0.0) for c in substitution().commodities)), no_harm)
     res = CliRunner().invoke(main, ["solve", str(no_harm), "--objective", "harm"])
     assert res.exit_code == 1 and "needs harm weights" in res.output
+
+
+@pytest.mark.parametrize("risk", ["expected", "worst", "cvar"])
+def test_harm_over_scenarios_matches_value_when_harm_is_value(risk):
+    """Evasion scenarios with harm 1 per unit = the value: harm plans over scenarios equal
+    the zero-sum plans under every risk measure."""
+    from test_scenarios import evasion
+
+    inst = evasion()
+    inst = replace(inst, commodities=tuple(replace(c, harm=1.0) for c in inst.commodities))
+    zero = solve(inst, risk=risk, alpha=0.5)
+    for mode in ("optimistic", "pessimistic"):
+        r = solve_harm(inst, mode=mode, risk=risk, alpha=0.5)
+        assert r.harm.harm_after == pytest.approx(zero.value_after, abs=1e-6)

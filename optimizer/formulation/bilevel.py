@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import SolveError
 from ..network import CompiledNetwork, commodity_order
 from .blocks import LinearModel
-from .interdiction import add_actions, add_dual_block, set_objective
+from .interdiction import add_actions, add_dual_block, add_risk_objective
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..problem import DefenderProblem
@@ -286,30 +286,6 @@ def build_harm_milp(problem: "DefenderProblem", mode: str = "optimistic",
                    doc="V(y; x) − D(u; x) ≥ 0: the response is optimal for the smuggler")
         harms.append((primal.harm_cols, primal.harm_coefs))
         primals.append(primal)
-    probs = problem.probabilities
-    ids = [sc.id for sc in problem.scenarios]
-    if problem.risk == "expected" or single:
-        for p, (cols, coefs) in zip(probs, harms):
-            set_objective(m, cols, p * coefs)
-    elif problem.risk == "worst":
-        t = m.add_vars("worst", 1, lb=0.0, obj=1.0, keys=lambda: [("t",)], doc="t ≥ H_s")
-        rows, cols_l, vals_l = [], [], []
-        for s, (cols, coefs) in enumerate(harms):
-            rows += [s] * (len(cols) + 1)
-            cols_l += [t.start, *cols.tolist()]
-            vals_l += [1.0, *(-coefs).tolist()]
-        m.add_rows("worst_case", len(harms), rows, cols_l, vals_l, lo=0.0,
-                   keys=lambda: [(i,) for i in ids], doc="t − H_s ≥ 0")
-    else:
-        alpha = problem.alpha
-        eta = m.add_vars("cvar_eta", 1, lb=-np.inf, obj=1.0, keys=lambda: [("eta",)])
-        u = m.add_vars("cvar_u", len(harms), lb=0.0, obj=probs / (1.0 - alpha),
-                       keys=lambda: [(i,) for i in ids])
-        rows, cols_l, vals_l = [], [], []
-        for s, (cols, coefs) in enumerate(harms):
-            rows += [s] * (len(cols) + 2)
-            cols_l += [u.start + s, eta.start, *cols.tolist()]
-            vals_l += [1.0, 1.0, *(-coefs).tolist()]
-        m.add_rows("cvar_excess", len(harms), rows, cols_l, vals_l, lo=0.0,
-                   keys=lambda: [(i,) for i in ids], doc="u_s − H_s + η ≥ 0")
+    add_risk_objective(m, harms, problem.probabilities, "expected" if single else problem.risk,
+                       problem.alpha, [sc.id for sc in problem.scenarios])
     return HarmMILP(m, problem, mode, eps, x.start, budget.start, primals)

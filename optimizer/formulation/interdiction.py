@@ -157,37 +157,49 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
         if sc.net.n_binaries != net0.n_binaries or sc.net.action_ids != net0.action_ids:
             raise ValueError(f"scenario {sc.id!r} does not share the actions")
         blocks.append(add_dual_block(m, sc.net, x.start, "" if single else _tag(sc.id)))
-    probs = problem.probabilities
-    ids = [sc.id for sc in problem.scenarios]
-    if problem.risk == "expected" or single:
-        for p, blk in zip(probs, blocks):
-            set_objective(m, blk.obj_cols, p * blk.obj_coefs)
-    elif problem.risk == "worst":
-        t = m.add_vars("worst", 1, lb=0.0, obj=1.0, keys=lambda: [("t",)],
-                       doc="t ≥ v_s(x) for every scenario s")
-        rows, cols, vals = [], [], []
-        for s, blk in enumerate(blocks):
-            rows += [s] * (len(blk.obj_cols) + 1)
-            cols += [t.start, *blk.obj_cols.tolist()]
-            vals += [1.0, *(-blk.obj_coefs).tolist()]
-        m.add_rows("worst_case", len(blocks), rows, cols, vals, lo=0.0,
-                   keys=lambda: [(i,) for i in ids], doc="t − obj_s ≥ 0")
-    elif problem.risk == "cvar":
-        alpha = problem.alpha
+    add_risk_objective(m, [(b.obj_cols, b.obj_coefs) for b in blocks],
+                       problem.probabilities, "expected" if single else problem.risk,
+                       problem.alpha, [sc.id for sc in problem.scenarios])
+    return ScenarioMILP(m, problem, x.start, budget.start, blocks)
+
+
+def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]],
+                       probs: np.ndarray, risk: str, alpha: float, ids: list[str]) -> None:
+    """Minimise a risk measure of the scenario expressions E_s = Σ coefs·x[cols]:
+
+        expected:  Σ_s p_s E_s
+        worst:     t                      with  t − E_s ≥ 0            (worst_case rows)
+        cvar:      η + Σ_s p_s u_s/(1 − α)  with  u_s − E_s + η ≥ 0, u_s ≥ 0  (cvar_excess)
+
+    Exact whenever each E_s can be pushed down to its true value by the minimiser (dual
+    objectives, or responses chosen in the planner's favour)."""
+    if risk == "expected":
+        for p, (cols, coefs) in zip(probs, exprs):
+            set_objective(m, cols, p * coefs)
+        return
+    if risk == "worst":
+        extra = m.add_vars("worst", 1, lb=-np.inf, obj=1.0, keys=lambda: [("t",)],
+                           doc="t ≥ E_s for every scenario s")
+        pre = [(extra.start, 1.0)]
+        name, doc = "worst_case", "t − E_s ≥ 0"
+    elif risk == "cvar":
         eta = m.add_vars("cvar_eta", 1, lb=-np.inf, obj=1.0, keys=lambda: [("eta",)],
                          doc="η: the value-at-risk threshold")
-        u = m.add_vars("cvar_u", len(blocks), lb=0.0, obj=probs / (1.0 - alpha),
-                       keys=lambda: [(i,) for i in ids], doc="u_s ≥ (v_s(x) − η)^+")
-        rows, cols, vals = [], [], []
-        for s, blk in enumerate(blocks):
-            rows += [s] * (len(blk.obj_cols) + 2)
-            cols += [u.start + s, eta.start, *blk.obj_cols.tolist()]
-            vals += [1.0, 1.0, *(-blk.obj_coefs).tolist()]
-        m.add_rows("cvar_excess", len(blocks), rows, cols, vals, lo=0.0,
-                   keys=lambda: [(i,) for i in ids], doc="u_s − obj_s + η ≥ 0")
+        u = m.add_vars("cvar_u", len(exprs), lb=0.0, obj=np.asarray(probs) / (1.0 - alpha),
+                       keys=lambda: [(i,) for i in ids], doc="u_s ≥ (E_s − η)^+")
+        pre = [(eta.start, 1.0)]
+        name, doc = "cvar_excess", "u_s − E_s + η ≥ 0"
     else:
-        raise ValueError(f"unknown risk measure {problem.risk!r}")
-    return ScenarioMILP(m, problem, x.start, budget.start, blocks)
+        raise ValueError(f"unknown risk measure {risk!r}")
+    rows, cols_l, vals_l = [], [], []
+    for s, (cols, coefs) in enumerate(exprs):
+        own = [(u.start + s, 1.0)] if risk == "cvar" else []
+        terms = pre + own
+        rows += [s] * (len(cols) + len(terms))
+        cols_l += [c for c, _ in terms] + cols.tolist()
+        vals_l += [v for _, v in terms] + (-coefs).tolist()
+    m.add_rows(name, len(exprs), rows, cols_l, vals_l, lo=0.0, keys=lambda: [(i,) for i in ids],
+               doc=doc)
 
 
 def _tag(sid: str) -> str:
