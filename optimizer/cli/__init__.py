@@ -19,5 +19,6 @@ def main() -> None:
 
 
 from . import solve as _solve  # noqa: E402,F401  (registers validate, solve)
+from . import planning as _planning  # noqa: E402,F401  (sweep, frontier, target, …, runs)
 
 __all__ = ["main"]
