@@ -328,3 +328,184 @@ def _run_points(store, info) -> list:
         return pts
     res = store.result(info.id) or {}
     return [PointResult.from_dict(p) for p in res.get("points", [])]
+
+
+# ---------------------------------------------------------------------------- frontier
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--resource", "-r", required=True, help="The resource whose budget varies.")
+@click.option("--from", "start", type=click.FloatRange(min=0), default=0.0, show_default=True)
+@click.option("--to", "stop", type=click.FloatRange(min=0), default=None,
+              help="Top of the range (default: the most any plan can spend).")
+@click.option("--pieces", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Cut the range into this many independent pieces (run on the executor).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None)
+@session_options
+@with_ctx
+def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path, csv_path,
+             png_path, html_path) -> None:
+    """Every breakpoint of the optimal smuggler value as the budget of one resource grows,
+    with the plan on each segment (exact, certified)."""
+    from ..planning.frontier import exact_frontier
+    from ..planning.render import render_frontier
+    from ..planning.session import PlanningSession
+
+    inst = ctx.instance()
+    if resource not in [r.id for r in inst.resources]:
+        raise click.BadParameter(f"unknown resource '{resource}'; this instance has "
+                                 f"{[r.id for r in inst.resources]}", param_hint="--resource")
+    session = PlanningSession(inst, ctx.options)
+    top = session.max_spend(resource) if stop is None else stop
+    if top <= start:
+        raise click.BadParameter(f"--to ({top:g}) must exceed --from ({start:g})",
+                                 param_hint="--to")
+    ex = ctx.executor() if pieces > 1 else None
+    result = exact_frontier(session, resource, start, top, executor=ex, pieces=pieces)
+    _record(ctx, "frontier", inst, session, {"resource": resource, "from": start, "to": top,
+                                             "pieces": pieces}, result)
+    with staged_output(png_path, ".png") as png_tmp, staged_output(html_path, ".html") as html_tmp:
+        if png_tmp:
+            from ..planning.plots import frontier_png
+
+            frontier_png(result, png_tmp)
+        if html_tmp:
+            from ..planning.html import frontier_html
+
+            atomic_write_text(html_tmp, frontier_html(result))
+        write_outputs([(json_path, result.to_json), (csv_path, result.to_csv)])
+    if not ctx.quiet:
+        click.echo(render_frontier(result), nl=False)
+
+
+def _record(ctx: Ctx, kind: str, inst, session, spec: dict, result) -> None:
+    """Put a finished non-sweep run in the store."""
+    store = ctx.store()
+    if store is None:
+        return
+    from ..planning.executors import SessionSpec
+
+    sp = SessionSpec(inst, session.base_budgets, session.options)
+    key = json.dumps({"session": sp.key, "spec": spec}, sort_keys=True, default=str)
+    result.run_id = store.record(kind, key, inst, sp, spec, result.to_dict())
+
+
+# ---------------------------------------------------------------------------- target
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--reduce", "reduce_", nargs=2, multiple=True, required=True,
+              metavar="WHAT PCT", help="'value 50%' (the smuggler's value) or "
+              "'<commodity> 50%' (units delivered; not yet supported). Repeatable.")
+@click.option("--resource", "-r", required=True, help="The resource to spend as little of.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@session_options
+@with_ctx
+def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_path) -> None:
+    """The cheapest plan in one resource (other budgets fixed) that cuts the smuggler's
+    value by the given share; says so when the target cannot be reached."""
+    from ..planning.executors import SessionSpec, run_all
+    from ..planning.render import render_target
+    from ..planning.session import PlanningSession
+    from ..planning.target import TargetNotSupported, TargetTask, make_target, parse_reduction
+
+    inst = ctx.instance()
+    if resource not in [r.id for r in inst.resources]:
+        raise click.BadParameter(f"unknown resource '{resource}'; this instance has "
+                                 f"{[r.id for r in inst.resources]}", param_hint="--resource")
+    comms = [c.id for c in inst.commodities]
+    tasks = []
+    for what, pct in reduce_:
+        try:
+            red = parse_reduction(pct)
+            make_target(what, red, comms)  # validates (a commodity target raises here)
+        except TargetNotSupported as exc:
+            fail(str(exc), EXIT_INPUT)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--reduce") from None
+        tasks.append(TargetTask(what, red, resource))
+    session = PlanningSession(inst, ctx.options)
+    if len(tasks) > 1:
+        spec = SessionSpec(inst, session.base_budgets, session.options)
+        results = run_all(ctx.executor(), spec, tasks)
+    else:
+        results = [tasks[0].run(session)]
+    for t, r in zip(tasks, results):
+        _record(ctx, "target", inst, session, {"target": t.kind, "reduction": t.reduction,
+                                               "resource": resource}, r)
+    if json_path:
+        payload = [r.to_dict() for r in results]
+        from ..results import _clean
+
+        write_outputs([(json_path, lambda: json.dumps(_clean(payload if len(payload) > 1
+                                                              else payload[0]),
+                                                      indent=2, sort_keys=True) + "\n")])
+    if not ctx.quiet:
+        for r in results:
+            click.echo(render_target(r), nl=False)
+
+
+# ---------------------------------------------------------------------------- marginal
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--step", "steps", multiple=True, metavar="RESOURCE=AMOUNT",
+              help="How much more of a resource to price (repeatable; default 10% of each "
+              "budget, at least 1).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@session_options
+@with_ctx
+def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
+    """What one more step of each resource buys at the given budgets, and the next action
+    to fund with it."""
+    from ..planning.marginal import marginal_gains
+    from ..planning.render import render_marginal
+    from ..planning.session import PlanningSession
+
+    inst = ctx.instance()
+    given = parse_budgets(steps) if steps else {}
+    known = [r.id for r in inst.resources]
+    bad = sorted(set(given) - set(known))
+    if bad:
+        raise click.BadParameter(f"unknown resource(s) {bad}; this instance has {known}",
+                                 param_hint="--step")
+    if any(v <= 0 for v in given.values()):
+        raise click.BadParameter("a step must be > 0", param_hint="--step")
+    step_map = given or {r.id: max(1.0, 0.1 * r.budget) for r in inst.resources}
+    session = PlanningSession(inst, ctx.options)
+    result = marginal_gains(session, step_map, executor=ctx.executor()
+                            if ctx.executor_kind != "serial" else None)
+    _record(ctx, "marginal", inst, session, {"steps": step_map}, result)
+    write_outputs([(json_path, result.to_json)])
+    if not ctx.quiet:
+        click.echo(render_marginal(result), nl=False)
+
+
+# ---------------------------------------------------------------------------- priorities
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--resource", "-r", required=True)
+@click.option("--values", required=True, help="Budgets the nested plans are built for: 0,25,50,100.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@session_options
+@with_ctx
+def priorities(ctx: Ctx, resource: str, values: str, json_path) -> None:
+    """An order of actions whose prefixes are good plans across budgets (nested plans),
+    with each prefix's regret against the optimal plan at its spend."""
+    from ..planning.marginal import priority_list
+    from ..planning.render import render_priorities
+    from ..planning.session import PlanningSession
+
+    inst = ctx.instance()
+    if resource not in [r.id for r in inst.resources]:
+        raise click.BadParameter(f"unknown resource '{resource}'", param_hint="--resource")
+    grid = parse_values(values, "--values")
+    if any(v < 0 for v in grid):
+        raise click.BadParameter("budgets must be ≥ 0", param_hint="--values")
+    session = PlanningSession(inst, ctx.options)
+    result = priority_list(session, resource, grid, executor=ctx.executor()
+                           if ctx.executor_kind != "serial" else None)
+    _record(ctx, "priorities", inst, session, {"resource": resource, "values": grid}, result)
+    write_outputs([(json_path, result.to_json)])
+    if not ctx.quiet:
+        click.echo(render_priorities(result), nl=False)

@@ -138,3 +138,94 @@ def render_compare(a, b, pa: list, pb: list) -> str:
     con.print(f"{len(common)} common points; {len(set(ka) - set(kb))} only in run {a.id}, "
               f"{len(set(kb) - set(ka))} only in run {b.id}")
     return buf.getvalue()
+
+
+def render_frontier(f) -> str:
+    buf = io.StringIO()
+    con = _console(buf)
+    con.print(escape(f"Exact frontier of {f.resource} on {f.instance} over [{_fmt(f.lo)}, "
+                     f"{_fmt(f.hi)}]; value with no action {_fmt(f.value_before)}"))
+    t = Table(title_justify="left")
+    t.add_column(f"{f.resource} from", justify="right")
+    t.add_column("to", justify="right")
+    t.add_column("optimal value", justify="right")
+    t.add_column("reduction", justify="right")
+    for r in f.base_budgets:
+        t.add_column(f"spent {r}", justify="right")
+    t.add_column("plan on the segment")
+    for s in f.steps:
+        red = 1 - s.optimal_value / f.value_before if f.value_before > 0 else 0.0
+        t.add_row(_fmt(s.start), _fmt(s.end), _fmt(s.optimal_value), f"{red:.1%}",
+                  *[_fmt(s.point.spend[r]) for r in f.base_budgets],
+                  escape(_plan_text(s.point.plan)))
+    con.print(t)
+    con.print(f"{len(f.breakpoints)} breakpoints, {len(f.steps)} segments, {f.solves} MILP solves "
+              f"({f.pieces} piece(s), executor {f.executor}); values equal within "
+              f"{f.tolerance:.2g}, spends within {f.delta:.2g}; {f.seconds:.2f} s"
+              + (f"; run {f.run_id}" if f.run_id is not None else ""))
+    return buf.getvalue()
+
+
+def render_target(r) -> str:
+    buf = io.StringIO()
+    con = _console(buf)
+    con.print(escape(f"Target: {r.target} (from {_fmt(r.reference)} to ≤ {_fmt(r.limit)}), "
+                     f"spending as little {r.resource} as possible; other budgets "
+                     f"{ {k: v for k, v in r.base_budgets.items() if k != r.resource} }"))
+    if r.reached:
+        p = r.point
+        con.print(escape(f"Reached: cheapest spend {_fmt(r.cost)} {r.resource}; value "
+                         f"{_fmt(p.value)} ({1 - p.value / r.reference:.1%} less)"))
+        con.print(escape(f"Plan     {_plan_text(p.plan)}"))
+        con.print(escape(f"Spend    {p.spend}"))
+    else:
+        con.print(escape(f"UNREACHABLE with the other budgets fixed: the best reachable "
+                         f"reduction is {r.best_reduction:.1%} (value {_fmt(r.best.value)}), "
+                         f"first reached at {_fmt(r.best_cost)} {r.resource}"))
+        con.print(escape(f"Best plan {_plan_text(r.best.plan)}"))
+    return buf.getvalue()
+
+
+def render_marginal(m) -> str:
+    buf = io.StringIO()
+    con = _console(buf)
+    con.print(escape(f"At budgets {m.budgets}: value {_fmt(m.base.value)} with plan "
+                     f"{_plan_text(m.base.plan)}"))
+    t = Table(title="What one more step of each resource buys", title_justify="left")
+    for c in ("resource", "step", "value after", "gain", "gain per unit", "plan changes",
+              "next action to fund (gain, added cost)"):
+        t.add_column(c)
+    for g in m.gains:
+        change = " ".join([f"+{a}@{lv}" for a, lv in sorted(g.added.items())]
+                          + [f"-{a}@{lv}" for a, lv in sorted(g.dropped.items())]) or "none"
+        nxt = "none fits" if g.next_action is None else (
+            f"{g.next_action.action}@{g.next_action.level} ({_fmt(g.next_action.gain)}, "
+            + ", ".join(f"{k} {_fmt(v)}" for k, v in g.next_action.added.items() if v) + ")")
+        t.add_row(g.resource, _fmt(g.step), _fmt(g.value), _fmt(g.gain), _fmt(g.per_unit),
+                  escape(change), escape(nxt))
+    con.print(t)
+    return buf.getvalue()
+
+
+def render_priorities(p) -> str:
+    buf = io.StringIO()
+    con = _console(buf)
+    con.print(escape(f"Priority list for {p.resource} on {p.instance} (nested plans for "
+                     f"budgets {', '.join(_fmt(b) for b in p.budgets)}); value with no action "
+                     f"{_fmt(p.value_before)}"))
+    t = Table(title_justify="left")
+    for c in ("#", "fund", f"cumulative {p.resource}", "value", "optimal at that spend",
+              "regret"):
+        t.add_column(c, justify="right" if c not in ("fund",) else "left")
+    for it in p.items:
+        t.add_row(str(it.rank), escape(f"{it.action}@{it.level}"), _fmt(it.spend[p.resource]),
+                  _fmt(it.value), _fmt(it.optimal_value),
+                  "(breaks another budget)" if it.regret is None else _fmt(it.regret))
+    con.print(t)
+    t = Table(title="At the planning budgets", title_justify="left")
+    for c in ("budget", "nested plan value", "optimal value", "regret"):
+        t.add_column(c, justify="right")
+    for g in p.grid:
+        t.add_row(_fmt(g["budget"]), _fmt(g["value"]), _fmt(g["optimal_value"]), _fmt(g["regret"]))
+    con.print(t)
+    return buf.getvalue()

@@ -226,33 +226,39 @@ class PlanningSession:
         if not optimal:
             notes.append(f"solver stopped on {raw.termination.value}: best plan found, not "
                          "proven optimal")
+        return self.point_of(
+            plan, B, after, value=float(cert.plan_value), bound=raw.bound, gap=cert.gap,
+            optimal=optimal, termination=raw.termination.value, warm_started=start is not None,
+            fallback=fallback, node_count=raw.node_count, notes=notes, routes=routes,
+            timings={"build": t_built - t0, "solve": raw.seconds,
+                     "check": t_done - t_built - raw.seconds,
+                     "total": time.perf_counter() - t0})
+
+    def point_of(self, plan: Plan, budgets: Mapping[str, float],
+                 response: SmugglerSolution | None = None, *, routes: int = 10,
+                 **fields) -> PointResult:
+        """A ``PointResult`` describing ``plan`` at ``budgets``: the smuggler's best response
+        (re-solved unless given), delivered units, arc loads and main routes. ``fields``
+        override the rest (value, bound, optimal …); by default the plan is described as
+        evaluated, not as proven optimal."""
+        B = self.budget_vector(budgets)
         net = self.network_at(B)
+        after = response if response is not None else solve_smuggler(
+            net, plan.binaries(net), self.options)
         resp = Response.from_solution(net, after, max_routes=max(routes, 1))
         arc_flow: dict[str, float] = {}
         loads = after.flow * net.load[net.fc_comm]
         for a, f in zip(net.fc_arc.tolist(), loads.tolist()):
             if f > 1e-9 * self.scale:
                 arc_flow[net.arc_ids[a]] = arc_flow.get(net.arc_ids[a], 0.0) + f
-        return PointResult(
-            budgets=B,
-            plan=plan.as_dict(),
-            value=float(cert.plan_value),
-            bound=raw.bound,
-            gap=cert.gap,
-            optimal=optimal,
-            termination=raw.termination.value,
-            spend=plan.spend(net),
+        base = dict(
+            budgets=B, plan=plan.as_dict(), value=float(after.value), bound=None, gap=None,
+            optimal=False, termination="evaluated", spend=plan.spend(net),
             delivered={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
             arc_flow=dict(sorted(arc_flow.items())),
-            routes=[r.to_dict() for r in resp.routes[:routes]],
-            warm_started=start is not None,
-            fallback=fallback,
-            timings={"build": t_built - t0, "solve": raw.seconds,
-                     "check": t_done - t_built - raw.seconds,
-                     "total": time.perf_counter() - t0},
-            node_count=raw.node_count,
-            notes=notes,
-        )
+            routes=[r.to_dict() for r in resp.routes[:routes]])
+        base.update(fields)
+        return PointResult(**base)
 
     def _finish(self, raw: RawSolution, budgets: dict[str, float], tidy: bool):
         """Plan from the raw solution, tidied, then certified at ``budgets``."""
