@@ -151,7 +151,7 @@ class DaskExecutor:
     def run(self, spec: SessionSpec, tasks: list[Task]) -> Iterator[tuple[int, Any]]:
         from distributed import as_completed
 
-        spec_future = self.client.scatter(spec, broadcast=True)
+        spec_future = self.client.scatter(spec, broadcast=True, hash=False)
         futures = [self.client.submit(run_task, spec_future, t, pure=False) for t in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
