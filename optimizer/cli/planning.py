@@ -251,7 +251,7 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         if html_tmp:
             from ..planning.html import sweep_html
 
-            atomic_write_text(html_tmp, sweep_html(result))
+            atomic_write_text(html_tmp, sweep_html(result, inst))
         write_outputs(outputs)
     if not ctx.quiet:
         click.echo(render_sweep(result), nl=False)
@@ -374,7 +374,7 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
         if html_tmp:
             from ..planning.html import frontier_html
 
-            atomic_write_text(html_tmp, frontier_html(result))
+            atomic_write_text(html_tmp, frontier_html(result, inst))
         write_outputs([(json_path, result.to_json), (csv_path, result.to_csv)])
     if not ctx.quiet:
         click.echo(render_frontier(result), nl=False)
