@@ -247,3 +247,37 @@ def test_cli_target_frontier_marginal_priorities(tmp_path):
     res = runner.invoke(main, ["runs", "--store", store])
     for kind in ("target", "frontier", "marginal", "priorities"):
         assert kind in res.output
+
+
+@pytest.mark.parametrize("source,resource,values", [
+    (EXAMPLE, "usd_m", [0, 5, 11, 13, 19, 25, 31, 40]),
+    ("seed:5", "r1", [0, 1, 2, 3, 4, 5, 6]),
+])
+def test_pyomo_backend_gives_the_same_sweep(source, resource, values):
+    """Budgets as mutable Params in the Pyomo model, persistent highs interface."""
+    from optimizer.planning.pyomo_session import PyomoPlanningSession, run_sweep_pyomo
+
+    inst = random_instance(int(source[5:])) if source.startswith("seed:") else source
+    spec = SweepSpec.values(resource, values)
+    a = run_sweep(inst, spec)
+    b = run_sweep_pyomo(inst, spec)
+    assert [p.budgets for p in a.points] == [p.budgets for p in b.points]
+    tol = 1e-6 * max(1.0, a.value_before)
+    for p, q in zip(a.points, b.points):
+        assert q.value == pytest.approx(p.value, abs=tol)
+        assert q.optimal
+    # the Pyomo model really carries the budgets as mutable parameters
+    s = PyomoPlanningSession(inst)
+    assert s.pyomo_model.budget_level.mutable
+    s.solve({resource: values[-1]})
+    assert s.pyomo_model.budget_level[resource].value == values[-1]
+
+
+def test_cli_sweep_pyomo_backend(tmp_path):
+    js = tmp_path / "p.json"
+    res = CliRunner().invoke(main, ["sweep", EXAMPLE, "-r", "usd_m", "--values", "0,13,31",
+                                    "--backend", "pyomo", "--no-store", "-q", "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(js.read_text())
+    assert data["executor"] == "serial/pyomo"
+    assert [round(p["value"], 3) for p in data["points"]] == [3907.71, 3283.617, 2890.512]
