@@ -102,6 +102,9 @@ def with_ctx(fn: Callable) -> Callable:
                     return fn(ctx, **kw)
                 except ValueError as exc:
                     fail(str(exc), EXIT_INPUT)
+                except KeyboardInterrupt:
+                    fail("interrupted: every point certified so far is in the run store; run "
+                         "the same command again to resume", 130)
         finally:
             ctx.close()
     return wrapper

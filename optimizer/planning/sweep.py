@@ -269,6 +269,8 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
         todo = chain[pos:]  # a chain is stored in order: the rest of it is missing
         tasks.append(ChainTask(tuple(tuple(sorted({**spec.budgets, **points[i]}.items()))
                                      for i in todo), start, sweep.warm))
+    # costliest chains first (largest budgets): a pool finishes sooner, results are the same
+    tasks.sort(key=lambda t: -sum(v for pt in t.points for _, v in pt))
     solved = 0
     status = "interrupted"
     try:
