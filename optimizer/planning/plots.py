@@ -26,7 +26,7 @@ def frontier_png(f, path: str | Path) -> None:
     for s in f.steps:
         xs += [s.start, s.end]
         vs += [s.optimal_value, s.optimal_value]
-    comms = sorted({k for s in f.steps for k, v in s.point.delivered.items()}
+    comms = sorted({k for s in f.steps for k, v in s.point.delivered.items() if v > 0}
                    | {k for k, v in f.delivered_before.items() if v > 0})
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 7), sharex=True,
                                    gridspec_kw={"height_ratios": [3, 2]})
@@ -66,7 +66,7 @@ def sweep_png(result, path: str | Path) -> None:
     lines: dict[float | None, list] = {}
     for p in result.points:
         lines.setdefault(p.budgets[r2] if r2 else None, []).append(p)
-    comms = sorted({k for p in result.points for k in p.delivered}
+    comms = sorted({k for p in result.points for k, v in p.delivered.items() if v > 0}
                    | {k for k, v in result.delivered_before.items() if v > 0})
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 7), sharex=True,
                                    gridspec_kw={"height_ratios": [3, 2]})
