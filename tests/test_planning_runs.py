@@ -281,3 +281,20 @@ def test_cli_sweep_pyomo_backend(tmp_path):
     data = json.loads(js.read_text())
     assert data["executor"] == "serial/pyomo"
     assert [round(p["value"], 3) for p in data["points"]] == [3907.71, 3283.617, 2890.512]
+
+
+def test_cli_grid_sweep_and_deterministic_csv(tmp_path):
+    runner = CliRunner()
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"g{i}.csv"
+        res = runner.invoke(main, ["sweep", EXAMPLE, "-r", "usd_m", "--values", "0,13,25",
+                                   "--resource2", "mx_teams", "--values2", "0,2",
+                                   "--executor", "serial", "--no-store", "-q", "--csv", str(out)])
+        assert res.exit_code == 0, res.output
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    rows = outs[0].decode().splitlines()
+    assert len(rows) == 7
+    # mx_teams = 2 buys the lab raid: nothing reaches a market
+    assert rows[-1].split(",")[2] == "0.0"
