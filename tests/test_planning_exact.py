@@ -212,3 +212,48 @@ def test_session_does_not_reuse_a_stale_solution():
         assert p.value == pytest.approx(solve(EXAMPLE, budgets={"usd_m": b}).value_after,
                                         abs=s.tol)
     assert math.isfinite(s.value_before)
+
+
+def _best_nested_by_enumeration(inst, resource, grid):
+    """Least Σ_k value(P_k) over nested chains P_1 ⊆ … ⊆ P_K, P_k within budget grid[k]."""
+    curve, enum = oracle_curve(inst, resource)
+    net = compile_instance(inst)
+    plans = [(p, p.spend(net)[resource], v) for p, v in enum.values.items()]
+
+    def contains(big, small):
+        b = big.as_dict()
+        return all(b.get(a, 0) >= lv for a, lv in small.levels)
+
+    best = math.inf
+    def rec(k, prev, total):
+        nonlocal best
+        if total >= best:
+            return
+        if k == len(grid):
+            best = total
+            return
+        for p, c, v in plans:
+            if c <= grid[k] + 1e-9 and (prev is None or contains(p, prev)):
+                rec(k + 1, p, total + v)
+    rec(0, None, 0.0)
+    return best
+
+
+@pytest.mark.parametrize("seed,grid", [(5, [1, 3, 6]), (7, [2, 4, 8]), (11, [1, 2, 4]),
+                                       (0, [1, 2, 3])])
+def test_exact_nested_plans_equal_enumeration_of_nested_chains(seed, grid):
+    try:
+        inst = random_instance(seed)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    session = PlanningSession(inst)
+    exact = priority_list(session, "r1", grid, method="exact")
+    greedy = priority_list(session, "r1", grid, method="greedy")
+    total_exact = sum(g["value"] for g in exact.grid)
+    total_greedy = sum(g["value"] for g in greedy.grid)
+    assert total_exact <= total_greedy + len(grid) * session.tol
+    oracle = _best_nested_by_enumeration(inst, "r1", grid)
+    assert total_exact == pytest.approx(oracle, abs=len(grid) * session.tol)
+    plans = [g["plan"] for g in exact.grid]
+    for a, b in zip(plans, plans[1:]):
+        assert all(b.get(j, 0) >= lv for j, lv in a.items())

@@ -489,10 +489,14 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--resource", "-r", required=True)
 @click.option("--values", required=True, help="Budgets the nested plans are built for: 0,25,50,100.")
+@click.option("--method", type=click.Choice(["exact", "greedy"]), default="exact",
+              show_default=True, help="exact: nested plans of least total value over the "
+              "budgets (one MILP started from greedy); greedy: each budget's best plan "
+              "containing the previous one.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
 @session_options
 @with_ctx
-def priorities(ctx: Ctx, resource: str, values: str, json_path) -> None:
+def priorities(ctx: Ctx, resource: str, values: str, method: str, json_path) -> None:
     """An order of actions whose prefixes are good plans across budgets (nested plans),
     with each prefix's regret against the optimal plan at its spend."""
     from ..planning.marginal import priority_list
@@ -507,7 +511,8 @@ def priorities(ctx: Ctx, resource: str, values: str, json_path) -> None:
         raise click.BadParameter("budgets must be ≥ 0", param_hint="--values")
     session = PlanningSession(inst, ctx.options)
     result = priority_list(session, resource, grid, executor=ctx.executor()
-                           if ctx.executor_kind != "serial" else None)
+                           if ctx.executor_kind != "serial" else None, method=method,
+                           time_limit=ctx.options.time_limit)
     _record(ctx, "priorities", inst, session, {"resource": resource, "values": grid}, result)
     write_outputs([(json_path, result.to_json)])
     if not ctx.quiet:

@@ -8,13 +8,19 @@ that fit the other budgets' slack, the one that lowers the smuggler's value the 
 unit of r it adds (each candidate evaluated exactly by the smuggler's LP).
 
 **Priority list.** For one resource and increasing budgets b_1 < … < b_n, nested plans
-P_1 ⊆ P_2 ⊆ … (an action, once funded, stays funded at its level or higher): P_i is the
-best plan at b_i among those containing P_{i−1} (the MILP with P_{i−1}'s binaries fixed,
-``PlanningSession.fix_at_least``). The actions each step adds are ordered greedily (the
-largest drop in value per unit of the resource first, by LP), giving one list whose every
-prefix is a plan. Each prefix is compared with the optimal plan at the prefix's own spend
-(a certified solve): regret = value(prefix) − v(spend) ≥ 0, and 0 where the prefix is
-optimal (values within the session's tolerance count as equal).
+P_1 ⊆ P_2 ⊆ … (an action, once funded, stays funded at its level or higher), found either
+
+- ``greedy``: P_i is the best plan at b_i among those containing P_{i−1} (the MILP with
+  P_{i−1}'s binaries fixed, ``PlanningSession.fix_at_least``); or
+- ``exact`` (default): the nested plans of least total value Σ_i value(P_i), i.e. least
+  total regret (``nested.exact_nested``: one MILP over all budgets, started from greedy,
+  so never worse).
+
+The actions each step adds are ordered greedily (the largest drop in value per unit of the
+resource first, by LP), giving one list whose every prefix is a plan. Each prefix is
+compared with the optimal plan at the prefix's own spend (a certified solve):
+regret = value(prefix) − v(spend) ≥ 0, and 0 where the prefix is optimal (values within the
+session's tolerance count as equal).
 """
 
 from __future__ import annotations
@@ -195,6 +201,8 @@ class PriorityList:
     grid: list[dict[str, Any]]  # per budget b_i: nested plan, its value, v(b_i), regret
     seconds: float = 0.0
     run_id: int | None = None
+    method: str = "greedy"
+    notes: list[str] | None = None
 
     @property
     def max_regret(self) -> float:
@@ -206,7 +214,7 @@ class PriorityList:
                 "budgets": self.budgets, "base_budgets": self.base_budgets,
                 "value_before": self.value_before, "items": [i.to_dict() for i in self.items],
                 "grid": self.grid, "max_regret": self.max_regret, "seconds": self.seconds,
-                "run_id": self.run_id}
+                "run_id": self.run_id, "method": self.method, "notes": self.notes or []}
 
     def to_json(self) -> str:
         from ..results import _clean
@@ -239,10 +247,34 @@ def _drop_useless(session: PlanningSession, prefix: Plan, plan: Plan, value: flo
     return Plan.of(cur)
 
 
+def greedy_nested(session: PlanningSession, resource: str, grid: list[float]) -> list[Plan]:
+    """P_i = the best plan at grid[i] containing P_{i−1} (actions beyond P_{i−1} that do
+    not lower the value are dropped)."""
+    prefix = Plan.of({})
+    plans = []
+    try:
+        for b in grid:
+            session.fix_at_least(prefix)
+            p = session.solve({resource: b}, start=prefix, tidy=False)
+            if not p.optimal:
+                raise SolveError(f"the nested solve at {resource}={b:g} stopped on "
+                                 f"{p.termination}")
+            prefix = _drop_useless(session, prefix, Plan.of(p.plan), p.value)
+            plans.append(prefix)
+    finally:
+        session.fix_at_least(None)
+    return plans
+
+
 def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
                   budgets: Mapping[str, float] | None = None, options=None,
-                  executor=None) -> PriorityList:
-    """Nested plans over ``budgets_grid`` and the ordered action list (module docstring)."""
+                  executor=None, method: str = "exact",
+                  time_limit: float | None = None) -> PriorityList:
+    """Nested plans over ``budgets_grid`` and the ordered action list (module docstring).
+
+    ``method``: ``greedy`` (each budget's best plan containing the previous one) or
+    ``exact`` (``nested.exact_nested``: the nested plans of least total value over the
+    grid, one MILP, started from the greedy plans; ``time_limit`` bounds it)."""
     from .executors import SessionSpec, run_all
 
     t0 = time.perf_counter()
@@ -254,43 +286,43 @@ def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
     grid = sorted({float(b) for b in budgets_grid})
     if not grid or grid[0] < 0:
         raise ValueError("the budgets of a priority list must be ≥ 0")
+    if method not in ("greedy", "exact"):
+        raise ValueError(f"unknown method {method!r} (greedy or exact)")
     B = dict(session.base_budgets)
-    prefix = Plan.of({})
-    prefix_value = session.value_before
+    plans = greedy_nested(session, resource, grid)
+    notes: list[str] = []
+    if method == "exact":
+        from .nested import exact_nested
+
+        plans, note = exact_nested(session, resource, grid, start=plans, time_limit=time_limit)
+        notes.append(note)
     items: list[PriorityItem] = []
     nested: list[tuple[float, PointResult]] = []
-    try:
-        for b in grid:
-            session.fix_at_least(prefix)
-            p = session.solve({resource: b}, start=prefix, tidy=False)
-            if not p.optimal:
-                raise SolveError(f"the nested solve at {resource}={b:g} stopped on "
-                                 f"{p.termination}")
-            target = _drop_useless(session, prefix, Plan.of(p.plan), p.value)
-            nested.append((b, session.point_of(target, {**B, resource: b}, optimal=False)))
-            # order what this step adds: best drop in value per unit of the resource first
-            at_b = session.network_at({**B, resource: b})
-            while prefix.as_dict() != target.as_dict():
-                cur = prefix.as_dict()
-                steps_left = [(a, lv) for a, lv in target.levels if cur.get(a, 0) < lv]
-                best = None
-                for a, lv in steps_left:
-                    trial = Plan.of({**cur, a: lv})
-                    fits = trial.within_budget(at_b)
-                    add = added_cost(session, prefix, a, lv)
-                    v = session.evaluate(trial).value
-                    per = (prefix_value - v) / add[resource] if add[resource] > 0 else float("inf")
-                    key = (not fits, -per, -(prefix_value - v), a, lv)
-                    if best is None or key < best[0]:
-                        best = (key, a, lv, v, add, fits)
-                _, a, lv, v, add, fits = best
-                prefix = Plan.of({**cur, a: lv})
-                prefix_value = v
-                items.append(PriorityItem(len(items) + 1, a, lv, add, prefix.spend(session.net),
-                                          v, float("nan"), float("nan") if fits else None,
-                                          prefix.as_dict()))
-    finally:
-        session.fix_at_least(None)
+    prefix = Plan.of({})
+    prefix_value = session.value_before
+    for b, target in zip(grid, plans):
+        nested.append((b, session.point_of(target, {**B, resource: b}, optimal=False)))
+        # order what this step adds: best drop in value per unit of the resource first
+        at_b = session.network_at({**B, resource: b})
+        while prefix.as_dict() != target.as_dict():
+            cur = prefix.as_dict()
+            steps_left = [(a, lv) for a, lv in target.levels if cur.get(a, 0) < lv]
+            best = None
+            for a, lv in steps_left:
+                trial = Plan.of({**cur, a: lv})
+                fits = trial.within_budget(at_b)
+                add = added_cost(session, prefix, a, lv)
+                v = session.evaluate(trial).value
+                per = (prefix_value - v) / add[resource] if add[resource] > 0 else float("inf")
+                key = (not fits, -per, -(prefix_value - v), a, lv)
+                if best is None or key < best[0]:
+                    best = (key, a, lv, v, add, fits)
+            _, a, lv, v, add, fits = best
+            prefix = Plan.of({**cur, a: lv})
+            prefix_value = v
+            items.append(PriorityItem(len(items) + 1, a, lv, add, prefix.spend(session.net),
+                                      v, float("nan"), float("nan") if fits else None,
+                                      prefix.as_dict()))
     # v at each prefix's spend and at each grid budget: independent certified solves
     spends = sorted({round(i.spend[resource], 12) for i in items} | set(grid))
     tasks = [SolveTask(tuple(sorted({**B, resource: s}.items()))) for s in spends]
@@ -311,4 +343,5 @@ def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
         grid_rows.append({"budget": b, "plan": p.plan, "value": p.value, "optimal_value": v,
                           "regret": _regret(session, p.value, v), "spend": p.spend})
     return PriorityList(session.instance.name, resource, grid, B, session.value_before,
-                        out_items, grid_rows, time.perf_counter() - t0)
+                        out_items, grid_rows, time.perf_counter() - t0, method=method,
+                        notes=notes)

@@ -210,7 +210,7 @@ def render_marginal(m) -> str:
 def render_priorities(p) -> str:
     buf = io.StringIO()
     con = _console(buf)
-    con.print(escape(f"Priority list for {p.resource} on {p.instance} (nested plans for "
+    con.print(escape(f"Priority list for {p.resource} on {p.instance} ({p.method} nested plans for "
                      f"budgets {', '.join(_fmt(b) for b in p.budgets)}); value with no action "
                      f"{_fmt(p.value_before)}"))
     t = Table(title_justify="left")
@@ -222,6 +222,8 @@ def render_priorities(p) -> str:
                   _fmt(it.value), _fmt(it.optimal_value),
                   "(breaks another budget)" if it.regret is None else _fmt(it.regret))
     con.print(t)
+    for note in p.notes or []:
+        con.print(escape(f"Note: {note}"))
     t = Table(title="At the planning budgets", title_justify="left")
     for c in ("budget", "nested plan value", "optimal value", "regret"):
         t.add_column(c, justify="right")
