@@ -65,7 +65,7 @@ class TargetConstraint(ABC):
         """The cheapest plan in ``resource`` within ``budgets`` meeting ``limit``."""
 
     def describe(self) -> str:
-        return f"{self.kind} reduced by {self.reduction:.4g}"
+        return f"{self.kind} reduced by {self.reduction * 100:g}%"
 
 
 class ValueTarget(TargetConstraint):
