@@ -257,3 +257,16 @@ def test_exact_nested_plans_equal_enumeration_of_nested_chains(seed, grid):
     plans = [g["plan"] for g in exact.grid]
     for a, b in zip(plans, plans[1:]):
         assert all(b.get(j, 0) >= lv for j, lv in a.items())
+
+
+def test_shipped_instance_budget_changes_in_one_loaded_model():
+    """On the shipped instance a HighsSession solved at usd_m=0 and re-solved at 200 after a
+    row-bound change reports 4.70e6 "optimal" (HiGHS 1.16 re-uses the old solution as a MIP
+    start and mis-evaluates it after presolve); the true optimum is 5.43e6. The planning
+    session clears the solver and certifies, so it gets the independent answer."""
+    s = PlanningSession("instances/mexico_us.yaml")
+    s.solve({"usd_m": 0})
+    for b in (200, 50):
+        p = s.solve({"usd_m": b})
+        indep = solve("instances/mexico_us.yaml", budgets={"usd_m": b})
+        assert p.value == pytest.approx(indep.value_after, abs=s.tol)

@@ -340,8 +340,9 @@ def _run_points(store, info) -> list:
 @click.option("--from", "start", type=click.FloatRange(min=0), default=0.0, show_default=True)
 @click.option("--to", "stop", type=click.FloatRange(min=0), default=None,
               help="Top of the range (default: the most any plan can spend).")
-@click.option("--pieces", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Cut the range into this many independent pieces (run on the executor).")
+@click.option("--pieces", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Cut the range into this many independent pieces, solved on the executor "
+              "(the result depends on the pieces, never on the executor).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None)

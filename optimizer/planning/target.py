@@ -128,7 +128,7 @@ class TargetResult:
 
     instance: str
     instance_path: str
-    target: str  # e.g. "value reduced by 0.5"
+    target: str  # e.g. "value reduced by 50%"
     kind: str
     reduction: float
     resource: str
