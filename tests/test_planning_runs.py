@@ -298,3 +298,19 @@ def test_cli_grid_sweep_and_deterministic_csv(tmp_path):
     assert len(rows) == 7
     # mx_teams = 2 buys the lab raid: nothing reaches a market
     assert rows[-1].split(",")[2] == "0.0"
+
+
+def test_frontier_pieces_on_a_pool_equal_serial():
+    from optimizer.planning.frontier import exact_frontier
+
+    serial = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3)
+    ex = PoolExecutor(2)
+    try:
+        pooled = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3, executor=ex)
+    finally:
+        ex.close()
+    assert pooled.executor == "pool"
+    assert [s.to_dict()["point"]["plan"] for s in pooled.steps] == \
+        [s.to_dict()["point"]["plan"] for s in serial.steps]
+    assert [(s.start, s.end, s.optimal_value) for s in pooled.steps] == \
+        [(s.start, s.end, s.optimal_value) for s in serial.steps]

@@ -366,8 +366,25 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     if top <= start:
         raise click.BadParameter(f"--to ({top:g}) must exceed --from ({start:g})",
                                  param_hint="--to")
-    ex = ctx.executor() if pieces > 1 else None
-    result = exact_frontier(session, resource, start, top, executor=ex, pieces=pieces)
+    ex = ctx.executor() if pieces > 1 and ctx.executor_kind != "serial" else None
+    bar = progress_bar(ctx.quiet, "frontier pieces")
+    task = None
+
+    def progress(done, total):
+        nonlocal task
+        if bar is not None:
+            if task is None:
+                task = bar.add_task("frontier", total=total)
+            bar.update(task, completed=done)
+
+    if bar:
+        bar.start()
+    try:
+        result = exact_frontier(session, resource, start, top, executor=ex, pieces=pieces,
+                                progress=progress)
+    finally:
+        if bar:
+            bar.stop()
     _record(ctx, "frontier", inst, session, {"resource": resource, "from": start, "to": top,
                                              "pieces": pieces}, result)
     with staged_output(png_path, ".png") as png_tmp, staged_output(html_path, ".html") as html_tmp:

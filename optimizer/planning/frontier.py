@@ -188,11 +188,12 @@ class FrontierPieceTask:
 
 def exact_frontier(source, resource: str, lo: float, hi: float, *,
                    budgets: Mapping[str, float] | None = None, options=None,
-                   executor=None, pieces: int = 1) -> Frontier:
+                   executor=None, pieces: int = 1, progress=None) -> Frontier:
     """Every breakpoint of v over [lo, hi] for ``resource`` (module docstring).
 
     ``source``: an instance (file, ``Instance``, ``CompiledNetwork``) or a
-    ``PlanningSession`` (then the serial path runs on it)."""
+    ``PlanningSession`` (then the serial path runs on it). ``progress(done, pieces)`` is
+    called as pieces finish."""
     from .executors import SerialExecutor, SessionSpec
     from .session import planning_options
 
@@ -216,16 +217,22 @@ def exact_frontier(source, resource: str, lo: float, hi: float, *,
     tasks = [FrontierPieceTask(resource, a, b) for a, b in bounds]
     solves = 0
     raw: list[list[dict[str, Any]]] = [[] for _ in tasks]
+    if progress:
+        progress(0, len(tasks))
     if executor is None or isinstance(executor, SerialExecutor):
         for i, t in enumerate(tasks):
             raw[i], n = t.run(session)
             solves += n
+            if progress:
+                progress(i + 1, len(tasks))
         ex_name = "serial"
     else:
         spec = SessionSpec(session.instance, session.base_budgets, session.options)
-        for i, (steps, n) in executor.run(spec, tasks):
+        for done, (i, (steps, n)) in enumerate(executor.run(spec, tasks), start=1):
             raw[i] = steps
             solves += n
+            if progress:
+                progress(done, len(tasks))
         ex_name = executor.name
     steps = _join(raw, session.tol, lo, hi)
     from ..results import Response
