@@ -76,36 +76,74 @@ def run_task(spec: SessionSpec, task: Task) -> Any:
 
 
 class Executor(Protocol):
+    """Runs tasks somewhere. ``submit`` returns a handle; ``wait_any`` blocks until at
+    least one of the given handles is done and returns [(handle, result)] for those done.
+    ``run`` runs a list of independent tasks (built on the two)."""
+
     name: str
 
-    def run(self, spec: SessionSpec, tasks: list[Task]) -> Iterator[tuple[int, Any]]:
-        """Run every task; yield (task index, result) as each finishes."""
-        ...
+    def submit(self, spec: SessionSpec, task: Task) -> Any: ...
+
+    def wait_any(self, handles: list[Any]) -> list[tuple[Any, Any]]: ...
+
+    def cancel(self, handles: list[Any]) -> None: ...
 
     def close(self) -> None: ...
 
 
-class SerialExecutor:
-    """Tasks one after another in this process."""
-
-    name = "serial"
+class _Base:
+    name = "base"
 
     def run(self, spec: SessionSpec, tasks: list[Task]) -> Iterator[tuple[int, Any]]:
-        for i, task in enumerate(tasks):
-            yield i, run_task(spec, task)
+        """Run every task; yield (task index, result) as each finishes."""
+        index = {}
+        for i, t in enumerate(tasks):
+            index[self.submit(spec, t)] = i
+        pending = list(index)
+        try:
+            while pending:
+                for h, res in self.wait_any(pending):
+                    pending.remove(h)
+                    yield index[h], res
+        finally:
+            if pending:
+                self.cancel(pending)
+
+    def cancel(self, handles: list[Any]) -> None:
+        pass
 
     def close(self) -> None:
         pass
 
 
+class _Deferred:
+    """A serial 'future': the task runs when it is waited for."""
+
+    def __init__(self, spec: SessionSpec, task: Task):
+        self.spec, self.task = spec, task
+
+
+class SerialExecutor(_Base):
+    """Tasks one after another in this process (each runs when waited for, oldest first)."""
+
+    name = "serial"
+
+    def submit(self, spec: SessionSpec, task: Task) -> Any:
+        return _Deferred(spec, task)
+
+    def wait_any(self, handles: list[Any]) -> list[tuple[Any, Any]]:
+        h = handles[0]
+        return [(h, run_task(h.spec, h.task))]
+
+
 def _worker_init() -> None:
-    """Pool workers: no stray output from HiGHS, one HiGHS thread."""
+    """Pool workers: one HiGHS thread (the banner is swallowed on import)."""
     from ..solvers.highs import ensure_threads
 
     ensure_threads(1)
 
 
-class PoolExecutor:
+class PoolExecutor(_Base):
     """A local pool of worker processes, one persistent session per worker."""
 
     name = "pool"
@@ -119,22 +157,25 @@ class PoolExecutor:
                                          mp_context=mp.get_context("spawn"),
                                          initializer=_worker_init)
 
-    def run(self, spec: SessionSpec, tasks: list[Task]) -> Iterator[tuple[int, Any]]:
-        from concurrent.futures import as_completed
+    def submit(self, spec: SessionSpec, task: Task) -> Any:
+        return self._pool.submit(run_task, spec, task)
 
-        futures = {self._pool.submit(run_task, spec, t): i for i, t in enumerate(tasks)}
-        try:
-            for fut in as_completed(futures):
-                yield futures[fut], fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
+    def wait_any(self, handles: list[Any]) -> list[tuple[Any, Any]]:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        done, _ = wait(handles, return_when=FIRST_COMPLETED)
+        ordered = [h for h in handles if h in done]  # deterministic order
+        return [(h, h.result()) for h in ordered]
+
+    def cancel(self, handles: list[Any]) -> None:
+        for h in handles:
+            h.cancel()
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-class DaskExecutor:
+class DaskExecutor(_Base):
     """Tasks on a Dask cluster (``pip install "interdict[dask]"``)."""
 
     name = "dask"
@@ -147,21 +188,30 @@ class DaskExecutor:
                                'pip install "interdict[dask]"') from exc
         self._own = client is None
         self.client = client if client is not None else Client(address)
+        self._specs: dict[str, Any] = {}
 
-    def run(self, spec: SessionSpec, tasks: list[Task]) -> Iterator[tuple[int, Any]]:
-        from distributed import as_completed
+    def _spec_future(self, spec: SessionSpec) -> Any:
+        key = spec.key
+        if key not in self._specs:
+            self._specs[key] = self.client.scatter(spec, broadcast=True, hash=False)
+        return self._specs[key]
 
-        spec_future = self.client.scatter(spec, broadcast=True, hash=False)
-        futures = [self.client.submit(run_task, spec_future, t, pure=False) for t in tasks]
-        index = {f.key: i for i, f in enumerate(futures)}
-        try:
-            for fut in as_completed(futures):
-                yield index[fut.key], fut.result()
-        finally:
-            for fut in futures:
-                fut.cancel()
+    def submit(self, spec: SessionSpec, task: Task) -> Any:
+        return self.client.submit(run_task, self._spec_future(spec), task, pure=False)
+
+    def wait_any(self, handles: list[Any]) -> list[tuple[Any, Any]]:
+        from distributed import wait
+
+        done, _ = wait(handles, return_when="FIRST_COMPLETED")
+        ordered = [h for h in handles if h in done]
+        return [(h, h.result()) for h in ordered]
+
+    def cancel(self, handles: list[Any]) -> None:
+        for h in handles:
+            h.cancel()
 
     def close(self) -> None:
+        self._specs.clear()
         if self._own:
             self.client.close()
 

@@ -5,10 +5,13 @@ both lists); every other budget stays at the instance's value (or ``--budget``).
 
 Points are solved in *chains*: along the first resource, ``chain`` consecutive points at
 a time, in increasing order, each solve handed the previous point's plan as its starting
-solution (it stays within the larger budget). Chains are fixed by the sweep itself, never
-by the executor, so a pool, a Dask cluster or a serial run solve exactly the same chains
-and give identical results; an interrupted sweep resumes a chain from its last stored
-point with that point's plan as the start, which again gives identical results.
+solution (it stays within the larger budget). Every point is one task: when it finishes,
+it is stored and the next point of its chain is submitted with its plan as the start, so
+chains run side by side on the executor and an interruption loses at most the points in
+flight. Chains are fixed by the sweep itself, never by the executor, so a pool, a Dask
+cluster or a serial run solve exactly the same points from the same starts and give
+identical results; an interrupted sweep resumes a chain from its last stored point with
+that point's plan as the start, which again gives identical results.
 """
 
 from __future__ import annotations
@@ -117,22 +120,16 @@ class SweepSpec:
 
 
 @dataclass(frozen=True)
-class ChainTask:
-    """Solve ``points`` in order; the first is started from ``start`` (a plan), each
-    later one from the plan of the point before it."""
+class PointTask:
+    """Solve one point, started from ``start`` (the plan of the point before it in its
+    chain, or None)."""
 
-    points: tuple[tuple[tuple[str, float], ...], ...]
+    budgets: tuple[tuple[str, float], ...]
     start: tuple[tuple[str, int], ...] | None
-    warm: bool = True
 
-    def run(self, session: PlanningSession) -> list[PointResult]:
-        out: list[PointResult] = []
-        prev = Plan.of(self.start) if (self.start is not None and self.warm) else None
-        for pt in self.points:
-            res = session.solve(dict(pt), start=prev)
-            out.append(res)
-            prev = Plan.of(res.plan) if self.warm else None
-        return out
+    def run(self, session: PlanningSession) -> PointResult:
+        return session.solve(dict(self.budgets),
+                             start=None if self.start is None else Plan.of(self.start))
 
 
 @dataclass
@@ -252,40 +249,50 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
     if progress:
         progress(done, len(points), None)
 
-    tasks: list[ChainTask] = []
+    # chains still to do: (point indices left, start plan of the first), costliest first
+    # (largest budgets) so a pool finishes sooner; results do not depend on the order
+    todo: list[tuple[list[int], tuple | None]] = []
     for chain in sweep.chains():
         missing = [i for i in chain if keys[i] not in results]
         if not missing:
             continue
-        first = missing[0]
-        pos = chain.index(first)
+        pos = chain.index(missing[0])
         start = None
-        if pos > 0:  # resume the chain from its last stored point
+        if pos > 0 and sweep.warm:  # resume the chain from its last stored point
             start = tuple(sorted(results[keys[chain[pos - 1]]].plan.items()))
-        todo = chain[pos:]  # a chain is stored in order: the rest of it is missing
-        tasks.append(ChainTask(tuple(tuple(sorted({**spec.budgets, **points[i]}.items()))
-                                     for i in todo), start, sweep.warm))
-    # costliest chains first (largest budgets): a pool finishes sooner, results are the same
-    tasks.sort(key=lambda t: -sum(v for pt in t.points for _, v in pt))
+        todo.append((chain[pos:], start))  # a chain is stored in order: the rest is missing
+    todo.sort(key=lambda c: (-sum(sum(points[i].values()) for i in c[0]), c[0]))
+
+    def task(i: int, start) -> PointTask:
+        return PointTask(tuple(sorted({**spec.budgets, **points[i]}.items())), start)
+
     solved = 0
     status = "interrupted"
+    active: dict[Any, tuple[list[int], int]] = {}  # handle → (chain, position in it)
     try:
-        if tasks:
-            for _, chain_res in executor.run(spec, tasks):
-                for res in chain_res:
-                    if res.key in results:
-                        continue
-                    results[res.key] = res
-                    solved += 1
-                    done += 1
-                    if store is not None:
-                        store.add_point(run_id, res)
-                    if on_point:
-                        on_point(res)
-                    if progress:
-                        progress(done, len(points), res)
+        for chain, start in todo:
+            active[executor.submit(spec, task(chain[0], start))] = (chain, 0)
+        while active:
+            for handle, res in executor.wait_any(list(active)):
+                chain, pos = active.pop(handle)
+                if pos + 1 < len(chain):  # the next point of the chain, started from this plan
+                    nxt = tuple(sorted(res.plan.items())) if sweep.warm else None
+                    active[executor.submit(spec, task(chain[pos + 1], nxt))] = (chain, pos + 1)
+                if res.key in results:
+                    continue
+                results[res.key] = res
+                solved += 1
+                done += 1
+                if store is not None:
+                    store.add_point(run_id, res)
+                if on_point:
+                    on_point(res)
+                if progress:
+                    progress(done, len(points), res)
         status = "done"
     finally:
+        if active:
+            executor.cancel(list(active))
         if store is not None and run_id is not None:
             store.set_status(run_id, status)
     from ..response import solve_smuggler
