@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from typing import Any, Callable
+from typing import Callable
 
 import click
 

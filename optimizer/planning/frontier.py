@@ -195,7 +195,6 @@ def exact_frontier(source, resource: str, lo: float, hi: float, *,
     ``PlanningSession`` (then the serial path runs on it). ``progress(done, pieces)`` is
     called as pieces finish."""
     from .executors import SerialExecutor, SessionSpec
-    from .session import planning_options
 
     t0 = time.perf_counter()
     if not (0 <= lo < hi):
