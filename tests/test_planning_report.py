@@ -104,3 +104,28 @@ def test_frontier_png_and_html(tmp_path):
     assert img.size[0] > 500 and img.size[1] > 400
     assert len(img.convert("RGB").getcolors(maxcolors=1 << 20)) > 20
     assert "Exact frontier" in html.read_text()
+
+
+def test_stored_runs_are_drawn_again_without_solving(tmp_path):
+    import shutil as sh
+
+    inst = tmp_path / "example.yaml"
+    sh.copy(EXAMPLE, inst)
+    store = str(tmp_path / "runs.sqlite")
+    runner = CliRunner()
+    for cmd in (["sweep", str(inst), "-r", "usd_m", "--values", "0,13,31"],
+                ["frontier", str(inst), "-r", "usd_m", "--to", "40"]):
+        res = runner.invoke(main, [*cmd, "--executor", "serial", "--store", store, "-q"])
+        assert res.exit_code == 0, res.output
+    for run_id in ("1", "2"):
+        html, png = tmp_path / f"r{run_id}.html", tmp_path / f"r{run_id}.png"
+        res = runner.invoke(main, ["runs", "--store", store, "report", run_id,
+                                   "--html", str(html), "--png", str(png)])
+        assert res.exit_code == 0, res.output
+        assert html.read_text().startswith("<!DOCTYPE html>") and png.stat().st_size > 10_000
+    # the instance changed since the run: refused, no file written
+    inst.write_text(inst.read_text().replace("capacity: 40,", "capacity: 41,", 1))
+    res = runner.invoke(main, ["runs", "--store", store, "report", "1", "--html",
+                               str(tmp_path / "x.html")])
+    assert res.exit_code == 1 and "content changed" in res.output
+    assert not (tmp_path / "x.html").exists()

@@ -1,5 +1,6 @@
-"""``interdict sweep``, ``frontier``, ``target``, ``marginal``, ``priorities``, ``runs`` and
-``report``: budget planning sessions (a thin layer over ``optimizer.planning``)."""
+"""``interdict sweep``, ``frontier``, ``target``, ``marginal``, ``priorities`` and ``runs``
+(list, show, compare, report): budget planning sessions (a thin layer over
+``optimizer.planning``)."""
 
 from __future__ import annotations
 
@@ -321,6 +322,62 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
         pa = _run_points(store, a)
         pb = _run_points(store, b)
         click.echo(render_compare(a, b, pa, pb), nl=False)
+
+
+@runs.command("report")
+@click.argument("run_id", type=int)
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--instance", "instance_path", type=click.Path(dir_okay=True), default=None,
+              help="The instance file, if it moved since the run (its content must match).")
+@click.pass_obj
+def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> None:
+    """Draw a stored sweep or frontier again (HTML report, PNG) without solving."""
+    from ..instance.yaml_io import load_instance
+    from ..planning.frontier import Frontier, Step
+    from ..planning.session import instance_digest
+    from ..planning.store import RunStore
+    from ..planning.sweep import SweepResult, SweepSpec
+
+    if not (html_path or png_path):
+        raise click.UsageError("give --html and/or --png")
+    with RunStore(store_path) as store, user_errors():
+        try:
+            info = store.run(run_id)
+        except KeyError:
+            fail(f"no run {run_id} in {store.path}", EXIT_INPUT)
+        res = store.result(run_id)
+        if info.kind not in ("sweep", "sweep-pyomo", "frontier") or res is None:
+            fail(f"run {run_id} is a {info.kind} run ({info.status}); only finished sweeps and "
+                 "frontiers have pictures", EXIT_INPUT)
+        inst = load_instance(instance_path or info.instance_path)
+        base = inst.with_budgets(res["base_budgets"])
+        if instance_digest(base) != info.instance_hash:
+            fail(f"{instance_path or info.instance_path} is not the instance of run {run_id} "
+                 "(its content changed); pass the right file with --instance", EXIT_INPUT)
+        if info.kind == "frontier":
+            result = Frontier(res["instance"], res["instance_path"], res["resource"], res["lo"],
+                              res["hi"], res["base_budgets"], res["value_before"],
+                              res["delivered_before"], [Step.from_dict(s) for s in res["steps"]],
+                              res["tolerance"], res["delta"], res["pieces"], res["solves"],
+                              res["seconds"], run_id, res["executor"])
+        else:
+            from ..planning.points import PointResult
+
+            result = SweepResult(res["instance"], res["instance_path"],
+                                 SweepSpec.from_dict(res["spec"]), res["base_budgets"],
+                                 res["value_before"], res["delivered_before"],
+                                 [PointResult.from_dict(p) for p in res["points"]], run_id)
+        with staged_output(png_path, ".png") as png_tmp, \
+                staged_output(html_path, ".html") as html_tmp:
+            from ..planning import html as H
+            from ..planning import plots as P
+
+            if png_tmp:
+                (P.frontier_png if info.kind == "frontier" else P.sweep_png)(result, png_tmp)
+            if html_tmp:
+                page = (H.frontier_html if info.kind == "frontier" else H.sweep_html)(result, inst)
+                atomic_write_text(html_tmp, page)
 
 
 def _run_points(store, info) -> list:
