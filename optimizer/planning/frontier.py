@@ -161,6 +161,10 @@ def frontier_piece(session: PlanningSession, resource: str, lo: float, hi: float
         if c is None:  # cannot happen: p's own plan reaches the cap
             raise SolveError(f"no plan reaches {cap:.10g} at {resource}={B:g}, although the "
                              "solve just found one")
+        if not c.optimal:
+            raise SolveError(f"the frontier needs proven optimal solves; the cheapest-plan "
+                             f"solve below {resource}={B:g} stopped before proving its cost "
+                             "(raise --time-limit)")
         start = c.cost
         point = session.point_of(c.plan, {**at, resource: start}, optimal=True,
                                  termination="optimal", bound=None)

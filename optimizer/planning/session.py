@@ -88,6 +88,7 @@ class CheapestPlan:
     warm_started: bool
     fallback: bool
     seconds: float
+    optimal: bool = True  # False: stopped (time limit) before proving the cost least
 
 
 class PlanningSession:
@@ -337,7 +338,8 @@ class PlanningSession:
         value = solve_smuggler(net, plan.binaries(net), self.options).value
         spend = plan.spend(net)
         return CheapestPlan(resource, cap, plan, spend[resource], value, bound, spend,
-                            start is not None, fallback, time.perf_counter() - t0)
+                            start is not None, fallback, time.perf_counter() - t0,
+                            raw.status == SolutionStatus.OPTIMAL)
 
     def _cheapest_finish(self, raw: RawSolution, resource: str, cap: float,
                          budgets: dict[str, float], cost_tol: float):

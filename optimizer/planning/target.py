@@ -186,6 +186,9 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
         c = target.cheapest(session, resource, limit, unlimited, Plan.of(best.plan))
         if c is None:
             raise SolveError("the target is reachable but the cheapest-plan MILP found no plan")
+        if not c.optimal:
+            raise SolveError("the cheapest-plan solve stopped before proving its cost least "
+                             "(raise --time-limit)")
         cost = c.cost
         point = session.solve({resource: cost}, start=c.plan)
         if target.level(session, point) > limit + 2 * session.tol:
