@@ -19,6 +19,7 @@ see ``session.py``), never on what the worker solved before.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -39,7 +40,7 @@ class SessionSpec:
     budgets: dict[str, float] = field(default_factory=dict)
     options: SolveOptions = field(default_factory=SolveOptions)
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         text = json.dumps({"instance": instance_digest(self.instance),
                            "budgets": sorted(self.budgets.items()),
