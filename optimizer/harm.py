@@ -105,7 +105,7 @@ def solve_harm(source, options: SolveOptions | None = None, *, mode: str = "opti
     options = options or SolveOptions()
     t0 = time.perf_counter()
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
-    if not problem.instance.has_harm:
+    if not any(float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios):
         raise InstanceError([Problem(problem.instance.path, "commodities", "harm",
                                      "the harm objective needs harm weights: give commodities "
                                      "(or market nodes) a 'harm' per unit delivered", None)])

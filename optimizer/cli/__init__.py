@@ -21,5 +21,6 @@ def main() -> None:
 from . import solve as _solve  # noqa: E402,F401  (registers validate, solve)
 from . import uncertainty as _uncertainty  # noqa: E402,F401  (evaluate, vss, saa)
 from . import snip as _snip  # noqa: E402,F401  (snip)
+from . import planning as _planning  # noqa: E402,F401  (sweep, frontier, target, …, runs)
 
 __all__ = ["main"]

@@ -144,6 +144,7 @@ class HighsSession:
         self.model = model if isinstance(model, LinearModel) else None
         self.h = _new_highs(self.options)
         self.is_mip = bool(self.matrix.integrality.any())
+        self._start_pending = False
         _pass_matrix(self.h, self.matrix)
 
     # -- changes without rebuilding
@@ -174,15 +175,38 @@ class HighsSession:
         self.h.setOptionValue(key, value)
 
     def set_start(self, values: np.ndarray) -> None:
-        """Offer a (partial) starting solution: HiGHS completes and checks it."""
+        """Offer a (partial) starting solution for the next solve: HiGHS completes and
+        checks it. That solve runs with presolve off (see ``solve``)."""
         values = np.asarray(values, float)
         idx = np.flatnonzero(np.isfinite(values)).astype(np.int32)
         self.h.setSolution(len(idx), idx, values[idx])
+        self._start_pending = True
 
     # -- solve
     def solve(self) -> RawSolution:
+        """Solve the loaded model as it stands.
+
+        HiGHS 1.16 keeps the last solution of a loaded MIP and re-uses it as a start after
+        bounds or rows change, and it can evaluate a start wrongly after presolve (seen
+        here: a start worth 11.1 reported optimal at 0; on the shipped instance a stale
+        solution returned "optimal" at the wrong value). So a MIP solve without an explicit
+        start clears the solver first, and a solve with one runs with presolve off; every
+        plan is still certified by the caller."""
+        presolve = None
+        if self.is_mip:
+            if self._start_pending:
+                presolve = self.h.getOptionValue("presolve")
+                presolve = presolve[1] if isinstance(presolve, tuple) else presolve
+                self.h.setOptionValue("presolve", "off")
+            else:
+                self.h.clearSolver()
         t0 = time.perf_counter()
-        _run(self.h, self.options.threads)
+        try:
+            _run(self.h, self.options.threads)
+        finally:
+            if presolve is not None:
+                self.h.setOptionValue("presolve", presolve)
+            self._start_pending = False
         seconds = time.perf_counter() - t0
         return self._collect(seconds)
 

@@ -1,0 +1,275 @@
+"""The exact frontier: every breakpoint of the optimal smuggler value as a function of one
+resource's budget, with the plan on each segment.
+
+With the other budgets fixed, v(B) = min { value(P) : plan P spends ≤ B of the resource }
+is a non-increasing, right-continuous step function of B: it only drops at budgets equal
+to the spend of some plan. From the top of the range down:
+
+1. at budget B solve v(B) (the defender's MILP; certified, proven optimal);
+2. solve the cheapest plan, in the resource, whose value is ≤ v(B) (``cheapest``: the
+   MILP with the value-cap row and the spend as objective); its spend c is the left end of
+   the step: v = v(B) on [c, B] (v(B') ≤ value(P_c) for B' ≥ c, and ≥ v(B) by
+   monotonicity). P_c is the plan of the whole segment;
+3. continue at B = c − δ (just below c) until the range is covered.
+
+Tolerances, exactly: values closer than the session's value tolerance
+(1e-6 · max(1, value with no action)) are one value; the cheapest spend is exact to
+``cost_tol`` (absolute MIP gap, 1e-7 · max(1, largest possible spend)); δ = 1e-6 · max(1,
+largest possible spend), so plans whose spends differ by less than δ are treated as
+costing the same. Each step reports the exact spend of its plan (computed from the plan,
+not read from the solver).
+
+The range can be cut into ``pieces`` solved independently (on an executor) and joined;
+the pieces are fixed by the caller, never by the executor, so results are identical.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from ..errors import SolveError
+from ..network import Plan
+from .points import PointResult
+from .session import PlanningSession
+
+
+@dataclass(frozen=True)
+class Step:
+    """v(B) = ``optimal_value`` for B in [start, end) (end included at the top of the
+    range); ``point`` is the segment's plan (the cheapest reaching that value) evaluated at
+    budget ``start``."""
+
+    start: float
+    end: float
+    optimal_value: float  # v at the top of the step, from a proven-optimal solve
+    point: PointResult
+
+    @property
+    def value(self) -> float:
+        return self.point.value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "optimal_value": self.optimal_value,
+                "point": self.point.to_dict()}
+
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> "Step":
+        return Step(d["start"], d["end"], d["optimal_value"], PointResult.from_dict(d["point"]))
+
+
+@dataclass
+class Frontier:
+    """The steps of v over [lo, hi], lowest budget first."""
+
+    instance: str
+    instance_path: str
+    resource: str
+    lo: float
+    hi: float
+    base_budgets: dict[str, float]
+    value_before: float
+    delivered_before: dict[str, float]
+    steps: list[Step]
+    tolerance: float
+    delta: float
+    pieces: int = 1
+    solves: int = 0
+    seconds: float = 0.0
+    run_id: int | None = None
+    executor: str = "serial"
+
+    @property
+    def breakpoints(self) -> list[float]:
+        """Budgets inside (lo, hi] where the optimal value drops."""
+        return [s.start for s in self.steps if s.start > self.lo]
+
+    def step_at(self, budget: float) -> Step:
+        for s in reversed(self.steps):
+            if budget >= s.start - 1e-12:
+                return s
+        return self.steps[0]
+
+    def value_at(self, budget: float) -> float:
+        """v(budget) read off the frontier."""
+        return self.step_at(budget).optimal_value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "frontier", "instance": self.instance,
+                "instance_path": self.instance_path, "resource": self.resource, "lo": self.lo,
+                "hi": self.hi, "base_budgets": self.base_budgets,
+                "value_before": self.value_before, "delivered_before": self.delivered_before,
+                "breakpoints": self.breakpoints, "steps": [s.to_dict() for s in self.steps],
+                "tolerance": self.tolerance, "delta": self.delta, "pieces": self.pieces,
+                "solves": self.solves, "seconds": self.seconds, "run_id": self.run_id,
+                "executor": self.executor}
+
+    def to_json(self) -> str:
+        from ..results import _clean
+
+        return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+    def to_csv(self) -> str:
+        import csv
+        import io
+
+        buf = io.StringIO()
+        comms = sorted({k for s in self.steps for k in s.point.delivered})
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["start", "end", "value", "optimal_value",
+                    *[f"spend_{r}" for r in self.base_budgets],
+                    *[f"delivered_{k}" for k in comms], "plan"])
+        for s in self.steps:
+            w.writerow([repr(s.start), repr(s.end), repr(s.value), repr(s.optimal_value),
+                        *[repr(s.point.spend[r]) for r in self.base_budgets],
+                        *[repr(s.point.delivered.get(k, 0.0)) for k in comms],
+                        ";".join(f"{a}@{lv}" for a, lv in sorted(s.point.plan.items()))])
+        return buf.getvalue()
+
+
+def frontier_delta(session: PlanningSession, resource: str) -> tuple[float, float]:
+    """(δ, cost_tol) for ``resource`` (module docstring)."""
+    big = max(1.0, session.max_spend(resource))
+    return 1e-6 * big, 1e-7 * big
+
+
+def frontier_piece(session: PlanningSession, resource: str, lo: float, hi: float,
+                   budgets: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+    """The steps of v meeting [lo, hi], top down (the algorithm of the module docstring).
+    The lowest step may start below ``lo``."""
+    delta, cost_tol = frontier_delta(session, resource)
+    base = dict(budgets or {})
+    steps: list[dict[str, Any]] = []
+    B = hi
+    end = hi
+    while True:
+        at = {**base, resource: B}
+        p = session.solve(at)
+        if not p.optimal:
+            raise SolveError(f"the frontier needs proven optimal solves; the solve at "
+                             f"{resource}={B:g} stopped on {p.termination}")
+        if steps and p.value <= steps[-1]["optimal_value"] + session.tol:
+            # the step above reaches further down than its cheapest plan said (within the
+            # tolerances): extend it instead of opening a new step
+            step = steps.pop()
+            cap, end = step["optimal_value"], step["end"]
+        else:
+            cap = p.value
+        c = session.cheapest(resource, cap, at, start=Plan.of(p.plan), cost_tol=cost_tol)
+        if c is None:  # cannot happen: p's own plan reaches the cap
+            raise SolveError(f"no plan reaches {cap:.10g} at {resource}={B:g}, although the "
+                             "solve just found one")
+        if not c.optimal:
+            raise SolveError(f"the frontier needs proven optimal solves; the cheapest-plan "
+                             f"solve below {resource}={B:g} stopped before proving its cost "
+                             "(raise --time-limit)")
+        start = c.cost
+        point = session.point_of(c.plan, {**at, resource: start}, optimal=True,
+                                 termination="optimal", bound=None)
+        steps.append({"start": start, "end": end, "optimal_value": cap, "point": point})
+        if start < lo + delta:
+            break
+        end = start
+        B = start - delta
+    return [{"start": s["start"], "end": s["end"], "optimal_value": s["optimal_value"],
+             "point": s["point"].to_dict()} for s in steps]
+
+
+@dataclass(frozen=True)
+class FrontierPieceTask:
+    resource: str
+    lo: float
+    hi: float
+    budgets: tuple[tuple[str, float], ...] = ()
+
+    def run(self, session: PlanningSession) -> tuple[list[dict[str, Any]], int]:
+        before = session.solves
+        steps = frontier_piece(session, self.resource, self.lo, self.hi, dict(self.budgets))
+        return steps, session.solves - before
+
+
+def exact_frontier(source, resource: str, lo: float, hi: float, *,
+                   budgets: Mapping[str, float] | None = None, options=None,
+                   executor=None, pieces: int = 1, progress=None) -> Frontier:
+    """Every breakpoint of v over [lo, hi] for ``resource`` (module docstring).
+
+    ``source``: an instance (file, ``Instance``, ``CompiledNetwork``) or a
+    ``PlanningSession`` (then the serial path runs on it). ``progress(done, pieces)`` is
+    called as pieces finish."""
+    from .executors import SerialExecutor, SessionSpec
+
+    t0 = time.perf_counter()
+    if not (0 <= lo < hi):
+        raise ValueError(f"need 0 ≤ --from < --to, got {lo:g} and {hi:g}")
+    if pieces < 1:
+        raise ValueError("pieces must be ≥ 1")
+    if isinstance(source, PlanningSession):
+        session = source
+        if budgets:
+            raise ValueError("pass budgets to the PlanningSession instead")
+    else:
+        session = PlanningSession(source, options, budgets=budgets)
+    if resource not in session.resource_ids:
+        raise ValueError(f"unknown resource '{resource}'; this instance has "
+                         f"{session.resource_ids}")
+    width = (hi - lo) / pieces
+    bounds = [(lo + i * width, hi if i == pieces - 1 else lo + (i + 1) * width)
+              for i in range(pieces)]
+    tasks = [FrontierPieceTask(resource, a, b) for a, b in bounds]
+    solves = 0
+    raw: list[list[dict[str, Any]]] = [[] for _ in tasks]
+    if progress:
+        progress(0, len(tasks))
+    if executor is None or isinstance(executor, SerialExecutor):
+        for i, t in enumerate(tasks):
+            raw[i], n = t.run(session)
+            solves += n
+            if progress:
+                progress(i + 1, len(tasks))
+        ex_name = "serial"
+    else:
+        spec = SessionSpec(session.instance, session.base_budgets, session.options)
+        for done, (i, (steps, n)) in enumerate(executor.run(spec, tasks), start=1):
+            raw[i] = steps
+            solves += n
+            if progress:
+                progress(done, len(tasks))
+        ex_name = executor.name
+    steps = _join(raw, session.tol, lo, hi)
+
+    resp = session.response(session.baseline, max_routes=1)
+    return Frontier(
+        instance=session.instance.name, instance_path=session.instance.path,
+        resource=resource, lo=lo, hi=hi, base_budgets=dict(session.base_budgets),
+        value_before=session.value_before,
+        delivered_before={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
+        steps=steps, tolerance=session.tol, delta=frontier_delta(session, resource)[0],
+        pieces=pieces, solves=solves, seconds=time.perf_counter() - t0, executor=ex_name)
+
+
+def _join(pieces: list[list[dict[str, Any]]], tol: float, lo: float, hi: float) -> list[Step]:
+    """Steps of all pieces, lowest budget first; a step found by two neighbouring pieces
+    (same optimal value within ``tol``) is kept once, as the lower piece found it, with
+    the upper piece's end."""
+    ordered: list[dict[str, Any]] = []
+    for piece in pieces:  # pieces are lowest first; each piece's steps are top down
+        for s in reversed(piece):
+            if ordered and abs(s["optimal_value"] - ordered[-1]["optimal_value"]) <= tol:
+                ordered[-1] = {**ordered[-1], "end": s["end"]}
+                continue
+            if ordered and s["start"] < ordered[-1]["start"]:
+                raise SolveError(
+                    f"frontier pieces disagree at budget {s['start']:g}: values "
+                    f"{s['optimal_value']:.10g} and {ordered[-1]['optimal_value']:.10g}")
+            ordered.append(s)
+    out = []
+    for i, s in enumerate(ordered):
+        end = ordered[i + 1]["start"] if i + 1 < len(ordered) else hi
+        out.append(Step(float(s["start"]), float(end), float(s["optimal_value"]),
+                        PointResult.from_dict(s["point"])))
+    return out
+
+
+__all__ = ["Frontier", "Step", "exact_frontier", "frontier_piece"]

@@ -1,0 +1,430 @@
+"""One loaded defender MILP, re-solved for many budget vectors (the planning hot path).
+
+``PlanningSession`` compiles the instance and states the MILP once
+(``formulation.interdiction``), hands it to HiGHS once (``solvers.highs.HighsSession``) and
+then only changes numbers in the loaded model:
+
+- budgets are the upper bounds of the budget rows (``InterdictionMILP.budget_row_start``);
+- a *value cap* row  Σ (dual objective) ≤ cap  is appended once (free until used): by strong
+  duality the dual objective of a plan's optimal duals is the smuggler's value, so the row
+  admits exactly the plans whose value is ≤ cap (``cheapest``, target mode, frontiers);
+- the objective is switched between the smuggler's value and the spend in one resource;
+- binaries can be fixed (nested priority lists).
+
+Every plan the session returns is certified (``certify.certify``: the smuggler's LP is
+re-solved with the plan fixed). Rules about starting solutions, from what HiGHS 1.16 does:
+
+1. HiGHS keeps the last solution of a loaded model and silently re-uses it as a MIP start
+   after bounds change. After presolve it can evaluate such a start wrongly in the reduced
+   space and report a wrong optimum (seen on the shipped instance: a start worth 6.15e6
+   evaluated as 4.64e6 and returned "optimal"). The session therefore clears the solver
+   before every solve (``clearSolver``), so a solve depends only on the model, the options
+   and the start the session hands over explicitly.
+2. The same mis-evaluation happens with a start given through ``setSolution``. A solve
+   with a start therefore runs with presolve off (the start is then checked in the
+   original space), and if its plan still fails the certificate, the point is re-solved
+   without the start (presolve on) and the result says so (``fallback``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from ..certify import certify_plan
+from ..errors import CertificateError, PlanError, SolveError
+from ..formulation.interdiction import ScenarioMILP, build_problem_milp
+from ..instance.model import Instance
+from ..instance.yaml_io import instance_to_dict
+from ..network import CompiledNetwork, Plan
+from ..response import SmugglerSolution, solve_smuggler
+from ..results import Response
+from ..solvers.highs import HighsSession, RawSolution
+from ..solvers.options import SolutionStatus, SolveOptions, Termination
+from ..tidy import drop_redundant
+from .points import PointResult
+
+#: relative tolerance on the smuggler's value: two values closer than
+#: VALUE_TOL · max(1, value with no action) are the same value (the certificate's tolerance).
+VALUE_TOL = 1e-6
+
+
+def instance_digest(inst: Instance) -> str:
+    """SHA-256 of the instance's content (records and budgets, not its path or notes)."""
+    import hashlib
+    import json
+
+    data = instance_to_dict(inst)
+    text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def planning_options(options: SolveOptions | None) -> SolveOptions:
+    """The options every planning solve uses: the caller's, with one HiGHS thread.
+
+    Many small MILPs run side by side (executors), and HiGHS's MIP path can depend on
+    its thread count; one thread everywhere makes a point's plan the same whichever
+    executor solved it."""
+    from dataclasses import replace
+
+    options = options or SolveOptions()
+    return replace(options, threads=1)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The smuggler's best responses to a plan, one per scenario block, and their value
+    combined by the problem's risk measure (one block when the instance has no scenarios)."""
+
+    value: float
+    solutions: tuple[SmugglerSolution, ...]
+
+
+@dataclass(frozen=True)
+class CheapestPlan:
+    """The cheapest plan in one resource whose smuggler value is at most ``cap``."""
+
+    resource: str
+    cap: float
+    plan: Plan
+    cost: float  # the plan's spend in ``resource`` (exact, from the plan)
+    value: float  # certified: the smuggler's LP with the plan fixed
+    bound: float | None  # proven lower bound on the cheapest cost
+    spend: dict[str, float]
+    warm_started: bool
+    fallback: bool
+    seconds: float
+    optimal: bool = True  # False: stopped (time limit) before proving the cost least
+
+
+class PlanningSession:
+    """The defender's MILP for one instance, loaded once, solved for many budgets.
+
+    ``source`` is an instance file, an ``Instance``, a ``CompiledNetwork`` or a
+    ``DefenderProblem``; ``budgets`` override the instance's budgets (they become the
+    session's *base* budgets: every solve starts from them and replaces the resources it
+    names). With scenarios, the value of a plan is the problem's risk measure of the
+    scenario values (expected value unless the instance says otherwise), and every plan is
+    certified in every scenario.
+    """
+
+    def __init__(self, source: Instance | CompiledNetwork | str, options: SolveOptions | None = None,
+                 *, budgets: Mapping[str, float] | None = None):
+        from ..engine import as_problem
+
+        t0 = time.perf_counter()
+        self.options = planning_options(options)
+        if self.options.backend != "highs":
+            raise SolveError("PlanningSession drives HiGHS directly; for the Pyomo model "
+                             "use planning.pyomo_session.PyomoPlanningSession")
+        self.problem = as_problem(source, budgets)
+        self.net: CompiledNetwork = self.problem.net  # actions, binaries and budgets
+        self.instance = self.problem.instance
+        self.base_budgets = {r: float(b) for r, b in zip(self.net.resource_ids, self.net.budgets)}
+        self.baseline: Evaluation = self.evaluate(Plan.of({}))
+        self.value_before = float(self.baseline.value)
+        self.scale = max(1.0, abs(self.value_before))
+        self.tol = VALUE_TOL * self.scale
+        self.milp: ScenarioMILP = build_problem_milp(self.problem)
+        self.highs = HighsSession(self.milp.model, self.options)
+        mf = self.highs.matrix
+        self._value_cost = np.asarray(mf.cost, float).copy()
+        self._col_lower = np.asarray(mf.col_lower, float).copy()
+        self._col_upper = np.asarray(mf.col_upper, float).copy()
+        self._row_lower = np.asarray(mf.row_lower, float).copy()
+        self._row_upper = np.asarray(mf.row_upper, float).copy()
+        nz = np.flatnonzero(self._value_cost)
+        self.cap_row = self.milp.model.n_rows
+        self.highs.add_rows(np.array([-np.inf]), np.array([np.inf]), np.array([0]), nz,
+                            self._value_cost[nz])
+        self.x_cols = np.arange(self.milp.x_start, self.milp.x_start + self.net.n_binaries)
+        self._budget_rows = self.milp.budget_row_start + np.arange(len(self.net.resource_ids))
+        self.build_seconds = time.perf_counter() - t0
+        self.solves = 0  # MILP solves run by this session (for tests and benches)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def resource_ids(self) -> list[str]:
+        return list(self.net.resource_ids)
+
+    def budget_vector(self, budgets: Mapping[str, float] | None) -> dict[str, float]:
+        """The base budgets with ``budgets`` replacing some; unknown or negative raise."""
+        out = dict(self.base_budgets)
+        for rid, value in (budgets or {}).items():
+            if rid not in out:
+                raise PlanError(f"unknown resource '{rid}'; this instance has {sorted(out)}")
+            v = float(value)
+            if not (v >= 0) or not np.isfinite(v):
+                raise PlanError(f"budget of '{rid}' must be finite and ≥ 0, got {value!r}")
+            out[rid] = v
+        return out
+
+    def network_at(self, budgets: Mapping[str, float]) -> CompiledNetwork:
+        return self.net.with_budgets(budgets)
+
+    def spend(self, plan: Plan) -> dict[str, float]:
+        return plan.spend(self.net)
+
+    def fits(self, plan: Plan, budgets: Mapping[str, float]) -> bool:
+        return plan.within_budget(self.network_at(budgets))
+
+    def max_spend(self, resource: str) -> float:
+        """The most any plan can spend of ``resource`` (every action at its dearest level)."""
+        r = self.net.resource_ids.index(resource)
+        total = 0.0
+        for j in range(len(self.net.action_ids)):
+            costs = self.net.binary_cost[self.net.binary_action == j, r]
+            if len(costs):
+                total += max(0.0, float(costs.max()))
+        return total
+
+    def evaluate(self, plan: Plan) -> Evaluation:
+        """The smuggler's best responses to ``plan`` in every scenario and their combined
+        value (budgets not enforced)."""
+        x = plan.binaries(self.net)
+        sols = tuple(solve_smuggler(sc.net, x, self.options) for sc in self.problem.scenarios)
+        return Evaluation(self.problem.combine([s.value for s in sols]), sols)
+
+    def response(self, evaluation: Evaluation, max_routes: int = 10) -> Response:
+        """The expected response over scenarios (delivered units, flows, routes)."""
+        parts = [(sc.probability, Response.from_solution(sc.net, sol, max_routes=max_routes))
+                 for sc, sol in zip(self.problem.scenarios, evaluation.solutions)]
+        return Response.expected(parts)
+
+    def _set_budgets(self, budgets: Mapping[str, float]) -> None:
+        vec = np.array([budgets[r] for r in self.net.resource_ids], float)
+        self.highs.set_row_bounds(self._budget_rows, np.full(len(vec), -np.inf), vec)
+
+    def _run(self, start: Plan | None) -> RawSolution:
+        """Solve the loaded model as it stands. The solver is cleared first (rule 1);
+        with a start, presolve is off for this solve (rule 2)."""
+        h = self.highs.h
+        h.clearSolver()
+        h.setOptionValue("presolve", "off" if start is not None else "choose")
+        if start is not None:
+            values = np.full(self.milp.model.n_cols, np.nan)
+            values[self.x_cols] = start.binaries(self.net)
+            self.highs.set_start(values)
+        self.solves += 1
+        return self.highs.solve()
+
+    def _plan_of(self, raw: RawSolution) -> Plan:
+        if raw.values is None:
+            return Plan.of({})
+        return Plan.from_binaries(self.net, raw.values[self.x_cols])
+
+    # ------------------------------------------------------------------ value solves
+    def solve(self, budgets: Mapping[str, float] | None = None, start: Plan | None = None,
+              *, tidy: bool = True, routes: int = 10) -> PointResult:
+        """The certified optimal plan at ``budgets`` (base budgets where not given).
+
+        ``start``: a plan handed to HiGHS as a starting solution, used only if it keeps the
+        budgets. A warm-started plan that fails its certificate is re-solved cold."""
+        t0 = time.perf_counter()
+        B = self.budget_vector(budgets)
+        self._set_budgets(B)
+        if start is not None and not self.fits(start, B):
+            start = None
+        t_built = time.perf_counter()
+        notes: list[str] = []
+        raw = self._run(start)
+        fallback = False
+        try:
+            plan, cert, after = self._finish(raw, B, tidy)
+        except CertificateError as exc:
+            if start is None:
+                raise
+            fallback = True
+            notes.append(f"the warm-started solve failed its certificate ({exc}); "
+                         "re-solved without the start")
+            first = raw.seconds
+            raw = self._run(None)
+            raw.seconds += first
+            plan, cert, after = self._finish(raw, B, tidy)
+        t_done = time.perf_counter()
+        optimal = raw.status == SolutionStatus.OPTIMAL
+        if not optimal:
+            notes.append(f"solver stopped on {raw.termination.value}: best plan found, not "
+                         "proven optimal")
+        return self.point_of(
+            plan, B, after, value=float(cert.plan_value), bound=raw.bound, gap=cert.gap,
+            optimal=optimal, termination=raw.termination.value, warm_started=start is not None,
+            fallback=fallback, node_count=raw.node_count, notes=notes, routes=routes,
+            timings={"build": t_built - t0, "solve": raw.seconds,
+                     "check": t_done - t_built - raw.seconds,
+                     "total": time.perf_counter() - t0})
+
+    def point_of(self, plan: Plan, budgets: Mapping[str, float],
+                 response: Evaluation | None = None, *, routes: int = 10,
+                 **fields) -> PointResult:
+        """A ``PointResult`` describing ``plan`` at ``budgets``: the smuggler's best response
+        (re-solved unless given), delivered units, arc loads and main routes. ``fields``
+        override the rest (value, bound, optimal …); by default the plan is described as
+        evaluated, not as proven optimal."""
+        B = self.budget_vector(budgets)
+        net = self.network_at(B)
+        after = response if response is not None else self.evaluate(plan)
+        resp = self.response(after, max_routes=max(routes, 1))
+        arc_flow: dict[str, float] = {}
+        for sc, sol in zip(self.problem.scenarios, after.solutions):
+            loads = sc.probability * sol.flow * sc.net.load[sc.net.fc_comm]
+            for a, f in zip(sc.net.fc_arc.tolist(), loads.tolist()):
+                arc_flow[sc.net.arc_ids[a]] = arc_flow.get(sc.net.arc_ids[a], 0.0) + f
+        arc_flow = {a: f for a, f in arc_flow.items() if f > 1e-9 * self.scale}
+        base = dict(
+            budgets=B, plan=plan.as_dict(), value=float(after.value), bound=None, gap=None,
+            optimal=False, termination="evaluated", spend=plan.spend(net),
+            delivered={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
+            arc_flow=dict(sorted(arc_flow.items())),
+            routes=[r.to_dict() for r in resp.routes[:routes]])
+        base.update(fields)
+        return PointResult(**base)
+
+    def _finish(self, raw: RawSolution, budgets: dict[str, float], tidy: bool):
+        """Plan from the raw solution, tidied, then certified at ``budgets``."""
+        if raw.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
+                               Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR):
+            raise SolveError(f"the defender's MILP ended {raw.termination.value} "
+                             f"({raw.message}) at budgets {budgets}")
+        net = self.network_at(budgets)
+        plan = self._plan_of(raw)
+        claimed = raw.objective if raw.values is not None else None
+        if tidy and plan.levels:
+            value = self.evaluate(plan).value
+            plan, _ = drop_redundant(net, plan, value, 1e-7 * self.scale, self.options,
+                                     lambda p: self.evaluate(p).value)
+        return (plan, *self.certify(plan, budgets, claimed, raw.bound,
+                                    raw.status == SolutionStatus.OPTIMAL))
+
+    def certify(self, plan: Plan, budgets: Mapping[str, float], claimed: float | None,
+                bound: float | None, optimal: bool):
+        """``certify.certify_plan`` over every scenario at ``budgets``: (certificate,
+        evaluation)."""
+        nets = [sc.net for sc in self.problem.scenarios]
+        nets[0] = self.network_at(budgets)  # the budgets are checked on the first block
+        cert, sols = certify_plan(nets, self.problem.combine, plan, claimed=claimed, bound=bound,
+                                  optimal=optimal, scale=self.scale, options=self.options)
+        return cert, Evaluation(cert.plan_value, tuple(sols))
+
+    # ------------------------------------------------------------------ cheapest plans
+    def cheapest(self, resource: str, cap: float, budgets: Mapping[str, float] | None = None,
+                 start: Plan | None = None, *, cost_tol: float | None = None) -> CheapestPlan | None:
+        """The plan of least spend in ``resource`` whose smuggler value is ≤ ``cap``, within
+        ``budgets`` (the budget of ``resource`` is an upper limit too). None if no plan
+        within the budgets reaches ``cap``.
+
+        Stated as the defender's MILP with the value-cap row  dual objective ≤ cap + tol
+        (exact by strong duality; tol = the session's value tolerance) and the objective
+        Σ cost_{j,l,resource} x_{j,l}. The cost is optimal to within ``cost_tol`` (absolute
+        MIP gap; default 1e-7 · max(1, largest possible spend)). The plan is certified:
+        budgets kept, and the smuggler's LP with the plan fixed gives ≤ cap + 2·tol.
+        """
+        t0 = time.perf_counter()
+        r = self.net.resource_ids.index(resource)
+        B = self.budget_vector(budgets)
+        self._set_budgets(B)
+        if cost_tol is None:
+            cost_tol = 1e-7 * max(1.0, self.max_spend(resource))
+        if start is not None and not self.fits(start, B):
+            start = None
+        if start is not None and self.evaluate(start).value > cap + self.tol:
+            start = None
+        h = self.highs.h
+        cost = np.zeros(len(self._value_cost))
+        cost[self.x_cols] = self.net.binary_cost[:, r]
+        all_cols = np.arange(len(cost), dtype=np.int32)
+        h.changeColsCost(len(all_cols), all_cols, cost)
+        self.highs.set_row_bounds([self.cap_row], [-np.inf], [cap + self.tol])
+        saved_gap = (self.options.rel_gap, self.options.abs_gap)
+        h.setOptionValue("mip_rel_gap", 0.0)
+        h.setOptionValue("mip_abs_gap", float(cost_tol))
+        fallback = False
+        try:
+            raw = self._run(start)
+            result = self._cheapest_finish(raw, resource, cap, B, cost_tol)
+            if start is not None and (result is None or result is False):
+                # a start that reaches the cap cannot make the model infeasible, and a plan
+                # that fails its check is never reported: re-solve without the start
+                fallback = True
+                first = raw.seconds
+                raw = self._run(None)
+                raw.seconds += first
+                result = self._cheapest_finish(raw, resource, cap, B, cost_tol)
+            if result is False:
+                raise CertificateError(
+                    f"the cheapest plan in '{resource}' with value ≤ {cap:.10g} failed its "
+                    "certificate")
+        finally:
+            h.changeColsCost(len(all_cols), all_cols, self._value_cost)
+            self.highs.set_row_bounds([self.cap_row], [-np.inf], [np.inf])
+            h.setOptionValue("mip_rel_gap", float(saved_gap[0]))
+            h.setOptionValue("mip_abs_gap", float(saved_gap[1] if saved_gap[1] is not None else 1e-6))
+        if result is None:
+            return None
+        plan, bound = result
+        net = self.network_at(B)
+        value = self.evaluate(plan).value
+        spend = plan.spend(net)
+        return CheapestPlan(resource, cap, plan, spend[resource], value, bound, spend,
+                            start is not None, fallback, time.perf_counter() - t0,
+                            raw.status == SolutionStatus.OPTIMAL)
+
+    def _cheapest_finish(self, raw: RawSolution, resource: str, cap: float,
+                         budgets: dict[str, float], cost_tol: float):
+        """(plan, bound) if the solve gives a certified plan; None if the model is
+        infeasible (no plan within the budgets reaches the cap); False if the plan fails
+        its check (budgets, smuggler's value ≤ cap + 2·tol, cost ≤ the MILP's objective)."""
+        if raw.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
+            return None
+        if raw.values is None:
+            raise SolveError(f"the cheapest-plan MILP ended {raw.termination.value} without a "
+                             f"plan ({raw.message})")
+        net = self.network_at(budgets)
+        plan = self._plan_of(raw)
+        if not plan.within_budget(net):
+            return False
+        value = self.evaluate(plan).value
+        if value > cap + 2 * self.tol:
+            return False
+        if plan.levels:  # drop actions the cap does not need (never raises the cost)
+            plan, _ = drop_redundant(net, plan, cap + self.tol, 0.0, self.options,
+                                     lambda p: self.evaluate(p).value)
+        cost = plan.spend(net)[resource]
+        if raw.objective is not None and cost > raw.objective + cost_tol + 1e-9:
+            return False
+        return plan, raw.bound
+
+    # ------------------------------------------------------------------ fixing binaries
+    def fix_at_least(self, plan: Plan | None) -> None:
+        """Constrain every later solve to plans that contain ``plan``: each of its actions
+        at its level or a higher one (None lifts the constraint)."""
+        lower = self._col_lower.copy()
+        upper = self._col_upper.copy()
+        row_lo = self._row_lower.copy()
+        row_hi = self._row_upper.copy()
+        if plan is not None:
+            chosen = plan.as_dict()
+            one_level = self.milp.model.row_blocks["one_level"]
+            multi_rows = {key[0]: one_level.start + i for i, key in enumerate(one_level.keys())}
+            for b in range(self.net.n_binaries):
+                action = self.net.action_ids[int(self.net.binary_action[b])]
+                if action not in chosen:
+                    continue
+                level = int(self.net.binary_level[b]) + 1
+                col = int(self.x_cols[b])
+                if level < chosen[action]:
+                    upper[col] = 0.0
+                elif action not in multi_rows:
+                    lower[col] = 1.0
+            for action in chosen:
+                if action in multi_rows:
+                    row_lo[multi_rows[action]] = 1.0
+        cols = self.x_cols
+        self.highs.set_col_bounds(cols, lower[cols], upper[cols])
+        one = self.milp.model.row_blocks["one_level"]
+        rows = np.arange(one.start, one.start + one.size)
+        if len(rows):
+            self.highs.set_row_bounds(rows, row_lo[rows], row_hi[rows])

@@ -1,0 +1,316 @@
+"""Exactness of the planning modes against independent solves and against enumeration of
+every plan (an oracle that never uses the MILP)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from optimizer import InstanceError, compile_instance, solve
+from optimizer.enumerate import enumerate_plans
+from optimizer.network import Plan
+from optimizer.planning.frontier import exact_frontier
+from optimizer.planning.marginal import marginal_gains, priority_list
+from optimizer.planning.session import PlanningSession
+from optimizer.planning.sweep import SweepSpec, run_sweep
+from optimizer.planning.target import ValueTarget, cheapest_to_target, make_target
+
+from test_enumeration_property import random_instance
+
+EXAMPLE = "docs/example.yaml"
+SEEDS = [0, 4, 5, 7, 11, 121]
+
+
+def oracle_curve(inst, resource: str):
+    """(spend in ``resource``, value) of every plan within the other budgets (the resource
+    unlimited), by enumeration and the smuggler's LP only."""
+    net = compile_instance(inst)
+    top = sum(max(a_cost) for a_cost in _level_costs(net, resource))
+    net = net.with_budgets({resource: top})
+    enum = enumerate_plans(net)
+    return [(p.spend(net)[resource], v) for p, v in enum.values.items()], enum
+
+
+def _level_costs(net, resource):
+    r = net.resource_ids.index(resource)
+    out = []
+    for j in range(len(net.action_ids)):
+        costs = net.binary_cost[net.binary_action == j, r]
+        out.append([0.0, *costs.tolist()])
+    return out
+
+
+def v_oracle(curve, budget: float) -> float:
+    return min(v for c, v in curve if c <= budget + 1e-9)
+
+
+def instances():
+    out = []
+    for seed in SEEDS:
+        try:
+            out.append(random_instance(seed))
+        except InstanceError:
+            continue
+    return out
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_frontier_matches_enumeration_and_independent_solves(seed):
+    try:
+        inst = random_instance(seed)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    curve, _ = oracle_curve(inst, "r1")
+    top = max(c for c, _ in curve)
+    f = exact_frontier(inst, "r1", 0.0, top + 1.0)
+    tol = f.tolerance
+    # the breakpoints are exactly the budgets where the oracle's step function drops
+    costs = sorted({c for c, _ in curve})
+    drops = [c for c in costs if c > 0 and v_oracle(curve, c) < v_oracle(curve, c - 1e-6) - tol]
+    assert f.breakpoints == pytest.approx(drops, abs=1e-9)
+    for s in f.steps:
+        # the segment's plan costs its start, keeps the other budgets and is optimal there
+        assert s.point.spend["r1"] == pytest.approx(s.start, abs=1e-9)
+        assert s.value == pytest.approx(s.optimal_value, abs=tol)
+        for b in (s.start, (s.start + s.end) / 2):
+            assert f.value_at(b) == pytest.approx(v_oracle(curve, b), abs=tol)
+            indep = solve(inst, budgets={"r1": b})
+            assert indep.value_after == pytest.approx(f.value_at(b), abs=tol)
+
+
+def test_frontier_of_the_example_at_breakpoints_and_midpoints():
+    f = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0)
+    assert f.breakpoints == [5.0, 11.0, 13.0, 19.0, 25.0, 31.0]
+    for s in f.steps:
+        for b in (s.start, (s.start + s.end) / 2):
+            r = solve(EXAMPLE, budgets={"usd_m": b})
+            assert r.value_after == pytest.approx(f.value_at(b), abs=f.tolerance)
+    # just below a breakpoint the value is the step below's
+    assert solve(EXAMPLE, budgets={"usd_m": 10.999}).value_after == pytest.approx(
+        f.value_at(10.0), abs=f.tolerance)
+
+
+def test_frontier_pieces_join_to_the_same_steps():
+    one = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0)
+    three = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3)
+    assert [(s.start, s.end) for s in three.steps] == [(s.start, s.end) for s in one.steps]
+    assert [s.optimal_value for s in three.steps] == pytest.approx(
+        [s.optimal_value for s in one.steps], abs=one.tolerance)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("reduction", [0.2, 0.5, 0.9])
+def test_target_equals_cheapest_plan_by_enumeration(seed, reduction):
+    try:
+        inst = random_instance(seed)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    curve, enum = oracle_curve(inst, "r1")
+    session = PlanningSession(inst)
+    res = cheapest_to_target(session, ValueTarget(reduction), "r1")
+    limit = (1 - reduction) * session.value_before
+    assert res.limit == pytest.approx(limit)
+    reaching = [c for c, v in curve if v <= limit + session.tol]
+    best = min(v for _, v in curve)
+    if not reaching:
+        assert not res.reached and res.cost is None
+        assert res.best.value == pytest.approx(best, abs=session.tol)
+        assert res.best_reduction == pytest.approx(1 - best / session.value_before, abs=1e-9)
+        assert res.best_cost == pytest.approx(min(c for c, v in curve
+                                                  if v <= best + session.tol), abs=1e-9)
+    else:
+        assert res.reached
+        assert res.cost == pytest.approx(min(reaching), abs=1e-9)
+        assert res.point.value <= limit + session.tol
+        assert res.point.spend["r1"] <= res.cost + 1e-9
+        # the reported plan is the best plan at that spend
+        assert res.point.value == pytest.approx(v_oracle(curve, res.cost), abs=session.tol)
+        assert enum.values[Plan.of(res.point.plan)] == pytest.approx(res.point.value,
+                                                                     abs=session.tol)
+
+
+def test_unknown_target_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown target"):
+        make_target("cocaine", 0.5, ["precursor", "fentanyl", "pills"])
+
+
+def _units_by_plan(inst, commodity):
+    """Enumeration oracle: per feasible plan, the most units of ``commodity`` delivered among
+    the smuggler's optimal responses (smuggler LP, then one LP over its optimal face)."""
+    from dataclasses import replace
+
+    from optimizer.enumerate import feasible_plans
+    from optimizer.harm import harm_range
+
+    net = compile_instance(inst)
+    k = net.comm_ids.index(commodity)
+    focus = replace(net, del_harm=(net.del_comm == k).astype(float))
+    return net, {Plan.from_binaries(net, x): harm_range(focus, x).high_harm
+                 for x in feasible_plans(net)}
+
+
+@pytest.mark.parametrize("case,commodity,reduction", [
+    ("substitution", "fentanyl", 0.5), ("ties", "heroin", 0.4), ("seed:5", "product", 0.3),
+    ("seed:9", "product", 0.6), ("seed:12", "raw", 0.5)])
+def test_commodity_target_equals_cheapest_plan_by_enumeration(case, commodity, reduction):
+    from dataclasses import replace
+
+    from test_harm import substitution, ties
+
+    if case.startswith("seed:"):
+        inst = random_instance(int(case[5:]))
+    else:
+        inst = substitution(budget=3) if case == "substitution" else ties()
+        inst = replace(inst, resources=tuple(replace(r, budget=3.0) for r in inst.resources))
+    resource = inst.resources[0].id
+    unlimited = {resource: 1e6}
+    net, units = _units_by_plan(inst.with_budgets(unlimited), commodity)
+    reference = units[Plan.of({})]
+    limit = (1 - reduction) * reference
+    r = net.resource_ids.index(resource)
+    cost = {p: float(p.binaries(net) @ net.binary_cost[:, r]) for p in units}
+    reaching = [cost[p] for p, u in units.items() if u <= limit + 1e-6 * max(1, reference)]
+    session = PlanningSession(inst)
+    res = cheapest_to_target(session, make_target(commodity, reduction, net.comm_ids), resource)
+    assert res.reference == pytest.approx(reference, abs=1e-6)
+    if not reaching:
+        assert not res.reached
+        assert res.best_reduction == pytest.approx(1 - min(units.values()) / reference, abs=1e-6)
+    else:
+        assert res.reached
+        assert res.cost == pytest.approx(min(reaching), abs=1e-9)
+        assert units[Plan.of(res.point.plan)] <= limit + 1e-6 * max(1, reference)
+
+
+@pytest.mark.parametrize("source,resource,grid", [
+    (EXAMPLE, "usd_m", [0, 10, 20, 40]),
+    ("seed:5", "r1", [0, 1, 2, 3, 4, 6]),
+    ("seed:7", "r1", [0, 2, 4, 8]),
+])
+def test_priority_list_is_nested_with_honest_regrets(source, resource, grid):
+    inst = random_instance(int(source[5:])) if source.startswith("seed:") else source
+    session = PlanningSession(inst)
+    pl = priority_list(session, resource, grid)
+    prev: dict[str, int] = {}
+    for it in pl.items:
+        # nested: the prefix keeps every earlier action at its level or higher
+        assert all(it.plan.get(a, 0) >= lv for a, lv in prev.items())
+        assert it.plan == {**prev, it.action: it.level}
+        prev = it.plan
+        assert it.value == pytest.approx(session.evaluate(Plan.of(it.plan)).value, abs=1e-9)
+        if it.regret is None:
+            continue
+        indep = solve(inst, budgets={resource: it.spend[resource]}).value_after
+        assert it.optimal_value == pytest.approx(indep, abs=session.tol)
+        assert it.regret >= 0
+        if it.value <= indep + session.tol:
+            assert it.regret == 0.0
+        else:
+            assert it.regret == pytest.approx(it.value - indep, abs=session.tol)
+    for row in pl.grid:
+        assert row["regret"] >= 0
+        indep = solve(inst, budgets={resource: row["budget"]}).value_after
+        assert row["optimal_value"] == pytest.approx(indep, abs=session.tol)
+        assert (row["regret"] == 0.0) == (row["value"] <= indep + session.tol)
+    if source == EXAMPLE:  # here the greedy nested plans are optimal at every budget
+        assert pl.max_regret == 0.0
+
+
+def test_marginal_gains_are_differences_of_independent_solves():
+    m = marginal_gains(EXAMPLE, {"usd_m": 3, "mx_teams": 1})
+    base = solve(EXAMPLE).value_after
+    assert m.base.value == pytest.approx(base, abs=1e-6)
+    for g in m.gains:
+        more = solve(EXAMPLE, budgets={g.resource: m.budgets[g.resource] + g.step}).value_after
+        assert g.value == pytest.approx(more, abs=1e-6)
+        assert g.gain == pytest.approx(base - more, abs=1e-5)
+        if g.next_action is not None:
+            plan = {**m.base.plan, g.next_action.action: g.next_action.level}
+            v = PlanningSession(EXAMPLE).evaluate(Plan.of(plan)).value
+            assert g.next_action.gain == pytest.approx(base - v, abs=1e-6)
+    usd = next(g for g in m.gains if g.resource == "usd_m")
+    assert usd.added == {"anti_drone": 1} and usd.next_action.action == "anti_drone"
+
+
+@pytest.mark.parametrize("seed", [0, 5, 121])
+def test_sweep_points_equal_independent_solves(seed):
+    """Re-using one loaded model across budgets must not leak a stale start (HiGHS keeps
+    the last solution as a MIP start after bound changes; the session clears it)."""
+    inst = random_instance(seed)
+    top = sum(max(c) for c in _level_costs(compile_instance(inst), "r1"))
+    res = run_sweep(inst, SweepSpec.range("r1", 0, top, 1, chain=3))
+    for p in res.points:
+        indep = solve(inst, budgets=p.budgets)
+        assert p.value == pytest.approx(indep.value_after, abs=1e-6 * max(1, indep.value_before))
+        assert p.optimal
+
+
+def test_session_does_not_reuse_a_stale_solution():
+    """The shipped-instance failure in miniature: solve at a budget, change the budget,
+    solve again in the same loaded model; must equal a fresh solve."""
+    s = PlanningSession(EXAMPLE)
+    order = [40, 0, 25, 5, 31, 13]
+    for b in order:
+        p = s.solve({"usd_m": b})
+        assert p.value == pytest.approx(solve(EXAMPLE, budgets={"usd_m": b}).value_after,
+                                        abs=s.tol)
+    assert math.isfinite(s.value_before)
+
+
+def _best_nested_by_enumeration(inst, resource, grid):
+    """Least Σ_k value(P_k) over nested chains P_1 ⊆ … ⊆ P_K, P_k within budget grid[k]."""
+    curve, enum = oracle_curve(inst, resource)
+    net = compile_instance(inst)
+    plans = [(p, p.spend(net)[resource], v) for p, v in enum.values.items()]
+
+    def contains(big, small):
+        b = big.as_dict()
+        return all(b.get(a, 0) >= lv for a, lv in small.levels)
+
+    best = math.inf
+    def rec(k, prev, total):
+        nonlocal best
+        if total >= best:
+            return
+        if k == len(grid):
+            best = total
+            return
+        for p, c, v in plans:
+            if c <= grid[k] + 1e-9 and (prev is None or contains(p, prev)):
+                rec(k + 1, p, total + v)
+    rec(0, None, 0.0)
+    return best
+
+
+@pytest.mark.parametrize("seed,grid", [(5, [1, 3, 6]), (7, [2, 4, 8]), (11, [1, 2, 4]),
+                                       (0, [1, 2, 3])])
+def test_exact_nested_plans_equal_enumeration_of_nested_chains(seed, grid):
+    try:
+        inst = random_instance(seed)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    session = PlanningSession(inst)
+    exact = priority_list(session, "r1", grid, method="exact")
+    greedy = priority_list(session, "r1", grid, method="greedy")
+    total_exact = sum(g["value"] for g in exact.grid)
+    total_greedy = sum(g["value"] for g in greedy.grid)
+    assert total_exact <= total_greedy + len(grid) * session.tol
+    oracle = _best_nested_by_enumeration(inst, "r1", grid)
+    assert total_exact == pytest.approx(oracle, abs=len(grid) * session.tol)
+    plans = [g["plan"] for g in exact.grid]
+    for a, b in zip(plans, plans[1:]):
+        assert all(b.get(j, 0) >= lv for j, lv in a.items())
+
+
+def test_shipped_instance_budget_changes_in_one_loaded_model():
+    """On the shipped instance a HighsSession solved at usd_m=0 and re-solved at 200 after a
+    row-bound change reports 4.70e6 "optimal" (HiGHS 1.16 re-uses the old solution as a MIP
+    start and mis-evaluates it after presolve); the true optimum is 5.43e6. The planning
+    session clears the solver and certifies, so it gets the independent answer."""
+    s = PlanningSession("instances/mexico_us.yaml")
+    s.solve({"usd_m": 0})
+    for b in (200, 50):
+        p = s.solve({"usd_m": b})
+        indep = solve("instances/mexico_us.yaml", budgets={"usd_m": b})
+        assert p.value == pytest.approx(indep.value_after, abs=s.tol)

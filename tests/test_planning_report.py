@@ -1,0 +1,131 @@
+"""Pictures: the PNG of a frontier, and the offline HTML report rendered by headless
+Chromium (Debian's /usr/bin/chromium; CI installs it, see .ci/needs-issue3.sh): the page
+is not blank, and moving the slider changes the plan shown."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from html import unescape
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer.cli import main
+
+EXAMPLE = "docs/example.yaml"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium() -> str:
+    path = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists()
+                                        else None)
+    if path is None:
+        pytest.fail("headless Chromium is required for the report test: apt-get install -y "
+                    "chromium (CI does this in .ci/needs-issue3.sh)")
+    return path
+
+
+def run_chromium(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
+    profile.mkdir()
+    return subprocess.run([chromium(), *FLAGS, f"--user-data-dir={profile}",
+                           "--virtual-time-budget=5000", *args, url],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    html, png, js = d / "sweep.html", d / "sweep.png", d / "sweep.json"
+    res = CliRunner().invoke(main, ["sweep", EXAMPLE, "-r", "usd_m", "--values", "0,5,13,25,31",
+                                    "--executor", "serial", "--no-store", "-q",
+                                    "--html", str(html), "--png", str(png), "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    return d, html, png, js
+
+
+def test_report_is_self_contained(report):
+    _, html, _, _ = report
+    text = html.read_text()
+    assert "<script src" not in text and "<link" not in text and "http://" not in text.replace(
+        "http://www.w3.org/2000/svg", "")
+    assert "https://" not in text
+
+
+def _plan_shown(dom: str) -> list[str]:
+    m = re.search(r'<ul id="plan">(.*?)</ul>', dom, re.S)
+    assert m, "the plan list is missing from the rendered page"
+    return [unescape(re.sub(r"<[^>]+>", "", li)).split(" @ ")[0]
+            for li in re.findall(r"<li>(.*?)</li>", m.group(1), re.S)]
+
+
+def test_report_renders_and_slider_changes_the_plan(report, tmp_path):
+    import json
+
+    d, html, _, js = report
+    points = json.loads(js.read_text())["points"]
+    shot = tmp_path / "shot.png"
+    out = run_chromium(tmp_path, html.as_uri() + "#point=3", "--window-size=1300,1400",
+                       f"--screenshot={shot}")
+    assert shot.exists(), out.stderr[-2000:]
+    from PIL import Image
+
+    img = Image.open(shot).convert("RGB")
+    colours = img.getcolors(maxcolors=1 << 20)
+    assert colours is not None and len(colours) > 50  # not a blank page
+    background = max(colours)[1]
+    non_bg = sum(n for n, c in colours if c != background)
+    assert non_bg > 0.05 * img.width * img.height
+    # the slider at two positions: the same page shows two different plans
+    shown = {}
+    for i in (0, 3):
+        res = run_chromium(tmp_path, html.as_uri() + f"#point={i}", "--dump-dom")
+        assert res.returncode == 0, res.stderr[-2000:]
+        assert f'data-point="{i}"' in res.stdout
+        shown[i] = _plan_shown(res.stdout)
+        expected = sorted(points[i]["plan"]) or ["(no action)"]
+        assert shown[i] == expected
+    assert shown[0] != shown[3]
+
+
+def test_frontier_png_and_html(tmp_path):
+    png, html = tmp_path / "f.png", tmp_path / "f.html"
+    res = CliRunner().invoke(main, ["frontier", EXAMPLE, "-r", "usd_m", "--to", "40",
+                                    "--executor", "serial", "--no-store", "-q",
+                                    "--png", str(png), "--html", str(html)])
+    assert res.exit_code == 0, res.output
+    from PIL import Image
+
+    img = Image.open(png)
+    assert img.size[0] > 500 and img.size[1] > 400
+    assert len(img.convert("RGB").getcolors(maxcolors=1 << 20)) > 20
+    assert "Exact frontier" in html.read_text()
+
+
+def test_stored_runs_are_drawn_again_without_solving(tmp_path):
+    import shutil as sh
+
+    inst = tmp_path / "example.yaml"
+    sh.copy(EXAMPLE, inst)
+    store = str(tmp_path / "runs.sqlite")
+    runner = CliRunner()
+    for cmd in (["sweep", str(inst), "-r", "usd_m", "--values", "0,13,31"],
+                ["frontier", str(inst), "-r", "usd_m", "--to", "40"]):
+        res = runner.invoke(main, [*cmd, "--executor", "serial", "--store", store, "-q"])
+        assert res.exit_code == 0, res.output
+    for run_id in ("1", "2"):
+        html, png = tmp_path / f"r{run_id}.html", tmp_path / f"r{run_id}.png"
+        res = runner.invoke(main, ["runs", "--store", store, "report", run_id,
+                                   "--html", str(html), "--png", str(png)])
+        assert res.exit_code == 0, res.output
+        assert html.read_text().startswith("<!DOCTYPE html>") and png.stat().st_size > 10_000
+    # the instance changed since the run: refused, no file written
+    inst.write_text(inst.read_text().replace("capacity: 40,", "capacity: 41,", 1))
+    res = runner.invoke(main, ["runs", "--store", store, "report", "1", "--html",
+                               str(tmp_path / "x.html")])
+    assert res.exit_code == 1 and "content changed" in res.output
+    assert not (tmp_path / "x.html").exists()
