@@ -1,5 +1,5 @@
 """Pictures: the PNG of a frontier, and the offline HTML report rendered by headless
-Chromium (Debian's /usr/bin/chromium; CI installs it, see .ci/needs-issue3.sh): the page
+Chromium (Debian's /usr/bin/chromium; the README's test command installs it, .ci/install-chromium.sh): the page
 is not blank, and moving the slider changes the plan shown."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def chromium() -> str:
                                         else None)
     if path is None:
         pytest.fail("headless Chromium is required for the report test: apt-get install -y "
-                    "chromium (CI does this in .ci/needs-issue3.sh)")
+                    "chromium (the README's test command runs .ci/install-chromium.sh)")
     return path
 
 

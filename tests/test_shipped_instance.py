@@ -123,3 +123,12 @@ def test_plan_changes_when_the_border_closes():
     expected = solve(inst)
     assert expected.optimal and len(expected.scenarios) == 4
     assert expected.certificate.passed
+
+
+def test_ci_runs_the_readme_test_command():
+    """`.ci/run` must run exactly the README's second set-up command."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    commands = [l for l in lines[:8] if l.startswith("python3 -m venv")]
+    assert len(commands) == 2 and "interdict solve" in commands[0]
+    ci = [l for l in (ROOT / ".ci" / "run").read_text().splitlines() if l.startswith("python3")]
+    assert ci == [commands[1]]
