@@ -76,3 +76,18 @@ def test_small_budget_solves_to_a_certified_optimum():
                 continue
             alt = Plan.of({a: 1 for a in chosen if a != out} | {inn: 1})
             assert expected_value(problem, alt) >= best - 1e-9
+
+
+def test_the_copy_in_benches_matches_the_shared_folder():
+    """benches/snip-data is a byte-for-byte copy (for clean clones); when the shared folder
+    is present, they must agree."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    copy = repo / "benches" / "snip-data"
+    shared = repo.parent / "shared" / "benchmarks" / "snip"
+    files = sorted(p.name for p in copy.iterdir() if p.suffix in (".txt", ".csv"))
+    assert len(files) == 12
+    if shared.exists():
+        for name in files:
+            assert (copy / name).read_bytes() == (shared / name).read_bytes(), name

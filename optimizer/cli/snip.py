@@ -28,14 +28,14 @@ def snip(folder: str | None, k: int, snipno: int, budget: int, write_path: str |
     """Read a SNIP instance into the engine's format, then write it or solve it and compare
     with the published optimum (Chen & Luedtke 2022, snipno 3)."""
     from ..engine import solve
-    from ..instance.snip import DEFAULT_FOLDER, published_optima, read_snip
+    from ..instance.snip import default_folder, published_optima, read_snip
     from ..instance.yaml_io import write_instance
     from ..report import render_solve
     from ..solvers.options import SolveOptions
     from ..util import atomic_write_text
 
-    src = Path(folder) if folder else DEFAULT_FOLDER
     with user_errors():
+        src = Path(folder) if folder else default_folder()
         inst = read_snip(src, k, snipno, budget)
         if write_path:
             write_instance(inst, write_path)

@@ -19,6 +19,7 @@ merged exactly by ``problem.build_problem`` (no capacities), giving 12 dual bloc
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,22 @@ from .model import (
     Supply, Targets,
 )
 
-DEFAULT_FOLDER = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "snip"
+_REPO = Path(__file__).resolve().parents[2]
+
+
+def default_folder() -> Path:
+    """Where the SNIP files are: ``$INTERDICT_SNIP_DIR``, else ``../shared/benchmarks/snip``
+    beside the repository, else the copy in ``benches/snip-data``."""
+    env = os.environ.get("INTERDICT_SNIP_DIR")
+    for cand in ([Path(env)] if env else []) + [_REPO.parent / "shared" / "benchmarks" / "snip",
+                                                  _REPO / "benches" / "snip-data"]:
+        if (cand / "Scenarios.txt").exists():
+            return cand
+    raise InstanceError([Problem(str(_REPO.parent / "shared" / "benchmarks" / "snip"), "folder",
+                                 None, "SNIP files not found (set INTERDICT_SNIP_DIR)", None)])
+
+
+DEFAULT_FOLDER = None  # resolved by default_folder() when a reader is called
 
 
 def _rows(path: Path, width: int) -> list[list[str]]:
@@ -61,11 +77,11 @@ def sensor_q(r: float, q: float, snipno: int) -> float:
     raise ValueError(f"snipno must be 1..4, got {snipno}")
 
 
-def read_snip(folder: str | Path = DEFAULT_FOLDER, instance: int = 0, snipno: int = 3,
+def read_snip(folder: str | Path | None = None, instance: int = 0, snipno: int = 3,
               budget: float = 30) -> Instance:
     """The SNIP instance (instance k, variant snipno, B sensors) in the engine's format.
     Action ``sensor{i:03d}`` is the i-th record (0-based) of ``intd_arc{k}.txt``."""
-    folder = Path(folder)
+    folder = Path(folder) if folder is not None else default_folder()
     if instance not in range(5):
         raise ValueError("SNIP instance must be 0..4")
     sensor_q(1.0, 1.0, snipno)  # checks snipno
@@ -128,10 +144,11 @@ class PublishedOptimum:
     dijkstra_value: float | None
 
 
-def published_optima(folder: str | Path = DEFAULT_FOLDER) -> list[PublishedOptimum]:
+def published_optima(folder: str | Path | None = None) -> list[PublishedOptimum]:
     """The table of published optimal values (``optimal_values_snipno3.csv``)."""
     out = []
-    with open(Path(folder) / "optimal_values_snipno3.csv", newline="") as fh:
+    folder = Path(folder) if folder is not None else default_folder()
+    with open(folder / "optimal_values_snipno3.csv", newline="") as fh:
         for row in csv.DictReader(fh):
             sensors = tuple(int(x) for x in row["optimal_sensor_arcs_0based"].split())
             dv = row["dijkstra_value_of_x"]
