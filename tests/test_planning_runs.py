@@ -231,7 +231,8 @@ def test_cli_target_frontier_marginal_priorities(tmp_path):
     assert res.exit_code == 0 and "UNREACHABLE" in res.output and "26.0%" in res.output
     res = runner.invoke(main, ["target", EXAMPLE, "-r", "usd_m", "--reduce", "pills", "50%",
                                "--executor", "serial", "--store", store])
-    assert res.exit_code == 1 and "not in the engine yet" in res.output
+    assert res.exit_code == 0, res.output
+    assert "units of pills 124.5 (52.5% less)" in res.output and "cheapest spend 31 usd_m" in res.output
     res = runner.invoke(main, ["frontier", EXAMPLE, "-r", "usd_m", "--to", "40",
                                "--executor", "serial", "--store", store,
                                "--csv", str(tmp_path / "f.csv")])

@@ -172,15 +172,19 @@ def render_target(r) -> str:
     con.print(escape(f"Target: {r.target} (from {_fmt(r.reference)} to ≤ {_fmt(r.limit)}), "
                      f"spending as little {r.resource} as possible; other budgets "
                      f"{ {k: v for k, v in r.base_budgets.items() if k != r.resource} }"))
+    measure = "value" if r.kind == "value" else f"units of {r.kind}"
     if r.reached:
         p = r.point
-        con.print(escape(f"Reached: cheapest spend {_fmt(r.cost)} {r.resource}; value "
-                         f"{_fmt(p.value)} ({1 - p.value / r.reference:.1%} less)"))
+        level = p.value if r.level is None else r.level
+        con.print(escape(f"Reached: cheapest spend {_fmt(r.cost)} {r.resource}; {measure} "
+                         f"{_fmt(level)} ({1 - level / r.reference:.1%} less)"
+                         + ("" if r.kind == "value" else f"; smuggler's value {_fmt(p.value)}")))
         con.print(escape(f"Plan     {_plan_text(p.plan)}"))
         con.print(escape(f"Spend    {p.spend}"))
     else:
+        best = r.best.value if r.best_level is None else r.best_level
         con.print(escape(f"UNREACHABLE with the other budgets fixed: the best reachable "
-                         f"reduction is {r.best_reduction:.1%} (value {_fmt(r.best.value)}), "
+                         f"reduction is {r.best_reduction:.1%} ({measure} {_fmt(best)}), "
                          f"first reached at {_fmt(r.best_cost)} {r.resource}"))
         con.print(escape(f"Best plan {_plan_text(r.best.plan)}"))
     return buf.getvalue()

@@ -240,6 +240,8 @@ class TargetResult:
     base_budgets: dict[str, float]
     seconds: float = 0.0
     run_id: int | None = None
+    level: float | None = None  # the measure for ``point`` (its value or units delivered)
+    best_level: float | None = None  # the measure for ``best``
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "target", "instance": self.instance, "instance_path": self.instance_path,
@@ -249,7 +251,8 @@ class TargetResult:
                 "point": None if self.point is None else self.point.to_dict(),
                 "best": self.best.to_dict(), "best_cost": self.best_cost,
                 "best_reduction": self.best_reduction, "base_budgets": self.base_budgets,
-                "seconds": self.seconds, "run_id": self.run_id}
+                "seconds": self.seconds, "run_id": self.run_id, "level": self.level,
+                "best_level": self.best_level}
 
     def to_json(self) -> str:
         from ..results import _clean
@@ -279,6 +282,7 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
     reached = best_level <= limit + session.tol
     cost = None
     point = None
+    level = None
     if reached:
         c = target.cheapest(session, resource, limit, unlimited, Plan.of(best.plan))
         if c is None:
@@ -288,7 +292,8 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
                              "(raise --time-limit)")
         cost = c.cost
         point = target.point_at(session, resource, c)
-        if target.level(session, point) > limit + 2 * session.tol:
+        level = target.level(session, point)
+        if level > limit + 2 * session.tol:
             raise SolveError(f"the best plan at the cheapest spend {cost:g} misses the target "
                              "(inconsistent solves; please report)")
     return TargetResult(
@@ -296,7 +301,8 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
         target=target.describe(), kind=target.kind, reduction=target.reduction,
         resource=resource, reference=reference, limit=limit, reached=reached, cost=cost,
         point=point, best=best, best_cost=best_cost, best_reduction=best_reduction,
-        base_budgets=dict(session.base_budgets), seconds=time.perf_counter() - t0)
+        base_budgets=dict(session.base_budgets), seconds=time.perf_counter() - t0,
+        level=level, best_level=best_level)
 
 
 @dataclass(frozen=True)
