@@ -85,11 +85,14 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
     t = Table(title="Smuggler's value and units delivered under the plan", title_justify="left")
     for col in ("measure", "mean", "95% CI of mean", "5%", "50%", "95%"):
         t.add_column(col, justify="left" if col == "measure" else "right")
-    rows = [("value", mc.value)] + sorted(mc.delivered.items())
+    from ..report import _fmt
+
+    rows = [("value", mc.value)] + [(k, s) for k, s in sorted(mc.delivered.items())
+                                    if s.quantiles.get("q95", 0.0) > 0 or s.mean > 0]
     for name, s in rows:
-        t.add_row(escape(name), f"{s.mean:,.6g}", f"[{s.ci95[0]:,.6g}, {s.ci95[1]:,.6g}]",
-                  f"{s.quantiles.get('q05', 0):,.6g}", f"{s.quantiles.get('q50', 0):,.6g}",
-                  f"{s.quantiles.get('q95', 0):,.6g}")
+        t.add_row(escape(name if name == "value" else f"{name} delivered"), _fmt(s.mean),
+                  f"[{_fmt(s.ci95[0])}, {_fmt(s.ci95[1])}]", _fmt(s.quantiles.get("q05", 0.0)),
+                  _fmt(s.quantiles.get("q50", 0.0)), _fmt(s.quantiles.get("q95", 0.0)))
     con.print(t)
 
 
