@@ -19,5 +19,7 @@ def main() -> None:
 
 
 from . import solve as _solve  # noqa: E402,F401  (registers validate, solve)
+from . import generate as _generate  # noqa: E402,F401  (registers generate grid|layered)
+from . import bench as _bench  # noqa: E402,F401  (registers bench)
 
 __all__ = ["main"]

@@ -44,6 +44,10 @@ def validate(file: str) -> None:
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="HiGHS threads.")
 @click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
               show_default=True, help="Arrays straight to HiGHS, or through Pyomo.")
+@click.option("--method", type=click.Choice(["dual", "benders", "benders-basic", "auto"]),
+              default="dual", show_default=True,
+              help="Monolithic dual MILP, Israeli-Wood covering decomposition, plain Benders, "
+                   "or auto (decomposition on shortest-path structure).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary to this file.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
@@ -55,7 +59,7 @@ def validate(file: str) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (use with --json).")
 @click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
 def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap: float,
-          threads: int | None, backend: str, output: str | None, json_path: str | None,
+          threads: int | None, backend: str, method: str, output: str | None, json_path: str | None,
           write_model: str | None, routes: int, quiet: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right."""
@@ -73,7 +77,7 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
     with user_errors():
         inst = load_with_budgets(file, budgets)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                               backend=backend, verbose=verbose)
+                               backend=backend, method=method, verbose=verbose)
         with staged_output(write_model, model_suffix) as model_tmp:
             result = run(inst, options, write_model=model_tmp)
             text = render_solve(result, routes=routes)

@@ -195,6 +195,8 @@ class _Run:
         self.build = self.clock.elapsed()
         self.master: _Master | None = None
         self.iterations = 0
+        self.z_objective = False
+        self.first_feasible = True
 
     def evaluate(self, x: np.ndarray, target: float | None = None) -> tuple[float, list[Cut]]:
         t = time.perf_counter()
@@ -266,7 +268,7 @@ class _Run:
     def covering(self) -> DecompositionOutcome:
         """Israeli–Wood covering decomposition (module docstring)."""
         net, tol = self.net, self.tol
-        master = self.master = _Master(net, self.options, with_z=False)
+        master = self.master = _Master(net, self.options, with_z=self.z_objective)
         no_goods: list[tuple] = []
 
         def rows_for(cuts: list[Cut], target: float) -> list[tuple]:
@@ -275,8 +277,19 @@ class _Run:
                 out.extend(_cover_rows(c, target, master.x_cols, net.binary_action, tol))
             return out
 
+        if self.first_feasible:
+            master.session.set_option("mip_max_improving_sols", 1)
+        zc = master.z_col
+
+        def rows_for_all(cuts: list[Cut], target: float) -> list[tuple]:
+            out = rows_for(cuts, target)
+            if zc >= 0:
+                out.extend((np.concatenate([[zc], master.x_cols[c.idx]]),
+                            np.concatenate([[1.0], c.coef]), c.const, math.inf) for c in cuts)
+            return out
+
         T = self.target()
-        master.add_rows(rows_for(self.pool, T))
+        master.add_rows(rows_for_all(self.pool, T))
         while True:
             if self.U <= tol:
                 return self.finish(Termination.OPTIMAL, self.U)
@@ -285,6 +298,10 @@ class _Run:
                 return self.stopped()
             self.iterations += 1
             raw = master.solve(left)
+            if (zc >= 0 and not self.first_feasible and raw.termination == Termination.OPTIMAL
+                    and raw.objective is not None and raw.objective > T + tol):
+                raw = raw.__class__(Termination.INFEASIBLE, raw.status, None, None, None, None,
+                                    0, raw.seconds)  # every improving plan is worth > T
             if raw.termination == Termination.INFEASIBLE:
                 # no plan is worth ≤ T to the smuggler: V* > T
                 bound = T
@@ -302,9 +319,9 @@ class _Run:
                 self.improve(xh, v)
                 T = self.target()
                 master.clear_cuts()
-                master.add_rows(rows_for(self.pool, T) + no_goods)
+                master.add_rows(rows_for_all(self.pool, T) + no_goods)
                 continue
-            rows = rows_for(cuts, T)
+            rows = rows_for_all(cuts, T)
             if not any(c.at(xh) > T + tol for c in cuts):
                 no_goods.append(_no_good(xh, master.x_cols))  # numerical safety net
                 rows.append(no_goods[-1])
@@ -347,13 +364,15 @@ class _Run:
 
 def solve_decomposed(net: CompiledNetwork, options: SolveOptions | None = None, *,
                      covering: bool = True, oracle: str | Oracle = "auto",
-                     greedy_steps: int = 200) -> DecompositionOutcome:
+                     greedy_steps: int = 200, z_objective: bool = False,
+                     first_feasible: bool = True) -> DecompositionOutcome:
     """Solve the defender's problem by decomposition (see the module docstring):
     ``covering=True`` for Israeli–Wood's covering master, False for basic Benders."""
     options = options or SolveOptions()
     ensure_threads(options.threads)
     orc = oracle if isinstance(oracle, Oracle) else choose_oracle(net, options, oracle)
     run = _Run(net, options, orc)
+    run.z_objective, run.first_feasible = z_objective, first_feasible
     if net.n_binaries == 0 or run.U <= run.tol:
         return run.finish(Termination.OPTIMAL, run.U)
     run.greedy(greedy_steps)
