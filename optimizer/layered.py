@@ -51,11 +51,12 @@ LAYERS = {
 }
 
 
-def layered_instance(scale: int, *, seed: int = 0, fan_in: int = 3,
+def layered_instance(scale: int, *, seed: int = 0, fan_in: int = 4,
                      action_share: float = 0.5, budget_share: float = 0.1) -> Instance:
-    """A layered smuggling instance with about 25·scale nodes and 5·25·scale·(fan_in/3)
-    arcs (see the module docstring). ``scale=1`` gives a toy (~25 nodes, ~100 arcs);
-    ``scale=400`` about 10,000 nodes and 50,000 arcs."""
+    """A layered smuggling instance with 25·scale nodes (see the module docstring); the
+    arcs grow with ``fan_in`` (each node draws 1..fan_in predecessors per layer feeding it).
+    ``scale=1`` gives a toy (25 nodes, ~60 arcs); ``scale=400, fan_in=10`` gives 10,000
+    nodes and ~54,000 arcs."""
     if scale < 1:
         raise ValueError("scale must be ≥ 1")
     if fan_in < 1:

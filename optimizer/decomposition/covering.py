@@ -134,23 +134,29 @@ class _Master:
 
 def _cover_rows(cut: Cut, target: float, x_cols: np.ndarray, action_of: np.ndarray,
                 tol: float) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
-    """The cover row of ``cut`` at ``target`` (tightened) and its cardinality row."""
+    """The cover row of ``cut`` at ``target`` (tightened) and its cardinality row.
+
+    The cover row Σ min(g_b, r) x_b ≥ r is stored divided by r, as Σ min(g_b/r, 1) x_b ≥ 1,
+    so that HiGHS's absolute feasibility tolerance (1e-6) means the same for every row."""
     r = cut.const - target
-    if r <= tol:
-        return []
-    coef = np.minimum(cut.coef, r)
-    rows = [(x_cols[cut.idx], coef, r - tol, math.inf)]
-    if len(cut.idx) == 0:
-        return rows  # an empty cover: infeasible row, the master reports infeasible
-    # cardinality: the fewest actions whose largest coefficients reach r
+    if r <= tol or len(cut.idx) == 0:
+        return []  # no row needed (r ≤ 0), or no plan beats the target (caller checks)
+    coef = np.minimum(cut.coef / r, 1.0)
+    rows = [(x_cols[cut.idx], coef, 1.0 - 1e-9, math.inf)]
+    # cardinality: the fewest actions whose largest coefficients reach 1
     acts = action_of[cut.idx]
     best = np.zeros(int(acts.max()) + 1)
     np.maximum.at(best, acts, coef)
     top = np.sort(best[best > 0])[::-1]
-    q = int(np.searchsorted(np.cumsum(top), r - tol) + 1)
+    q = int(np.searchsorted(np.cumsum(top), 1.0 - 1e-9) + 1)
     if 2 <= q <= len(top):
         rows.append((x_cols[cut.idx], np.ones(len(cut.idx)), float(q), math.inf))
     return rows
+
+
+def _blocks_all(cuts: list[Cut], target: float, tol: float) -> bool:
+    """A cut that no action can lower (empty support) above the target: no plan beats it."""
+    return any(len(c.idx) == 0 and c.const > target + tol for c in cuts)
 
 
 def _no_good(x: np.ndarray, x_cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -290,9 +296,20 @@ class _Run:
 
         T = self.target()
         master.add_rows(rows_for_all(self.pool, T))
+        evaluated: set[bytes] = set()
+
+        def proven(target: float) -> DecompositionOutcome:
+            """V* > target: the incumbent is optimal within δ."""
+            bound = target
+            if self.orc.integral:
+                bound = min(self.U, math.floor(target + 1e-9) + 1.0)
+            return self.finish(Termination.OPTIMAL, bound)
+
         while True:
             if self.U <= tol:
                 return self.finish(Termination.OPTIMAL, self.U)
+            if _blocks_all(self.pool, T, tol):
+                return proven(T)
             left = self.clock.left()
             if left <= 0:
                 return self.stopped()
@@ -303,11 +320,7 @@ class _Run:
                 raw = raw.__class__(Termination.INFEASIBLE, raw.status, None, None, None, None,
                                     0, raw.seconds)  # every improving plan is worth > T
             if raw.termination == Termination.INFEASIBLE:
-                # no plan is worth ≤ T to the smuggler: V* > T
-                bound = T
-                if self.orc.integral:
-                    bound = min(self.U, math.floor(T + 1e-9) + 1.0)
-                return self.finish(Termination.OPTIMAL, bound)
+                return proven(T)  # no plan is worth ≤ T to the smuggler: V* > T
             if raw.values is None:
                 if raw.termination in (Termination.TIME_LIMIT, Termination.INTERRUPTED):
                     return self.stopped()
@@ -322,9 +335,14 @@ class _Run:
                 master.add_rows(rows_for_all(self.pool, T) + no_goods)
                 continue
             rows = rows_for_all(cuts, T)
-            if not any(c.at(xh) > T + tol for c in cuts):
-                no_goods.append(_no_good(xh, master.x_cols))  # numerical safety net
+            key = xh.astype(np.int8).tobytes()
+            clear = any(c.at(xh) - T > 1e-5 * max(c.const - T, tol) for c in cuts)
+            if key in evaluated or not clear:
+                # numerical safety net: the new rows may not exclude x̂ within HiGHS's
+                # tolerances; x̂ is not improving, so excluding it exactly is supervalid
+                no_goods.append(_no_good(xh, master.x_cols))
                 rows.append(no_goods[-1])
+            evaluated.add(key)
             master.add_rows(rows)
 
     # ------------------------------------------------------------------ basic Benders
