@@ -10,7 +10,7 @@ re-solve, so the plan's value is unchanged.
 from __future__ import annotations
 
 from .network import CompiledNetwork, Plan
-from .response import solve_smuggler
+from .response import SmugglerSession
 from .solvers.options import SolveOptions
 
 
@@ -33,6 +33,7 @@ def drop_redundant(net: CompiledNetwork, plan: Plan, value: float, tol: float,
 
     current = plan.as_dict()
     notes: list[str] = []
+    lp = SmugglerSession(net, options)  # one loaded LP, warm-started for every trial
     for action, level in sorted(plan.levels, key=lambda it: (-weight(it), it)):
         cost_now = _level_cost(net, action, level)
         for lower in range(0, level):
@@ -44,7 +45,7 @@ def drop_redundant(net: CompiledNetwork, plan: Plan, value: float, tol: float,
                     continue  # not cheaper in every resource
                 trial[action] = lower
             candidate = Plan.of(trial)
-            if solve_smuggler(net, candidate.binaries(net), options).value <= value + tol:
+            if lp.solve(candidate.binaries(net)).value <= value + tol:
                 current = trial
                 notes.append(f"dropped '{action}' (level {level}): it did not change the "
                              "smuggler's value" if lower == 0 else
