@@ -170,11 +170,11 @@ def resolve_method(net: CompiledNetwork, options: SolveOptions) -> str:
     has shortest-path structure (the covering decomposition's home ground, where the dual
     MILP's LP relaxation is weak) and "dual" elsewhere (e.g. max-flow interdiction, where
     Wood's dual MILP is solved at the root)."""
-    from .decomposition import shortest_path_structure
-
     if options.method not in METHODS:
         raise SolveError(f"unknown method {options.method!r} (use one of {', '.join(METHODS)})")
     if options.method == "auto":
+        from .decomposition import shortest_path_structure  # imports csgraph: only here
+
         return "benders" if shortest_path_structure(net) else "dual"
     return options.method
 
@@ -199,7 +199,10 @@ def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: str,
                       f"{out.iterations} iterations, {out.cuts} cuts")
     size = {"columns": net.n_binaries, "rows": len(net.resource_ids), "integer_columns":
             net.n_binaries, "nonzeros": int(np.count_nonzero(net.binary_cost)),
-            "cuts": out.cuts, "iterations": out.iterations}
+            "cuts": out.cuts, "iterations": out.iterations, "cut_rows": out.rows_added,
+            "row_add_us": int(round(1e6 * out.add_seconds / max(out.rows_added, 1))),
+            "master_ms": int(round(1e3 * out.master_seconds)),
+            "oracle_ms": int(round(1e3 * out.oracle_seconds))}
     kind = "benders-covering" if method == "benders" else "benders-basic"
     return raw, out.build_seconds, size, f"{kind}/{out.oracle}"
 

@@ -136,3 +136,30 @@ def markdown(records: list[RunRecord], findings: list[Finding] | None = None) ->
         for f in findings:
             lines.append(f"| {f.key} | {f.kind} | {f.message} |")
     return "\n".join(lines) + "\n"
+
+
+def comparison(records: list[RunRecord]) -> str:
+    """Two summary tables: the methods side by side per case (time, status, agreement of
+    the certified objectives) and our overhead (engine end to end against HiGHS alone on
+    the exported MPS of the same dual MILP)."""
+    by_case: dict[str, dict[str, RunRecord]] = {}
+    for r in records:
+        by_case.setdefault(r.case, {})[f"{r.method}/{r.solver}"] = r
+    lines = ["| case | dual (s) | benders (s) | speed-up | dual status | benders status | "
+             "same optimum |", "|---|---:|---:|---:|---|---|---|"]
+    over = ["| case | engine total (s) | of which solve (s) | HiGHS alone on MPS (s) | "
+            "overhead |", "|---|---:|---:|---:|---:|"]
+    for case in sorted(by_case):
+        runs = by_case[case]
+        d, b = runs.get("dual/highs"), runs.get("benders/highs")
+        if d and b and d.total_s and b.total_s:
+            same = "–"
+            if d.status == b.status == "optimal" and d.objective is not None and b.objective is not None:
+                same = "yes" if abs(d.objective - b.objective) <= 1e-6 * max(1, abs(d.objective)) else "NO"
+            lines.append(f"| {case} | {d.total_s:.2f} | {b.total_s:.2f} | "
+                         f"{d.total_s / b.total_s:.1f}× | {d.status} | {b.status} | {same} |")
+        m = runs.get("dual/highs-mps")
+        if d and m and d.total_s and m.total_s and d.status == m.status == "optimal":
+            over.append(f"| {case} | {d.total_s:.2f} | {_f(d.solve_s)} | {m.total_s:.2f} | "
+                        f"{100 * (d.total_s / m.total_s - 1):+.0f}% |")
+    return "\n".join(lines) + "\n\n" + "\n".join(over) + "\n"

@@ -68,6 +68,8 @@ class DecompositionOutcome:
     build_seconds: float = 0.0
     seconds: float = 0.0
     history: list[tuple[float, float]] = field(default_factory=list)  # (seconds, incumbent)
+    rows_added: int = 0  # rows handed to the loaded master (cuts, cardinality, no-goods)
+    add_seconds: float = 0.0  # time spent adding them (building the arrays + HiGHS addRows)
 
 
 def normalised_cost(net: CompiledNetwork) -> np.ndarray:
@@ -110,16 +112,21 @@ class _Master:
         self.base_rows = self.session.n_rows
         self.nodes = 0
         self.seconds = 0.0
+        self.rows_added = 0
+        self.add_seconds = 0.0
 
     def add_rows(self, rows: list[tuple[np.ndarray, np.ndarray, float, float]]) -> None:
         """Append rows lo ≤ Σ val·col ≤ hi given as (cols, vals, lo, hi)."""
         if not rows:
             return
+        t0 = time.perf_counter()
         starts = np.cumsum([0] + [len(c) for c, _, _, _ in rows[:-1]])
         cols = np.concatenate([c for c, _, _, _ in rows])
         vals = np.concatenate([v for _, v, _, _ in rows])
         self.session.add_rows(np.array([r[2] for r in rows]), np.array([r[3] for r in rows]),
                               starts, cols, vals)
+        self.rows_added += len(rows)
+        self.add_seconds += time.perf_counter() - t0
 
     def clear_cuts(self) -> None:
         self.session.delete_rows_from(self.base_rows)
@@ -223,7 +230,8 @@ class _Run:
             oracle=self.orc.name, iterations=self.iterations, cuts=len(self.pool),
             master_nodes=m.nodes if m else 0, master_seconds=m.seconds if m else 0.0,
             oracle_seconds=self.oracle_seconds, build_seconds=self.build,
-            seconds=self.clock.elapsed(), history=self.history)
+            seconds=self.clock.elapsed(), history=self.history,
+            rows_added=m.rows_added if m else 0, add_seconds=m.add_seconds if m else 0.0)
 
     def stopped(self) -> DecompositionOutcome:
         """Out of time: the incumbent with the LP bound of the cuts found."""
