@@ -189,7 +189,7 @@ def relaxation_bound(net: CompiledNetwork, cuts: list[Cut], options: SolveOption
         np.zeros(len(master.x_cols), dtype=np.uint8))
     master.add_rows([(np.concatenate([[master.z_col], master.x_cols[c.idx]]),
                       np.concatenate([[1.0], c.coef]), c.const, math.inf) for c in cuts])
-    raw = master.solve(60.0)
+    raw = master.solve(10.0)  # an LP over the binaries: small; never holds up a stop for long
     return float(raw.objective) if raw.termination == Termination.OPTIMAL else None
 
 
