@@ -107,6 +107,21 @@ class SmugglerSession:
         self.thr_rows = thr.start + np.arange(len(self.thr_nodes))
         self.keep = base.fc_keep.copy()
         self.solves = 0
+        self.state: dict[str, np.ndarray] = {}  # what HiGHS holds now (only diffs are sent)
+
+    def _cols(self, start: int, name: str, ub: np.ndarray) -> None:
+        old = self.state.get(name)
+        idx = np.arange(len(ub)) if old is None else np.flatnonzero(old != ub)
+        if len(idx):
+            self.session.set_col_bounds(start + idx, np.zeros(len(idx)), ub[idx])
+        self.state[name] = ub.copy()
+
+    def _rows(self, rows: np.ndarray, name: str, hi: np.ndarray) -> None:
+        old = self.state.get(name)
+        idx = np.arange(len(hi)) if old is None else np.flatnonzero(old != hi)
+        if len(idx):
+            self.session.set_row_bounds(rows[idx], np.full(len(idx), -np.inf), hi[idx])
+        self.state[name] = hi.copy()
 
     def solve(self, x: np.ndarray | None = None) -> SmugglerSolution:
         net, lp, s = self.net, self.lp, self.session
@@ -119,18 +134,18 @@ class SmugglerSession:
         dead_node = np.isinf(net.node_cap) & (data.node_cap <= 0)
         if R:
             rec_ub = np.where(dead_node[net.rec_node], 0.0, rec_ub)
-        s.set_col_bounds(np.arange(lp.flow_start, lp.flow_start + F), np.zeros(F), flow_ub)
-        s.set_col_bounds(np.arange(lp.recipe_start, lp.recipe_start + R), np.zeros(R), rec_ub)
-        s.set_col_bounds(np.arange(lp.supply_start, lp.supply_start + S), np.zeros(S),
-                         data.sup_amount)
-        s.set_col_bounds(np.arange(lp.delivery_start, lp.delivery_start + D), np.zeros(D),
-                         np.where(data.del_active, np.inf, 0.0))
-        cols = np.arange(lp.flow_start, lp.flow_start + F).astype(np.int32)
-        s.h.changeColsCost(F, cols, -data.fc_unit_cost)
-        s.set_row_bounds(self.cap_rows, np.full(len(self.cap_rows), -np.inf),
-                         data.arc_cap[self.cap_arcs])
-        s.set_row_bounds(self.thr_rows, np.full(len(self.thr_rows), -np.inf),
-                         data.node_cap[self.thr_nodes])
+        self._cols(lp.flow_start, "flow_ub", flow_ub)
+        self._cols(lp.recipe_start, "rec_ub", rec_ub)
+        self._cols(lp.supply_start, "sup_ub", data.sup_amount)
+        self._cols(lp.delivery_start, "del_ub", np.where(data.del_active, np.inf, 0.0))
+        cost = -data.fc_unit_cost
+        changed = np.flatnonzero(cost != self.state.get("cost", np.full(F, np.nan)))
+        if len(changed):
+            s.h.changeColsCost(len(changed), (lp.flow_start + changed).astype(np.int32),
+                               cost[changed])
+        self.state["cost"] = cost
+        self._rows(self.cap_rows, "cap", data.arc_cap[self.cap_arcs])
+        self._rows(self.thr_rows, "thr", data.node_cap[self.thr_nodes])
         for fc in np.flatnonzero(data.fc_keep != self.keep).tolist():
             s.h.changeCoeff(int(self.head_row[fc]), int(lp.flow_start + fc), -float(data.fc_keep[fc]))
         self.keep = data.fc_keep.copy()

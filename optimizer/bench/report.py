@@ -159,7 +159,9 @@ def comparison(records: list[RunRecord]) -> str:
             lines.append(f"| {case} | {d.total_s:.2f} | {b.total_s:.2f} | "
                          f"{d.total_s / b.total_s:.1f}× | {d.status} | {b.status} | {same} |")
         m = runs.get("dual/highs-mps")
-        if d and m and d.total_s and m.total_s and d.status == m.status == "optimal":
-            over.append(f"| {case} | {d.total_s:.2f} | {_f(d.solve_s)} | {m.total_s:.2f} | "
+        if (d and m and d.total_s and m.total_s and d.status == m.status
+                and d.status in ("optimal", "time_limit")):
+            mark = "" if d.status == "optimal" else " (both stopped at the time limit)"
+            over.append(f"| {case}{mark} | {d.total_s:.2f} | {_f(d.solve_s)} | {m.total_s:.2f} | "
                         f"{100 * (d.total_s / m.total_s - 1):+.0f}% |")
     return "\n".join(lines) + "\n\n" + "\n".join(over) + "\n"
