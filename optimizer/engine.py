@@ -87,9 +87,17 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     t_base = time.perf_counter()
     scale = max(1.0, abs(value_before))
 
-    milp = build_problem_milp(problem)
-    model_size = milp.model.summary()
-    raw, build_extra = _solve_milp(milp, options, write_model)
+    method = resolve_method(problem, options)
+    if method == "dual":
+        milp = build_problem_milp(problem)
+        model_size = milp.model.summary()
+        raw, build_extra = _solve_milp(milp, options, write_model)
+        x_start = milp.x_start
+        method_name = f"dual-milp/{options.backend}"
+    else:
+        raw, build_extra, model_size, method_name = _solve_decomposed(net, options, method,
+                                                                      write_model)
+        x_start = 0
     t_solved = time.perf_counter()
 
     if raw.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
@@ -103,7 +111,7 @@ def solve(source: Source, options: SolveOptions | None = None, *,
         x = np.zeros(net.n_binaries)
         claimed = None
     else:
-        x = raw.values[milp.x_start:milp.x_start + net.n_binaries]
+        x = raw.values[x_start:x_start + net.n_binaries]
         claimed = raw.objective
     plan = Plan.from_binaries(net, x)
     optimal = raw.status == SolutionStatus.OPTIMAL
@@ -154,7 +162,7 @@ def solve(source: Source, options: SolveOptions | None = None, *,
                         baseline=t_base - t_compiled, total=time.perf_counter() - t_start),
         model_size=model_size,
         node_count=raw.node_count,
-        method=f"dual-milp/{options.backend}",
+        method=method_name,
         options=options.to_dict(),
         notes=tuple(notes),
         risk=problem.risk if problem.stochastic else "expected",
@@ -190,6 +198,57 @@ def _solve_milp(milp: ScenarioMILP | InterdictionMILP, options: SolveOptions,
     build = time.perf_counter() - t0
     raw = session.solve()
     return raw, build
+
+
+METHODS = ("dual", "benders", "benders-basic", "auto")
+
+
+def resolve_method(problem: DefenderProblem, options: SolveOptions) -> str:
+    """The method to run: ``options.method``, with "auto" → "benders" where the instance
+    has shortest-path structure (the covering decomposition's home ground, where the dual
+    MILP's LP relaxation is weak) and "dual" elsewhere (e.g. max-flow interdiction, where
+    Wood's dual MILP is solved at the root). The decomposition handles one scenario; with
+    scenarios "auto" is "dual"."""
+    if options.method not in METHODS:
+        raise SolveError(f"unknown method {options.method!r} (use one of {', '.join(METHODS)})")
+    if options.method != "dual" and len(problem.scenarios) > 1:
+        if options.method == "auto":
+            return "dual"
+        raise SolveError(f"method {options.method!r} solves single-scenario instances; this "
+                         "one has scenarios (use --method dual, or --scenario ID)")
+    if options.method == "auto":
+        from .decomposition import shortest_path_structure  # imports csgraph: only here
+
+        return "benders" if shortest_path_structure(problem.net) else "dual"
+    return options.method
+
+
+def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: str,
+                      write_model: str | Path | None
+                      ) -> tuple[RawSolution, float, dict[str, int], str]:
+    """Run the decomposition; return its answer as a RawSolution over the binaries only,
+    the time spent before the first master solve, the size of the master, the method name."""
+    from .decomposition import solve_decomposed
+
+    if options.backend != "highs":
+        raise SolveError("the decomposition methods run on HiGHS directly (use --backend highs)")
+    if write_model is not None:  # the exported model is the monolithic MILP
+        HighsSession(build_interdiction_milp(net).model, options).write(write_model)
+    out = solve_decomposed(net, options, covering=(method == "benders"))
+    gap = None
+    if out.bound is not None:
+        gap = max(0.0, out.value - out.bound) / max(abs(out.value), 1e-9)
+    raw = RawSolution(out.termination, out.status, out.x.copy(), out.value, out.bound, gap,
+                      out.master_nodes, out.seconds - out.build_seconds,
+                      f"{out.iterations} iterations, {out.cuts} cuts")
+    size = {"columns": net.n_binaries, "rows": len(net.resource_ids), "integer_columns":
+            net.n_binaries, "nonzeros": int(np.count_nonzero(net.binary_cost)),
+            "cuts": out.cuts, "iterations": out.iterations, "cut_rows": out.rows_added,
+            "row_add_us": int(round(1e6 * out.add_seconds / max(out.rows_added, 1))),
+            "master_ms": int(round(1e3 * out.master_seconds)),
+            "oracle_ms": int(round(1e3 * out.oracle_seconds))}
+    kind = "benders-covering" if method == "benders" else "benders-basic"
+    return raw, out.build_seconds, size, f"{kind}/{out.oracle}"
 
 
 def chosen_actions(net: CompiledNetwork, plan: Plan) -> tuple[ChosenAction, ...]:

@@ -12,6 +12,9 @@ last column joined to a sink t. The s- and t-arcs cannot be interdicted.
   the smuggler's value is the maximum flow (value 1 per unit, unlimited supply at s).
 
 Interdiction costs are 1 (``unit_costs=True``) or integers in [1, 3].
+
+Layered smuggling networks shaped like the shipped instance are in ``layered.py``
+(re-exported here as ``layered_instance``).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import math
 
 import numpy as np
 
+from .layered import layered_instance  # noqa: F401  (re-exported)
 from .instance.model import (
     Action, Arc, Commodity, Effect, Instance, Level, Node, Resource, Supply, Targets,
 )

@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import PlanError
 from .instance.model import Instance
-from .instance.targets import resolve_targets
+from .instance.targets import TargetIndex, resolve_targets
 
 # ----------------------------------------------------------------------------- levers
 
@@ -229,11 +229,12 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         fcs_of_arc[a].append(i)
 
     L: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+    index = TargetIndex(inst)
     b = 0
     for act in inst.actions:
         first_binary = b
         for eff in act.effects:
-            t = resolve_targets(inst, eff)
+            t = resolve_targets(inst, eff, index)
             arc_list = [aidx[a] for a in t.arcs]
             node_list = [nidx[n] for n in t.nodes]
             rec_list = [ridx[r] for r in t.recipes]

@@ -48,6 +48,10 @@ def validate(file: str) -> None:
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="HiGHS threads.")
 @click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
               show_default=True, help="Arrays straight to HiGHS, or through Pyomo.")
+@click.option("--method", type=click.Choice(["dual", "benders", "benders-basic", "auto"]),
+              default="dual", show_default=True,
+              help="Monolithic dual MILP, Israeli-Wood covering decomposition, plain Benders, "
+                   "or auto (decomposition on shortest-path structure).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary to this file.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
@@ -75,10 +79,10 @@ def validate(file: str) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (use with --json).")
 @click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
 def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap: float,
-          threads: int | None, backend: str, output: str | None, json_path: str | None,
-          write_model: str | None, risk: str | None, alpha: float | None,
-          scenario_id: str | None, objective: str, tie: str, focus: tuple[str, ...],
-          routes: int, quiet: bool, verbose: bool) -> None:
+          threads: int | None, backend: str, method: str, output: str | None,
+          json_path: str | None, write_model: str | None, risk: str | None,
+          alpha: float | None, scenario_id: str | None, objective: str, tie: str,
+          focus: tuple[str, ...], routes: int, quiet: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right."""
     from ..engine import solve as run
@@ -97,7 +101,7 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
         if scenario_id is not None:
             inst = one_scenario(inst, scenario_id)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                               backend=backend, verbose=verbose)
+                               backend=backend, method=method, verbose=verbose)
         with staged_output(write_model, model_suffix) as model_tmp:
             if objective == "harm":
                 from ..compare import compare_harm

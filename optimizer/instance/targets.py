@@ -39,25 +39,40 @@ def used_selectors(effect: Effect) -> set[str]:
     return used
 
 
-def resolve_targets(inst: Instance, effect: Effect) -> ResolvedTargets:
+class TargetIndex:
+    """Lookups ``resolve_targets`` needs, built once per instance (a resolve is then
+    proportional to the targets it names, not to the size of the network)."""
+
+    def __init__(self, inst: Instance):
+        self.arc_ids = {a.id for a in inst.arcs}
+        self.arcs_by_mode: dict[str, list[str]] = {}
+        for a in inst.arcs:
+            self.arcs_by_mode.setdefault(a.mode, []).append(a.id)
+        self.node_ids = {n.id for n in inst.nodes}
+        self.recipe_ids = {r.id for r in inst.recipes}
+        self.supplies_by_node: dict[str, list[tuple[str, str]]] = {}
+        for s in inst.supplies:
+            self.supplies_by_node.setdefault(s.node, []).append((s.node, s.commodity))
+
+
+def resolve_targets(inst: Instance, effect: Effect, index: TargetIndex | None = None
+                    ) -> ResolvedTargets:
     """Expand an effect's selectors into element ids; unknown ids are dropped (validation
-    reports them)."""
+    reports them). Pass one ``TargetIndex`` when resolving many effects of one instance."""
+    ix = index or TargetIndex(inst)
     t = effect.targets
-    arc_ids = {a.id for a in inst.arcs}
-    arcs = {a for a in t.arcs if a in arc_ids}
-    if t.modes:
-        modes = set(t.modes)
-        arcs.update(a.id for a in inst.arcs if a.mode in modes)
-    node_ids = {n.id for n in inst.nodes}
-    nodes = {n for n in t.nodes if n in node_ids}
-    recipe_ids = {r.id for r in inst.recipes}
-    recipes = {r for r in t.recipes if r in recipe_ids}
+    arcs = {a for a in t.arcs if a in ix.arc_ids}
+    for m in t.modes:
+        arcs.update(ix.arcs_by_mode.get(m, ()))
+    nodes = {n for n in t.nodes if n in ix.node_ids}
+    recipes = {r for r in t.recipes if r in ix.recipe_ids}
     supplies: set[tuple[str, str]] = set()
     if effect.type == "cut_supply":
         wanted = set(t.commodities) if t.commodities is not None else None
-        for s in inst.supplies:
-            if s.node in nodes and (wanted is None or s.commodity in wanted):
-                supplies.add((s.node, s.commodity))
+        for n in nodes:
+            for key in ix.supplies_by_node.get(n, ()):
+                if wanted is None or key[1] in wanted:
+                    supplies.add(key)
     return ResolvedTargets(
         arcs=tuple(sorted(arcs)),
         nodes=tuple(sorted(nodes)),

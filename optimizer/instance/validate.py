@@ -13,7 +13,7 @@ from collections import Counter, defaultdict, deque
 
 from ..errors import Problem
 from .model import Instance
-from .targets import ALLOWED_SELECTORS, resolve_targets, used_selectors
+from .targets import ALLOWED_SELECTORS, TargetIndex, resolve_targets, used_selectors
 
 
 def validate(inst: Instance, *, whole_network: bool = True) -> list[Problem]:
@@ -37,6 +37,7 @@ class _Validator:
     def __init__(self, inst: Instance):
         self.inst = inst
         self.problems: list[Problem] = []
+        self.index = TargetIndex(inst)
 
     def err(self, section: str, ident: str, record: str, field: str | None, msg: str) -> None:
         line = self.inst.lines.get(f"{section}/{ident}")
@@ -184,7 +185,7 @@ class _Validator:
                 for k in t.commodities or ():
                     if k not in comms:
                         self.err("actions", act.id, erec, "commodities", f"unknown commodity '{k}'")
-                resolved = resolve_targets(inst, eff)
+                resolved = resolve_targets(inst, eff, self.index)
                 if not (resolved.arcs or resolved.nodes or resolved.recipes or t.modes):
                     self.err("actions", act.id, erec, None,
                              "has no target (list arcs, modes, nodes or recipes)")
@@ -213,7 +214,9 @@ class _Validator:
                                  "cannot cut an unlimited supply (give the supply a finite amount)")
 
     def _supply(self, key: tuple[str, str]):
-        return next(s for s in self.inst.supplies if (s.node, s.commodity) == key)
+        if not hasattr(self, "_supplies"):
+            self._supplies = {(s.node, s.commodity): s for s in self.inst.supplies}
+        return self._supplies[key]
 
     def cumulative_effects(self) -> None:
         """If every action touching an element took its strongest level, the element must
@@ -228,7 +231,7 @@ class _Validator:
                 if eff.type not in ("cut_capacity", "cut_supply", "raise_seizure"):
                     continue
                 peak = max(eff.amounts) if eff.amounts else 0.0
-                r = resolve_targets(inst, eff)
+                r = resolve_targets(inst, eff, self.index)
                 if eff.type == "cut_capacity":
                     for kind, ids in (("arc", r.arcs), ("node", r.nodes), ("recipe", r.recipes)):
                         for i in ids:

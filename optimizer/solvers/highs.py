@@ -171,8 +171,24 @@ class HighsSession:
         self.h.changeObjectiveSense(highspy.ObjSense.kMinimize if sense == "min"
                                     else highspy.ObjSense.kMaximize)
 
+    def delete_rows_from(self, first: int) -> None:
+        """Delete every row from index ``first`` on (cut pools replaced in place)."""
+        n = int(self.h.getNumRow())
+        if first < n:
+            self.h.deleteRows(n - first, np.arange(first, n, dtype=np.int32))
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.h.getNumRow())
+
+    def col_duals(self) -> np.ndarray:
+        """Reduced costs c − Aᵀy of the last LP solve (for a fixed column: the rate at which
+        the optimal value changes with the column's fixed value)."""
+        return np.array(self.h.getSolution().col_dual, float)
+
     def set_option(self, key: str, value) -> None:
-        self.h.setOptionValue(key, value)
+        if self.h.setOptionValue(key, value) != highspy.HighsStatus.kOk:
+            raise SolveError(f"HiGHS rejected option {key}={value!r}")
 
     def set_start(self, values: np.ndarray) -> None:
         """Offer a (partial) starting solution for the next solve: HiGHS completes and

@@ -20,6 +20,9 @@ class SolveOptions:
     seed: int = 0
     verbose: bool = False
     backend: str = "highs"  # "highs": arrays straight to highspy; "pyomo": Pyomo's highs interface
+    #: "dual": the monolithic dual MILP; "benders": Israeli–Wood covering decomposition;
+    #: "benders-basic": plain Benders; "auto": "benders" on shortest-path structure, else "dual"
+    method: str = "dual"
     extra: dict = field(default_factory=dict)  # raw HiGHS options, for experts
 
     def to_dict(self) -> dict:

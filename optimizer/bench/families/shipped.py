@@ -1,0 +1,19 @@
+"""The shipped Mexico–US instance (``instances/mexico_us.yaml``), when the repository is
+at hand (the benchmark runs from a checkout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ...instance.yaml_io import load_instance
+from ..registry import BenchCase, register_family
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@register_family("shipped", "the shipped Mexico–US instance")
+def shipped(size: str):
+    path = ROOT / "instances" / "mexico_us.yaml"
+    if size in ("small", "medium") and path.exists():
+        yield BenchCase("shipped", "mexico_us", size, lambda p=path: load_instance(p),
+                        {"file": "instances/mexico_us.yaml"})

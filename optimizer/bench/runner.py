@@ -1,0 +1,298 @@
+"""Run benchmark cases, one fresh worker process per run.
+
+A run is (case, method, solver). Each runs in its own process (``multiprocessing`` spawn:
+no HiGHS threads are forked) so that its peak memory (``ru_maxrss``) is its own and a run
+that overruns its time limit can be killed. Solvers:
+
+- ``highs``: the engine end to end (``engine.solve``: compile, baseline, build, solve,
+  certificate) with ``method`` = dual | benders | benders-basic;
+- ``highs-mps``: HiGHS alone on the exported MPS of the dual MILP (read + solve), the
+  reference for our overhead;
+- ``cbc``, ``glpk``, ``scip``: the same MPS through the solver's command line, when its
+  executable is on PATH (otherwise the run is recorded as skipped).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import re
+import resource
+import shutil
+import subprocess
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .registry import BenchCase, find_case
+
+ENGINE_SOLVERS = ("highs",)
+MPS_SOLVERS = ("highs-mps", "cbc", "glpk", "scip")
+EXECUTABLES = {"cbc": "cbc", "glpk": "glpsol", "scip": "scip"}
+
+
+@dataclass
+class RunRecord:
+    """One benchmark run. Times in seconds, memory in MiB."""
+
+    case: str
+    family: str
+    size: str
+    method: str
+    solver: str
+    status: str  # optimal | time_limit | error | killed | skipped | ...
+    objective: float | None = None  # the smuggler's value under the plan (certified for highs)
+    bound: float | None = None
+    gap: float | None = None
+    nodes: int | None = None
+    build_s: float | None = None
+    solve_s: float | None = None
+    check_s: float | None = None
+    total_s: float | None = None
+    generate_s: float | None = None
+    peak_mib: float | None = None
+    certified: bool | None = None
+    size_info: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.case}|{self.method}|{self.solver}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def available(solver: str) -> bool:
+    if solver in ("highs", "highs-mps"):
+        return True
+    return shutil.which(EXECUTABLES.get(solver, solver)) is not None
+
+
+def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024.0  # Linux: KiB
+
+
+# ----------------------------------------------------------------------------- workers
+
+
+def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -> RunRecord:
+    from ..engine import solve
+    from ..solvers.options import SolveOptions
+
+    t0 = time.perf_counter()
+    inst = case.build()
+    gen = time.perf_counter() - t0
+    res = solve(inst, SolveOptions(time_limit=time_limit, threads=threads, method=method))
+    ms = res.model_size
+    return RunRecord(
+        case=case.key, family=case.family, size=case.size, method=method, solver="highs",
+        status=res.termination.value, objective=res.value_after, bound=res.bound, gap=res.gap,
+        nodes=res.node_count, build_s=res.timings.build + res.timings.baseline,
+        solve_s=res.timings.solve, check_s=res.timings.check, total_s=res.timings.total,
+        generate_s=gen, peak_mib=_peak_mib(), certified=res.certificate.passed,
+        size_info={"nodes": len(inst.nodes), "arcs": len(inst.arcs),
+                   "actions": len(inst.actions), **{k: int(v) for k, v in ms.items()}},
+        extra={"method_name": res.method, "value_before": res.value_before})
+
+
+def _export_run(case: BenchCase, path: str) -> RunRecord:
+    """Write the dual MILP of the case as MPS (not timed as a solve)."""
+    from ..engine import as_network, build_milp
+    from ..solvers.highs import HighsSession
+
+    t0 = time.perf_counter()
+    net = as_network(case.build())
+    milp = build_milp(net)
+    HighsSession(milp.model).write(path)
+    return RunRecord(case=case.key, family=case.family, size=case.size, method="dual",
+                     solver="export", status="written", total_s=time.perf_counter() - t0,
+                     size_info=milp.model.summary())
+
+
+def _highs_mps_run(case: BenchCase, path: str, time_limit: float, threads: int) -> RunRecord:
+    import highspy
+
+    from ..solvers.highs import ensure_threads
+
+    t0 = time.perf_counter()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("threads", int(threads))
+    h.setOptionValue("mip_rel_gap", 1e-6)
+    h.readModel(path)
+    t1 = time.perf_counter()
+    ensure_threads(threads)
+    h.run()
+    t2 = time.perf_counter()
+    info = h.getInfo()
+    status = str(h.getModelStatus()).split(".")[-1]
+    status = {"kOptimal": "optimal", "kTimeLimit": "time_limit"}.get(status, status)
+    obj = float(info.objective_function_value) if info.primal_solution_status == 2 else None
+    return RunRecord(case=case.key, family=case.family, size=case.size, method="dual",
+                     solver="highs-mps", status=status, objective=obj,
+                     bound=float(info.mip_dual_bound), gap=float(info.mip_gap) if obj else None,
+                     nodes=int(info.mip_node_count), build_s=t1 - t0, solve_s=t2 - t1,
+                     total_s=t2 - t0, peak_mib=_peak_mib())
+
+
+_NUM = r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
+
+
+def _cli_run(case: BenchCase, solver: str, path: str, time_limit: float,
+             threads: int) -> RunRecord:
+    """CBC / GLPK / SCIP on the MPS through their command lines; parse their logs."""
+    exe = shutil.which(EXECUTABLES[solver])
+    if solver == "cbc":
+        cmd = [exe, path, "-sec", f"{time_limit:g}", "-threads", str(threads),
+               "-ratioGap", "1e-6", "-solve", "-quit"]
+    elif solver == "glpk":
+        cmd = [exe, "--freemps", path, "--tmlim", str(max(1, int(time_limit))),
+               "--mipgap", "1e-6"]
+    else:
+        cmd = [exe, "-c", f"set limits time {time_limit:g}", "-c", "set limits gap 1e-6",
+               "-c", f"read {path}", "-c", "optimize", "-c", "display statistics", "-c", "quit"]
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit * 2 + 60).stdout
+    total = time.perf_counter() - t0
+    status, obj, bound = "unknown", None, None
+    if solver == "cbc":
+        if "Optimal solution found" in out:
+            status = "optimal"
+        elif "Stopped on time" in out:
+            status = "time_limit"
+        m = re.search(r"Objective value:\s+" + _NUM, out)
+        obj = float(m.group(1)) if m else None
+        m = re.search(r"Lower bound:\s+" + _NUM, out)
+        bound = float(m.group(1)) if m else (obj if status == "optimal" else None)
+    elif solver == "glpk":
+        if "INTEGER OPTIMAL SOLUTION FOUND" in out:
+            status = "optimal"
+        elif "TIME LIMIT EXCEEDED" in out:
+            status = "time_limit"
+        vals = re.findall(r"mip =\s+" + _NUM + r"\s+>=\s+(\S+)", out)
+        if vals:
+            obj = float(vals[-1][0])
+            bound = obj if status == "optimal" else (float(vals[-1][1]) if vals[-1][1][0] in "-+0123456789" else None)
+    else:
+        if re.search(r"SCIP Status\s*:\s*problem is solved \[optimal", out):
+            status = "optimal"
+        elif "time limit reached" in out:
+            status = "time_limit"
+        m = re.search(r"Primal Bound\s*:\s*" + _NUM, out)
+        obj = float(m.group(1)) if m else None
+        m = re.search(r"Dual Bound\s*:\s*" + _NUM, out)
+        bound = float(m.group(1)) if m else None
+    return RunRecord(case=case.key, family=case.family, size=case.size, method="dual",
+                     solver=solver, status=status, objective=obj, bound=bound, total_s=total,
+                     solve_s=total, peak_mib=_peak_mib(resource.RUSAGE_CHILDREN))
+
+
+def _worker(conn, task: dict) -> None:
+    """Child process: rebuild the case from its key, run, send the record back."""
+    try:
+        case = find_case(task["case"], task["size"])
+        kind = task["kind"]
+        if kind == "engine":
+            rec = _engine_run(case, task["method"], task["time_limit"], task["threads"])
+        elif kind == "export":
+            rec = _export_run(case, task["path"])
+        elif task["solver"] == "highs-mps":
+            rec = _highs_mps_run(case, task["path"], task["time_limit"], task["threads"])
+        else:
+            rec = _cli_run(case, task["solver"], task["path"], task["time_limit"], task["threads"])
+        conn.send(("ok", rec.to_dict()))
+    except BaseException as exc:  # noqa: BLE001 - reported as a failed run
+        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
+    finally:
+        conn.close()
+
+
+def _spawn(task: dict, deadline: float) -> tuple[str, Any]:
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_worker, args=(child, task), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if parent.poll(deadline):
+            kind, payload = parent.recv()
+        else:
+            kind, payload = "killed", f"no answer within {deadline:.0f} s; worker killed"
+    except EOFError:
+        kind, payload = "error", "worker died without an answer (out of memory?)"
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+    return kind, payload
+
+
+@dataclass
+class BenchPlan:
+    """What to run."""
+
+    cases: list[BenchCase]
+    methods: tuple[str, ...]  # engine methods (run with solver "highs")
+    solvers: tuple[str, ...]  # "highs" and/or MPS solvers
+    time_limit: float = 60.0
+    threads: int = 2
+    grace: float = 120.0  # seconds beyond the time limit before a worker is killed
+
+
+def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = None
+             ) -> list[RunRecord]:
+    """Run every (case, method, solver) of ``plan``; never raises for a failed run."""
+    records: list[RunRecord] = []
+
+    def emit(rec: RunRecord) -> None:
+        records.append(rec)
+        if progress:
+            progress(rec)
+
+    def base(case: BenchCase, method: str, solver: str, status: str, msg: str) -> RunRecord:
+        return RunRecord(case=case.key, family=case.family, size=case.size, method=method,
+                         solver=solver, status=status, message=msg)
+
+    deadline = plan.time_limit + plan.grace
+    with tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
+        for case in plan.cases:
+            if "highs" in plan.solvers:
+                for method in plan.methods:
+                    task = {"kind": "engine", "case": case.key, "size": case.size,
+                            "method": method, "time_limit": plan.time_limit,
+                            "threads": plan.threads}
+                    kind, payload = _spawn(task, deadline)
+                    emit(RunRecord(**payload) if kind == "ok"
+                         else base(case, method, "highs", kind if kind == "killed" else "error",
+                                   str(payload)))
+            mps_solvers = [s for s in plan.solvers if s in MPS_SOLVERS]
+            if not mps_solvers:
+                continue
+            path = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", case.key) + ".mps")
+            kind, payload = _spawn({"kind": "export", "case": case.key, "size": case.size,
+                                    "path": path}, deadline)
+            if kind != "ok":
+                for s in mps_solvers:
+                    emit(base(case, "dual", s, "error", f"export failed: {payload}"))
+                continue
+            for s in mps_solvers:
+                if not available(s):
+                    emit(base(case, "dual", s, "skipped",
+                              f"{EXECUTABLES.get(s, s)} not found on PATH"))
+                    continue
+                task = {"kind": "mps", "solver": s, "case": case.key, "size": case.size,
+                        "path": path, "time_limit": plan.time_limit, "threads": plan.threads}
+                kind, payload = _spawn(task, deadline)
+                emit(RunRecord(**payload) if kind == "ok"
+                     else base(case, "dual", s, kind if kind == "killed" else "error", str(payload)))
+            Path(path).unlink(missing_ok=True)
+    return records

@@ -1,0 +1,104 @@
+"""``interdict bench``: run benchmark families, write JSON and markdown, compare with a
+baseline."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..util import atomic_write_text
+from . import main
+from .common import EXIT_INPUT
+
+
+@main.command()
+@click.option("--family", "-f", "family_names", multiple=True,
+              help="Benchmark family (repeatable; default: all). See --list.")
+@click.option("--size", type=click.Choice(["tiny", "small", "medium", "large"]), default="small",
+              show_default=True)
+@click.option("--method", "-m", "methods", multiple=True,
+              type=click.Choice(["dual", "benders", "benders-basic"]),
+              help="Engine methods (repeatable; default: each family's own list).")
+@click.option("--solver", "-s", "solvers", multiple=True,
+              type=click.Choice(["highs", "highs-mps", "cbc", "glpk", "scip"]),
+              help="highs = the engine; highs-mps / cbc / glpk / scip solve the exported MPS "
+                   "(repeatable; default: highs). Absent solvers are skipped.")
+@click.option("--case", "case_filter", default=None,
+              help="Only cases whose key contains this text.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
+              show_default=True, help="Seconds per run.")
+@click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the results as JSON.")
+@click.option("--markdown", "md_path", type=click.Path(dir_okay=False), default=None,
+              help="Write the results as a markdown table.")
+@click.option("--baseline", type=click.Path(dir_okay=False), default=None,
+              help="Compare with this earlier JSON; regressions are listed (exit 5 with "
+                   "--fail-on-regression).")
+@click.option("--fail-on-regression", is_flag=True)
+@click.option("--list", "list_only", is_flag=True, help="List families and cases, run nothing.")
+def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
+          solvers: tuple[str, ...], case_filter: str | None, time_limit: float, threads: int,
+          json_path: str | None, md_path: str | None, baseline: str | None,
+          fail_on_regression: bool, list_only: bool) -> None:
+    """Measure build, solve and check time, bound, gap, nodes, objective and peak memory
+    per family, method and solver, under a time limit."""
+    from ..bench import report
+    from ..bench.registry import cases, families
+    from ..bench.runner import BenchPlan, run_plan
+
+    fams = families()
+    try:
+        selected = [c for c in cases(family_names, size)
+                    if case_filter is None or case_filter in c.key]
+    except KeyError as exc:
+        click.echo(f"error: {exc.args[0]}", err=True)
+        sys.exit(EXIT_INPUT)
+    if list_only:
+        for name, fam in fams.items():
+            click.echo(f"{name}: {fam.description} (methods: {', '.join(fam.methods)})")
+        for c in selected:
+            click.echo(f"  {c.key} [{c.size}] {json.dumps(c.params, sort_keys=True)}")
+        return
+    if not selected:
+        click.echo("error: no benchmark case matches", err=True)
+        sys.exit(EXIT_INPUT)
+    base = None
+    if baseline:
+        try:
+            base = report.records_of(report.load(baseline))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            click.echo(f"error: baseline {baseline}: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+    solvers = solvers or ("highs",)
+    records = []
+    by_family: dict[str, list] = {}
+    for c in selected:
+        by_family.setdefault(c.family, []).append(c)
+    for fam_name, fam_cases in by_family.items():
+        plan = BenchPlan(fam_cases, methods or fams[fam_name].methods, solvers,
+                         time_limit=time_limit, threads=threads)
+
+        def show(r) -> None:
+            t = "–" if r.total_s is None else f"{r.total_s:.2f}s"
+            obj = "" if r.objective is None else f" objective {r.objective:.10g}"
+            click.echo(f"{r.case} {r.method}/{r.solver}: {r.status} {t}{obj}"
+                       + (f" ({r.message.splitlines()[0]})" if r.message else ""), err=True)
+
+        records.extend(run_plan(plan, show))
+    findings = report.compare(records, base) if base is not None else None
+    settings = {"size": size, "families": sorted(by_family), "time_limit": time_limit,
+                "threads": threads, "solvers": list(solvers),
+                "methods": list(methods) or "per family"}
+    doc = report.document(records, settings)
+    table = report.markdown(records, findings)
+    if json_path:
+        atomic_write_text(json_path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    if md_path:
+        atomic_write_text(md_path, table)
+    click.echo(table, nl=False)
+    if findings and fail_on_regression and any(f.kind in ("regression", "mismatch")
+                                               for f in findings):
+        sys.exit(5)

@@ -1,0 +1,80 @@
+"""The benchmark harness end to end on a tiny family: runs, JSON, markdown, baseline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from optimizer.bench import report
+from optimizer.bench.registry import BenchCase, cases, families, find_case, register_family
+from optimizer.bench.runner import RunRecord
+from optimizer.cli import main
+
+
+def test_registry_lists_families_and_rejects_unknown_ones():
+    fams = families()
+    assert {"grid-sp", "grid-mf", "layered", "shipped"} <= set(fams)
+    tiny = [c.key for c in cases(["grid-sp"], "tiny")]
+    assert tiny == ["grid-sp/4x4-b2-s0"]
+    assert find_case("layered/s1-f3-seed0", "tiny").params == {"scale": 1, "fan_in": 3, "seed": 0}
+    with pytest.raises(KeyError):
+        list(cases(["nope"], "tiny"))
+    with pytest.raises(ValueError):
+        list(cases(None, "huge"))
+    with pytest.raises(ValueError):
+        register_family("grid-sp", "again")(lambda size: [])
+    # every case of every family builds the same instance twice (deterministic)
+    for c in cases(None, "tiny"):
+        assert isinstance(c, BenchCase)
+        assert c.build() == c.build()
+
+
+def test_bench_runs_tiny_family_end_to_end(tmp_path):
+    out, md = tmp_path / "b.json", tmp_path / "b.md"
+    r = CliRunner().invoke(main, ["bench", "--size", "tiny", "--family", "grid-sp",
+                                  "--solver", "highs", "--solver", "highs-mps",
+                                  "--time-limit", "30", "--json", str(out), "--markdown", str(md)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(out.read_text())
+    assert doc["format"] == report.FORMAT
+    assert doc["settings"]["size"] == "tiny" and doc["settings"]["time_limit"] == 30
+    runs = doc["runs"]
+    assert [(x["method"], x["solver"]) for x in runs] == [
+        ("benders", "highs"), ("dual", "highs"), ("dual", "highs-mps")]
+    for x in runs:
+        assert x["case"] == "grid-sp/4x4-b2-s0" and x["status"] == "optimal"
+        assert x["total_s"] > 0 and x["peak_mib"] > 10
+        assert x["objective"] == pytest.approx(runs[0]["objective"], rel=1e-9)
+    assert runs[1]["certified"] is True and runs[1]["size_info"]["arcs"] == 4 * 3 + 4 * 3 * 2 + 8
+    assert runs[0]["extra"]["method_name"] == "benders-covering/shortest-path"
+    text = md.read_text()
+    assert text.startswith("| case | method | solver |") and text.count("\n") == 2 + len(runs)
+    # the saved file is a valid baseline: comparing with itself finds nothing to flag
+    recs = report.records_of(report.load(out))
+    assert [f for f in report.compare(recs, recs) if f.kind != "new"] == []
+
+
+def _rec(**kw) -> RunRecord:
+    base = dict(case="f/c", family="f", size="tiny", method="dual", solver="highs",
+                status="optimal", objective=10.0, total_s=1.0)
+    base.update(kw)
+    return RunRecord(**base)
+
+
+def test_baseline_comparison_flags_regressions_and_wrong_answers(tmp_path):
+    base = [_rec(), _rec(case="f/d"), _rec(case="f/e"), _rec(case="f/g", status="time_limit")]
+    now = [_rec(total_s=3.0), _rec(case="f/d", objective=11.0),
+           _rec(case="f/e", status="time_limit"), _rec(case="f/g"), _rec(case="f/new")]
+    kinds = {f.key.split("|")[0]: f.kind for f in report.compare(now, base)}
+    assert kinds == {"f/c": "regression", "f/d": "mismatch", "f/e": "regression",
+                     "f/g": "improvement", "f/new": "new"}
+    # through the CLI: a bad baseline file is a clear input error
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    r = CliRunner().invoke(main, ["bench", "--size", "tiny", "--family", "grid-sp",
+                                  "--baseline", str(bad)])
+    assert r.exit_code == 1 and "baseline" in r.output
+    r = CliRunner().invoke(main, ["bench", "--size", "tiny", "--family", "nope"])
+    assert r.exit_code == 1 and "unknown benchmark family" in r.output
