@@ -330,8 +330,11 @@ class Plan:
     def binaries(self, net: CompiledNetwork) -> np.ndarray:
         """The 0/1 vector x over the network's binaries; unknown actions/levels raise."""
         x = np.zeros(net.n_binaries)
-        index = {(net.action_ids[int(a)], int(lv) + 1): b
-                 for b, (a, lv) in enumerate(zip(net.binary_action, net.binary_level))}
+        index = net._cache.get("binary_index")
+        if index is None:
+            index = {(net.action_ids[int(a)], int(lv) + 1): b
+                     for b, (a, lv) in enumerate(zip(net.binary_action, net.binary_level))}
+            net._cache["binary_index"] = index
         for action, level in self.levels:
             if action not in net.action_ids:
                 raise PlanError(f"plan names unknown action '{action}'")

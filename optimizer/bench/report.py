@@ -165,3 +165,21 @@ def comparison(records: list[RunRecord]) -> str:
             over.append(f"| {case}{mark} | {d.total_s:.2f} | {_f(d.solve_s)} | {m.total_s:.2f} | "
                         f"{100 * (d.total_s / m.total_s - 1):+.0f}% |")
     return "\n".join(lines) + "\n\n" + "\n".join(over) + "\n"
+
+
+def literature(records: list[RunRecord]) -> str:
+    """Cases with a published optimum (``params["published"]``): the engine's certified value
+    beside it, the difference, and the time taken. Empty when there are none."""
+    rows = [r for r in sorted(records, key=lambda r: r.key)
+            if (r.extra or {}).get("params", {}).get("published") is not None]
+    if not rows:
+        return ""
+    lines = ["| case | method | status | ours (certified) | published | difference | "
+             "published value confirmed | total s |", "|---|---|---|---:|---:|---:|---|---:|"]
+    for r in rows:
+        p = r.extra["params"]
+        diff = None if r.objective is None else r.objective - p["published"]
+        lines.append(f"| {r.case} | {r.method} | {r.status} | {_f(r.objective, '{:.10f}')} | "
+                     f"{p['published']:.10f} | {_f(diff, '{:+.1e}')} | "
+                     f"{'yes' if p.get('confirmed') else 'no'} | {_f(r.total_s)} |")
+    return "\n".join(lines) + "\n"

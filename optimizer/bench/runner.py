@@ -97,17 +97,17 @@ def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -
         generate_s=gen, peak_mib=_peak_mib(), certified=res.certificate.passed,
         size_info={"nodes": len(inst.nodes), "arcs": len(inst.arcs),
                    "actions": len(inst.actions), **{k: int(v) for k, v in ms.items()}},
-        extra={"method_name": res.method, "value_before": res.value_before})
+        extra={"method_name": res.method, "value_before": res.value_before,
+               "params": dict(case.params)})
 
 
 def _export_run(case: BenchCase, path: str) -> RunRecord:
     """Write the dual MILP of the case as MPS (not timed as a solve)."""
-    from ..engine import as_network, build_milp
+    from ..engine import build_milp
     from ..solvers.highs import HighsSession
 
     t0 = time.perf_counter()
-    net = as_network(case.build())
-    milp = build_milp(net)
+    milp = build_milp(case.build())
     HighsSession(milp.model).write(path)
     return RunRecord(case=case.key, family=case.family, size=case.size, method="dual",
                      solver="export", status="written", total_s=time.perf_counter() - t0,

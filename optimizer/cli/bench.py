@@ -94,6 +94,9 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
                 "methods": list(methods) or "per family"}
     doc = report.document(records, settings)
     table = report.markdown(records, findings)
+    lit = report.literature(records)
+    if lit:
+        table += "\nAgainst the published optima:\n\n" + lit
     if json_path:
         atomic_write_text(json_path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
     if md_path:

@@ -499,7 +499,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([g_local, np.arange(len(groups))]),
         np.concatenate([w.start + np.arange(nW), g_y]),
         np.concatenate([np.ones(nW), -np.ones(len(groups))]), hi=0.0,
-        keys=lambda: [(net.action_ids[g // n_cols_w], y_names()[g % n_cols_w]) for g in groups],
+        keys=lambda: (lambda names: [(net.action_ids[g // n_cols_w], names[g % n_cols_w])
+                                     for g in groups])(y_names()),
         doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
 
     cols_all = np.concatenate(obj_cols).astype(np.int64)

@@ -11,7 +11,8 @@ from ..registry import BenchCase, register_family
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@register_family("shipped", "the shipped Mexico–US instance")
+@register_family("shipped", "the shipped Mexico–US instance (four scenarios: the dual MILP)",
+                 methods=("dual",))
 def shipped(size: str):
     path = ROOT / "instances" / "mexico_us.yaml"
     if size in ("small", "medium") and path.exists():
