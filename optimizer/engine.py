@@ -26,7 +26,7 @@ from .instance.model import Instance
 from .instance.yaml_io import load_instance
 from .network import CompiledNetwork, Plan
 from .problem import DefenderProblem, ScenarioNet, build_problem
-from .response import solve_smuggler
+from .response import SmugglerSession, solve_smuggler
 from .results import ChosenAction, InterdictionResult, Response, ScenarioOutcome, Timings
 from .solvers.highs import HighsSession, RawSolution
 from .solvers.options import SolutionStatus, SolveOptions, Termination
@@ -116,13 +116,15 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     plan = Plan.from_binaries(net, x)
     optimal = raw.status == SolutionStatus.OPTIMAL
 
-    def evaluate(p: Plan) -> float:
-        xb = p.binaries(net)
-        return problem.combine([solve_smuggler(sc.net, xb, options).value
-                                for sc in problem.scenarios])
-
     notes: list[str] = []
     if tidy and plan.levels:
+        # one warm-started LP per scenario block for all the trial plans
+        lps = [SmugglerSession(sc.net, options) for sc in problem.scenarios]
+
+        def evaluate(p: Plan) -> float:
+            xb = p.binaries(net)
+            return problem.combine([lp.solve(xb).value for lp in lps])
+
         plan, notes = drop_redundant(net, plan, evaluate(plan), 1e-7 * scale, options, evaluate)
     cert, after = certify_plan([sc.net for sc in problem.scenarios], problem.combine, plan,
                                claimed=claimed, bound=raw.bound, optimal=optimal, scale=scale,
