@@ -37,7 +37,7 @@ import numpy as np
 from ..errors import SolveError
 from ..network import CompiledNetwork, commodity_order
 from .blocks import LinearModel
-from .interdiction import add_actions, add_dual_block, add_risk_objective
+from .interdiction import ProblemMILP, add_actions, add_dual_block, add_risk_objective
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..problem import DefenderProblem
@@ -230,22 +230,12 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
 
 
 @dataclass
-class HarmMILP:
-    model: LinearModel
-    problem: "DefenderProblem"
+class HarmMILP(ProblemMILP):
+    """The planner's harm MILP (module docstring)."""
+
     mode: str
     epsilon: float
-    x_start: int
-    budget_row_start: int
     primal: list[PrimalBlock]
-
-    @property
-    def net(self) -> CompiledNetwork:
-        return self.problem.net
-
-    @property
-    def n_binaries(self) -> int:
-        return self.problem.net.n_binaries
 
 
 def perturbed(net: CompiledNetwork, epsilon: float) -> CompiledNetwork:
@@ -288,4 +278,4 @@ def build_harm_milp(problem: "DefenderProblem", mode: str = "optimistic",
         primals.append(primal)
     add_risk_objective(m, harms, problem.probabilities, "expected" if single else problem.risk,
                        problem.alpha, [sc.id for sc in problem.scenarios])
-    return HarmMILP(m, problem, mode, eps, x.start, budget.start, primals)
+    return HarmMILP(m, problem, x.start, budget.start, mode, eps, primals)

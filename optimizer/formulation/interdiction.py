@@ -119,14 +119,14 @@ def build_interdiction_milp(net: CompiledNetwork) -> InterdictionMILP:
 
 
 @dataclass
-class ScenarioMILP:
-    """The defender's MILP over scenarios: one dual block per scenario, shared binaries."""
+class ProblemMILP:
+    """A MILP over a defender's problem: the model, and where its binaries and budget rows
+    are (shared by the value and the harm formulations)."""
 
     model: LinearModel
     problem: "DefenderProblem"
     x_start: int
     budget_row_start: int
-    blocks: list[DualBlock]
 
     @property
     def net(self) -> CompiledNetwork:
@@ -135,6 +135,13 @@ class ScenarioMILP:
     @property
     def n_binaries(self) -> int:
         return self.problem.net.n_binaries
+
+
+@dataclass
+class ScenarioMILP(ProblemMILP):
+    """The defender's MILP over scenarios: one dual block per scenario, shared binaries."""
+
+    blocks: list[DualBlock]
 
 
 def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:

@@ -17,7 +17,7 @@ import math
 from dataclasses import replace
 
 from ..errors import InstanceError, Problem
-from .model import Arc, Commodity, Instance, Node, Recipe, Scenario, Supply
+from .model import Instance, Scenario, Supply
 from .validate import validate, validate_cumulative
 
 PROBABILITY_TOL = 1e-6
@@ -166,71 +166,65 @@ def scenario_instances(inst: Instance) -> list[tuple[Scenario, Instance]]:
 
 def mean_instance(inst: Instance) -> Instance:
     """The expected-value instance: every number that scenarios change replaced by its
-    probability-weighted mean over scenarios (an absent arc counts with capacity 0;
-    supplies and sales of shipments are weighted by their probabilities). Used for the
-    value of the stochastic solution (Birge & Louveaux, ch. 4)."""
+    probability-weighted mean over scenarios (an absent arc counts with capacity 0; cost and
+    seizure are averaged over the scenarios where the arc exists; supplies and sales of
+    shipments are weighted by their probabilities). Used for the value of the stochastic
+    solution (Birge & Louveaux, ch. 4)."""
     subs = scenario_instances(inst)
     if len(subs) == 1:
         return subs[0][1]
+    probs = [sc.probability for sc, _ in subs]
     base = subs[0][1]
 
-    def mean(values):
-        if any(math.isinf(v) for _, v in values):
+    def mean(values: list[float], weights: list[float] | None = None) -> float:
+        w = probs if weights is None else weights
+        if any(math.isinf(v) and p > 0 for p, v in zip(w, values)):
             return math.inf
-        return sum(p * v for p, v in values)
+        total = sum(w)
+        return sum(p * v for p, v in zip(w, values)) / (total if weights is not None else 1.0)
 
-    arc_ids = []
-    for _, s in subs:
-        for a in s.arcs:
-            if a.id not in arc_ids:
-                arc_ids.append(a.id)
+    def per_scenario(records_of) -> list[dict]:
+        return [{r.id: r for r in records_of(s)} for _, s in subs]
+
+    arcs_by = per_scenario(lambda s: s.arcs)
+    arc_ids = list(dict.fromkeys(a for d in arcs_by for a in d))
     arcs = []
     for aid in arc_ids:
-        present = [(sc.probability, next((a for a in s.arcs if a.id == aid), None)) for sc, s in subs]
-        proto: Arc = next(a for _, a in present if a is not None)
-        cap = mean([(p, a.capacity if a is not None else 0.0) for p, a in present])
-        cost = mean([(p, a.cost) for p, a in present if a is not None]) / max(
-            1e-12, sum(p for p, a in present if a is not None))
-        seiz = mean([(p, a.seizure) for p, a in present if a is not None]) / max(
-            1e-12, sum(p for p, a in present if a is not None))
-        arcs.append(replace(proto, capacity=cap, cost=cost, seizure=min(seiz, 1 - 1e-12)))
-    keys = []
-    for _, s in subs:
-        for sup in s.supplies:
-            if (sup.node, sup.commodity) not in keys:
-                keys.append((sup.node, sup.commodity))
-    supplies = tuple(Supply(n, k, mean([(sc.probability, next((x.amount for x in s.supplies
-                                                                if (x.node, x.commodity) == (n, k)), 0.0))
-                                        for sc, s in subs])) for n, k in keys)
-    comms = tuple(replace(c, value=mean([(sc.probability, next(x for x in s.commodities
-                                                               if x.id == c.id).value)
-                                         for sc, s in subs]),
-                          load=mean([(sc.probability, next(x for x in s.commodities
-                                                           if x.id == c.id).load)
-                                     for sc, s in subs]))
+        here = [d.get(aid) for d in arcs_by]
+        proto = next(a for a in here if a is not None)
+        weights = [p if a is not None else 0.0 for p, a in zip(probs, here)]
+        present = [a if a is not None else proto for a in here]
+        arcs.append(replace(
+            proto, capacity=mean([a.capacity if a is not None else 0.0 for a in here]),
+            cost=mean([a.cost for a in present], weights),
+            seizure=min(mean([a.seizure for a in present], weights), 1 - 1e-12)))
+    amounts = [{(x.node, x.commodity): x.amount for x in s.supplies} for _, s in subs]
+    keys = list(dict.fromkeys(k for d in amounts for k in d))
+    supplies = tuple(Supply(n, k, mean([d.get((n, k), 0.0) for d in amounts])) for n, k in keys)
+    comms_by = per_scenario(lambda s: s.commodities)
+    comms = tuple(replace(c, **{f: mean([getattr(d[c.id], f) for d in comms_by])
+                                for f in ("value", "load", "harm")})
                   for c in base.commodities)
+    nodes_by = per_scenario(lambda s: s.nodes)
     nodes = []
     for n in base.nodes:
-        copies: list[tuple[float, Node]] = [(sc.probability, next(x for x in s.nodes if x.id == n.id))
-                                            for sc, s in subs]
-        value_keys = sorted({k for _, x in copies for k in x.values})
-        values = {}
-        for k in value_keys:
-            comm = next(c for c in base.commodities if c.id == k)
-            values[k] = mean([(p, x.values.get(k, comm.value if x.kind == "market" else 0.0))
-                              for p, x in copies])
-        nodes.append(replace(n, capacity=mean([(p, x.capacity) for p, x in copies]),
-                             values=values))
-    recipes = tuple(replace(r, yield_=mean([(sc.probability, next(x for x in s.recipes
-                                                                  if x.id == r.id).yield_)
-                                            for sc, s in subs]),
-                            capacity=mean([(sc.probability, next(x for x in s.recipes
-                                                                 if x.id == r.id).capacity)
-                                           for sc, s in subs]))
+        copies = [d[n.id] for d in nodes_by]
+        per_comm = {}
+        for fld in ("values", "harm"):
+            default = {c.id: (c.value if fld == "values" else c.harm)
+                       for c in base.commodities}
+            ks = sorted({k for x in copies for k in getattr(x, fld)})
+            per_comm[fld] = {k: mean([getattr(x, fld).get(
+                k, default[k] if (fld == "harm" or x.kind == "market") else 0.0) for x in copies])
+                for k in ks}
+        nodes.append(replace(n, capacity=mean([x.capacity for x in copies]), **per_comm))
+    recipes_by = per_scenario(lambda s: s.recipes)
+    recipes = tuple(replace(r, yield_=mean([d[r.id].yield_ for d in recipes_by]),
+                            capacity=mean([d[r.id].capacity for d in recipes_by]))
                     for r in base.recipes)
     return replace(inst, name=f"{inst.name}[mean]", arcs=tuple(arcs), supplies=supplies,
                    commodities=comms, nodes=tuple(nodes), recipes=recipes, scenarios=())
 
 
-__all__ = ["check_scenarios", "materialize", "scenario_instances", "mean_instance",
-           "Commodity", "Recipe"]
+__all__ = ["check_scenarios", "materialize", "scenario_instances", "scenario_problems",
+           "mean_instance"]
