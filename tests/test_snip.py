@@ -2,7 +2,8 @@
 
 Solving SNIP to optimality takes minutes (benches/ does that). Here: the reader is right —
 the published optimal sensor sets, evaluated by the engine's own smuggler LP (the same
-evaluation its certificate uses), give the published values to 1e-9; the no-sensor values
+evaluation its certificate uses), give the published values to 1e-9; so do random sensor
+sets against Dijkstra run straight on the raw files; the no-sensor values
 match the README's; scenarios merge exactly into one block per destination; and a small
 budget is solved to optimality and certified."""
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer import Plan, SolveOptions, solve
-from optimizer.instance.snip import published_optima, read_snip
+from optimizer.instance.snip import dijkstra_value, published_optima, read_snip
 from optimizer.problem import build_problem
 from optimizer.response import solve_smuggler
 
@@ -91,3 +92,37 @@ def test_the_copy_in_benches_matches_the_shared_folder():
     if shared.exists():
         for name in files:
             assert (copy / name).read_bytes() == (shared / name).read_bytes(), name
+
+
+@pytest.mark.parametrize("row", [r for r in published_optima() if r.confirmed],
+                         ids=lambda r: f"i{r.instance}-B{r.budget}")
+def test_dijkstra_oracle_reproduces_the_published_values(row):
+    assert dijkstra_value(row.sensors, instance=row.instance, snipno=row.snipno) == \
+        pytest.approx(row.dijkstra_value, abs=1e-11)
+
+
+@pytest.mark.parametrize("k,snipno", [(0, 1), (1, 2), (3, 3), (4, 4)])
+def test_engine_lp_equals_dijkstra_on_random_sensor_sets(k, snipno):
+    """Every variant of q': the LP the certificate uses against shortest paths on −log r'."""
+    import random
+
+    rng = random.Random(100 * k + snipno)
+    problem = build_problem(read_snip(instance=k, snipno=snipno, budget=40))
+    for size in (0, 7, 40):
+        sensors = rng.sample(range(320), size)
+        plan = Plan.of({f"sensor{i:03d}": 1 for i in sensors})
+        assert expected_value(problem, plan) == pytest.approx(
+            dijkstra_value(sensors, instance=k, snipno=snipno), abs=1e-10)
+
+
+def test_bench_records_the_independent_value_of_the_plan():
+    """The bench runner re-values the engine's plan by the case's oracle (here Dijkstra)."""
+    from optimizer.bench.registry import BenchCase
+    from optimizer.bench.runner import _engine_run
+
+    case = BenchCase("snip", "i1-v3-b2", "test", lambda: read_snip(None, 1, 3, 2),
+                     {"instance": 1, "snipno": 3, "budget": 2},
+                     evaluate=lambda plan: dijkstra_value(plan, None, 1, 3))
+    rec = _engine_run(case, "dual", 120, 2)
+    assert rec.status == "optimal" and len(rec.extra["plan"]) == 2
+    assert rec.extra["independent_value"] == pytest.approx(rec.objective, abs=1e-9)

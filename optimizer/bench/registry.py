@@ -39,6 +39,10 @@ class BenchCase:
     size: str
     build: Callable[[], Instance] = field(compare=False, repr=False)
     params: dict = field(default_factory=dict, compare=False)
+    # an oracle outside the engine: plan ({action: level}) -> objective value, recorded
+    # beside the certified value (e.g. Dijkstra on the raw SNIP files)
+    evaluate: Callable[[dict[str, int]], float] | None = field(default=None, compare=False,
+                                                                repr=False)
 
     @property
     def key(self) -> str:

@@ -168,18 +168,21 @@ def comparison(records: list[RunRecord]) -> str:
 
 
 def literature(records: list[RunRecord]) -> str:
-    """Cases with a published optimum (``params["published"]``): the engine's certified value
-    beside it, the difference, and the time taken. Empty when there are none."""
+    """Cases with a published optimum (``params["published"]``): the engine's certified value,
+    the same plan re-valued by the family's independent oracle (``BenchCase.evaluate``), the
+    published value, the difference, and the time taken. Empty when there are none."""
     rows = [r for r in sorted(records, key=lambda r: r.key)
             if (r.extra or {}).get("params", {}).get("published") is not None]
     if not rows:
         return ""
-    lines = ["| case | method | status | ours (certified) | published | difference | "
-             "published value confirmed | total s |", "|---|---|---|---:|---:|---:|---|---:|"]
+    lines = ["| case | method | status | ours (certified) | our plan re-valued independently | "
+             "published | difference | published value confirmed | total s |",
+             "|---|---|---|---:|---:|---:|---:|---|---:|"]
     for r in rows:
         p = r.extra["params"]
         diff = None if r.objective is None else r.objective - p["published"]
         lines.append(f"| {r.case} | {r.method} | {r.status} | {_f(r.objective, '{:.10f}')} | "
+                     f"{_f(r.extra.get('independent_value'), '{:.10f}')} | "
                      f"{p['published']:.10f} | {_f(diff, '{:+.1e}')} | "
                      f"{'yes' if p.get('confirmed') else 'no'} | {_f(r.total_s)} |")
     return "\n".join(lines) + "\n"

@@ -89,6 +89,8 @@ def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -
     gen = time.perf_counter() - t0
     res = solve(inst, SolveOptions(time_limit=time_limit, threads=threads, method=method))
     ms = res.model_size
+    plan = res.plan.as_dict()
+    independent = case.evaluate(plan) if case.evaluate is not None else None
     return RunRecord(
         case=case.key, family=case.family, size=case.size, method=method, solver="highs",
         status=res.termination.value, objective=res.value_after, bound=res.bound, gap=res.gap,
@@ -98,7 +100,8 @@ def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -
         size_info={"nodes": len(inst.nodes), "arcs": len(inst.arcs),
                    "actions": len(inst.actions), **{k: int(v) for k, v in ms.items()}},
         extra={"method_name": res.method, "value_before": res.value_before,
-               "params": dict(case.params)})
+               "params": dict(case.params), "plan": dict(sorted(plan.items())),
+               "independent_value": independent})
 
 
 def _export_run(case: BenchCase, path: str) -> RunRecord:

@@ -22,6 +22,7 @@ import csv
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from ..errors import InstanceError, Problem
 from .model import (
@@ -131,6 +132,51 @@ def read_snip(folder: str | Path | None = None, instance: int = 0, snipno: int =
         scenarios=scenarios,
         path=str(folder / f"intd_arc{instance}.txt"),
     )
+
+
+def dijkstra_value(sensors: Iterable[int | str], folder: str | Path | None = None,
+                   instance: int = 0, snipno: int = 3) -> float:
+    """The SNIP objective of a sensor set, computed straight from the files without the engine:
+    Σ_k p_k · exp(−d_k), where d_k is the shortest s_k → t_k distance with arc weights
+    −log r'_ij (r'_ij = q' on sensor arcs, r elsewhere; arcs with r' = 0 dropped; the best of
+    parallel arcs kept), by one scipy Dijkstra per destination on the reversed graph.
+
+    An oracle independent of the LP the certificate uses (the SNIP README's "evaluating a
+    fixed x"). ``sensors`` are 0-based records of ``intd_arc{k}.txt`` or action ids
+    ``sensor{i:03d}``."""
+    import math
+
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    folder = Path(folder) if folder is not None else default_folder()
+    chosen = {int(str(s).removeprefix("sensor")) for s in sensors}
+    intd = _rows(folder / f"intd_arc{instance}.txt", 4)
+    if not chosen <= set(range(len(intd))):
+        raise ValueError(f"sensor records outside 0..{len(intd) - 1}: "
+                         f"{sorted(chosen - set(range(len(intd))))}")
+    gain = _rows(folder / f"arcgain{instance}.txt", 3)
+    raw = (folder / "Scenarios.txt").read_text().split()
+    triples = [(int(raw[i]), int(raw[i + 1]), float(raw[i + 2])) for i in range(0, len(raw), 3)]
+    best: dict[tuple[int, int], float] = {}
+    arcs = [(int(i), int(j), float(r)) for i, j, r in gain]
+    arcs += [(int(i), int(j), sensor_q(float(r), float(q), snipno) if t in chosen else float(r))
+             for t, (i, j, r, q) in enumerate(intd)]
+    for i, j, p in arcs:
+        if p > 0:
+            best[(i, j)] = max(best.get((i, j), 0.0), p)
+    ids = sorted({n for e in best for n in e} | {n for o, d, _ in triples for n in (o, d)})
+    index = {n: m for m, n in enumerate(ids)}
+    heads = np.array([index[j] for _, j in best])
+    tails = np.array([index[i] for i, _ in best])
+    weights = np.array([-math.log(p) for p in best.values()])
+    # explicit zeros (r' = 1) stay edges in csgraph's sparse input
+    reversed_graph = coo_matrix((weights, (heads, tails)), shape=(len(ids),) * 2).tocsr()
+    dests = sorted({d for _, d, _ in triples})
+    dist = dijkstra(reversed_graph, indices=[index[d] for d in dests])
+    row = {d: m for m, d in enumerate(dests)}
+    return float(sum(p * math.exp(-dist[row[d], index[o]]) for o, d, p in triples))
 
 
 @dataclass(frozen=True)

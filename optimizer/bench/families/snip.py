@@ -2,7 +2,9 @@
 minimise the expected maximum-reliability path, 456 origin–destination scenarios, read
 into the engine's own format (``instance/snip.py``). The published optima (snipno 3,
 Chen & Luedtke 2022) ride along in the case parameters, so the report can put the
-engine's certified value beside them (``report.literature``).
+engine's certified value beside them (``report.literature``), and each plan is re-valued
+by Dijkstra straight from the raw files (``instance.snip.dijkstra_value``), an oracle
+outside the engine.
 
 Sizes: ``small`` is instance 0 at B = 30 (the asu-opt-lab test case); ``medium`` the five
 instances at B = 30; ``large`` all twenty published (instance, B ∈ {30, 50, 70, 90}) cases.
@@ -10,7 +12,7 @@ instances at B = 30; ``large`` all twenty published (instance, B ∈ {30, 50, 70
 
 from __future__ import annotations
 
-from ...instance.snip import published_optima, read_snip
+from ...instance.snip import dijkstra_value, published_optima, read_snip
 from ..registry import BenchCase, register_family
 
 
@@ -28,4 +30,6 @@ def snip(size: str):
         yield BenchCase("snip", f"i{r.instance}-v{r.snipno}-b{r.budget}", size,
                         lambda r=r: read_snip(None, r.instance, r.snipno, r.budget),
                         {"instance": r.instance, "snipno": r.snipno, "budget": r.budget,
-                         "published": r.best_known, "confirmed": r.confirmed})
+                         "published": r.best_known, "confirmed": r.confirmed},
+                        evaluate=lambda plan, r=r: dijkstra_value(plan, None, r.instance,
+                                                                  r.snipno))
