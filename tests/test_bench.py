@@ -78,3 +78,44 @@ def test_baseline_comparison_flags_regressions_and_wrong_answers(tmp_path):
     assert r.exit_code == 1 and "baseline" in r.output
     r = CliRunner().invoke(main, ["bench", "--size", "tiny", "--family", "nope"])
     assert r.exit_code == 1 and "unknown benchmark family" in r.output
+
+
+def test_sigterm_stops_the_worker_too(tmp_path):
+    """Killing a bench run (SIGTERM to the parent) leaves no orphaned worker solving."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "optimizer", "bench", "--family", "snip",
+                             "--size", "small", "--time-limit", "300", "--threads", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers: list[int] = []
+        for _ in range(300):  # the solving worker is the child running spawn_main
+            out = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "spawn_main"],
+                                 capture_output=True, text=True).stdout
+            workers = [int(x) for x in out.split()]
+            if workers:
+                break
+            time.sleep(0.1)
+        assert workers, "no worker process appeared"
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) != 0
+        for _ in range(100):
+            alive = [w for w in workers if os.path.exists(f"/proc/{w}")
+                     and "Z" not in open(f"/proc/{w}/stat").read().split()[2]]
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert not alive, f"worker(s) {alive} still running after the parent stopped"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for w in workers:  # never leave a solver behind, even when the test fails
+            try:
+                os.kill(w, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

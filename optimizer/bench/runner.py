@@ -19,13 +19,15 @@ import os
 import re
 import resource
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .registry import BenchCase, find_case
 
@@ -216,6 +218,26 @@ def _worker(conn, task: dict) -> None:
         conn.close()
 
 
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """While running, SIGTERM raises SystemExit, so ``_spawn``'s ``finally`` stops the worker
+    (by default SIGTERM kills the parent alone and leaves the worker solving, orphaned)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _spawn(task: dict, deadline: float) -> tuple[str, Any]:
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe(duplex=False)
@@ -266,7 +288,7 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                          solver=solver, status=status, message=msg)
 
     deadline = plan.time_limit + plan.grace
-    with tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
+    with _sigterm_unwinds(), tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
         for case in plan.cases:
             if "highs" in plan.solvers:
                 for method in plan.methods:
