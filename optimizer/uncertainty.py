@@ -100,13 +100,17 @@ def apply_values(inst: Instance, values: dict[str, float]) -> Instance:
         ident, fld = rest.rsplit("/", 1)
         return ident, fld
 
-    arcs = inst.arcs
-    if "arcs" in by_section:
+    def overridden(records: tuple, section: str) -> tuple:
+        """Records of a section with fields replaced (``recipes/<id>/yield`` → ``yield_``)."""
+        if section not in by_section:
+            return records
         upd: dict[str, dict[str, float]] = {}
-        for k, v in by_section["arcs"].items():
+        for k, v in by_section[section].items():
             ident, fld = field_of(k)
-            upd.setdefault(ident, {})[fld] = v
-        arcs = tuple(replace(a, **upd[a.id]) if a.id in upd else a for a in arcs)
+            upd.setdefault(ident, {})["yield_" if fld == "yield" else fld] = v
+        return tuple(replace(r, **upd[r.id]) if r.id in upd else r for r in records)
+
+    arcs = overridden(inst.arcs, "arcs")
     supplies = inst.supplies
     if "supplies" in by_section:
         amounts = {}
@@ -115,13 +119,7 @@ def apply_values(inst: Instance, values: dict[str, float]) -> Instance:
             amounts[(node, comm)] = v
         supplies = tuple(Supply(s.node, s.commodity, amounts.get((s.node, s.commodity), s.amount))
                          for s in supplies)
-    recipes = inst.recipes
-    if "recipes" in by_section:
-        upd = {}
-        for k, v in by_section["recipes"].items():
-            ident, fld = field_of(k)
-            upd.setdefault(ident, {})["yield_" if fld == "yield" else fld] = v
-        recipes = tuple(replace(r, **upd[r.id]) if r.id in upd else r for r in recipes)
+    recipes = overridden(inst.recipes, "recipes")
     nodes = inst.nodes
     if "nodes" in by_section:
         caps: dict[str, float] = {}
@@ -134,13 +132,7 @@ def apply_values(inst: Instance, values: dict[str, float]) -> Instance:
                 vals.setdefault(parts[1], {})[parts[3]] = v
         nodes = tuple(replace(n, capacity=caps.get(n.id, n.capacity),
                               values={**n.values, **vals.get(n.id, {})}) for n in nodes)
-    comms = inst.commodities
-    if "commodities" in by_section:
-        upd = {}
-        for k, v in by_section["commodities"].items():
-            ident, fld = field_of(k)
-            upd.setdefault(ident, {})[fld] = v
-        comms = tuple(replace(c, **upd[c.id]) if c.id in upd else c for c in comms)
+    comms = overridden(inst.commodities, "commodities")
     resources = inst.resources
     if "resources" in by_section:
         budgets = {field_of(k)[0]: v for k, v in by_section["resources"].items()}

@@ -860,19 +860,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
         if n.harm:
             d["harm"] = {k: num(v, f"nodes/{n.id}/harm/{k}") for k, v in n.harm.items()}
         out["nodes"].append(d)
-    out["arcs"] = []
-    for a in inst.arcs:
-        d = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
-        key = f"arcs/{a.id}"
-        if not math.isinf(a.capacity):
-            d["capacity"] = num(a.capacity, f"{key}/capacity")
-        if a.cost:
-            d["cost"] = num(a.cost, f"{key}/cost")
-        if a.seizure:
-            d["seizure"] = num(a.seizure, f"{key}/seizure")
-        if a.commodities is not None:
-            d["commodities"] = list(a.commodities)
-        out["arcs"].append(d)
+    out["arcs"] = [_arc_to_dict(a, num) for a in inst.arcs]
     if inst.recipes:
         out["recipes"] = []
         for r in inst.recipes:
@@ -928,6 +916,21 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
     return out
 
 
+def _arc_to_dict(a: Arc, num: Callable[[float, str], Any]) -> dict[str, Any]:
+    """One arc record; defaults (no capacity limit, zero cost or seizure) left out."""
+    key = f"arcs/{a.id}"
+    d: dict[str, Any] = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
+    if not math.isinf(a.capacity):
+        d["capacity"] = num(a.capacity, f"{key}/capacity")
+    if a.cost:
+        d["cost"] = num(a.cost, f"{key}/cost")
+    if a.seizure:
+        d["seizure"] = num(a.seizure, f"{key}/seizure")
+    if a.commodities is not None:
+        d["commodities"] = list(a.commodities)
+    return d
+
+
 def _scenario_to_dict(sc: Scenario, num: Callable[[float, str], Any]) -> dict[str, Any]:
     key = f"scenarios/{sc.id}"
     d: dict[str, Any] = {"id": sc.id, "probability": num(sc.probability, f"{key}/probability")}
@@ -936,17 +939,7 @@ def _scenario_to_dict(sc: Scenario, num: Callable[[float, str], Any]) -> dict[st
     arcs: list[dict[str, Any]] = [
         {"id": aid, **{f: num(v, f"{key}/arcs/{aid}/{f}") for f, v in fields.items()}}
         for aid, fields in sc.arcs.items()]
-    for a in sc.new_arcs:
-        rec: dict[str, Any] = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
-        if not math.isinf(a.capacity):
-            rec["capacity"] = num(a.capacity, f"arcs/{a.id}/capacity")
-        if a.cost:
-            rec["cost"] = num(a.cost, f"arcs/{a.id}/cost")
-        if a.seizure:
-            rec["seizure"] = num(a.seizure, f"arcs/{a.id}/seizure")
-        if a.commodities is not None:
-            rec["commodities"] = list(a.commodities)
-        arcs.append(rec)
+    arcs += [_arc_to_dict(a, num) for a in sc.new_arcs]
     if arcs:
         d["arcs"] = arcs
     if sc.remove_arcs:
