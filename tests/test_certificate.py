@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import optimizer.engine as engine
+import optimizer.pipeline as engine
 from optimizer import CertificateError, Plan, compile_instance, solve
-from optimizer.certify import certify
+from optimizer.certify.certificate import certify
 from optimizer.cli import main
 from optimizer.instance.yaml_io import write_instance
 from optimizer.solvers.highs import RawSolution
-from optimizer.solvers.options import SolutionStatus, Termination
+from optimizer.options import SolutionStatus, Termination
 
 from test_known_answers import levels_instance, recipe_instance
 

@@ -15,10 +15,10 @@ from optimizer.decomposition import (
     LPOracle, MaxFlowOracle, ShortestPathOracle, max_flow_structure, shortest_path_structure,
     solve_decomposed,
 )
-from optimizer.enumerate import enumerate_plans, feasible_plans
-from optimizer.generators import grid_instance, layered_instance
+from optimizer.certify.enumerate import enumerate_plans, feasible_plans
+from optimizer.instance.generators.grid import grid_instance, layered_instance
 from optimizer.instance.yaml_io import write_instance
-from optimizer.response import solve_smuggler
+from optimizer.certify.response import solve_smuggler
 
 from test_enumeration_property import random_instance
 

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from optimizer import InstanceError, SolveOptions, compile_instance, solve
-from optimizer.enumerate import enumerate_plans
+from optimizer.certify.enumerate import enumerate_plans
 from optimizer.instance.model import Commodity, Node, Recipe, Resource
 
 from helpers import action, arc, instance

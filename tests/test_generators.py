@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from optimizer import compile_instance, load_instance
 from optimizer.cli import main
-from optimizer.generators import grid_instance, layered_instance
+from optimizer.instance.generators.grid import grid_instance, layered_instance
 from optimizer.instance.validate import validate
 from optimizer.instance.yaml_io import write_instance
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from optimizer import InstanceError, Plan, compile_instance, solve
 from optimizer.cli import main
-from optimizer.compare import compare_harm
-from optimizer.enumerate import feasible_plans
-from optimizer.harm import harm_range, solve_harm
+from optimizer.studies.compare import compare_harm
+from optimizer.certify.enumerate import feasible_plans
+from optimizer.studies.harm import harm_range, solve_harm
 from optimizer.instance.model import Commodity, Node, Resource
 from optimizer.instance.yaml_io import write_instance
 

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from optimizer import Plan, SolveOptions, compile_instance, solve
-from optimizer.enumerate import enumerate_plans
+from optimizer.certify.enumerate import enumerate_plans
 from optimizer.instance.model import Commodity, Node, Recipe, Resource
 
 from helpers import action, arc, instance, market

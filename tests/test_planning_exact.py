@@ -8,8 +8,8 @@ import math
 import pytest
 
 from optimizer import InstanceError, compile_instance, solve
-from optimizer.enumerate import enumerate_plans
-from optimizer.network import Plan
+from optimizer.certify.enumerate import enumerate_plans
+from optimizer.compile.network import Plan
 from optimizer.planning.frontier import exact_frontier
 from optimizer.planning.marginal import marginal_gains, priority_list
 from optimizer.planning.session import PlanningSession
@@ -140,8 +140,8 @@ def _units_by_plan(inst, commodity):
     the smuggler's optimal responses (smuggler LP, then one LP over its optimal face)."""
     from dataclasses import replace
 
-    from optimizer.enumerate import feasible_plans
-    from optimizer.harm import harm_range
+    from optimizer.certify.enumerate import feasible_plans
+    from optimizer.studies.harm import harm_range
 
     net = compile_instance(inst)
     k = net.comm_ids.index(commodity)

@@ -15,10 +15,10 @@ from hypothesis import strategies as st
 
 from optimizer import InstanceError, Plan, read_instance_text, solve
 from optimizer.cli import main
-from optimizer.enumerate import enumerate_plans
+from optimizer.certify.enumerate import enumerate_plans
 from optimizer.instance.model import Distribution, Scenario, Shipment
-from optimizer.problem import build_problem, risk_value
-from optimizer.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
+from optimizer.compile.problem import build_problem, risk_value
+from optimizer.studies.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
 
 from test_enumeration_property import random_instance
 
@@ -161,7 +161,7 @@ def _uncertain(inst, spread: float):
 
 
 def test_monte_carlo_reproducible_and_zero_variance_equals_deterministic():
-    from optimizer.engine import evaluate_plan
+    from optimizer.pipeline import evaluate_plan
 
     inst = _uncertain(random_instance(4), 0.0)
     for plan in (Plan.of({}), solve(inst, budgets={"r1": 1}).plan):

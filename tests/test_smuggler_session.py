@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from optimizer import compile_instance
-from optimizer.enumerate import feasible_plans
-from optimizer.generators import layered_instance
-from optimizer.response import SmugglerSession, solve_smuggler
+from optimizer.certify.enumerate import feasible_plans
+from optimizer.instance.generators.grid import layered_instance
+from optimizer.certify.response import SmugglerSession, solve_smuggler
 
 from test_decomposition import valid_random_instance
 

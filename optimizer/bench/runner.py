@@ -83,8 +83,8 @@ def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -> RunRecord:
-    from ..engine import solve
-    from ..solvers.options import SolveOptions
+    from ..pipeline import solve
+    from ..options import SolveOptions
 
     t0 = time.perf_counter()
     inst = case.build()
@@ -108,7 +108,7 @@ def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -
 
 def _export_run(case: BenchCase, path: str) -> RunRecord:
     """Write the dual MILP of the case as MPS (not timed as a solve)."""
-    from ..engine import build_milp
+    from ..pipeline import build_milp
     from ..solvers.highs import HighsSession
 
     t0 = time.perf_counter()

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..util import atomic_write_text
+from ..report.files import atomic_write_text
 from . import main
 from .common import EXIT_INPUT
 

@@ -17,7 +17,7 @@ from typing import Iterator
 import click
 
 from ..errors import CertificateError, InstanceError, InterdictError, PlanError, SolveError
-from ..util import default_file_mode
+from ..report.files import default_file_mode
 
 EXIT_INPUT, EXIT_SOLVE, EXIT_CERT = 1, 3, 4
 

@@ -40,7 +40,7 @@ def _write(inst, output: str) -> None:
 def grid(output: str, rows: int, cols: int, kind: str, budget: int, seed: int,
          random_costs: bool) -> None:
     """An m × n grid (Cormican–Morton–Wood / Israeli–Wood style)."""
-    from ..generators import grid_instance
+    from ..instance.generators.grid import grid_instance
 
     with user_errors():
         _write(grid_instance(rows, cols, budget=budget, seed=seed, kind=kind,
@@ -61,7 +61,7 @@ def grid(output: str, rows: int, cols: int, kind: str, budget: int, seed: int,
 def layered(output: str, scale: int, fan_in: int, seed: int, action_share: float,
             budget_share: float) -> None:
     """A layered smuggling network shaped like instances/mexico_us.yaml."""
-    from ..layered import layered_instance
+    from ..instance.generators.layered import layered_instance
 
     with user_errors():
         _write(layered_instance(scale, seed=seed, fan_in=fan_in, action_share=action_share,

@@ -11,7 +11,7 @@ from typing import Callable
 
 import click
 
-from ..util import atomic_write_text
+from ..report.files import atomic_write_text
 from . import main
 from .common import EXIT_INPUT, fail, load_with_budgets, parse_budgets, staged_output, user_errors
 
@@ -47,7 +47,7 @@ class Ctx:
 
     def __init__(self, file: str, budget: tuple[str, ...], time_limit, rel_gap, executor,
                  workers, address, store_path, no_store, quiet):
-        from ..solvers.options import SolveOptions
+        from ..options import SolveOptions
 
         self.file = file
         self.budgets = parse_budgets(budget)
@@ -243,17 +243,17 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         finally:
             if bar:
                 bar.stop()
-    from ..planning.render import render_sweep
+    from ..report.planning import render_sweep
 
     outputs: list[tuple[str | None, Callable[[], str]]] = [
         (json_path, result.to_json), (csv_path, result.to_csv)]
     with staged_output(png_path, ".png") as png_tmp, staged_output(html_path, ".html") as html_tmp:
         if png_tmp:
-            from ..planning.plots import sweep_png
+            from ..report.plots import sweep_png
 
             sweep_png(result, png_tmp)
         if html_tmp:
-            from ..planning.html import sweep_html
+            from ..report.html import sweep_html
 
             atomic_write_text(html_tmp, sweep_html(result, inst))
         write_outputs(outputs)
@@ -270,7 +270,7 @@ def runs(cx: click.Context, store_path: str | None) -> None:
     """List the runs in the store (or: runs show ID, runs compare A B)."""
     cx.obj = store_path
     if cx.invoked_subcommand is None:
-        from ..planning.render import render_runs
+        from ..report.planning import render_runs
         from ..planning.store import RunStore, default_store_path
 
         path = store_path or default_store_path()
@@ -289,7 +289,7 @@ def runs(cx: click.Context, store_path: str | None) -> None:
 @click.pass_obj
 def runs_show(store_path, run_id: int, as_json: bool) -> None:
     """Show one stored run."""
-    from ..planning.render import render_run
+    from ..report.planning import render_run
     from ..planning.store import RunStore
 
     with RunStore(store_path) as store:
@@ -311,7 +311,7 @@ def runs_show(store_path, run_id: int, as_json: bool) -> None:
 @click.pass_obj
 def runs_compare(store_path, run_a: int, run_b: int) -> None:
     """Compare two sweeps point by point (same budgets): values and plans."""
-    from ..planning.render import render_compare
+    from ..report.planning import render_compare
     from ..planning.store import RunStore
 
     with RunStore(store_path) as store:
@@ -370,8 +370,8 @@ def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> 
                                  [PointResult.from_dict(p) for p in res["points"]], run_id)
         with staged_output(png_path, ".png") as png_tmp, \
                 staged_output(html_path, ".html") as html_tmp:
-            from ..planning import html as H
-            from ..planning import plots as P
+            from ..report import html as H
+            from ..report import plots as P
 
             if png_tmp:
                 (P.frontier_png if info.kind == "frontier" else P.sweep_png)(result, png_tmp)
@@ -411,7 +411,7 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     """Every breakpoint of the optimal smuggler value as the budget of one resource grows,
     with the plan on each segment (exact, certified)."""
     from ..planning.frontier import exact_frontier
-    from ..planning.render import render_frontier
+    from ..report.planning import render_frontier
     from ..planning.session import PlanningSession
 
     inst = ctx.instance()
@@ -446,11 +446,11 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
                                              "pieces": pieces}, result)
     with staged_output(png_path, ".png") as png_tmp, staged_output(html_path, ".html") as html_tmp:
         if png_tmp:
-            from ..planning.plots import frontier_png
+            from ..report.plots import frontier_png
 
             frontier_png(result, png_tmp)
         if html_tmp:
-            from ..planning.html import frontier_html
+            from ..report.html import frontier_html
 
             atomic_write_text(html_tmp, frontier_html(result, inst))
         write_outputs([(json_path, result.to_json), (csv_path, result.to_csv)])
@@ -486,7 +486,7 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
     value, or the units of a commodity delivered, by the given share; says so when the
     target cannot be reached."""
     from ..planning.executors import SessionSpec, run_all
-    from ..planning.render import render_target
+    from ..report.planning import render_target
     from ..planning.session import PlanningSession
     from ..planning.target import TargetNotSupported, TargetTask, make_target, parse_reduction
 
@@ -516,7 +516,7 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
                                                "resource": resource}, r)
     if json_path:
         payload = [r.to_dict() for r in results]
-        from ..results import _clean
+        from ..results.types import _clean
 
         write_outputs([(json_path, lambda: json.dumps(_clean(payload if len(payload) > 1
                                                               else payload[0]),
@@ -539,7 +539,7 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
     """What one more step of each resource buys at the given budgets, and the next action
     to fund with it."""
     from ..planning.marginal import marginal_gains
-    from ..planning.render import render_marginal
+    from ..report.planning import render_marginal
     from ..planning.session import PlanningSession
 
     inst = ctx.instance()
@@ -577,7 +577,7 @@ def priorities(ctx: Ctx, resource: str, values: str, method: str, json_path) -> 
     """An order of actions whose prefixes are good plans across budgets (nested plans),
     with each prefix's regret against the optimal plan at its spend."""
     from ..planning.marginal import priority_list
-    from ..planning.render import render_priorities
+    from ..report.planning import render_priorities
     from ..planning.session import PlanningSession
 
     inst = ctx.instance()

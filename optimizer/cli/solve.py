@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from ..errors import InstanceError
-from ..results import _clean
-from ..util import atomic_write_text
+from ..results.types import _clean
+from ..report.files import atomic_write_text
 from . import main
 from .common import (
     EXIT_INPUT, load_with_budgets, one_scenario, parse_budgets, staged_output, user_errors,
@@ -85,9 +85,9 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
           focus: tuple[str, ...], routes: int, quiet: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right."""
-    from ..engine import solve as run
-    from ..report import render_solve
-    from ..solvers.options import SolveOptions
+    from ..pipeline import solve as run
+    from ..report.text import render_solve
+    from ..options import SolveOptions
 
     model_suffix = ""
     if write_model is not None:
@@ -104,8 +104,8 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                                backend=backend, method=method, verbose=verbose)
         with staged_output(write_model, model_suffix) as model_tmp:
             if objective == "harm":
-                from ..compare import compare_harm
-                from ..report import render_comparison
+                from ..studies.compare import compare_harm
+                from ..report.text import render_comparison
 
                 modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
                 comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha,
@@ -114,7 +114,7 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                     from ..formulation.bilevel import build_harm_milp
                     from ..solvers.highs import HighsSession
 
-                    from ..engine import as_problem
+                    from ..pipeline import as_problem
 
                     HighsSession(build_harm_milp(as_problem(inst, risk=risk, alpha=alpha),
                                                  modes[0]).model, options).write(model_tmp)

@@ -11,8 +11,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..errors import InstanceError, PlanError, Problem
-from ..network import Plan
-from ..util import atomic_write_text
+from ..compile.network import Plan
+from ..report.files import atomic_write_text
 from . import main
 from .common import load_with_budgets, parse_budgets, user_errors
 
@@ -60,8 +60,8 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
              budget: tuple[str, ...], json_path: str | None) -> None:
     """Monte Carlo evaluation of a plan: sample the uncertain numbers (and scenarios),
     re-solve the smuggler's LP per sample, report means, quantiles and 95% intervals."""
-    from ..engine import solve
-    from ..uncertainty import monte_carlo
+    from ..pipeline import solve
+    from ..studies.uncertainty import monte_carlo
 
     budgets = parse_budgets(budget)
     with user_errors():
@@ -85,7 +85,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
     t = Table(title="Smuggler's value and units delivered under the plan", title_justify="left")
     for col in ("measure", "mean", "95% CI of mean", "5%", "50%", "95%"):
         t.add_column(col, justify="left" if col == "measure" else "right")
-    from ..report import _fmt
+    from ..report.text import _fmt
 
     rows = [("value", mc.value)] + [(k, s) for k, s in sorted(mc.delivered.items())
                                     if s.quantiles.get("q95", 0.0) > 0 or s.mean > 0]
@@ -103,7 +103,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
 def vss(file: str, budget: tuple[str, ...], json_path: str | None) -> None:
     """Value of modelling uncertainty over the instance's scenarios: RP, EEV, WS, the value
     of the stochastic solution (VSS = EEV − RP) and of perfect information (EVPI = RP − WS)."""
-    from ..uncertainty import value_of_uncertainty
+    from ..studies.uncertainty import value_of_uncertainty
 
     budgets = parse_budgets(budget)
     with user_errors():
@@ -142,8 +142,8 @@ def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int
         json_path: str | None) -> None:
     """Sample average approximation: choose a plan from N-sample problems and estimate its
     optimality gap (lower bound over replications, upper bound on fresh samples)."""
-    from ..solvers.options import SolveOptions
-    from ..uncertainty import sample_average_approximation
+    from ..options import SolveOptions
+    from ..studies.uncertainty import sample_average_approximation
 
     budgets = parse_budgets(budget)
     with user_errors():

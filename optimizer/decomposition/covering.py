@@ -44,9 +44,9 @@ import numpy as np
 from ..errors import SolveError
 from ..formulation.blocks import LinearModel
 from ..formulation.interdiction import add_actions
-from ..network import CompiledNetwork
+from ..compile.network import CompiledNetwork
 from ..solvers.highs import HighsSession, ensure_threads
-from ..solvers.options import SolutionStatus, SolveOptions, Termination
+from ..options import SolutionStatus, SolveOptions, Termination
 from .oracles import Cut, Oracle, choose_oracle
 
 

@@ -43,9 +43,9 @@ from scipy.sparse.csgraph import dijkstra, maximum_flow
 
 from ..errors import SolveError
 from ..formulation.interdiction import build_interdiction_milp
-from ..network import CompiledNetwork
+from ..compile.network import CompiledNetwork
 from ..solvers.highs import HighsSession
-from ..solvers.options import SolveOptions, Termination
+from ..options import SolveOptions, Termination
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import SolveError
-from ..network import CompiledNetwork, commodity_order
+from ..compile.network import CompiledNetwork, commodity_order
 from .blocks import LinearModel
 from .interdiction import ProblemMILP, add_actions, add_dual_block, add_risk_objective
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..problem import DefenderProblem
+    from ..compile.problem import DefenderProblem
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,11 @@ import numpy as np
 
 from typing import TYPE_CHECKING
 
-from ..network import CompiledNetwork
+from ..compile.network import CompiledNetwork
 from .blocks import LinearModel
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..problem import DefenderProblem
+    from ..compile.problem import DefenderProblem
 
 TOL = 1e-12
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..network import CompiledNetwork, EffectiveData
+from ..compile.network import CompiledNetwork, EffectiveData
 from .blocks import LinearModel
 
 

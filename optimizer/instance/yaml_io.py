@@ -981,7 +981,7 @@ def write_instance(inst: Instance, path: str | Path) -> None:
 
     Written to a temporary file first and renamed, so a failure leaves no partial file.
     """
-    from ..util import atomic_write_text
+    from ..report.files import atomic_write_text
 
     p = Path(path)
     data = instance_to_dict(inst)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Protocol
 
 from ..instance.model import Instance
-from ..solvers.options import SolveOptions
+from ..options import SolveOptions
 from .session import PlanningSession, instance_digest
 
 

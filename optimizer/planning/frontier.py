@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import SolveError
-from ..network import Plan
+from ..compile.network import Plan
 from .points import PointResult
 from .session import PlanningSession
 
@@ -107,7 +107,7 @@ class Frontier:
                 "executor": self.executor}
 
     def to_json(self) -> str:
-        from ..results import _clean
+        from ..results.types import _clean
 
         return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from ..errors import SolveError
-from ..network import Plan
+from ..compile.network import Plan
 from .points import PointResult
 from .session import PlanningSession
 
@@ -120,7 +120,7 @@ class Marginal:
                 "seconds": self.seconds, "run_id": self.run_id}
 
     def to_json(self) -> str:
-        from ..results import _clean
+        from ..results.types import _clean
 
         return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
@@ -217,7 +217,7 @@ class PriorityList:
                 "run_id": self.run_id, "method": self.method, "notes": self.notes or []}
 
     def to_json(self) -> str:
-        from ..results import _clean
+        from ..results.types import _clean
 
         return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 

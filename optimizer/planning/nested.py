@@ -25,9 +25,9 @@ import numpy as np
 from ..errors import CertificateError
 from ..formulation.blocks import LinearModel
 from ..formulation.interdiction import add_dual_block, set_objective
-from ..network import Plan
+from ..compile.network import Plan
 from ..solvers.highs import HighsSession
-from ..solvers.options import SolutionStatus
+from ..options import SolutionStatus
 from .session import PlanningSession
 
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..network import Plan
+from ..compile.network import Plan
 
 
 def budget_key(budgets: dict[str, float]) -> str:

@@ -27,8 +27,8 @@ from typing import Mapping
 import numpy as np
 
 from ..errors import SolveError
-from ..network import Plan
-from ..solvers.options import SolveOptions
+from ..compile.network import Plan
+from ..options import SolveOptions
 from .points import PointResult
 from .session import PlanningSession
 
@@ -78,7 +78,7 @@ class PyomoPlanningSession(PlanningSession):
         from pyomo.contrib.solver.common.results import TerminationCondition as TC
 
         from ..solvers.highs import ensure_threads
-        from ..tidy import drop_redundant
+        from ..certify.tidy import drop_redundant
 
         t0 = time.perf_counter()
         B = self.budget_vector(budgets)

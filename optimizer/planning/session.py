@@ -34,17 +34,17 @@ from typing import Mapping
 
 import numpy as np
 
-from ..certify import certify_plan
+from ..certify.certificate import certify_plan
 from ..errors import CertificateError, PlanError, SolveError
 from ..formulation.interdiction import ScenarioMILP, build_problem_milp
 from ..instance.model import Instance
 from ..instance.yaml_io import instance_to_dict
-from ..network import CompiledNetwork, Plan
-from ..response import SmugglerSolution, solve_smuggler
-from ..results import Response
+from ..compile.network import CompiledNetwork, Plan
+from ..certify.response import SmugglerSolution, solve_smuggler
+from ..results.types import Response
 from ..solvers.highs import HighsSession, RawSolution
-from ..solvers.options import SolutionStatus, SolveOptions, Termination
-from ..tidy import drop_redundant
+from ..options import SolutionStatus, SolveOptions, Termination
+from ..certify.tidy import drop_redundant
 from .points import PointResult
 
 #: relative tolerance on the smuggler's value: two values closer than
@@ -113,7 +113,7 @@ class PlanningSession:
 
     def __init__(self, source: Instance | CompiledNetwork | str, options: SolveOptions | None = None,
                  *, budgets: Mapping[str, float] | None = None):
-        from ..engine import as_problem
+        from ..pipeline import as_problem
 
         t0 = time.perf_counter()
         self.options = planning_options(options)

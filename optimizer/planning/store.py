@@ -126,7 +126,7 @@ class RunStore:
 
     def add_point(self, run_id: int, point: PointResult) -> None:
         """Store one solved point (its own committed transaction)."""
-        from ..results import _clean
+        from ..results.types import _clean
 
         text = json.dumps(_clean(point.to_dict()), sort_keys=True, allow_nan=False)
         with self.db:
@@ -143,7 +143,7 @@ class RunStore:
     def finish(self, run_id: int, result: dict[str, Any], summary: dict[str, Any] | None = None
                ) -> None:
         """Mark a run done with its final result (JSON)."""
-        from ..results import _clean
+        from ..results.types import _clean
 
         summary = summary if summary is not None else summarise(result)
         self.db.execute("UPDATE runs SET status = 'done', updated = ?, result = ?, summary = ? "

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from ..network import Plan
+from ..compile.network import Plan
 from .executors import Executor, SerialExecutor, SessionSpec
 from .points import PointResult, budget_key
 from .session import PlanningSession  # noqa: F401  (tasks run on one)
@@ -163,7 +163,7 @@ class SweepResult:
                 "points": [p.to_dict() for p in self.points]}
 
     def to_json(self) -> str:
-        from ..results import _clean as clean
+        from ..results.types import _clean as clean
 
         return json.dumps(clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
@@ -224,7 +224,7 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
     back, not solved again) unless ``fresh``. ``progress(done, total, point)`` is called
     after each point; ``on_point(point)`` after each newly solved point is stored.
     """
-    from ..engine import as_problem
+    from ..pipeline import as_problem
     from .session import planning_options
 
     t0 = time.perf_counter()
@@ -296,8 +296,8 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
             executor.cancel(list(active))
         if store is not None and run_id is not None:
             store.set_status(run_id, status)
-    from ..response import solve_smuggler
-    from ..results import Response
+    from ..certify.response import solve_smuggler
+    from ..results.types import Response
 
     sols = [solve_smuggler(sc.net, None, opts) for sc in problem.scenarios]
     value_before = problem.combine([s.value for s in sols])

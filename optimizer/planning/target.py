@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import InterdictError, SolveError
-from ..network import Plan
+from ..compile.network import Plan
 from .points import PointResult
 from .session import CheapestPlan, PlanningSession
 
@@ -107,14 +107,14 @@ class CommodityTarget(TargetConstraint):
         self.kind = commodity
 
     def _problem(self, session: PlanningSession):
-        from ..compare import focused
+        from ..studies.compare import focused
 
         return focused(session.problem, self.kind)
 
     def units(self, session: PlanningSession, plan: Plan) -> float:
         """The plan's delivered units (most delivering optimal response; expected over
         scenarios)."""
-        from ..harm import harm_range
+        from ..studies.harm import harm_range
 
         problem = self._problem(session)
         x = plan.binaries(problem.net)
@@ -128,7 +128,7 @@ class CommodityTarget(TargetConstraint):
         return self.units(session, Plan.of(point.plan))
 
     def best(self, session, budgets):
-        from ..harm import solve_harm
+        from ..studies.harm import solve_harm
 
         B = session.budget_vector(budgets)
         r = solve_harm(self._problem(session).with_budgets(B), session.options, mode=self.MODE)
@@ -162,8 +162,8 @@ def cheapest_under_units(session: PlanningSession, target: CommodityTarget, reso
 
     from ..formulation.bilevel import build_harm_milp
     from ..solvers.highs import HighsSession
-    from ..solvers.options import SolutionStatus, Termination
-    from ..tidy import drop_redundant
+    from ..options import SolutionStatus, Termination
+    from ..certify.tidy import drop_redundant
 
     t0 = time.perf_counter()
     B = session.budget_vector(budgets)
@@ -255,7 +255,7 @@ class TargetResult:
                 "best_level": self.best_level}
 
     def to_json(self) -> str:
-        from ..results import _clean
+        from ..results.types import _clean
 
         return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 

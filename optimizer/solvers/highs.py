@@ -16,7 +16,7 @@ import numpy as np
 
 from ..errors import SolveError
 from ..formulation.blocks import LinearModel, MatrixForm
-from .options import SolutionStatus, SolveOptions, Termination
+from ..options import SolutionStatus, SolveOptions, Termination
 
 try:
     import highspy

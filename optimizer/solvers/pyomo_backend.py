@@ -16,7 +16,7 @@ import numpy as np
 
 from ..formulation.blocks import LinearModel
 from .highs import RawSolution, ensure_threads
-from .options import SolutionStatus, SolveOptions, Termination
+from ..options import SolutionStatus, SolveOptions, Termination
 
 
 def to_pyomo(model: LinearModel):

@@ -3,7 +3,7 @@ shortest-path (lengthening) and max-flow (removal) interdiction, unit costs."""
 
 from __future__ import annotations
 
-from ...generators import grid_instance
+from ...instance.generators.grid import grid_instance
 from ..registry import BenchCase, register_family
 
 #: size → list of ((rows, cols), budgets, seeds)

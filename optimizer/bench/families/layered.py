@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ...layered import layered_instance
+from ...instance.generators.layered import layered_instance
 from ..registry import BenchCase, register_family
 
 #: size → list of (scale, fan_in, seeds); about 25·scale nodes

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .network import CompiledNetwork, Plan
+from ..compile.network import CompiledNetwork, Plan
 from .response import SmugglerSession
-from .solvers.options import SolveOptions
+from ..options import SolveOptions
 
 
 def _level_cost(net: CompiledNetwork, action: str, level: int):

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import CertificateError, SolveError, UnboundedError
-from .formulation.smuggler import build_smuggler_lp
-from .network import CompiledNetwork, EffectiveData, apply_plan
-from .solvers.highs import solve_model
-from .solvers.options import SolveOptions, Termination
+from ..errors import CertificateError, SolveError, UnboundedError
+from ..formulation.smuggler import build_smuggler_lp
+from ..compile.network import CompiledNetwork, EffectiveData, apply_plan
+from ..solvers.highs import solve_model
+from ..options import SolveOptions, Termination
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class SmugglerSession:
     every answer passes ``check_flows``."""
 
     def __init__(self, net: CompiledNetwork, options: SolveOptions | None = None):
-        from .solvers.highs import HighsSession
+        from ..solvers.highs import HighsSession
 
         self.net = net
         base = apply_plan(net, None)

@@ -18,19 +18,19 @@ from typing import Mapping
 
 import numpy as np
 
-from .certify import certify_plan
+from .certify.certificate import certify_plan
 from .errors import SolveError, UnboundedError
 from .formulation.interdiction import InterdictionMILP, ScenarioMILP, build_interdiction_milp, \
     build_problem_milp
 from .instance.model import Instance
 from .instance.yaml_io import load_instance
-from .network import CompiledNetwork, Plan
-from .problem import DefenderProblem, ScenarioNet, build_problem
-from .response import SmugglerSession, solve_smuggler
-from .results import ChosenAction, InterdictionResult, Response, ScenarioOutcome, Timings
+from .compile.network import CompiledNetwork, Plan
+from .compile.problem import DefenderProblem, ScenarioNet, build_problem
+from .certify.response import SmugglerSession, solve_smuggler
+from .results.types import ChosenAction, InterdictionResult, Response, ScenarioOutcome, Timings
 from .solvers.highs import HighsSession, RawSolution
-from .solvers.options import SolutionStatus, SolveOptions, Termination
-from .tidy import drop_redundant
+from .options import SolutionStatus, SolveOptions, Termination
+from .certify.tidy import drop_redundant
 
 Source = Instance | CompiledNetwork | DefenderProblem | str | Path
 

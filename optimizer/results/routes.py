@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import CompiledNetwork
-from .response import SmugglerSolution
+from ..compile.network import CompiledNetwork
+from ..certify.response import SmugglerSolution
 
 
 @dataclass(frozen=True)

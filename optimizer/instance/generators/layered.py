@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from .instance.model import (
+from ..model import (
     Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Supply, Targets,
 )
 

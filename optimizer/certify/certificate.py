@@ -20,10 +20,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import CertificateError
-from .network import CompiledNetwork, Plan
+from ..errors import CertificateError
+from ..compile.network import CompiledNetwork, Plan
 from .response import SmugglerSolution, solve_smuggler
-from .solvers.options import SolveOptions
+from ..options import SolveOptions
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from .errors import PlanError
-from .instance.model import Instance
-from .instance.targets import TargetIndex, resolve_targets
+from ..errors import PlanError
+from ..instance.model import Instance
+from ..instance.targets import TargetIndex, resolve_targets
 
 # ----------------------------------------------------------------------------- levers
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .engine import as_problem, solve
+from ..pipeline import as_problem, solve
 from .harm import harm_range, solve_harm
-from .network import Plan
-from .results import InterdictionResult
-from .solvers.options import SolveOptions
+from ..compile.network import Plan
+from ..results.types import InterdictionResult
+from ..options import SolveOptions
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def focused(problem, commodity: str):
     from dataclasses import replace
 
     if commodity not in problem.net.comm_ids:
-        from .errors import InstanceError, Problem
+        from ..errors import InstanceError, Problem
 
         raise InstanceError([Problem(problem.instance.path, f"commodity '{commodity}'", None,
                                      f"unknown commodity (commodities: "

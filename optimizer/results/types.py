@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from .certify import Certificate
-from .network import CompiledNetwork, Plan
-from .response import SmugglerSolution
+from ..certify.certificate import Certificate
+from ..compile.network import CompiledNetwork, Plan
+from ..certify.response import SmugglerSolution
 from .routes import Route, decompose_routes
-from .solvers.options import SolutionStatus, Termination
+from ..options import SolutionStatus, Termination
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SolveError
+from ..errors import SolveError
 from typing import TYPE_CHECKING
 
-from .network import CompiledNetwork, Plan
+from ..compile.network import CompiledNetwork, Plan
 from .response import solve_smuggler
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .problem import DefenderProblem
+    from ..compile.problem import DefenderProblem
 
 MAX_PLANS = 200_000
 
@@ -51,7 +51,7 @@ def enumerate_plans(source: "CompiledNetwork | DefenderProblem") -> Enumeration:
     """Solve the smuggler's LP for every feasible plan (in every scenario, combined by the
     problem's risk measure); the best plan minimises it (ties broken by the plan's sorted
     action list, for determinism)."""
-    from .problem import DefenderProblem
+    from ..compile.problem import DefenderProblem
 
     if isinstance(source, DefenderProblem):
         nets = [sc.net for sc in source.scenarios]

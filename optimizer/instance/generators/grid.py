@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from .layered import layered_instance  # noqa: F401  (re-exported)
-from .instance.model import (
+from ..model import (
     Action, Arc, Commodity, Effect, Instance, Level, Node, Resource, Supply, Targets,
 )
 

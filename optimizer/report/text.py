@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .results import InterdictionResult
+from ..results.types import InterdictionResult
 
 
 def _fmt(v: float | None, digits: int = 6) -> str:

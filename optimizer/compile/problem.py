@@ -24,9 +24,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .errors import InstanceError, Problem as _Problem
-from .instance.model import RISK_MEASURES, Instance, Supply
-from .instance.scenarios import scenario_instances
+from ..errors import InstanceError, Problem as _Problem
+from ..instance.model import RISK_MEASURES, Instance, Supply
+from ..instance.scenarios import scenario_instances
 from .network import CompiledNetwork, compile_instance
 
 

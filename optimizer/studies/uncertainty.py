@@ -26,13 +26,13 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import InstanceError, Problem
-from .instance.model import Instance, Supply
-from .instance.scenarios import materialize, mean_instance, scenario_instances
-from .network import Plan, compile_instance
-from .problem import DefenderProblem, ScenarioNet
-from .response import solve_smuggler
-from .solvers.options import SolveOptions
+from ..errors import InstanceError, Problem
+from ..instance.model import Instance, Supply
+from ..instance.scenarios import materialize, mean_instance, scenario_instances
+from ..compile.network import Plan, compile_instance
+from ..compile.problem import DefenderProblem, ScenarioNet
+from ..certify.response import solve_smuggler
+from ..options import SolveOptions
 
 # ----------------------------------------------------------------------------- VSS / EVPI
 
@@ -60,7 +60,7 @@ class ValueOfUncertainty:
 def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None
                          ) -> ValueOfUncertainty:
     """RP, EEV, WS, VSS and EVPI for the instance's scenarios (expected value)."""
-    from .engine import evaluate_plan, solve
+    from ..pipeline import evaluate_plan, solve
 
     if not inst.scenarios:
         raise InstanceError([Problem(inst.path, "section 'scenarios'", None,
@@ -351,7 +351,7 @@ def sample_average_approximation(inst: Instance, samples: int, replications: int
                                  options: SolveOptions | None = None,
                                  workers: int | None = None) -> SAAResult:
     """Choose a plan from N-sample problems and estimate its optimality gap."""
-    from .engine import solve
+    from ..pipeline import solve
 
     if min(samples, replications, eval_samples) < 1:
         raise ValueError("samples, replications and eval_samples must be ≥ 1")

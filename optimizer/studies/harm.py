@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import SolveError
-from .formulation.smuggler import build_smuggler_lp
-from .network import CompiledNetwork, apply_plan
-from .response import SmugglerSolution, check_flows, solution_from_values
-from .solvers.highs import HighsSession
-from .solvers.options import SolveOptions, Termination
+from ..errors import SolveError
+from ..formulation.smuggler import build_smuggler_lp
+from ..compile.network import CompiledNetwork, apply_plan
+from ..certify.response import SmugglerSolution, check_flows, solution_from_values
+from ..solvers.highs import HighsSession
+from ..options import SolveOptions, Termination
 
 REL_DELTA = 1e-9
 
@@ -93,14 +93,14 @@ def solve_harm(source, options: SolveOptions | None = None, *, mode: str = "opti
     the harm figures; ``value_before``/``value_after`` stay the smuggler's values."""
     import time
 
-    from .certify import Certificate, relative_gap
-    from .engine import as_problem, chosen_actions
-    from .errors import CertificateError, InstanceError, Problem
-    from .formulation.bilevel import build_harm_milp
-    from .network import Plan
-    from .results import HarmSummary, InterdictionResult, Response, ScenarioOutcome, Timings
-    from .solvers.options import SolutionStatus
-    from .tidy import drop_redundant
+    from ..certify.certificate import Certificate, relative_gap
+    from ..pipeline import as_problem, chosen_actions
+    from ..errors import CertificateError, InstanceError, Problem
+    from ..formulation.bilevel import build_harm_milp
+    from ..compile.network import Plan
+    from ..results.types import HarmSummary, InterdictionResult, Response, ScenarioOutcome, Timings
+    from ..options import SolutionStatus
+    from ..certify.tidy import drop_redundant
 
     options = options or SolveOptions()
     t0 = time.perf_counter()
