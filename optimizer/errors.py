@@ -39,6 +39,15 @@ class InstanceError(InterdictError):
         super().__init__(head + ":\n  " + "\n  ".join(lines))
 
 
+class OptionError(InterdictError, ValueError):
+    """An option has a value outside its domain (a method name, a NaN gap …)."""
+
+
+class UsageError(OptionError):
+    """Options that do not go together, or with this instance (a method that cannot solve
+    it, an unknown scenario …): exit 2 on the command line."""
+
+
 class PlanError(InterdictError):
     """A plan names an unknown action or level, or breaks a budget."""
 

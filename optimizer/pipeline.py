@@ -1,56 +1,66 @@
-"""Data → formulation → solve → certificate → results, in one place.
+"""The pipeline, stage by stage: instance → compile → formulation → solve → certify →
+results.
 
     result = solve("instances/mexico_us.yaml", SolveOptions(time_limit=60))
 
-``solve`` compiles the instance (every scenario, if it has any), solves the smuggler's LP
-with no action (the "before" picture), states the defender's MILP
-(``formulation.interdiction``), hands it to HiGHS (``solvers``), re-solves the smuggler's
-LP with the plan fixed in every scenario (``certify``) and returns a typed
-``InterdictionResult``. A plan that fails the certificate raises; a time limit returns the
-best plan found with its proven bound and gap.
+1. **instance, compile** (``as_problem``): read the file, compile every scenario to
+   arrays (``compile.problem.build_problem``);
+2. **baseline**: the objective with no action (``certify.evaluate``);
+3. **formulation, solve** (``solve_formulation``): the formulation passed in states the
+   MILP (``formulation.DualValue`` by default, ``formulation.HarmBilevel`` for harm) and
+   a solver session solves it — or the decomposition solves the same problem;
+4. **finish** (``finish``): the one path every objective, planning session and backend
+   shares — take the plan from the raw solution, tidy it, re-evaluate it afresh and
+   certify it (``certify.certificate``); a plan that fails raises;
+5. **results** (``results.build``): the typed ``InterdictionResult``.
+
+A time limit (or Ctrl-C) returns the best plan found, certified, with its proven bound
+and gap.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
-from .certify.certificate import certify_plan
-from .errors import SolveError, UnboundedError
-from .formulation.interdiction import InterdictionMILP, ScenarioMILP, build_interdiction_milp, \
-    build_problem_milp
-from .instance.model import Instance
-from .instance.yaml_io import load_instance
+from .certify.certificate import Certificate, certify
+from .certify.evaluate import Evaluator, PlanEvaluation, evaluator_for
+from .certify.tidy import drop_redundant
 from .compile.network import CompiledNetwork, Plan
 from .compile.problem import DefenderProblem, ScenarioNet, build_problem
-from .certify.response import SmugglerSession, solve_smuggler
-from .results.types import ChosenAction, InterdictionResult, Response, ScenarioOutcome, Timings
-from .solvers.highs import HighsSession, RawSolution
-from .options import SolutionStatus, SolveOptions, Termination
-from .certify.tidy import drop_redundant
+from .errors import InstanceError, Problem, SolveError, UnboundedError, UsageError
+from .formulation import DualValue, Formulation, HarmBilevel
+from .instance.model import Instance
+from .instance.yaml_io import load_instance
+from .options import Method, Objective, Risk, SolutionStatus, SolveOptions, Termination, Tie
+from .results.build import interdiction_result
+from .results.types import InterdictionResult
+from .solvers.base import RawSolution, open_session
 
 Source = Instance | CompiledNetwork | DefenderProblem | str | Path
 
 
+# ----------------------------------------------------------------------------- 1. compile
+
+
 def as_problem(source: Source, budgets: Mapping[str, float] | None = None, *,
-               risk: str | None = None, alpha: float | None = None) -> DefenderProblem:
+               risk: Risk | str | None = None, alpha: float | None = None) -> DefenderProblem:
     """Load / compile whatever the caller has into a defender's problem."""
     if isinstance(source, (str, Path)):
         source = load_instance(source)
     if isinstance(source, Instance):
         return build_problem(source, risk=risk, alpha=alpha, budgets=budgets)
     if isinstance(source, CompiledNetwork):
-        net = source.with_budgets(budgets) if budgets else source
-        return DefenderProblem(net.instance, [ScenarioNet("base", 1.0, net, ("base",))])
-    problem = source
-    if risk is not None or alpha is not None:
-        from dataclasses import replace
-
-        problem = replace(problem, risk=risk or problem.risk,
-                          alpha=problem.alpha if alpha is None else alpha)
+        problem = DefenderProblem(source.instance, [ScenarioNet("base", 1.0, source, ("base",))])
+    else:
+        problem = source
+        if risk is not None or alpha is not None:
+            problem = replace(problem, risk=Risk.parse(risk or problem.risk, "risk"),
+                              alpha=problem.alpha if alpha is None else alpha)
     return problem.with_budgets(budgets) if budgets else problem
 
 
@@ -62,181 +72,85 @@ def as_network(source: Source, budgets: Mapping[str, float] | None = None) -> Co
     return problem.net
 
 
-def build_milp(source: Source) -> ScenarioMILP:
+def build_milp(source: Source, formulation: Formulation | None = None):
     """The defender's MILP (exposed for users who want to inspect or export it)."""
-    return build_problem_milp(as_problem(source))
+    return (formulation or DualValue()).build(as_problem(source))
 
 
-def solve(source: Source, options: SolveOptions | None = None, *,
-          budgets: Mapping[str, float] | None = None,
-          write_model: str | Path | None = None, tidy: bool = True,
-          risk: str | None = None, alpha: float | None = None) -> InterdictionResult:
-    """Find the plan that leaves the smuggler the least, certify it, and describe it.
-
-    ``risk`` (expected | worst | cvar) and ``alpha`` override the instance's choice for
-    scenarios. ``tidy`` drops actions the plan pays for without changing the value
-    (``tidy.drop_redundant``); the value, bound and certificate are unaffected."""
-    options = options or SolveOptions()
-    t_start = time.perf_counter()
-    problem = as_problem(source, budgets, risk=risk, alpha=alpha)
-    net = problem.net
-    t_compiled = time.perf_counter()
-
-    base = [solve_smuggler(sc.net, None, options) for sc in problem.scenarios]
-    value_before = problem.combine([b.value for b in base])
-    t_base = time.perf_counter()
-    scale = max(1.0, abs(value_before))
-
-    method = resolve_method(problem, options)
-    if method == "dual":
-        milp = build_problem_milp(problem)
-        model_size = milp.model.summary()
-        raw, build_extra = _solve_milp(milp, options, write_model)
-        x_start = milp.x_start
-        method_name = f"dual-milp/{options.backend}"
-    else:
-        raw, build_extra, model_size, method_name = _solve_decomposed(net, options, method,
-                                                                      write_model)
-        x_start = 0
-    t_solved = time.perf_counter()
-
-    if raw.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
-                           Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR):
-        # the plan "no action" is feasible when budgets are ≥ 0, so the dual MILP can only
-        # fail through an unbounded smuggler, which the baseline already rules out
-        raise SolveError(f"the defender's MILP ended {raw.termination.value} ({raw.message}): "
-                         "this should not happen for a validated instance; please report it")
-    if raw.values is None:
-        # stopped (time limit …) before any plan: the best plan known is "no action"
-        x = np.zeros(net.n_binaries)
-        claimed = None
-    else:
-        x = raw.values[x_start:x_start + net.n_binaries]
-        claimed = raw.objective
-    plan = Plan.from_binaries(net, x)
-    optimal = raw.status == SolutionStatus.OPTIMAL
-
-    notes: list[str] = []
-    if tidy and plan.levels:
-        # one warm-started LP per scenario block for all the trial plans
-        lps = [SmugglerSession(sc.net, options) for sc in problem.scenarios]
-
-        def evaluate(p: Plan) -> float:
-            xb = p.binaries(net)
-            return problem.combine([lp.solve(xb).value for lp in lps])
-
-        plan, notes = drop_redundant(net, plan, evaluate(plan), 1e-7 * scale, options, evaluate)
-    cert, after = certify_plan([sc.net for sc in problem.scenarios], problem.combine, plan,
-                               claimed=claimed, bound=raw.bound, optimal=optimal, scale=scale,
-                               options=options)
-    t_checked = time.perf_counter()
-
-    if not optimal:
-        notes.append(f"solver stopped on {raw.termination.value}: best plan found, not proven "
-                     f"optimal (gap {cert.gap:.3%})" if cert.gap is not None else
-                     f"solver stopped on {raw.termination.value}: best plan found, no bound")
-    before_r = [Response.from_solution(sc.net, b) for sc, b in zip(problem.scenarios, base)]
-    after_r = [Response.from_solution(sc.net, a) for sc, a in zip(problem.scenarios, after)]
-    probs = problem.probabilities
-    outcomes = tuple(
-        ScenarioOutcome(sc.id, sc.probability, sc.members, b.value, a.value,
-                        rb.delivered_by_commodity, ra.delivered_by_commodity)
-        for sc, b, a, rb, ra in zip(problem.scenarios, base, after, before_r, after_r)
-    ) if problem.stochastic else ()
-    build_time = (t_compiled - t_start) + build_extra
-    return InterdictionResult(
-        instance=problem.instance.name,
-        instance_path=problem.instance.path,
-        termination=raw.termination,
-        status=raw.status if raw.values is not None else SolutionStatus.FEASIBLE,
-        plan=plan,
-        actions=chosen_actions(net, plan),
-        spend=plan.spend(net),
-        budgets={r: float(b) for r, b in zip(net.resource_ids, net.budgets)},
-        value_before=value_before,
-        value_after=cert.plan_value,
-        bound=raw.bound,
-        gap=cert.gap,
-        before=Response.expected(list(zip(probs.tolist(), before_r))),
-        after=Response.expected(list(zip(probs.tolist(), after_r))),
-        certificate=cert,
-        timings=Timings(build=build_time, solve=raw.seconds, check=t_checked - t_solved,
-                        baseline=t_base - t_compiled, total=time.perf_counter() - t_start),
-        model_size=model_size,
-        node_count=raw.node_count,
-        method=method_name,
-        options=options.to_dict(),
-        notes=tuple(notes),
-        risk=problem.risk if problem.stochastic else "expected",
-        cvar_alpha=problem.alpha if problem.stochastic and problem.risk == "cvar" else None,
-        scenarios=outcomes,
-    )
+# ----------------------------------------------------------------------------- 3. solve
 
 
-def _solve_milp(milp: ScenarioMILP | InterdictionMILP, options: SolveOptions,
-                write_model: str | Path | None) -> tuple[RawSolution, float]:
-    """Hand the MILP to the chosen backend; return the raw solution and the time spent
-    building (stating + loading) beyond compilation."""
-    t0 = time.perf_counter()
-    if options.backend == "pyomo":
-        from .solvers.pyomo_backend import solve_pyomo
+@dataclass
+class Solved:
+    """A formulation solved: the raw solution and where the binaries are in it."""
 
-        if write_model is not None:
-            HighsSession(milp.model, options).write(write_model)
-        raw = solve_pyomo(milp.model, options)
-        # Pyomo's build time is inside its solve call: report it as build
-        total = time.perf_counter() - t0
-        return raw, max(0.0, total - raw.seconds)
-    if options.backend != "highs":
-        raise SolveError(f"unknown backend {options.backend!r} (use 'highs' or 'pyomo')")
-    session = HighsSession(milp.model, options)
-    if write_model is not None:
-        session.write(write_model)
-    # No MIP start here: HiGHS 1.16 can mis-evaluate a partial start after presolve and
-    # report it optimal with the objective of the reduced space (seen on a 5-node
-    # instance: start "no action" worth 11.1 reported as 0). The certificate catches such
-    # answers; not offering the start avoids them. Without a plan at the time limit, the
-    # engine falls back to "no action", which is always feasible.
-    build = time.perf_counter() - t0
-    raw = session.solve()
-    return raw, build
+    raw: RawSolution
+    x_start: int
+    model_size: dict[str, int]
+    method: str  # e.g. "dual-milp/highs", "benders-covering/dijkstra"
+    build_seconds: float  # stating and loading the model (beyond compilation)
 
 
-METHODS = ("dual", "benders", "benders-basic", "auto")
-
-
-def resolve_method(problem: DefenderProblem, options: SolveOptions) -> str:
-    """The method to run: ``options.method``, with "auto" → "benders" where the instance
-    has shortest-path structure (the covering decomposition's home ground, where the dual
-    MILP's LP relaxation is weak) and "dual" elsewhere (e.g. max-flow interdiction, where
-    Wood's dual MILP is solved at the root). The decomposition handles one scenario; with
-    scenarios "auto" is "dual"."""
-    if options.method not in METHODS:
-        raise SolveError(f"unknown method {options.method!r} (use one of {', '.join(METHODS)})")
-    if options.method != "dual" and len(problem.scenarios) > 1:
-        if options.method == "auto":
-            return "dual"
-        raise SolveError(f"method {options.method!r} solves single-scenario instances; this "
-                         "one has scenarios (use --method dual, or --scenario ID)")
-    if options.method == "auto":
+def resolve_method(problem: DefenderProblem, options: SolveOptions,
+                   formulation: Formulation | None = None) -> Method:
+    """The method to run: ``options.method``, with AUTO → BENDERS where the instance has
+    shortest-path structure (the covering decomposition's home ground, where the dual
+    MILP's LP relaxation is weak) and DUAL elsewhere (e.g. max-flow interdiction, where
+    Wood's dual MILP is solved at the root). The decomposition minimises the smuggler's
+    value of one scenario: anything else runs the MILP under AUTO, and is refused when
+    asked for explicitly."""
+    method = options.method
+    if method == Method.DUAL:
+        return method
+    value_only = formulation is None or formulation.objective == Objective.VALUE
+    single = len(problem.scenarios) == 1
+    if method == Method.AUTO:
+        if not (value_only and single):
+            return Method.DUAL
         from .decomposition import shortest_path_structure  # imports csgraph: only here
 
-        return "benders" if shortest_path_structure(problem.net) else "dual"
-    return options.method
+        return Method.BENDERS if shortest_path_structure(problem.net) else Method.DUAL
+    if not value_only:
+        raise UsageError(f"method {method.value!r} minimises the smuggler's value; the harm "
+                          "objective runs the bilevel MILP (use --method dual)")
+    if not single:
+        raise UsageError(f"method {method.value!r} solves single-scenario instances; this "
+                          "one has scenarios (use --method dual, or --scenario ID)")
+    return method
 
 
-def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: str,
-                      write_model: str | Path | None
-                      ) -> tuple[RawSolution, float, dict[str, int], str]:
-    """Run the decomposition; return its answer as a RawSolution over the binaries only,
-    the time spent before the first master solve, the size of the master, the method name."""
+def solve_formulation(problem: DefenderProblem, formulation: Formulation,
+                      options: SolveOptions, write_model: str | Path | None = None) -> Solved:
+    """State ``formulation`` for ``problem`` and solve it (or run the decomposition)."""
+    method = resolve_method(problem, options, formulation)
+    if method != Method.DUAL:
+        return _solve_decomposed(problem.net, options, method, write_model)
+    t0 = time.perf_counter()
+    milp = formulation.build(problem)
+    session = open_session(milp.model, options)
+    if write_model is not None:
+        session.write(write_model)
+    # No MIP start: HiGHS 1.16 can mis-evaluate a start (solvers.highs, rule 2); without a
+    # plan at a time limit the pipeline falls back to "no action", which is feasible.
+    build = time.perf_counter() - t0
+    raw = session.solve()
+    if options.backend != "highs":  # Pyomo's solve call includes its own model update
+        build += max(0.0, getattr(session, "build_seconds", 0.0))
+    return Solved(raw, milp.x_start, milp.model.summary(),
+                  f"{formulation.name}/{options.backend.value}", build)
+
+
+def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: Method,
+                      write_model: str | Path | None) -> Solved:
+    """The decomposition's answer as a raw solution over the binaries only."""
     from .decomposition import solve_decomposed
+    from .formulation.interdiction import build_interdiction_milp
 
     if options.backend != "highs":
-        raise SolveError("the decomposition methods run on HiGHS directly (use --backend highs)")
+        raise UsageError("the decomposition methods run on HiGHS directly (use --backend highs)")
     if write_model is not None:  # the exported model is the monolithic MILP
-        HighsSession(build_interdiction_milp(net).model, options).write(write_model)
-    out = solve_decomposed(net, options, covering=(method == "benders"))
+        open_session(build_interdiction_milp(net).model, options).write(write_model)
+    out = solve_decomposed(net, options, covering=(method == Method.BENDERS))
     gap = None
     if out.bound is not None:
         gap = max(0.0, out.value - out.bound) / max(abs(out.value), 1e-9)
@@ -249,19 +163,195 @@ def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: str,
             "row_add_us": int(round(1e6 * out.add_seconds / max(out.rows_added, 1))),
             "master_ms": int(round(1e3 * out.master_seconds)),
             "oracle_ms": int(round(1e3 * out.oracle_seconds))}
-    kind = "benders-covering" if method == "benders" else "benders-basic"
-    return raw, out.build_seconds, size, f"{kind}/{out.oracle}"
+    kind = "benders-covering" if method == Method.BENDERS else "benders-basic"
+    return Solved(raw, 0, size, f"{kind}/{out.oracle}", out.build_seconds)
 
 
-def chosen_actions(net: CompiledNetwork, plan: Plan) -> tuple[ChosenAction, ...]:
-    by_id = {a.id: a for a in net.instance.actions}
-    out = []
-    for action_id, level in plan.levels:
-        act = by_id[action_id]
-        lv = act.levels[level - 1]
-        out.append(ChosenAction(action_id, level, lv.label, act.name,
-                                {r: float(lv.cost.get(r, 0.0)) for r in net.resource_ids}))
-    return tuple(out)
+# ----------------------------------------------------------------------------- 4. finish
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A certified plan: what ``finish`` hands to the result builders."""
+
+    plan: Plan
+    evaluation: PlanEvaluation  # the plan re-evaluated afresh (the certificate's figures)
+    certificate: Certificate
+    raw: RawSolution
+    bound: float | None  # the proven bound actually reported (never below a trivial one)
+    notes: tuple[str, ...]
+
+    @property
+    def optimal(self) -> bool:
+        return self.raw.status == SolutionStatus.OPTIMAL
+
+    @property
+    def status(self) -> SolutionStatus:
+        return self.raw.status if self.raw.has_plan else SolutionStatus.FEASIBLE
+
+
+def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, x_start: int,
+           exact_claim: bool, scale: float, options: SolveOptions,
+           budgets: Mapping[str, float] | None = None, bound: float | None = None,
+           tidy: bool = True, start: Plan | None = None) -> Finished:
+    """Raw solution → plan → tidied → certified (the one finishing path).
+
+    ``bound`` replaces the solver's bound (e.g. the pessimistic harm's bound from the
+    optimistic optimum); a bound below the trivial 0 (the objective is never negative)
+    becomes 0. ``start``: a plan the solver was given as a start; the returned plan is
+    never worse than it. ``budgets``: the budgets the plan must keep (default: the
+    problem's)."""
+    net = problem.net
+    if raw.failed:
+        # with budgets ≥ 0 the plan "no action" is feasible, so the MILP can only fail
+        # through an unbounded smuggler, which the baseline already rules out
+        raise SolveError(f"the defender's MILP ended {raw.termination.value} ({raw.message}): "
+                         "this should not happen for a validated instance; please report it")
+    if raw.has_plan:
+        assert raw.values is not None
+        plan = Plan.from_binaries(net, raw.values[x_start:x_start + net.n_binaries])
+        claimed = raw.objective
+    else:
+        plan, claimed = Plan.of({}), None  # stopped before any plan: "no action" is feasible
+    notes: list[str] = []
+    if start is not None and start != plan:
+        if not raw.has_plan or evaluator(start).objective < evaluator(plan).objective:
+            notes.append("the solver's plan was no better than its start: the start is kept")
+            plan, claimed = start, None
+    if tidy and plan.levels and raw.termination != Termination.INTERRUPTED:
+        value = evaluator(plan).objective
+        plan, dropped = drop_redundant(net, plan, value, 1e-7 * scale,
+                                       lambda p: evaluator(p).objective)
+        notes.extend(dropped)
+    bound = raw.bound if bound is None else bound
+    if bound is not None and bound < 0.0 and _nonnegative(problem, evaluator):
+        bound = 0.0
+    evaluation = evaluator(plan, fresh=True)
+    budgets = budgets if budgets is not None else problem.budgets
+    cert = certify(net, evaluation, budgets=budgets, claimed=claimed, bound=bound,
+                   optimal=raw.status == SolutionStatus.OPTIMAL, exact_claim=exact_claim,
+                   scale=scale, measure=evaluator.label, blocks=len(problem.scenarios),
+                   options=options)
+    if raw.status != SolutionStatus.OPTIMAL:
+        what = "interrupted" if raw.termination == Termination.INTERRUPTED else \
+            f"solver stopped on {raw.termination.value}"
+        notes.append(f"{what}: best plan found, not proven optimal (gap {cert.gap:.3%})"
+                     if cert.gap is not None else f"{what}: best plan found, no bound")
+    return Finished(plan, evaluation, cert, raw, bound, tuple(notes))
+
+
+def _nonnegative(problem: DefenderProblem, evaluator: Evaluator) -> bool:
+    """Whether the objective is ≥ 0 for every plan: the smuggler can always ship nothing;
+    harm is ≥ 0 when every harm weight is."""
+    if evaluator.objective == Objective.VALUE:
+        return True
+    return all(float(sc.net.del_harm.min(initial=0.0)) >= 0.0 for sc in problem.scenarios)
+
+
+# ----------------------------------------------------------------------------- the whole run
+
+
+def solve(source: Source, options: SolveOptions | None = None, *,
+          formulation: Formulation | None = None,
+          budgets: Mapping[str, float] | None = None,
+          write_model: str | Path | None = None, tidy: bool = True,
+          risk: Risk | str | None = None, alpha: float | None = None) -> InterdictionResult:
+    """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
+    value), certify it, and describe it.
+
+    ``risk`` (expected | worst | cvar) and ``alpha`` override the instance's choice for
+    scenarios. ``tidy`` drops actions the plan pays for without changing its objective
+    (``certify.tidy``); the value, bound and certificate are unaffected."""
+    options = options or SolveOptions()
+    formulation = formulation or DualValue()
+    t_start = time.perf_counter()
+    problem = as_problem(source, budgets, risk=risk, alpha=alpha)
+    _check_objective_data(problem, formulation)
+    evaluator = evaluator_for(problem, formulation.objective, formulation.tie, options)
+    t_compiled = time.perf_counter()
+
+    baseline = evaluator(Plan.of({}), fresh=True)
+    scale = max(1.0, abs(baseline.objective))
+    if formulation.objective == Objective.HARM:  # the tolerance of the harm's extreme response
+        scale = max(scale, abs(_harm_scale(problem, baseline)))
+    t_base = time.perf_counter()
+
+    solved = solve_formulation(problem, formulation, options, write_model)
+    notes: list[str] = []
+    bound = None
+    if not formulation.exact_claim and isinstance(formulation, HarmBilevel):
+        solved, formulation, notes = _settle_tie_break(problem, formulation, solved, evaluator,
+                                                       options, scale)
+        bound = _optimistic_bound(problem, options)
+        notes.append("lower bound: the optimistic optimum (never above the pessimistic one)")
+    t_solved = time.perf_counter()
+
+    finished = finish(problem, evaluator, solved.raw, x_start=solved.x_start,
+                      exact_claim=formulation.exact_claim, scale=scale, options=options,
+                      bound=bound, tidy=tidy)
+    t_checked = time.perf_counter()
+    return interdiction_result(
+        problem, baseline, finished, formulation=formulation, method=solved.method,
+        model_size=solved.model_size, options=options, notes=tuple(notes),
+        timings=dict(build=(t_compiled - t_start) + solved.build_seconds,
+                     solve=solved.raw.seconds, check=t_checked - t_solved,
+                     baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
+
+
+def _check_objective_data(problem: DefenderProblem, formulation: Formulation) -> None:
+    if formulation.objective == Objective.HARM and not any(
+            float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios):
+        raise InstanceError([Problem(problem.instance.path, "commodities", "harm",
+                                     "the harm objective needs harm weights: give commodities "
+                                     "(or market nodes) a 'harm' per unit delivered", None)])
+
+
+def _harm_scale(problem: DefenderProblem, baseline: PlanEvaluation) -> float:
+    """The larger of the two tie-breaks' harms with no action."""
+    return problem.combine([r.harm(Tie.PESSIMISTIC) for r in baseline.harm])
+
+
+def _settle_tie_break(problem: DefenderProblem, formulation: HarmBilevel, solved: Solved,
+                      evaluator: Evaluator, options: SolveOptions, scale: float,
+                      ) -> tuple[Solved, HarmBilevel, list[str]]:
+    """The pessimistic tie-break perturbs the smuggler's values by ε·harm: ε too large
+    over-states a plan's harm, ε lost in the solver's tolerances under-states it. Re-solve
+    with ε adjusted until the MILP's claim matches the plan's exact pessimistic harm (at
+    most four solves). The MILP's value and ε of the accepted solve are kept."""
+    notes: list[str] = []
+    tol = 1e-6 * scale
+    tried: set[float] = set()
+    while True:
+        milp_eps = formulation.resolved_epsilon(problem)
+        tried.add(milp_eps)
+        raw = solved.raw
+        if not raw.has_plan or raw.objective is None:
+            return solved, formulation, notes
+        assert raw.values is not None
+        net = problem.net
+        plan = Plan.from_binaries(net, raw.values[solved.x_start:solved.x_start + net.n_binaries])
+        exact = evaluator(plan).objective
+        if abs(raw.objective - exact) <= tol or len(tried) >= 4:
+            if raw.objective > exact + tol:
+                notes.append("the pessimistic value is certified for the plan but optimality "
+                             "over all plans rests on the ε tie-break; see the gap to the bound")
+            return solved, formulation, notes
+        eps = milp_eps / 100.0 if raw.objective > exact else milp_eps * 100.0
+        if eps in tried:
+            return solved, formulation, notes
+        notes.append(f"pessimistic tie-break ε = {milp_eps:.3g} gave {raw.objective:.6g} for a "
+                     f"plan whose most harmful optimal response gives {exact:.6g}; re-solved "
+                     f"with ε = {eps:.3g}")
+        formulation = formulation.with_epsilon(eps)
+        solved = solve_formulation(problem, formulation, options)
+
+
+def _optimistic_bound(problem: DefenderProblem, options: SolveOptions) -> float | None:
+    """A valid lower bound on the pessimistic harm optimum: the optimistic MILP's proven
+    bound (every plan's least harmful optimal response is no more harmful than its most
+    harmful one)."""
+    solved = solve_formulation(problem, HarmBilevel(Tie.OPTIMISTIC), options)
+    return solved.raw.bound
 
 
 def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
@@ -271,9 +361,8 @@ def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
     measure; budgets are not enforced here)."""
     problem = as_problem(source, budgets)
     plan = plan if isinstance(plan, Plan) else Plan.of(plan)
-    x = plan.binaries(problem.net)
-    return problem.combine([solve_smuggler(sc.net, x, options).value for sc in problem.scenarios])
+    return evaluator_for(problem, options=options)(plan, fresh=True).objective
 
 
-__all__ = ["solve", "as_problem", "as_network", "build_milp", "build_interdiction_milp",
-           "evaluate_plan", "UnboundedError"]
+__all__ = ["Finished", "Solved", "as_network", "as_problem", "build_milp", "evaluate_plan",
+           "finish", "resolve_method", "solve", "solve_formulation", "UnboundedError"]

@@ -60,3 +60,21 @@ def market(id, **values) -> Node:
 
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply"]
+
+
+def assert_certified(result, optimal: bool = True) -> None:
+    """The result's certificate checked what it must: the plan re-evaluated, the bound
+    valid, and (when optimal) the plan's figure equal to the MILP's claim."""
+    cert = result.certificate
+    checks = " | ".join(cert.checks)
+    assert "budgets and exclusive levels kept" in checks
+    assert "re-solved with the plan fixed" in checks
+    figure = result.harm.harm_after if result.harm is not None else result.value_after
+    assert cert.plan_value == figure
+    if optimal:
+        assert result.optimal
+        if result.harm is None or result.harm.mode == "optimistic":
+            assert "= MILP objective (optimal)" in checks, checks
+    if result.bound is not None:
+        assert "≥ proven bound" in checks, checks
+        assert cert.plan_value >= result.bound - cert.tolerance

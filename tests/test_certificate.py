@@ -7,68 +7,72 @@ import pytest
 from click.testing import CliRunner
 
 import optimizer.pipeline as engine
-from optimizer import CertificateError, Plan, compile_instance, solve
-from optimizer.certify.certificate import certify
+from optimizer import CertificateError, Plan, solve
+from optimizer.certify import certify_value
 from optimizer.cli import main
 from optimizer.instance.yaml_io import write_instance
-from optimizer.solvers.highs import RawSolution
 from optimizer.options import SolutionStatus, Termination
+from optimizer.pipeline import as_problem
+from optimizer.solvers.base import RawSolution
 
 from test_known_answers import levels_instance, recipe_instance
 
 
 def test_certificate_accepts_the_optimal_plan():
-    net = compile_instance(recipe_instance(1))
-    cert, sol = certify(net, Plan.of({"raid lab": 1}), claimed=75.0, bound=75.0, optimal=True,
-                        scale=245.0)
-    assert cert.passed and cert.plan_value == pytest.approx(75.0) and cert.gap == 0.0
-    assert sol.delivered.sum() == pytest.approx(25.0)
+    problem = as_problem(recipe_instance(1))
+    cert, ev = certify_value(problem, Plan.of({"raid lab": 1}), claimed=75.0, bound=75.0,
+                             optimal=True, scale=245.0)
+    assert cert.plan_value == pytest.approx(75.0) and cert.gap == 0.0
+    assert "smuggler's value = MILP objective (optimal)" in cert.checks
+    assert ev.responses[0].delivered.sum() == pytest.approx(25.0)
 
 
 def test_certificate_rejects_a_wrong_plan_claimed_optimal():
     """'squeeze border' leaves the smuggler 200, not the optimum 75 the MILP would claim."""
-    net = compile_instance(recipe_instance(1))
-    with pytest.raises(CertificateError, match="earns 200"):
-        certify(net, Plan.of({"squeeze border": 1}), claimed=75.0, bound=75.0, optimal=True,
-                scale=245.0)
+    problem = as_problem(recipe_instance(1))
+    with pytest.raises(CertificateError, match="smuggler's value is 200"):
+        certify_value(problem, Plan.of({"squeeze border": 1}), claimed=75.0, bound=75.0,
+                      optimal=True, scale=245.0)
 
 
 def test_certificate_rejects_an_invalid_bound():
-    net = compile_instance(recipe_instance(1))
+    problem = as_problem(recipe_instance(1))
     with pytest.raises(CertificateError, match="bound is invalid"):
-        certify(net, Plan.of({"raid lab": 1}), claimed=75.0, bound=80.0, optimal=False,
-                scale=245.0)
+        certify_value(problem, Plan.of({"raid lab": 1}), claimed=75.0, bound=80.0,
+                      optimal=False, scale=245.0)
 
 
 def test_certificate_rejects_an_overstated_optimum():
     """The MILP may not report more than the plan's true value as optimal either."""
-    net = compile_instance(recipe_instance(1))
+    problem = as_problem(recipe_instance(1))
     with pytest.raises(CertificateError, match="reports 90 as optimal"):
-        certify(net, Plan.of({"raid lab": 1}), claimed=90.0, bound=70.0, optimal=True,
-                scale=245.0)
+        certify_value(problem, Plan.of({"raid lab": 1}), claimed=90.0, bound=70.0,
+                      optimal=True, scale=245.0)
 
 
 def test_certificate_rejects_a_plan_over_budget():
-    net = compile_instance(levels_instance(5, 1))
+    problem = as_problem(levels_instance(5, 1))
     with pytest.raises(CertificateError, match="budget"):
-        certify(net, Plan.of({"scan a1": 3}), claimed=None, bound=None, optimal=False, scale=20)
+        certify_value(problem, Plan.of({"scan a1": 3}), claimed=None, bound=None,
+                      optimal=False, scale=20)
 
 
 def _wrong_milp(plan_binaries):
     """A stand-in for the MILP solve that returns a wrong plan claimed optimal."""
 
-    def fake(milp, options, write_model):
+    def fake(problem, formulation, options, write_model=None):
+        milp = formulation.build(problem)
         values = np.zeros(milp.model.n_cols)
         values[milp.x_start:milp.x_start + milp.n_binaries] = plan_binaries(milp.net)
         raw = RawSolution(Termination.OPTIMAL, SolutionStatus.OPTIMAL, values, 75.0, 75.0, 0.0,
                           1, 0.0, "fake")
-        return raw, 0.0
+        return engine.Solved(raw, milp.x_start, milp.model.summary(), "fake", 0.0)
 
     return fake
 
 
 def test_engine_never_reports_a_plan_that_fails(monkeypatch, tmp_path):
-    monkeypatch.setattr(engine, "_solve_milp", _wrong_milp(
+    monkeypatch.setattr(engine, "solve_formulation", _wrong_milp(
         lambda net: Plan.of({"squeeze border": 1}).binaries(net)))
     with pytest.raises(CertificateError):
         solve(recipe_instance(1))

@@ -27,7 +27,7 @@ def oracle_curve(inst, resource: str):
     unlimited), by enumeration and the smuggler's LP only."""
     net = compile_instance(inst)
     top = sum(max(a_cost) for a_cost in _level_costs(net, resource))
-    net = net.with_budgets({resource: top})
+    net = compile_instance(inst.with_budgets({resource: top}))
     enum = enumerate_plans(net)
     return [(p.spend(net)[resource], v) for p, v in enum.values.items()], enum
 
@@ -141,7 +141,7 @@ def _units_by_plan(inst, commodity):
     from dataclasses import replace
 
     from optimizer.certify.enumerate import feasible_plans
-    from optimizer.studies.harm import harm_range
+    from optimizer.certify.harm import harm_range
 
     net = compile_instance(inst)
     k = net.comm_ids.index(commodity)

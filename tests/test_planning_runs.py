@@ -255,7 +255,7 @@ def test_cli_target_frontier_marginal_priorities(tmp_path):
     ("seed:5", "r1", [0, 1, 2, 3, 4, 5, 6]),
 ])
 def test_pyomo_backend_gives_the_same_sweep(source, resource, values):
-    """Budgets as mutable Params in the Pyomo model, persistent highs interface."""
+    """Budgets as the budget rows' bounds of the Pyomo model, persistent highs interface."""
     from optimizer.planning.pyomo_session import PyomoPlanningSession, run_sweep_pyomo
 
     inst = random_instance(int(source[5:])) if source.startswith("seed:") else source
@@ -267,11 +267,11 @@ def test_pyomo_backend_gives_the_same_sweep(source, resource, values):
     for p, q in zip(a.points, b.points):
         assert q.value == pytest.approx(p.value, abs=tol)
         assert q.optimal
-    # the Pyomo model really carries the budgets as mutable parameters
+    # the Pyomo model really carries the budget it was solved at
     s = PyomoPlanningSession(inst)
-    assert s.pyomo_model.budget_level.mutable
     s.solve({resource: values[-1]})
-    assert s.pyomo_model.budget_level[resource].value == values[-1]
+    assert s.pyomo_model.budget[(resource,)].upper.value == values[-1]
+    assert s.solves == 1
 
 
 def test_cli_sweep_pyomo_backend(tmp_path):

@@ -24,7 +24,6 @@ FORMAT = "interdict-bench/1"
 
 def document(records: list[RunRecord], settings: dict[str, Any]) -> dict[str, Any]:
     """The JSON document of a benchmark run (records sorted by key: deterministic order)."""
-    import highspy
     import numpy
     import scipy
 
@@ -33,7 +32,9 @@ def document(records: list[RunRecord], settings: dict[str, Any]) -> dict[str, An
                                 text=True, cwd=Path(__file__).parent, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         commit = ""
-    hv = getattr(highspy.Highs(), "version", lambda: "")()
+    from ..solvers.highs import version
+
+    hv = version()
     return {
         "format": FORMAT,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

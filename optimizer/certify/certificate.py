@@ -1,42 +1,50 @@
-"""The certificate: every reported plan is re-checked by solving the smuggler's LP alone
-with the plan fixed (MODEL.md, "Certificate").
+"""The certificate: every reported plan is re-checked by solving the smuggler's problem
+alone with the plan fixed (docs/model.md, "Certificate").
 
-Checks, with tol = 1e-6 · max(1, value before any action):
+Checks, with tol = 1e-6 · max(1, scale) (scale: the objective before any action):
 1. the plan keeps every budget and takes at most one level per action;
-2. the smuggler's LP with the plan fixed solves, and its flows pass ``check_flows``;
-3. weak duality: that value ≤ the MILP's objective for the plan + tol (the MILP must not
-   understate what the smuggler gets);
-4. the bound is valid: that value ≥ the MILP's proven bound − tol;
-5. if the solver says optimal: that value equals the MILP's objective within tol plus the
-   allowed gap.
+2. the plan's objective is evaluated afresh (``certify.evaluate``): the smuggler's LP in
+   every scenario block, each response verified by ``response.check_flows``;
+3. the MILP does not understate the plan: that objective ≤ the MILP's claim + tol (weak
+   duality for the value; for harm, the MILP's response is one of the smuggler's optimal
+   responses, so its harm bounds the tie-break's from the right side);
+4. the bound is valid: that objective ≥ the proven bound − tol;
+5. if the solver says optimal and the formulation's claim is exact: that objective equals
+   the claim within tol plus the allowed gap.
 
-A plan that fails any check raises ``CertificateError``; it is never a result.
+A plan that fails any check raises ``CertificateError``: it is never a result, so a
+``Certificate`` exists only for a plan that passed, and ``checks`` lists what was checked.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Callable, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 
-from ..errors import CertificateError
 from ..compile.network import CompiledNetwork, Plan
-from .response import SmugglerSolution, solve_smuggler
+from ..errors import CertificateError
 from ..options import SolveOptions
+from .evaluate import PlanEvaluation
+
+#: relative tolerance of every comparison, times max(1, scale)
+REL_TOL = 1e-6
 
 
 @dataclass(frozen=True)
 class Certificate:
-    passed: bool
-    plan_value: float  # the smuggler's optimum with the plan fixed (re-solved)
+    """What was checked about a plan that passed (a failed check raises instead)."""
+
+    measure: str  # what ``plan_value`` measures: "smuggler's value", "harm (optimistic)" …
+    plan_value: float  # the plan's objective, re-evaluated with the plan fixed
     claimed_value: float | None  # the MILP's objective for the plan
-    bound: float | None  # proven lower bound on the best plan's value
+    bound: float | None  # proven lower bound on the best plan's objective
     gap: float | None  # (plan_value − bound) / |plan_value|
     tolerance: float
     checks: tuple[str, ...]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -49,60 +57,55 @@ def relative_gap(value: float, bound: float | None, scale: float) -> float | Non
     return diff / max(abs(value), 1e-9 * max(1.0, scale))
 
 
-def certify(net: CompiledNetwork, plan: Plan, *, claimed: float | None, bound: float | None,
-            optimal: bool, scale: float, options: SolveOptions | None = None,
-            ) -> tuple[Certificate, SmugglerSolution]:
-    """Check ``plan`` against the MILP's claims; return the certificate and the smuggler's
-    best response, or raise ``CertificateError``."""
-    cert, sols = certify_plan([net], lambda values: values[0], plan, claimed=claimed,
-                              bound=bound, optimal=optimal, scale=scale, options=options)
-    return cert, sols[0]
-
-
-def certify_plan(nets: Sequence[CompiledNetwork], combine: Callable[[list[float]], float],
-                 plan: Plan, *, claimed: float | None, bound: float | None, optimal: bool,
-                 scale: float, options: SolveOptions | None = None,
-                 ) -> tuple[Certificate, list[SmugglerSolution]]:
-    """The certificate over scenarios: the smuggler's LP is re-solved in every scenario
-    network with the plan fixed, the values are combined by the risk measure ``combine``,
-    and the checks of the module docstring apply to the combined value."""
-    options = options or SolveOptions()
-    net = nets[0]
-    tol = 1e-6 * max(1.0, abs(scale))
-    checks: list[str] = []
+def check_budgets(net: CompiledNetwork, plan: Plan, budgets: Mapping[str, float]) -> None:
+    """Check 1: at most one level per action, and every budget kept."""
     x = plan.binaries(net)
     for a in range(len(net.action_ids)):
         if x[net.binary_action == a].sum() > 1:
             raise CertificateError(f"plan takes several levels of action '{net.action_ids[a]}'")
-    spend = x @ net.binary_cost if net.n_binaries else np.zeros(len(net.resource_ids))
-    for r, rid in enumerate(net.resource_ids):
-        if spend[r] > net.budgets[r] + 1e-9 * max(1.0, abs(net.budgets[r])):
-            raise CertificateError(f"plan spends {spend[r]:g} of '{rid}' but the budget is "
-                                   f"{net.budgets[r]:g}")
-    checks.append("budgets and exclusive levels kept")
-    sols = [solve_smuggler(n, x, options) for n in nets]
-    checks.append("smuggler's LP re-solved with the plan fixed; flows verified"
-                  + (f" (in each of {len(nets)} scenarios)" if len(nets) > 1 else ""))
-    value = float(combine([s.value for s in sols]))
+    spend = plan.spend(net)
+    for rid, limit in budgets.items():
+        if spend[rid] > limit + 1e-9 * max(1.0, abs(limit)):
+            raise CertificateError(f"plan spends {spend[rid]:g} of '{rid}' but the budget is "
+                                   f"{limit:g}")
+
+
+def certify(net: CompiledNetwork, evaluation: PlanEvaluation, *, budgets: Mapping[str, float],
+            claimed: float | None, bound: float | None, optimal: bool, exact_claim: bool,
+            scale: float, measure: str, blocks: int = 1,
+            options: SolveOptions | None = None) -> Certificate:
+    """Check the evaluated plan against the MILP's claims (module docstring); return the
+    certificate or raise ``CertificateError``. ``evaluation`` must come from a fresh
+    evaluation of the plan (check 2)."""
+    options = options or SolveOptions()
+    plan = evaluation.plan
+    tol = REL_TOL * max(1.0, abs(scale))
+    check_budgets(net, plan, budgets)
+    checks = ["budgets and exclusive levels kept",
+              "smuggler's LP re-solved with the plan fixed; flows verified"
+              + (f" (in each of {blocks} scenario blocks)" if blocks > 1 else "")]
+    value = float(evaluation.objective)
+    if not np.isfinite(value):
+        raise CertificateError(f"plan {plan}: its {measure} evaluates to {value}")
     if claimed is not None:
         if value > claimed + tol:
             raise CertificateError(
-                f"plan {plan}: the smuggler earns {value:.10g} against it, more than the MILP's "
+                f"plan {plan}: its {measure} is {value:.10g}, more than the MILP's "
                 f"{claimed:.10g} (by {value - claimed:.3g} > tolerance {tol:.3g})")
-        checks.append("smuggler's value ≤ MILP objective (weak duality)")
+        checks.append(f"{measure} ≤ MILP objective")
     if bound is not None:
         if value < bound - tol:
             raise CertificateError(
-                f"plan {plan}: the smuggler earns {value:.10g}, below the MILP's proven bound "
+                f"plan {plan}: its {measure} is {value:.10g}, below the proven bound "
                 f"{bound:.10g}: the bound is invalid")
-        checks.append("smuggler's value ≥ proven bound")
-    if optimal and claimed is not None:
+        checks.append(f"{measure} ≥ proven bound")
+    if optimal and exact_claim and claimed is not None:
         allowed = tol + options.rel_gap * max(1.0, abs(claimed)) + (options.abs_gap or 0.0)
         if abs(value - claimed) > allowed:
             raise CertificateError(
-                f"plan {plan}: the MILP reports {claimed:.10g} as optimal but the smuggler's "
-                f"LP gives {value:.10g} (difference {abs(value - claimed):.3g} > {allowed:.3g})")
-        checks.append("smuggler's value = MILP objective (optimal)")
-    cert = Certificate(True, value, claimed, bound, relative_gap(value, bound, scale), tol,
+                f"plan {plan}: the MILP reports {claimed:.10g} as optimal but the plan's "
+                f"{measure} is {value:.10g} (difference {abs(value - claimed):.3g} > "
+                f"{allowed:.3g})")
+        checks.append(f"{measure} = MILP objective (optimal)")
+    return Certificate(measure, value, claimed, bound, relative_gap(value, bound, scale), tol,
                        tuple(checks))
-    return cert, sols

@@ -14,8 +14,9 @@ import numpy as np
 from ..errors import CertificateError, SolveError, UnboundedError
 from ..formulation.smuggler import build_smuggler_lp
 from ..compile.network import CompiledNetwork, EffectiveData, apply_plan
-from ..solvers.highs import solve_model
-from ..options import SolveOptions, Termination
+from ..solvers.base import solve_once
+from ..solvers.highs import HighsSession
+from ..options import LpAlgorithm, SolveOptions, Termination
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,8 @@ IPM_COLUMNS = 50_000
 
 def _lp_options(net: CompiledNetwork, options: SolveOptions | None) -> SolveOptions:
     opts = options or SolveOptions()
-    extra = {"solver": "ipm"} if net.n_flows > IPM_COLUMNS else {}
-    return SolveOptions(time_limit=None, threads=opts.threads, seed=opts.seed, verbose=False,
-                        extra=extra)
+    return SolveOptions(threads=opts.threads, seed=opts.seed,
+                        lp_algorithm=LpAlgorithm.IPM if net.n_flows > IPM_COLUMNS else None)
 
 
 def solve_smuggler(net: CompiledNetwork, x: np.ndarray | None = None,
@@ -47,7 +47,7 @@ def solve_smuggler(net: CompiledNetwork, x: np.ndarray | None = None,
     """Solve the smuggler's LP with the plan ``x`` fixed (None = no action)."""
     data = apply_plan(net, x)
     lp = build_smuggler_lp(net, data)
-    raw = solve_model(lp.model, _lp_options(net, options))
+    raw = solve_once(lp.model, _lp_options(net, options))
     return _solution(net, lp, raw, data)
 
 
@@ -86,15 +86,13 @@ class SmugglerSession:
     every answer passes ``check_flows``."""
 
     def __init__(self, net: CompiledNetwork, options: SolveOptions | None = None):
-        from ..solvers.highs import HighsSession
-
         self.net = net
         base = apply_plan(net, None)
         self.lp = build_smuggler_lp(net, base)
         opts = _lp_options(net, options)
         self.session = HighsSession(self.lp.model, opts)
-        self.session.set_option("solver", "simplex")  # warm starts need a basis
-        self.first = "ipm" if opts.extra.get("solver") == "ipm" else "simplex"
+        self.session.set_lp_algorithm("simplex")  # warm starts need a basis
+        self.first = "ipm" if opts.lp_algorithm == LpAlgorithm.IPM else "simplex"
         K = net.n_comms
         m = self.lp.model
         bal = m.row_blocks["balance"]
@@ -146,19 +144,19 @@ class SmugglerSession:
         cost = -data.fc_unit_cost
         changed = np.flatnonzero(cost != self.state.get("cost", np.full(F, np.nan)))
         if len(changed):
-            s.h.changeColsCost(len(changed), (lp.flow_start + changed).astype(np.int32),
-                               cost[changed])
+            s.set_costs(lp.flow_start + changed, cost[changed])
         self.state["cost"] = cost
         self._rows(self.cap_rows, "cap", data.arc_cap[self.cap_arcs])
         self._rows(self.thr_rows, "thr", data.node_cap[self.thr_nodes])
-        for fc in np.flatnonzero(data.fc_keep != self.keep).tolist():
-            s.h.changeCoeff(int(self.head_row[fc]), int(lp.flow_start + fc), -float(data.fc_keep[fc]))
+        moved = np.flatnonzero(data.fc_keep != self.keep)
+        if len(moved):
+            s.set_coefficients(self.head_row[moved], lp.flow_start + moved, -data.fc_keep[moved])
         self.keep = data.fc_keep.copy()
         if self.solves == 0 and self.first == "ipm":
-            s.set_option("solver", "ipm")
+            s.set_lp_algorithm("ipm")
         raw = s.solve()
         if self.solves == 0 and self.first == "ipm":
-            s.set_option("solver", "simplex")
+            s.set_lp_algorithm("simplex")
         self.solves += 1
         return _solution(net, lp, raw, data)
 

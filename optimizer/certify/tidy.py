@@ -12,8 +12,6 @@ from __future__ import annotations
 from typing import Callable
 
 from ..compile.network import CompiledNetwork, Plan
-from .response import SmugglerSession
-from ..options import SolveOptions
 
 
 def _level_cost(net: CompiledNetwork, action: str, level: int):
@@ -24,16 +22,10 @@ def _level_cost(net: CompiledNetwork, action: str, level: int):
 
 
 def drop_redundant(net: CompiledNetwork, plan: Plan, value: float, tol: float,
-                   options: SolveOptions | None = None,
-                   evaluate: Callable[[Plan], float] | None = None) -> tuple[Plan, list[str]]:
-    """The plan without actions (or with lower levels) that leave the smuggler's value
-    at most ``value + tol``; returns it with one note per change. ``evaluate`` gives a
-    plan's value (default: the smuggler's LP on ``net``; over scenarios, the risk measure)."""
-    if evaluate is None:
-        lp = SmugglerSession(net, options)  # one loaded LP, warm-started for every trial
-
-        def evaluate(p: Plan) -> float:
-            return lp.solve(p.binaries(net)).value
+                   evaluate: Callable[[Plan], float]) -> tuple[Plan, list[str]]:
+    """The plan without actions (or with lower levels) whose objective (``evaluate``: the
+    smuggler's value, or the planner's harm) stays at most ``value + tol``; returns it
+    with one note per change."""
     scale = [max(1.0, float(b)) for b in net.budgets]
 
     def weight(item: tuple[str, int]) -> float:
@@ -56,7 +48,7 @@ def drop_redundant(net: CompiledNetwork, plan: Plan, value: float, tol: float,
             if evaluate(candidate) <= value + tol:
                 current = trial
                 notes.append(f"dropped '{action}' (level {level}): it did not change the "
-                             "smuggler's value" if lower == 0 else
+                             "objective" if lower == 0 else
                              f"lowered '{action}' from level {level} to {lower}: same value")
                 break
     return Plan.of(current), notes

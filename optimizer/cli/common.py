@@ -16,10 +16,13 @@ from typing import Iterator
 
 import click
 
-from ..errors import CertificateError, InstanceError, InterdictError, PlanError, SolveError
+from ..errors import (
+    CertificateError, InstanceError, InterdictError, OptionError, PlanError, SolveError,
+    UsageError,
+)
 from ..report.files import default_file_mode
 
-EXIT_INPUT, EXIT_SOLVE, EXIT_CERT = 1, 3, 4
+EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE, EXIT_CERT = 1, 2, 3, 4
 
 
 def fail(message: str, code: int) -> None:
@@ -33,6 +36,10 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except InstanceError as exc:
+        fail(str(exc), EXIT_INPUT)
+    except UsageError as exc:
+        fail(str(exc), EXIT_USAGE)
+    except OptionError as exc:
         fail(str(exc), EXIT_INPUT)
     except PlanError as exc:
         fail(str(exc), EXIT_INPUT)

@@ -109,15 +109,7 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
 
                 modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
                 comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha,
-                                    focus=focus)
-                if model_tmp is not None:
-                    from ..formulation.bilevel import build_harm_milp
-                    from ..solvers.highs import HighsSession
-
-                    from ..pipeline import as_problem
-
-                    HighsSession(build_harm_milp(as_problem(inst, risk=risk, alpha=alpha),
-                                                 modes[0]).model, options).write(model_tmp)
+                                    focus=focus, write_model=model_tmp)
                 text = "".join(render_solve(comp.harm_results[m], routes=routes) + "\n"
                                for m in modes) + render_comparison(comp)
                 payload = json.dumps(_clean(comp.to_dict()), indent=2, sort_keys=True,

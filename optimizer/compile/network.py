@@ -126,15 +126,6 @@ class CompiledNetwork:
     def n_binaries(self) -> int:
         return len(self.binary_action)
 
-    def with_budgets(self, budgets: Mapping[str, float]) -> "CompiledNetwork":
-        """A shallow copy with some budgets replaced (the arrays are shared)."""
-        from dataclasses import replace
-
-        new = self.budgets.copy()
-        for rid, value in budgets.items():
-            new[self.resource_ids.index(rid)] = float(value)
-        return replace(self, budgets=new, _cache=self._cache)
-
     # cached derived data -----------------------------------------------------------
     def potentials(self) -> np.ndarray:
         """π*_{n,k}: see :func:`value_potentials` (cached)."""
@@ -350,10 +341,13 @@ class Plan:
         total = x @ net.binary_cost if net.n_binaries else np.zeros(len(net.resource_ids))
         return {r: float(total[i]) for i, r in enumerate(net.resource_ids)}
 
-    def within_budget(self, net: CompiledNetwork, tol: float = 1e-9) -> bool:
+    def fits(self, net: CompiledNetwork, budgets: Mapping[str, float] | None = None,
+             tol: float = 1e-9) -> bool:
+        """Whether the plan keeps ``budgets`` (default: the network's)."""
+        if budgets is None:
+            budgets = {r: float(b) for r, b in zip(net.resource_ids, net.budgets)}
         spend = self.spend(net)
-        return all(spend[r] <= net.budgets[i] + tol * max(1.0, abs(net.budgets[i]))
-                   for i, r in enumerate(net.resource_ids))
+        return all(spend[r] <= b + tol * max(1.0, abs(b)) for r, b in budgets.items())
 
     def __str__(self) -> str:
         if not self.levels:

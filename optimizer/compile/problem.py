@@ -24,9 +24,10 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import InstanceError, Problem as _Problem
-from ..instance.model import RISK_MEASURES, Instance, Supply
+from ..errors import InstanceError, OptionError, Problem as _Problem
+from ..instance.model import Instance, Supply
 from ..instance.scenarios import scenario_instances
+from ..options import Risk
 from .network import CompiledNetwork, compile_instance
 
 
@@ -45,8 +46,11 @@ class ScenarioNet:
 class DefenderProblem:
     instance: Instance
     scenarios: list[ScenarioNet]
-    risk: str = "expected"
+    risk: Risk = Risk.EXPECTED
     alpha: float = 0.9
+
+    def __post_init__(self) -> None:
+        self.risk = Risk.parse(self.risk, "risk")
 
     @property
     def net(self) -> CompiledNetwork:
@@ -66,12 +70,28 @@ class DefenderProblem:
         """The risk measure of per-scenario smuggler values."""
         return risk_value(values, self.probabilities, self.risk, self.alpha)
 
+    @property
+    def budgets(self) -> dict[str, float]:
+        """The budget of each resource B_b (shared by the scenarios)."""
+        net = self.net
+        return {r: float(b) for r, b in zip(net.resource_ids, net.budgets)}
+
     def with_budgets(self, budgets: Mapping[str, float]) -> "DefenderProblem":
-        return replace(self, scenarios=[replace(s, net=s.net.with_budgets(budgets))
+        """The same problem with some budgets replaced (the compiled arrays are shared)."""
+        unknown = sorted(set(budgets) - set(self.net.resource_ids))
+        if unknown:
+            raise OptionError(f"unknown resource(s) {unknown}; this instance has "
+                              f"{self.net.resource_ids}")
+        vec = self.net.budgets.copy()
+        for rid, value in budgets.items():
+            vec[self.net.resource_ids.index(rid)] = float(value)
+        return replace(self, scenarios=[replace(s, net=replace(s.net, budgets=vec,
+                                                               _cache=s.net._cache))
                                         for s in self.scenarios])
 
 
-def risk_value(values: Sequence[float], probs: np.ndarray, risk: str, alpha: float) -> float:
+def risk_value(values: Sequence[float], probs: np.ndarray, risk: Risk | str,
+               alpha: float) -> float:
     v = np.asarray(values, float)
     p = np.asarray(probs, float)
     if risk == "expected":
@@ -84,16 +104,12 @@ def risk_value(values: Sequence[float], probs: np.ndarray, risk: str, alpha: flo
     raise ValueError(f"unknown risk measure {risk!r}")
 
 
-def build_problem(inst: Instance, *, risk: str | None = None, alpha: float | None = None,
+def build_problem(inst: Instance, *, risk: Risk | str | None = None, alpha: float | None = None,
                   budgets: Mapping[str, float] | None = None,
                   aggregate: bool = True) -> DefenderProblem:
     """Compile every scenario of ``inst`` (see the module docstring)."""
-    risk = risk or inst.risk
+    risk = Risk.parse(risk or inst.risk, "risk")
     alpha = inst.cvar_alpha if alpha is None else alpha
-    if risk not in RISK_MEASURES:
-        raise InstanceError([_Problem(inst.path, "uncertainty", "risk",
-                                      f"unknown risk measure {risk!r} (one of: "
-                                      f"{', '.join(RISK_MEASURES)})", None)])
     if not 0.0 <= alpha < 1.0:
         raise InstanceError([_Problem(inst.path, "uncertainty", "cvar_alpha",
                                       f"must be in [0, 1), got {alpha}", None)])

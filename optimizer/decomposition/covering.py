@@ -27,7 +27,7 @@ an upper bound.
 
 HiGHS 1.16 has no lazy-constraint callback (``kCallbackMipDefineLazyConstraints`` exists but
 is never called and its input carries no rows), so the master stays loaded in one
-``HighsSession`` and is re-solved after rows are added — the model is never rebuilt.
+solver session (``solvers.base.Session``) and is re-solved after rows are added — the model is never rebuilt.
 
 A greedy start (add the action with the largest cut coefficient per unit of normalised
 cost, re-evaluate, repeat while the budget allows) gives the first incumbent and cuts.
@@ -45,7 +45,8 @@ from ..errors import SolveError
 from ..formulation.blocks import LinearModel
 from ..formulation.interdiction import add_actions
 from ..compile.network import CompiledNetwork
-from ..solvers.highs import HighsSession, ensure_threads
+from ..solvers.base import open_session
+from ..solvers.highs import ensure_threads
 from ..options import SolutionStatus, SolveOptions, Termination
 from .oracles import Cut, Oracle, choose_oracle
 
@@ -105,7 +106,7 @@ class _Master:
             self.z_col = int(z.start)
         else:
             x.obj[:] = normalised_cost(net)
-        self.session = HighsSession(m, SolveOptions(threads=options.threads, seed=options.seed,
+        self.session = open_session(m, SolveOptions(threads=options.threads, seed=options.seed,
                                                     rel_gap=options.rel_gap,
                                                     abs_gap=options.abs_gap,
                                                     verbose=options.verbose))
@@ -132,7 +133,7 @@ class _Master:
         self.session.delete_rows_from(self.base_rows)
 
     def solve(self, time_left: float):
-        self.session.set_option("time_limit", float(max(time_left, 1e-3)))
+        self.session.set_time_limit(max(time_left, 1e-3))
         raw = self.session.solve()
         self.nodes += raw.node_count
         self.seconds += raw.seconds
@@ -184,9 +185,7 @@ def relaxation_bound(net: CompiledNetwork, cuts: list[Cut], options: SolveOption
     if not cuts:
         return None
     master = _Master(net, options, with_z=True)
-    master.session.h.changeColsIntegrality(
-        len(master.x_cols), master.x_cols.astype(np.int32),
-        np.zeros(len(master.x_cols), dtype=np.uint8))
+    master.session.set_integrality(master.x_cols, integer=False)
     master.add_rows([(np.concatenate([[master.z_col], master.x_cols[c.idx]]),
                       np.concatenate([[1.0], c.coef]), c.const, math.inf) for c in cuts])
     raw = master.solve(10.0)  # an LP over the binaries: small; never holds up a stop for long
@@ -292,7 +291,7 @@ class _Run:
             return out
 
         if self.first_feasible:
-            master.session.set_option("mip_max_improving_sols", 1)
+            master.session.stop_at_first_solution(True)
         zc = master.z_col
 
         def rows_for_all(cuts: list[Cut], target: float) -> list[tuple]:

@@ -44,7 +44,7 @@ from scipy.sparse.csgraph import dijkstra, maximum_flow
 from ..errors import SolveError
 from ..formulation.interdiction import build_interdiction_milp
 from ..compile.network import CompiledNetwork
-from ..solvers.highs import HighsSession
+from ..solvers.base import open_session
 from ..options import SolveOptions, Termination
 
 
@@ -329,7 +329,7 @@ class LPOracle(Oracle):
         milp = build_interdiction_milp(net)
         mf = milp.model.to_matrix()
         mf.integrality = np.zeros_like(mf.integrality)
-        self.session = HighsSession(mf, SolveOptions(threads=options.threads, seed=options.seed))
+        self.session = open_session(mf, SolveOptions(threads=options.threads, seed=options.seed))
         self.cols = np.arange(milp.x_start, milp.x_start + net.n_binaries)
         self.B = net.n_binaries
         self.model_size = milp.model.summary()

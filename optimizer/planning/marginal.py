@@ -303,14 +303,14 @@ def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
     for b, target in zip(grid, plans):
         nested.append((b, session.point_of(target, {**B, resource: b}, optimal=False)))
         # order what this step adds: best drop in value per unit of the resource first
-        at_b = session.network_at({**B, resource: b})
+        at_b = {**B, resource: b}
         while prefix.as_dict() != target.as_dict():
             cur = prefix.as_dict()
             steps_left = [(a, lv) for a, lv in target.levels if cur.get(a, 0) < lv]
             best = None
             for a, lv in steps_left:
                 trial = Plan.of({**cur, a: lv})
-                fits = trial.within_budget(at_b)
+                fits = session.fits(trial, at_b)
                 add = added_cost(session, prefix, a, lv)
                 v = session.evaluate(trial).value
                 per = (prefix_value - v) / add[resource] if add[resource] > 0 else float("inf")

@@ -26,7 +26,7 @@ from ..errors import CertificateError
 from ..formulation.blocks import LinearModel
 from ..formulation.interdiction import add_dual_block, set_objective
 from ..compile.network import Plan
-from ..solvers.highs import HighsSession
+from ..solvers.base import open_session
 from ..options import SolutionStatus
 from .session import PlanningSession
 
@@ -86,18 +86,14 @@ def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
                  start: list[Plan] | None = None, time_limit: float | None = None
                  ) -> tuple[list[Plan], str]:
     """The nested plans of least total value over ``grid`` (module docstring) and a note."""
-    from dataclasses import replace
-
     net = session.net
     m, x_starts, objectives = build_nested_milp(session, resource, grid)
-    opts = replace(session.options, time_limit=time_limit)
-    h = HighsSession(m, opts)
+    h = open_session(m, session.options.replace(time_limit=time_limit))
     if start is not None:
         values = np.full(m.n_cols, np.nan)
         for k, plan in enumerate(start):
             values[x_starts[k]:x_starts[k] + net.n_binaries] = plan.binaries(net)
-        h.h.setOptionValue("presolve", "off")
-        h.set_start(values)
+        h.set_start(values)  # the solver runs it with presolve off (solvers.highs, rule 2)
     raw = h.solve()
     if raw.values is None:
         if start is None:
@@ -109,8 +105,7 @@ def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
     for k, b in enumerate(grid):
         x = raw.values[x_starts[k]:x_starts[k] + net.n_binaries]
         plan = Plan.from_binaries(net, x)
-        at = session.network_at({**session.base_budgets, resource: b})
-        if not plan.within_budget(at):
+        if not plan.fits(net, {**session.base_budgets, resource: b}):
             raise CertificateError(f"nested plan {k} breaks a budget at {resource}={b:g}")
         cols, coefs = objectives[k]
         claimed = float(coefs @ raw.values[cols])

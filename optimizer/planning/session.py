@@ -1,29 +1,21 @@
 """One loaded defender MILP, re-solved for many budget vectors (the planning hot path).
 
 ``PlanningSession`` compiles the instance and states the MILP once
-(``formulation.interdiction``), hands it to HiGHS once (``solvers.highs.HighsSession``) and
-then only changes numbers in the loaded model:
+(``formulation.interdiction``), loads it in a solver session once (``solvers.base``:
+HiGHS arrays, or the Pyomo model with ``backend=pyomo``) and then only changes numbers in
+the loaded model:
 
-- budgets are the upper bounds of the budget rows (``InterdictionMILP.budget_row_start``);
+- budgets are the upper bounds of the budget rows (``ProblemMILP.budget_row_start``);
 - a *value cap* row  Σ (dual objective) ≤ cap  is appended once (free until used): by strong
   duality the dual objective of a plan's optimal duals is the smuggler's value, so the row
   admits exactly the plans whose value is ≤ cap (``cheapest``, target mode, frontiers);
 - the objective is switched between the smuggler's value and the spend in one resource;
 - binaries can be fixed (nested priority lists).
 
-Every plan the session returns is certified (``certify.certify``: the smuggler's LP is
-re-solved with the plan fixed). Rules about starting solutions, from what HiGHS 1.16 does:
-
-1. HiGHS keeps the last solution of a loaded model and silently re-uses it as a MIP start
-   after bounds change. After presolve it can evaluate such a start wrongly in the reduced
-   space and report a wrong optimum (seen on the shipped instance: a start worth 6.15e6
-   evaluated as 4.64e6 and returned "optimal"). The session therefore clears the solver
-   before every solve (``clearSolver``), so a solve depends only on the model, the options
-   and the start the session hands over explicitly.
-2. The same mis-evaluation happens with a start given through ``setSolution``. A solve
-   with a start therefore runs with presolve off (the start is then checked in the
-   original space), and if its plan still fails the certificate, the point is re-solved
-   without the start (presolve on) and the result says so (``fallback``).
+Every plan goes through the pipeline's one finishing path (``pipeline.finish``: tidy,
+evaluate afresh, certify). The solver rules about starting solutions live in
+``solvers.highs``; a warm-started plan that fails its certificate is re-solved without the
+start and the result says so (``fallback``).
 """
 
 from __future__ import annotations
@@ -34,17 +26,17 @@ from typing import Mapping
 
 import numpy as np
 
-from ..certify.certificate import certify_plan
+from ..certify.evaluate import PlanEvaluation, ValueEvaluator
+from ..certify.tidy import drop_redundant
+from ..compile.network import CompiledNetwork, Plan
 from ..errors import CertificateError, PlanError, SolveError
 from ..formulation.interdiction import ScenarioMILP, build_problem_milp
 from ..instance.model import Instance
 from ..instance.yaml_io import instance_to_dict
-from ..compile.network import CompiledNetwork, Plan
-from ..certify.response import SmugglerSolution, solve_smuggler
-from ..results.types import Response
-from ..solvers.highs import HighsSession, RawSolution
 from ..options import SolutionStatus, SolveOptions, Termination
-from ..certify.tidy import drop_redundant
+from ..pipeline import Finished, finish
+from ..results.types import Response
+from ..solvers.base import RawSolution, open_session
 from .points import PointResult
 
 #: relative tolerance on the smuggler's value: two values closer than
@@ -68,19 +60,11 @@ def planning_options(options: SolveOptions | None) -> SolveOptions:
     Many small MILPs run side by side (executors), and HiGHS's MIP path can depend on
     its thread count; one thread everywhere makes a point's plan the same whichever
     executor solved it."""
-    from dataclasses import replace
-
-    options = options or SolveOptions()
-    return replace(options, threads=1)
+    return (options or SolveOptions()).replace(threads=1)
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """The smuggler's best responses to a plan, one per scenario block, and their value
-    combined by the problem's risk measure (one block when the instance has no scenarios)."""
-
-    value: float
-    solutions: tuple[SmugglerSolution, ...]
+#: a plan evaluated in every scenario block (``certify.evaluate.PlanEvaluation``)
+Evaluation = PlanEvaluation
 
 
 @dataclass(frozen=True)
@@ -117,20 +101,18 @@ class PlanningSession:
 
         t0 = time.perf_counter()
         self.options = planning_options(options)
-        if self.options.backend != "highs":
-            raise SolveError("PlanningSession drives HiGHS directly; for the Pyomo model "
-                             "use planning.pyomo_session.PyomoPlanningSession")
         self.problem = as_problem(source, budgets)
         self.net: CompiledNetwork = self.problem.net  # actions, binaries and budgets
         self.instance = self.problem.instance
-        self.base_budgets = {r: float(b) for r, b in zip(self.net.resource_ids, self.net.budgets)}
-        self.baseline: Evaluation = self.evaluate(Plan.of({}))
+        self.base_budgets = self.problem.budgets
+        self.evaluator = ValueEvaluator(self.problem, self.options)
+        self.baseline: PlanEvaluation = self.evaluate(Plan.of({}))
         self.value_before = float(self.baseline.value)
         self.scale = max(1.0, abs(self.value_before))
         self.tol = VALUE_TOL * self.scale
         self.milp: ScenarioMILP = build_problem_milp(self.problem)
-        self.highs = HighsSession(self.milp.model, self.options)
-        mf = self.highs.matrix
+        self.solver = open_session(self.milp.model, self.options)
+        mf = self.milp.model.to_matrix()
         self._value_cost = np.asarray(mf.cost, float).copy()
         self._col_lower = np.asarray(mf.col_lower, float).copy()
         self._col_upper = np.asarray(mf.col_upper, float).copy()
@@ -138,8 +120,8 @@ class PlanningSession:
         self._row_upper = np.asarray(mf.row_upper, float).copy()
         nz = np.flatnonzero(self._value_cost)
         self.cap_row = self.milp.model.n_rows
-        self.highs.add_rows(np.array([-np.inf]), np.array([np.inf]), np.array([0]), nz,
-                            self._value_cost[nz])
+        self.solver.add_rows(np.array([-np.inf]), np.array([np.inf]), np.array([0]), nz,
+                             self._value_cost[nz])
         self.x_cols = np.arange(self.milp.x_start, self.milp.x_start + self.net.n_binaries)
         self._budget_rows = self.milp.budget_row_start + np.arange(len(self.net.resource_ids))
         self.build_seconds = time.perf_counter() - t0
@@ -162,14 +144,11 @@ class PlanningSession:
             out[rid] = v
         return out
 
-    def network_at(self, budgets: Mapping[str, float]) -> CompiledNetwork:
-        return self.net.with_budgets(budgets)
-
     def spend(self, plan: Plan) -> dict[str, float]:
         return plan.spend(self.net)
 
     def fits(self, plan: Plan, budgets: Mapping[str, float]) -> bool:
-        return plan.within_budget(self.network_at(budgets))
+        return plan.fits(self.net, budgets)
 
     def max_spend(self, resource: str) -> float:
         """The most any plan can spend of ``resource`` (every action at its dearest level)."""
@@ -181,35 +160,29 @@ class PlanningSession:
                 total += max(0.0, float(costs.max()))
         return total
 
-    def evaluate(self, plan: Plan) -> Evaluation:
+    def evaluate(self, plan: Plan) -> PlanEvaluation:
         """The smuggler's best responses to ``plan`` in every scenario and their combined
-        value (budgets not enforced)."""
-        x = plan.binaries(self.net)
-        sols = tuple(solve_smuggler(sc.net, x, self.options) for sc in self.problem.scenarios)
-        return Evaluation(self.problem.combine([s.value for s in sols]), sols)
+        value (budgets not enforced; LPs re-solved warm)."""
+        return self.evaluator(plan)
 
-    def response(self, evaluation: Evaluation, max_routes: int = 10) -> Response:
+    def response(self, evaluation: PlanEvaluation, max_routes: int = 10) -> Response:
         """The expected response over scenarios (delivered units, flows, routes)."""
         parts = [(sc.probability, Response.from_solution(sc.net, sol, max_routes=max_routes))
-                 for sc, sol in zip(self.problem.scenarios, evaluation.solutions)]
+                 for sc, sol in zip(self.problem.scenarios, evaluation.responses)]
         return Response.expected(parts)
 
     def _set_budgets(self, budgets: Mapping[str, float]) -> None:
         vec = np.array([budgets[r] for r in self.net.resource_ids], float)
-        self.highs.set_row_bounds(self._budget_rows, np.full(len(vec), -np.inf), vec)
+        self.solver.set_row_bounds(self._budget_rows, np.full(len(vec), -np.inf), vec)
 
     def _run(self, start: Plan | None) -> RawSolution:
-        """Solve the loaded model as it stands. The solver is cleared first (rule 1);
-        with a start, presolve is off for this solve (rule 2)."""
-        h = self.highs.h
-        h.clearSolver()
-        h.setOptionValue("presolve", "off" if start is not None else "choose")
+        """Solve the loaded model as it stands, from ``start`` if given."""
         if start is not None:
             values = np.full(self.milp.model.n_cols, np.nan)
             values[self.x_cols] = start.binaries(self.net)
-            self.highs.set_start(values)
+            self.solver.set_start(values)
         self.solves += 1
-        return self.highs.solve()
+        return self.solver.solve()
 
     def _plan_of(self, raw: RawSolution) -> Plan:
         if raw.values is None:
@@ -233,7 +206,7 @@ class PlanningSession:
         raw = self._run(start)
         fallback = False
         try:
-            plan, cert, after = self._finish(raw, B, tidy)
+            done = self._finish(raw, B, tidy, start)
         except CertificateError as exc:
             if start is None:
                 raise
@@ -243,71 +216,52 @@ class PlanningSession:
             first = raw.seconds
             raw = self._run(None)
             raw.seconds += first
-            plan, cert, after = self._finish(raw, B, tidy)
+            done = self._finish(raw, B, tidy, None)
         t_done = time.perf_counter()
-        optimal = raw.status == SolutionStatus.OPTIMAL
-        if not optimal:
-            notes.append(f"solver stopped on {raw.termination.value}: best plan found, not "
-                         "proven optimal")
         return self.point_of(
-            plan, B, after, value=float(cert.plan_value), bound=raw.bound, gap=cert.gap,
-            optimal=optimal, termination=raw.termination.value, warm_started=start is not None,
-            fallback=fallback, node_count=raw.node_count, notes=notes, routes=routes,
+            done.plan, B, done.evaluation, value=float(done.certificate.plan_value),
+            bound=done.bound, gap=done.certificate.gap, optimal=done.optimal,
+            termination=raw.termination.value, warm_started=start is not None,
+            fallback=fallback, node_count=raw.node_count, notes=notes + list(done.notes),
+            routes=routes,
             timings={"build": t_built - t0, "solve": raw.seconds,
                      "check": t_done - t_built - raw.seconds,
                      "total": time.perf_counter() - t0})
 
     def point_of(self, plan: Plan, budgets: Mapping[str, float],
-                 response: Evaluation | None = None, *, routes: int = 10,
+                 response: PlanEvaluation | None = None, *, routes: int = 10,
                  **fields) -> PointResult:
         """A ``PointResult`` describing ``plan`` at ``budgets``: the smuggler's best response
         (re-solved unless given), delivered units, arc loads and main routes. ``fields``
         override the rest (value, bound, optimal …); by default the plan is described as
         evaluated, not as proven optimal."""
         B = self.budget_vector(budgets)
-        net = self.network_at(B)
         after = response if response is not None else self.evaluate(plan)
         resp = self.response(after, max_routes=max(routes, 1))
         arc_flow: dict[str, float] = {}
-        for sc, sol in zip(self.problem.scenarios, after.solutions):
+        for sc, sol in zip(self.problem.scenarios, after.responses):
             loads = sc.probability * sol.flow * sc.net.load[sc.net.fc_comm]
             for a, f in zip(sc.net.fc_arc.tolist(), loads.tolist()):
                 arc_flow[sc.net.arc_ids[a]] = arc_flow.get(sc.net.arc_ids[a], 0.0) + f
         arc_flow = {a: f for a, f in arc_flow.items() if f > 1e-9 * self.scale}
         base = dict(
             budgets=B, plan=plan.as_dict(), value=float(after.value), bound=None, gap=None,
-            optimal=False, termination="evaluated", spend=plan.spend(net),
+            optimal=False, termination="evaluated", spend=plan.spend(self.net),
             delivered={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
             arc_flow=dict(sorted(arc_flow.items())),
             routes=[r.to_dict() for r in resp.routes[:routes]])
         base.update(fields)
         return PointResult(**base)
 
-    def _finish(self, raw: RawSolution, budgets: dict[str, float], tidy: bool):
-        """Plan from the raw solution, tidied, then certified at ``budgets``."""
-        if raw.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
-                               Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR):
+    def _finish(self, raw: RawSolution, budgets: dict[str, float], tidy: bool,
+                start: Plan | None) -> Finished:
+        """The pipeline's finishing path at ``budgets``."""
+        if raw.failed:
             raise SolveError(f"the defender's MILP ended {raw.termination.value} "
                              f"({raw.message}) at budgets {budgets}")
-        net = self.network_at(budgets)
-        plan = self._plan_of(raw)
-        claimed = raw.objective if raw.values is not None else None
-        if tidy and plan.levels:
-            value = self.evaluate(plan).value
-            plan, _ = drop_redundant(net, plan, value, 1e-7 * self.scale, self.options,
-                                     lambda p: self.evaluate(p).value)
-        return (plan, *self.certify(plan, budgets, claimed, raw.bound,
-                                    raw.status == SolutionStatus.OPTIMAL))
-
-    def certify(self, plan: Plan, budgets: Mapping[str, float], claimed: float | None,
-                bound: float | None, optimal: bool):
-        """``certify.certify_plan`` over every scenario at ``budgets``: (certificate,
-        evaluation)."""
-        nets = [sc.net for sc in self.problem.scenarios]
-        nets[0] = self.network_at(budgets)  # the budgets are checked on the first block
-        cert, sols = certify_plan(nets, self.problem.combine, plan, claimed=claimed, bound=bound,
-                                  optimal=optimal, scale=self.scale, options=self.options)
-        return cert, Evaluation(cert.plan_value, tuple(sols))
+        return finish(self.problem, self.evaluator, raw, x_start=self.milp.x_start,
+                      exact_claim=True, scale=self.scale, options=self.options,
+                      budgets=budgets, tidy=tidy, start=start)
 
     # ------------------------------------------------------------------ cheapest plans
     def cheapest(self, resource: str, cap: float, budgets: Mapping[str, float] | None = None,
@@ -332,15 +286,13 @@ class PlanningSession:
             start = None
         if start is not None and self.evaluate(start).value > cap + self.tol:
             start = None
-        h = self.highs.h
         cost = np.zeros(len(self._value_cost))
         cost[self.x_cols] = self.net.binary_cost[:, r]
-        all_cols = np.arange(len(cost), dtype=np.int32)
-        h.changeColsCost(len(all_cols), all_cols, cost)
-        self.highs.set_row_bounds([self.cap_row], [-np.inf], [cap + self.tol])
-        saved_gap = (self.options.rel_gap, self.options.abs_gap)
-        h.setOptionValue("mip_rel_gap", 0.0)
-        h.setOptionValue("mip_abs_gap", float(cost_tol))
+        all_cols = np.arange(len(cost))
+        self.solver.set_costs(all_cols, cost)
+        self.solver.set_row_bounds(np.array([self.cap_row]), np.array([-np.inf]),
+                                   np.array([cap + self.tol]))
+        self.solver.set_gaps(0.0, float(cost_tol))
         fallback = False
         try:
             raw = self._run(start)
@@ -358,16 +310,15 @@ class PlanningSession:
                     f"the cheapest plan in '{resource}' with value ≤ {cap:.10g} failed its "
                     "certificate")
         finally:
-            h.changeColsCost(len(all_cols), all_cols, self._value_cost)
-            self.highs.set_row_bounds([self.cap_row], [-np.inf], [np.inf])
-            h.setOptionValue("mip_rel_gap", float(saved_gap[0]))
-            h.setOptionValue("mip_abs_gap", float(saved_gap[1] if saved_gap[1] is not None else 1e-6))
+            self.solver.set_costs(all_cols, self._value_cost)
+            self.solver.set_row_bounds(np.array([self.cap_row]), np.array([-np.inf]),
+                                       np.array([np.inf]))
+            self.solver.set_gaps(self.options.rel_gap, self.options.abs_gap)
         if result is None:
             return None
         plan, bound = result
-        net = self.network_at(B)
         value = self.evaluate(plan).value
-        spend = plan.spend(net)
+        spend = plan.spend(self.net)
         return CheapestPlan(resource, cap, plan, spend[resource], value, bound, spend,
                             start is not None, fallback, time.perf_counter() - t0,
                             raw.status == SolutionStatus.OPTIMAL)
@@ -382,17 +333,16 @@ class PlanningSession:
         if raw.values is None:
             raise SolveError(f"the cheapest-plan MILP ended {raw.termination.value} without a "
                              f"plan ({raw.message})")
-        net = self.network_at(budgets)
         plan = self._plan_of(raw)
-        if not plan.within_budget(net):
+        if not plan.fits(self.net, budgets):
             return False
         value = self.evaluate(plan).value
         if value > cap + 2 * self.tol:
             return False
         if plan.levels:  # drop actions the cap does not need (never raises the cost)
-            plan, _ = drop_redundant(net, plan, cap + self.tol, 0.0, self.options,
+            plan, _ = drop_redundant(self.net, plan, cap + self.tol, 0.0,
                                      lambda p: self.evaluate(p).value)
-        cost = plan.spend(net)[resource]
+        cost = plan.spend(self.net)[resource]
         if raw.objective is not None and cost > raw.objective + cost_tol + 1e-9:
             return False
         return plan, raw.bound
@@ -423,8 +373,8 @@ class PlanningSession:
                 if action in multi_rows:
                     row_lo[multi_rows[action]] = 1.0
         cols = self.x_cols
-        self.highs.set_col_bounds(cols, lower[cols], upper[cols])
+        self.solver.set_col_bounds(cols, lower[cols], upper[cols])
         one = self.milp.model.row_blocks["one_level"]
         rows = np.arange(one.start, one.start + one.size)
         if len(rows):
-            self.highs.set_row_bounds(rows, row_lo[rows], row_hi[rows])
+            self.solver.set_row_bounds(rows, row_lo[rows], row_hi[rows])

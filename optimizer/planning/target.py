@@ -12,7 +12,7 @@ no action, turns "reduce by 50%" into a limit, finds the cheapest plan meeting t
   formulation (``formulation/bilevel.py``: primal + dual + strong duality), counting the
   *most* delivered among the smuggler's optimal responses (pessimistic: the plan meets the
   target whatever the smuggler's tie-break), and certified by re-solving the smuggler's LP
-  and then its most harmful optimal response (``harm.harm_range``).
+  and then its most harmful optimal response (``certify.harm.harm_range``).
 
 Rule: with the resource unlimited (every action affordable in it) and the other budgets
 fixed, solve the best plan; if even that misses the limit, the target is unreachable and
@@ -114,7 +114,7 @@ class CommodityTarget(TargetConstraint):
     def units(self, session: PlanningSession, plan: Plan) -> float:
         """The plan's delivered units (most delivering optimal response; expected over
         scenarios)."""
-        from ..studies.harm import harm_range
+        from ..certify.harm import harm_range
 
         problem = self._problem(session)
         x = plan.binaries(problem.net)
@@ -161,7 +161,7 @@ def cheapest_under_units(session: PlanningSession, target: CommodityTarget, reso
     import numpy as np
 
     from ..formulation.bilevel import build_harm_milp
-    from ..solvers.highs import HighsSession
+    from ..solvers.base import open_session
     from ..options import SolutionStatus, Termination
     from ..certify.tidy import drop_redundant
 
@@ -174,24 +174,23 @@ def cheapest_under_units(session: PlanningSession, target: CommodityTarget, reso
     cost = np.zeros(len(units_cost))
     r = session.net.resource_ids.index(resource)
     cost[milp.x_start:milp.x_start + session.net.n_binaries] = session.net.binary_cost[:, r]
-    hs = HighsSession(milp.model, session.options)
+    hs = open_session(milp.model, session.options)
     nz = np.flatnonzero(units_cost)
     hs.add_rows(np.array([-np.inf]), np.array([limit + tol]), np.array([0]), nz, units_cost[nz])
     hs.set_objective(cost, "min")
-    hs.set_option("mip_rel_gap", 0.0)
-    hs.set_option("mip_abs_gap", 1e-7 * max(1.0, session.max_spend(resource)))
+    hs.set_gaps(0.0, 1e-7 * max(1.0, session.max_spend(resource)))
     raw = hs.solve()
     if raw.termination in (Termination.INFEASIBLE, Termination.INFEASIBLE_OR_UNBOUNDED):
         return None
     if raw.values is None:
         raise SolveError(f"the cheapest-plan MILP ended {raw.termination.value} without a plan")
-    net = session.network_at(B)
+    net = session.net
     plan = Plan.from_binaries(net, raw.values[milp.x_start:milp.x_start + net.n_binaries])
     if plan.levels:
-        plan, _ = drop_redundant(net, plan, limit + tol, 0.0, session.options,
+        plan, _ = drop_redundant(net, plan, limit + tol, 0.0,
                                  lambda p: target.units(session, p))
     units = target.units(session, plan)
-    if not plan.within_budget(net) or units > limit + 2 * tol:
+    if not plan.fits(net, B) or units > limit + 2 * tol:
         from ..errors import CertificateError
 
         raise CertificateError(f"the cheapest plan for {units:.10g} ≤ {limit:.10g} units of "

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..pipeline import as_problem, solve
-from .harm import harm_range, solve_harm
+from ..certify.harm import harm_range
+from .harm import solve_harm
 from ..compile.network import Plan
 from ..results.types import InterdictionResult
 from ..options import SolveOptions
@@ -87,12 +88,16 @@ def focused(problem, commodity: str):
 def compare_harm(source, options: SolveOptions | None = None, *,
                  modes: tuple[str, ...] = ("optimistic", "pessimistic"),
                  budgets: Mapping[str, float] | None = None, risk: str | None = None,
-                 alpha: float | None = None, focus: tuple[str, ...] = ()) -> HarmComparison:
+                 alpha: float | None = None, focus: tuple[str, ...] = (),
+                 write_model: str | None = None) -> HarmComparison:
     """Solve the harm plan for each tie-break and the zero-sum plan, and evaluate all.
     ``focus`` adds, per commodity, the plan that minimises that commodity's deliveries
-    (e.g. a heroin-focused campaign), evaluated with the true harm weights."""
+    (e.g. a heroin-focused campaign), evaluated with the true harm weights.
+    ``write_model``: export the first tie-break's MILP there."""
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
-    harm_results = {m: solve_harm(problem, options, mode=m) for m in modes}
+    harm_results = {m: solve_harm(problem, options, mode=m,
+                                  write_model=write_model if i == 0 else None)
+                    for i, m in enumerate(modes)}
     zero = solve(problem, options)
     focus_plans = {k: solve_harm(focused(problem, k), options, mode="optimistic").plan
                    for k in focus}

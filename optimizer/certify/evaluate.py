@@ -1,0 +1,102 @@
+"""A plan evaluated exactly: the smuggler's LP re-solved with the plan fixed in every
+scenario block, combined by the problem's risk measure (docs/model.md, "Certificate").
+
+The *evaluator* of a formulation gives the number that formulation minimises, for any
+plan: the smuggler's value (zero-sum) or the planner's harm under a tie-break (the least
+or the most harmful of the smuggler's optimal responses, ``certify.harm``). Tidying and
+the certificate both use it, so every figure a result reports comes from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from ..compile.network import Plan
+from ..options import Objective, SolveOptions, Tie
+from .harm import HarmRange, harm_range
+from .response import SmugglerSession, SmugglerSolution, solve_smuggler
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compile.problem import DefenderProblem
+
+
+@dataclass(frozen=True)
+class PlanEvaluation:
+    """One plan, evaluated in every scenario block.
+
+    ``objective`` is what the formulation minimises (combined over scenarios), ``value`` the
+    smuggler's value (combined), ``responses`` the response counted in each block (for harm:
+    the one the tie-break picks), ``harm`` the harm ranges (harm objective only)."""
+
+    plan: Plan
+    objective: float
+    value: float
+    responses: tuple[SmugglerSolution, ...]
+    harm: tuple[HarmRange, ...] = ()
+
+    @property
+    def values(self) -> list[float]:
+        """The smuggler's value in each block."""
+        return [r.value for r in self.responses]
+
+
+class Evaluator(Protocol):
+    objective: Objective
+    label: str  # e.g. "smuggler's value", "harm (optimistic)"
+
+    def __call__(self, plan: Plan, *, fresh: bool = False) -> PlanEvaluation:
+        """Evaluate ``plan``; ``fresh``: every LP built anew (the certificate) rather than
+        re-solved warm in a loaded model (tidying, local search)."""
+        ...
+
+
+class ValueEvaluator:
+    """The smuggler's value of a plan (zero-sum objective)."""
+
+    objective = Objective.VALUE
+    label = "smuggler's value"
+
+    def __init__(self, problem: DefenderProblem, options: SolveOptions | None = None):
+        self.problem = problem
+        self.options = options
+        self._warm: list[SmugglerSession] | None = None
+
+    def __call__(self, plan: Plan, *, fresh: bool = False) -> PlanEvaluation:
+        x = plan.binaries(self.problem.net)
+        if fresh:
+            sols = [solve_smuggler(sc.net, x, self.options) for sc in self.problem.scenarios]
+        else:
+            if self._warm is None:  # one loaded LP per block, re-solved for every trial
+                self._warm = [SmugglerSession(sc.net, self.options)
+                              for sc in self.problem.scenarios]
+            sols = [lp.solve(x) for lp in self._warm]
+        value = self.problem.combine([s.value for s in sols])
+        return PlanEvaluation(plan, value, value, tuple(sols))
+
+
+class HarmEvaluator:
+    """The planner's harm of a plan under a tie-break (``certify.harm``)."""
+
+    objective = Objective.HARM
+
+    def __init__(self, problem: DefenderProblem, tie: Tie, options: SolveOptions | None = None):
+        self.problem = problem
+        self.tie = Tie.parse(tie, "tie")
+        self.options = options
+        self.label = f"harm ({self.tie.value})"
+
+    def __call__(self, plan: Plan, *, fresh: bool = False) -> PlanEvaluation:
+        x = plan.binaries(self.problem.net)
+        ranges = tuple(harm_range(sc.net, x, self.options) for sc in self.problem.scenarios)
+        return PlanEvaluation(
+            plan, self.problem.combine([r.harm(self.tie) for r in ranges]),
+            self.problem.combine([r.value for r in ranges]),
+            tuple(r.response(self.tie) for r in ranges), ranges)
+
+
+def evaluator_for(problem: DefenderProblem, objective: Objective = Objective.VALUE,
+                  tie: Tie = Tie.OPTIMISTIC, options: SolveOptions | None = None) -> Evaluator:
+    if objective == Objective.HARM:
+        return HarmEvaluator(problem, tie, options)
+    return ValueEvaluator(problem, options)
