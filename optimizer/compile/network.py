@@ -4,7 +4,7 @@ Everything downstream (formulations, certificate, enumeration, routes) reads the
 never the records, so the expensive part (ids → indices, effects → elementary levers) is
 done once per instance.
 
-Symbols follow ../shared/MODEL.md:
+Symbols follow docs/model.md (notation in §0):
 - a flow column (a, k) is a commodity k allowed on arc a, carrying f_{a,k} ≥ 0;
 - a *binary* b is one level of one action (x_{j,l});
 - a *lever* is one effect of one binary on one element (an arc, a flow column, a recipe,
@@ -360,7 +360,7 @@ class Plan:
 
 @dataclass(frozen=True)
 class EffectiveData:
-    """The smuggler's data once a plan is applied (MODEL.md, "The defender's actions")."""
+    """The smuggler's data once a plan is applied (docs/model.md §3)."""
 
     fc_active: np.ndarray  # bool per flow column (arc not removed)
     fc_keep: np.ndarray  # 1 − p for the flow column (after seizure raises)
@@ -456,10 +456,10 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
                         max_{recipes r at n using k} η_r π*_{n, out(r)} )
 
     Every plan only removes options or makes them dearer, so for every plan there is an
-    optimal dual solution with 0 ≤ π_{n,k} ≤ π*_{n,k} (MODEL.md: bounds "derived from the
-    data"); these are the bounds of every linearisation in the MILP. Computed per
-    commodity (recipe outputs first) by a label-setting search: each arc maps a label y to
-    (1 − p) y − c λ ≤ y, so the largest tentative label is final (Dijkstra's argument).
+    optimal dual solution with 0 ≤ π_{n,k} ≤ π*_{n,k} (proof in docs/model.md §4); these
+    are the bounds of every linearisation in the MILP. Computed per commodity (recipe
+    outputs first) by a label-setting search: each arc maps a label y to (1 − p) y − c λ ≤ y,
+    so the largest tentative label is final (Dijkstra's argument).
     """
     N, K = net.n_nodes, net.n_comms
     pot = np.zeros((N, K))

@@ -16,7 +16,7 @@ harmful counts. The **pessimistic** program (the most harmful counts) is solved 
 MILP with the smuggler's values perturbed to v + ε h: every response optimal for the
 perturbed smuggler is optimal for the true one up to ε·max harm, and among the true optima
 it is a most harmful one once ε is small enough (LP perturbation); for any ε the harm it
-gives a plan is never below the true pessimistic harm. The certificate (``optimizer.harm``)
+gives a plan is never below the true pessimistic harm. The certificate (``studies.harm``)
 evaluates the chosen plan exactly and the engine reports any difference.
 
 Products of a binary and a primal variable appear where the plan changes the smuggler's

@@ -1,4 +1,4 @@
-"""The defender's problem as one MILP (MODEL.md, "From bilevel to one MILP").
+"""The defender's problem as one MILP (docs/model.md §4–§5).
 
 For a fixed plan x the smuggler's LP (``smuggler.py``) has the dual
 
@@ -145,8 +145,8 @@ class ScenarioMILP(ProblemMILP):
 
 
 def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
-    """One MILP for every scenario (MODEL.md: "Scenarios each get their own dual block and
-    share the plan"). With obj_s the dual objective of scenario s (= v_s(x) at the optimum):
+    """One MILP for every scenario: one dual block per scenario, all sharing the plan
+    (docs/model.md §6). With obj_s the dual objective of scenario s (= v_s(x) at the optimum):
 
         expected:  min Σ_s p_s obj_s
         worst:     min t          s.t. t − obj_s ≥ 0                     (worst_case rows)

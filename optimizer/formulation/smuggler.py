@@ -1,4 +1,4 @@
-"""The smuggler's linear program for a fixed plan (MODEL.md, "The smuggler's linear program").
+"""The smuggler's linear program for a fixed plan (docs/model.md §2).
 
 Variables: f_{a,k} ≥ 0 per flow column, z_r ≥ 0 per recipe, g_s ∈ [0, σ_s] per supply,
 d_{m,k} ≥ 0 per delivery. For the data of a plan (``EffectiveData``):

@@ -5,7 +5,7 @@
 and the sink. Each attackable arc becomes a removal action costing one unit of the resource
 ``attacks`` (budget 1 unless overridden with ``--budget attacks=N``).
 
-In the engine's terms (MODEL.md, "The classical models are special cases"): one commodity
+In the engine's terms (docs/model.md §12, the classical special cases): one commodity
 ``flow`` with unlimited supply at ``Start`` and value 1 at ``End``, p = 0, c = 0 — the
 smuggler's value is the maximum flow, and the defender removes arcs (Wood 1993).
 """

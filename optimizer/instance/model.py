@@ -4,8 +4,8 @@ Plain, immutable records mirroring the file format (docs/format.md). Numbers are
 the source note a number carried in the file is kept in ``Instance.sources`` under the
 key ``"<section>/<record id>/<field>"`` so that reports can cite it.
 
-The mathematics these records feed is in ``../shared/MODEL.md``; the symbol each field
-stands for is given in brackets.
+The mathematics these records feed is in ``docs/model.md`` (notation in §0); the symbol
+each field stands for is given in brackets.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ ARC_MODES: tuple[str, ...] = (
     "maritime", "courier", "transfer", "other",
 )
 
-#: What an action can do to the smuggler's data (MODEL.md, "The defender's actions").
+#: What an action can do to the smuggler's data (docs/model.md §3).
 EFFECT_TYPES: tuple[str, ...] = (
     "remove",          # remove arcs, nodes or recipes (Wood's form in the MILP)
     "cut_capacity",    # capacity of arcs / recipes / node processing × (1 − amount)

@@ -1,7 +1,7 @@
 """Scenarios: check them against the base instance and turn each into a full instance.
 
-A scenario overrides base data (MODEL.md: "Scenarios each get their own dual block and
-share the plan"). Materialising gives one ordinary ``Instance`` per scenario with the same
+A scenario overrides base data; each gets its own dual block and all share the plan
+(docs/model.md §6). Materialising gives one ordinary ``Instance`` per scenario with the same
 actions, so every scenario compiles to a network with the same binaries.
 
 - an arc in ``remove_arcs`` keeps its id (actions may still name it) but gets capacity 0;

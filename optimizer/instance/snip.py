@@ -7,7 +7,7 @@ origin–destination pairs with probabilities). A sensor on an interdictable arc
 evasion probability from r into q', where q' depends on the variant ``snipno``:
 1 → q from the file, 2 → 0.5 r, 3 → 0.1 r, 4 → 0.
 
-In the engine's terms (MODEL.md, "evasion / sensor placement"): one commodity, no
+In the engine's terms (docs/model.md §12, evasion / sensor placement): one commodity, no
 capacities, arc seizure probability p = 1 − r; each sensor is an action costing one unit of
 the resource ``sensors`` that raises p by r − q'; each scenario is a single shipment of one
 unit from its origin, worth 1 at its destination. The smuggler's value in a scenario is the
