@@ -50,7 +50,7 @@ class Backend(_Choice):
 
 
 class Risk(_Choice):
-    """How the smuggler's values over scenarios combine (docs/model.md, "Scenarios")."""
+    """How the smuggler's values over scenarios combine (docs/model.md §6)."""
 
     EXPECTED = "expected"
     WORST = "worst"

@@ -235,3 +235,20 @@ def test_shipment_scenarios_match_separate_solves():
     assert r.scenarios[0].value_after == pytest.approx(0.43)
     single = replace(inst, scenarios=(Scenario("only", 1.0, shipment=Shipment("s2", "t", "unit")),))
     assert solve(single, budgets={"sensors": 0}).value_after == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("budget,expected,plan", [
+    (0, 0.4, {}),  # s2 alone: 0.8·0.5 (s1, worth 0.45, cannot happen)
+    (1, 0.08, {"sensor_at": 1}),  # s2: 0.8·0.1; sensor on s2→a would leave 0.2·0.5 = 0.1
+])
+def test_worst_case_ignores_a_scenario_that_cannot_happen(budget, expected, plan):
+    """The worst case is over scenarios of positive probability, in the MILP as in the
+    evaluation: a zero-probability scenario worth more must not raise the bound (it used
+    to, and the certificate then failed)."""
+    inst = evasion()
+    inst = replace(inst, scenarios=(replace(inst.scenarios[0], probability=0.0),
+                                    replace(inst.scenarios[1], probability=1.0)))
+    r = solve(inst, risk="worst", budgets={"sensors": budget})
+    assert r.value_after == pytest.approx(expected, abs=1e-9)
+    assert r.plan.as_dict() == plan
+    assert_certified(r)

@@ -1,5 +1,5 @@
 """The certificate: every reported plan is re-checked by solving the smuggler's problem
-alone with the plan fixed (docs/model.md, "Certificate").
+alone with the plan fixed (docs/model.md §7).
 
 Checks, with tol = 1e-6 · max(1, scale) (scale: the objective before any action):
 1. the plan keeps every budget and takes at most one level per action;

@@ -1,5 +1,5 @@
 """A plan evaluated exactly: the smuggler's LP re-solved with the plan fixed in every
-scenario block, combined by the problem's risk measure (docs/model.md, "Certificate").
+scenario block, combined by the problem's risk measure (docs/model.md §7).
 
 The *evaluator* of a formulation gives the number that formulation minimises, for any
 plan: the smuggler's value (zero-sum) or the planner's harm under a tie-break (the least

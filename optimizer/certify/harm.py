@@ -1,5 +1,5 @@
 """The planner's harm of a plan: the least and the most harmful of the smuggler's optimal
-responses (docs/model.md, "Harm").
+responses (docs/model.md §8).
 
 For a fixed plan the smuggler maximises its value V(y); several responses y may be
 optimal, and they may deliver different mixes of fentanyl and heroin. With harm weights

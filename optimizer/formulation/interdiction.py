@@ -175,7 +175,7 @@ def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]
     """Minimise a risk measure of the scenario expressions E_s = Σ coefs·x[cols]:
 
         expected:  Σ_s p_s E_s
-        worst:     t                      with  t − E_s ≥ 0            (worst_case rows)
+        worst:     t                      with  t − E_s ≥ 0 for p_s > 0   (worst_case rows)
         cvar:      η + Σ_s p_s u_s/(1 − α)  with  u_s − E_s + η ≥ 0, u_s ≥ 0  (cvar_excess)
 
     Exact whenever each E_s can be pushed down to its true value by the minimiser (dual
@@ -198,15 +198,18 @@ def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]
         name, doc = "cvar_excess", "u_s − E_s + η ≥ 0"
     else:
         raise ValueError(f"unknown risk measure {risk!r}")
+    # the worst case is over the scenarios that can happen (p_s > 0), as in risk_value
+    counted = [s for s, p in enumerate(probs) if risk == "cvar" or p > 0]
     rows, cols_l, vals_l = [], [], []
-    for s, (cols, coefs) in enumerate(exprs):
+    for row, s in enumerate(counted):
+        cols, coefs = exprs[s]
         own = [(u.start + s, 1.0)] if risk == "cvar" else []
         terms = pre + own
-        rows += [s] * (len(cols) + len(terms))
+        rows += [row] * (len(cols) + len(terms))
         cols_l += [c for c, _ in terms] + cols.tolist()
         vals_l += [v for _, v in terms] + (-coefs).tolist()
-    m.add_rows(name, len(exprs), rows, cols_l, vals_l, lo=0.0, keys=lambda: [(i,) for i in ids],
-               doc=doc)
+    m.add_rows(name, len(counted), rows, cols_l, vals_l, lo=0.0,
+               keys=lambda: [(ids[s],) for s in counted], doc=doc)
 
 
 def _tag(sid: str) -> str:

@@ -1,5 +1,5 @@
 """Harm-weighted plans: minimise the planner's harm while the smuggler maximises its own
-value (docs/model.md, "Harm"). The formulation is ``formulation.HarmBilevel``; the run is
+value (docs/model.md §8). The formulation is ``formulation.HarmBilevel``; the run is
 the pipeline's (``pipeline.solve``), the exact harm of a plan ``certify.harm``."""
 
 from __future__ import annotations
