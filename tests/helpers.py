@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import math
+import textwrap
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
 
 from optimizer.errors import InstanceError
+from optimizer.instance.yaml_io import read_instance_text
 from optimizer.instance.model import (
     Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Supply, Targets,
 )
@@ -58,8 +64,215 @@ def market(id, **values) -> Node:
     return Node(id, kind="market", values=dict(values))
 
 
+
+# ----------------------------------------------------------------------------- shared instances
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+SHIPPED = ROOT / "instances" / "mexico_us.yaml"
+
+
+EVASION = textwrap.dedent("""\
+    # Morton–Pan–Saeger evasion: single shipments, the smuggler takes the path most likely
+    # to evade; a sensor raises an arc's seizure probability.
+    name: evasion
+    resources: [{id: sensors, budget: 1}]
+    commodities: [{id: unit}]
+    nodes:
+      - {id: s1, kind: source}
+      - {id: s2, kind: source}
+      - {id: a}
+      - {id: t, kind: market, values: {unit: 1}}
+    supplies: [{node: s1, commodity: unit, amount: 1}]
+    arcs:
+      - {id: s1a, from: s1, to: a, seizure: 0.1}
+      - {id: s2a, from: s2, to: a, seizure: 0.2}
+      - {id: at, from: a, to: t, seizure: 0.5}
+      - {id: s1t, from: s1, to: t, seizure: 0.6}
+    actions:
+      - {id: sensor_s1a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
+      - {id: sensor_s2a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
+      - {id: sensor_at, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
+      - {id: sensor_s1t, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
+    scenarios:
+      - {id: from_s1, probability: 0.6, shipment: {origin: s1, destination: t, commodity: unit}}
+      - {id: from_s2, probability: 0.4, shipment: {origin: s2, destination: t, commodity: unit}}
+    """)
+
+
+def evasion(**kw):
+    inst = read_instance_text(EVASION, "evasion.yaml")
+    return replace(inst, **kw) if kw else inst
+
+
+def substitution(budget: float = 1, heroin_value: float = 5.0):
+    """Heroin (10 units, value 5) and fentanyl (10 units, value 3) share a border crossing of
+    10 load units; harm per unit: heroin 1, fentanyl 10.
+    By hand — before: the smuggler fills the border with heroin: value 50, harm 10.
+      remove the heroin route: fentanyl fills the border: value 30, harm 100 (fentanyl 0 → 10)
+      remove the fentanyl route: value 50, harm 10
+      cut the border 20%: 8 heroin: value 40, harm 8.
+    Zero-sum (budget 1): remove the heroin route (30). Harm-optimal: cut the border (8)."""
+    comms = [Commodity("heroin", value=heroin_value, harm=1.0),
+             Commodity("fentanyl", value=3.0, harm=10.0)]
+    arcs = [arc("poppy", "border", comms=["heroin"]), arc("lab", "border", comms=["fentanyl"]),
+            arc("border", "us", 10)]
+    acts = [action("hit heroin route", [("remove", {"arcs": ["poppy->border"]}, 0)],
+                   cost={"budget": 1}),
+            action("hit fentanyl route", [("remove", {"arcs": ["lab->border"]}, 0)],
+                   cost={"budget": 1}),
+            action("squeeze border", [("cut_capacity", {"arcs": ["border->us"]}, 0.2)],
+                   cost={"budget": 1})]
+    nodes = [Node("poppy", "poppy"), Node("lab", "lab"), Node("border", "crossing"),
+             Node("us", "market")]
+    return instance(nodes, arcs, commodities=comms,
+                    supplies=[("poppy", "heroin", 10), ("lab", "fentanyl", 10)], actions=acts,
+                    resources=[Resource("budget", budget)])
+
+
+def ties():
+    """Heroin and fentanyl both worth 4: the smuggler is indifferent to the mix on the
+    border (10 units). Optimistic: all heroin, harm 10. Pessimistic: all fentanyl, harm
+    100, unless the fentanyl route is hit (harm 10)."""
+    return substitution(heroin_value=3.0)
+
+
+def recipe_instance(budget: float):
+    """Precursor (100 kg in China) → lab (yield 0.5, ≤ 40 kg of input) → fentanyl (value 10,
+    load 0.5); heroin (30 kg, value 3, load 1); both share the border arc (25 load units).
+    By hand, before: 20 kg fentanyl (10 load) + 15 kg heroin = 200 + 45 = 245.
+    Remove the lab: heroin fills the border, 25·3 = 75 (heroin deliveries rise from 15 to 25).
+    Cut the border 60% (10 load units): 20 kg fentanyl = 200.
+    B=1 → 75 (remove the lab); B=2 → both: 10 kg heroin = 30."""
+    comms = [Commodity("precursor", "kg"), Commodity("fentanyl", "kg", load=0.5, value=10),
+             Commodity("heroin", "kg", value=3)]
+    arcs = [arc("cn", "lab", 100, comms=["precursor"]), arc("lab", "border", comms=["fentanyl"]),
+            arc("poppy", "border", comms=["heroin"]), arc("border", "us", 25)]
+    recipes = [Recipe("synth", "lab", "precursor", "fentanyl", 0.5, 40)]
+    acts = [action("raid lab", [("remove", {"nodes": ["lab"]}, 0)], cost={"budget": 1}),
+            action("squeeze border", [("cut_capacity", {"arcs": ["border->us"]}, 0.6)],
+                   cost={"budget": 1})]
+    nodes = [Node("cn", "source"), Node("lab", "lab"), Node("poppy", "poppy"),
+             Node("border", "crossing"), market("us")]
+    return instance(nodes, arcs, commodities=comms, recipes=recipes,
+                    supplies=[("cn", "precursor", 100), ("poppy", "heroin", 30)], actions=acts,
+                    resources=[Resource("budget", budget)])
+
+
+def levels_instance(usd: float, teams: float):
+    """Two parallel arcs of 10 units each, value 1. 'scan a1' has exclusive levels cutting a1
+    by 50/60/90% for 2/4/6 usd; 'raid a2' cuts a2 by 50% for 1 usd + 1 team; 'seal a2'
+    removes a2 for 2 teams. By hand: (usd 5, teams 1) → scan@2 + raid = 4 + 5 = 9;
+    (usd 6, teams 0) → scan@3 = 1 + 10 = 11 (levels 1+2 together would be cheaper per cut
+    but are exclusive); (usd 6, teams 2) → scan@3 + seal = 1."""
+    arcs = [arc("s", "t", 10, id="a1"), arc("s", "t", 10, id="a2")]
+    acts = [
+        action("scan a1", [("cut_capacity", {"arcs": ["a1"]}, (0.5, 0.6, 0.9))],
+               levels=[{"usd": 2}, {"usd": 4}, {"usd": 6}]),
+        action("raid a2", [("cut_capacity", {"arcs": ["a2"]}, 0.5)], cost={"usd": 1, "teams": 1}),
+        action("seal a2", [("remove", {"arcs": ["a2"]}, 0)], cost={"teams": 2}),
+    ]
+    return instance(["s", market("t")], arcs, supplies=[("s", "flow", math.inf)], actions=acts,
+                    resources=[Resource("usd", usd), Resource("teams", teams)])
+
+
+def random_instance(seed: int):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 8))
+    two = bool(rng.integers(0, 2))
+    comms = [Commodity("raw", value=float(rng.choice([0.0, 1.0, 2.0])))]
+    if two:
+        comms.append(Commodity("product", load=float(rng.choice([0.5, 1.0])),
+                               value=float(rng.integers(5, 20))))
+    ids = [f"n{i}" for i in range(n)]
+    nodes = [Node(ids[0], "source")] + [Node(i) for i in ids[1:-1]] + [Node(ids[-1], "market")]
+    arcs = []
+    for i in range(n - 1):  # a backbone path so the market is reachable
+        arcs.append((i, i + 1))
+    for i in range(n):
+        for j in range(n):
+            if i != j and (i, j) not in arcs and rng.random() < (0.3 if i < j else 0.08):
+                arcs.append((i, j))
+    arc_recs = []
+    for i, j in arcs:
+        cap = math.inf if rng.random() < 0.25 else float(rng.integers(1, 20))
+        allowed = None
+        if two and rng.random() < 0.3:
+            allowed = [str(rng.choice(["raw", "product"]))]
+        arc_recs.append(arc(ids[i], ids[j], cap, cost=float(rng.choice([0.0, 0.5, 1.0])),
+                            p=float(rng.choice([0.0, 0.1, 0.25])), comms=allowed))
+    recipes = []
+    if two:
+        at = ids[int(rng.integers(1, n - 1))]
+        cap = math.inf if rng.random() < 0.4 else float(rng.integers(2, 15))
+        recipes.append(Recipe("make", at, "raw", "product", float(rng.choice([0.5, 1.0, 2.0])), cap))
+    supplies = [(ids[0], "raw", float(rng.integers(5, 30)))]
+    two_res = bool(rng.integers(0, 2))
+    resources = [Resource("r1", float(rng.integers(0, 5)))]
+    if two_res:
+        resources.append(Resource("r2", float(rng.integers(0, 3))))
+    acts = []
+    n_act = int(rng.integers(2, 5))
+    for j in range(n_act):
+        levels = int(rng.integers(1, 3))
+        kind = str(rng.choice(["remove_arc", "remove_node", "cut_capacity", "raise_seizure",
+                               "raise_cost", "cut_supply", "remove_recipe", "cut_recipe"]))
+        a = arc_recs[int(rng.integers(0, len(arc_recs)))]
+        grow = np.sort(rng.choice([0.1, 0.2, 0.3, 0.5], size=levels, replace=False))
+        if kind == "remove_arc":
+            eff = ("remove", {"arcs": [a.id]}, 0)
+        elif kind == "remove_node":
+            eff = ("remove", {"nodes": [ids[int(rng.integers(1, n - 1))]]}, 0)
+        elif kind == "cut_capacity":
+            finite = [x for x in arc_recs if math.isfinite(x.capacity)]
+            if not finite:
+                continue
+            a = finite[int(rng.integers(0, len(finite)))]
+            eff = ("cut_capacity", {"arcs": [a.id]}, tuple(float(g) for g in grow))
+        elif kind == "raise_seizure":
+            t = {"arcs": [a.id]}
+            if two and rng.random() < 0.4:
+                t["commodities"] = ["product"]
+            eff = ("raise_seizure", t, tuple(float(g) / 2 for g in grow))
+        elif kind == "raise_cost":
+            eff = ("raise_cost", {"arcs": [a.id]}, tuple(float(g) * 10 for g in grow))
+        elif kind == "cut_supply":
+            eff = ("cut_supply", {"nodes": [ids[0]]}, tuple(float(g) for g in grow))
+        elif kind == "remove_recipe" and recipes:
+            eff = ("remove", {"recipes": ["make"]}, 0)
+        elif kind == "cut_recipe" and recipes and math.isfinite(recipes[0].capacity):
+            eff = ("cut_capacity", {"recipes": ["make"]}, tuple(float(g) for g in grow))
+        else:
+            continue
+        costs = []
+        for lv in range(levels):
+            c = {"r1": float(rng.integers(1, 3) + lv)}
+            if two_res and rng.random() < 0.5:
+                c["r2"] = float(rng.integers(1, 3))
+            costs.append(c)
+        acts.append(action(f"act{j}", [eff], levels=costs))
+    return instance(nodes, arc_recs, commodities=comms, recipes=recipes, supplies=supplies,
+                    actions=acts, resources=resources)
+
+
+def valid_random_instance(i: int):
+    """The i-th valid instance of ``random_instance`` over seeds 0, 1, 2, …"""
+    found, seed = -1, 0
+    while True:
+        try:
+            inst = random_instance(seed)
+            found += 1
+            if found == i:
+                return inst
+        except InstanceError:
+            pass
+        seed += 1
+
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
-           "Resource", "Supply"]
+           "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
+           "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
+           "valid_random_instance"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:

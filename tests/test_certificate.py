@@ -15,7 +15,7 @@ from optimizer.options import SolutionStatus, Termination
 from optimizer.pipeline import as_problem
 from optimizer.solvers.base import RawSolution
 
-from test_known_answers import levels_instance, recipe_instance
+from helpers import levels_instance, recipe_instance
 
 
 def test_certificate_accepts_the_optimal_plan():

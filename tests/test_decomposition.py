@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from helpers import assert_certified
-from optimizer import InstanceError, SolveOptions, compile_instance, solve
+from helpers import assert_certified, valid_random_instance
+from optimizer import SolveOptions, compile_instance, solve
 from optimizer.cli import main
 from optimizer.decomposition import (
     LPOracle, MaxFlowOracle, ShortestPathOracle, max_flow_structure, shortest_path_structure,
@@ -21,23 +21,8 @@ from optimizer.instance.generators.grid import grid_instance, layered_instance
 from optimizer.instance.yaml_io import write_instance
 from optimizer.certify.response import solve_smuggler
 
-from test_enumeration_property import random_instance
 
 METHODS = ("benders", "benders-basic")
-
-
-def valid_random_instance(i: int):
-    """The i-th valid instance of ``random_instance`` over seeds 0, 1, 2, …"""
-    found, seed = -1, 0
-    while True:
-        try:
-            inst = random_instance(seed)
-            found += 1
-            if found == i:
-                return inst
-        except InstanceError:
-            pass
-        seed += 1
 
 
 def _tol(r):

@@ -19,36 +19,12 @@ from optimizer.studies.compare import compare_harm
 from optimizer.certify.enumerate import feasible_plans
 from optimizer.certify.harm import harm_range
 from optimizer.studies.harm import solve_harm
-from optimizer.instance.model import Commodity, Node, Resource
 from optimizer.instance.yaml_io import write_instance
 
-from helpers import action, arc, instance, assert_certified
-from test_enumeration_property import random_instance
+from helpers import assert_certified, substitution, ties
+from helpers import random_instance
 
 
-def substitution(budget: float = 1, heroin_value: float = 5.0):
-    """Heroin (10 units, value 5) and fentanyl (10 units, value 3) share a border crossing of
-    10 load units; harm per unit: heroin 1, fentanyl 10.
-    By hand — before: the smuggler fills the border with heroin: value 50, harm 10.
-      remove the heroin route: fentanyl fills the border: value 30, harm 100 (fentanyl 0 → 10)
-      remove the fentanyl route: value 50, harm 10
-      cut the border 20%: 8 heroin: value 40, harm 8.
-    Zero-sum (budget 1): remove the heroin route (30). Harm-optimal: cut the border (8)."""
-    comms = [Commodity("heroin", value=heroin_value, harm=1.0),
-             Commodity("fentanyl", value=3.0, harm=10.0)]
-    arcs = [arc("poppy", "border", comms=["heroin"]), arc("lab", "border", comms=["fentanyl"]),
-            arc("border", "us", 10)]
-    acts = [action("hit heroin route", [("remove", {"arcs": ["poppy->border"]}, 0)],
-                   cost={"budget": 1}),
-            action("hit fentanyl route", [("remove", {"arcs": ["lab->border"]}, 0)],
-                   cost={"budget": 1}),
-            action("squeeze border", [("cut_capacity", {"arcs": ["border->us"]}, 0.2)],
-                   cost={"budget": 1})]
-    nodes = [Node("poppy", "poppy"), Node("lab", "lab"), Node("border", "crossing"),
-             Node("us", "market")]
-    return instance(nodes, arcs, commodities=comms,
-                    supplies=[("poppy", "heroin", 10), ("lab", "fentanyl", 10)], actions=acts,
-                    resources=[Resource("budget", budget)])
 
 
 def test_hand_derived_substitution():
@@ -79,11 +55,6 @@ def test_hand_derived_substitution():
     assert rows["harm plan (optimistic)"].total_harm == pytest.approx(8, abs=1e-6)
 
 
-def ties():
-    """Heroin and fentanyl both worth 4: the smuggler is indifferent to the mix on the
-    border (10 units). Optimistic: all heroin, harm 10. Pessimistic: all fentanyl, harm
-    100, unless the fentanyl route is hit (harm 10)."""
-    return substitution(heroin_value=3.0)
 
 
 def test_tie_breaks_differ_and_both_are_certified():
@@ -181,7 +152,7 @@ def test_cli_objective_harm(tmp_path):
 def test_harm_over_scenarios_matches_value_when_harm_is_value(risk):
     """Evasion scenarios with harm 1 per unit = the value: harm plans over scenarios equal
     the zero-sum plans under every risk measure."""
-    from test_scenarios import evasion
+    from helpers import evasion
 
     inst = evasion()
     inst = replace(inst, commodities=tuple(replace(c, harm=1.0) for c in inst.commodities))

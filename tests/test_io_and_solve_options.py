@@ -13,7 +13,7 @@ from optimizer.cli import main
 from optimizer.instance.generators.grid import grid_instance
 from optimizer.instance.yaml_io import write_instance
 
-from test_known_answers import levels_instance, recipe_instance
+from helpers import levels_instance, recipe_instance
 
 GALLERY_NODES = "Node\nStart\nB\nC\nD\nEnd\n"
 GALLERY_ARCS = ("StartNode,EndNode,Capacity,Attackable\nStart,B,10,1\nStart,C,70,1\nC,B,30,1\n"
@@ -74,20 +74,51 @@ def test_generator_is_deterministic(tmp_path):
     assert (tmp_path / "a.yaml").read_bytes() != (tmp_path / "c.yaml").read_bytes()
 
 
-def test_time_limit_returns_best_plan_with_gap():
-    """A 10×10 shortest-path grid with 6 interdictions needs over a second; at 0.05 s the
-    engine returns the best plan found, certified, with its bound and a positive gap."""
-    inst = grid_instance(10, 10, budget=6, seed=1)
-    r = solve(inst, SolveOptions(time_limit=0.05))
-    assert r.termination == Termination.TIME_LIMIT
+def test_node_limit_returns_best_plan_with_gap():
+    """A 12×12 shortest-path grid with 6 interdictions is not solved at the root node: with
+    a limit of one branch-and-bound node the engine returns the best plan found,
+    certified, with its bound and a positive gap (a node limit: the same on any machine)."""
+    inst = grid_instance(12, 12, budget=6, seed=1)
+    r = solve(inst, SolveOptions(node_limit=1))
+    assert r.termination == Termination.NODE_LIMIT
     assert r.status == SolutionStatus.FEASIBLE and not r.optimal
-    assert_certified(r, optimal=r.optimal)
+    assert_certified(r, optimal=False)
     assert r.bound is not None and r.bound <= r.value_after + 1e-6
     assert r.gap is not None and r.gap > 0
     assert any("not proven optimal" in n for n in r.notes)
-    full = solve(inst)
+    full = solve(inst, SolveOptions(method="benders"))  # the fast exact method here
     assert full.optimal and full.value_after <= r.value_after + 1e-6
     assert full.value_after >= r.bound - 1e-6
+
+
+def test_time_limit_reaches_the_solver():
+    """A microsecond is too short for any machine to solve this MILP: the run stops on the
+    time limit and still returns a certified plan (here possibly "no action")."""
+    inst = grid_instance(10, 10, budget=6, seed=1)
+    r = solve(inst, SolveOptions(time_limit=1e-6))
+    assert r.termination == Termination.TIME_LIMIT and not r.optimal
+    assert_certified(r, optimal=False)
+    assert r.value_after <= r.value_before + 1e-9
+
+
+@pytest.mark.parametrize("bad", [
+    {"rel_gap": float("nan")}, {"time_limit": float("nan")}, {"time_limit": 0},
+    {"rel_gap": -1e-3}, {"rel_gap": 5.0}, {"method": "simplex"}, {"backend": "gurobi"},
+    {"threads": 0}, {"node_limit": -1}, {"seed": 1.5},
+])
+def test_bad_options_are_input_errors(bad):
+    """A bad option value is an input error when the options are made, never a "no plan"
+    error later in the run."""
+    from optimizer.errors import OptionError
+
+    with pytest.raises(OptionError):
+        SolveOptions(**bad)
+
+
+def test_cli_rejects_nan_gap_as_bad_input(tmp_path):
+    res = CliRunner().invoke(main, ["solve", "docs/example.yaml", "--gap", "nan"])
+    assert res.exit_code in (1, 2) and "Traceback" not in res.output
+    assert "gap" in res.output
 
 
 def test_write_model_round_trips_through_highs(tmp_path):
@@ -133,7 +164,7 @@ def test_cli_report_and_json(tmp_path):
 def test_shipped_instance_round_trips_with_sources_scenarios_and_ranges(tmp_path):
     from dataclasses import replace
 
-    from test_shipped_instance import SHIPPED
+    from helpers import SHIPPED
 
     inst = load_instance(SHIPPED)
     for name in ("rt.yaml", "rt.json"):

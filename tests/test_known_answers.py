@@ -10,9 +10,9 @@ import pytest
 
 from optimizer import Plan, SolveOptions, compile_instance, solve
 from optimizer.certify.enumerate import enumerate_plans
-from optimizer.instance.model import Commodity, Node, Recipe, Resource
+from optimizer.instance.model import Commodity, Node, Resource
 
-from helpers import action, arc, instance, market, assert_certified
+from helpers import action, arc, instance, market, assert_certified, levels_instance, recipe_instance
 
 BACKENDS = ["highs", "pyomo"]
 
@@ -123,26 +123,6 @@ def test_most_evasive_path(budget, expected, backend):
 
 
 # --------------------------------------------------------------------------- multicommodity + recipe
-def recipe_instance(budget: float):
-    """Precursor (100 kg in China) → lab (yield 0.5, ≤ 40 kg of input) → fentanyl (value 10,
-    load 0.5); heroin (30 kg, value 3, load 1); both share the border arc (25 load units).
-    By hand, before: 20 kg fentanyl (10 load) + 15 kg heroin = 200 + 45 = 245.
-    Remove the lab: heroin fills the border, 25·3 = 75 (heroin deliveries rise from 15 to 25).
-    Cut the border 60% (10 load units): 20 kg fentanyl = 200.
-    B=1 → 75 (remove the lab); B=2 → both: 10 kg heroin = 30."""
-    comms = [Commodity("precursor", "kg"), Commodity("fentanyl", "kg", load=0.5, value=10),
-             Commodity("heroin", "kg", value=3)]
-    arcs = [arc("cn", "lab", 100, comms=["precursor"]), arc("lab", "border", comms=["fentanyl"]),
-            arc("poppy", "border", comms=["heroin"]), arc("border", "us", 25)]
-    recipes = [Recipe("synth", "lab", "precursor", "fentanyl", 0.5, 40)]
-    acts = [action("raid lab", [("remove", {"nodes": ["lab"]}, 0)], cost={"budget": 1}),
-            action("squeeze border", [("cut_capacity", {"arcs": ["border->us"]}, 0.6)],
-                   cost={"budget": 1})]
-    nodes = [Node("cn", "source"), Node("lab", "lab"), Node("poppy", "poppy"),
-             Node("border", "crossing"), market("us")]
-    return instance(nodes, arcs, commodities=comms, recipes=recipes,
-                    supplies=[("cn", "precursor", 100), ("poppy", "heroin", 30)], actions=acts,
-                    resources=[Resource("budget", budget)])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -172,21 +152,6 @@ def test_recipe_routes_cross_the_lab():
 
 
 # --------------------------------------------------------------------------- budgets and levels
-def levels_instance(usd: float, teams: float):
-    """Two parallel arcs of 10 units each, value 1. 'scan a1' has exclusive levels cutting a1
-    by 50/60/90% for 2/4/6 usd; 'raid a2' cuts a2 by 50% for 1 usd + 1 team; 'seal a2'
-    removes a2 for 2 teams. By hand: (usd 5, teams 1) → scan@2 + raid = 4 + 5 = 9;
-    (usd 6, teams 0) → scan@3 = 1 + 10 = 11 (levels 1+2 together would be cheaper per cut
-    but are exclusive); (usd 6, teams 2) → scan@3 + seal = 1."""
-    arcs = [arc("s", "t", 10, id="a1"), arc("s", "t", 10, id="a2")]
-    acts = [
-        action("scan a1", [("cut_capacity", {"arcs": ["a1"]}, (0.5, 0.6, 0.9))],
-               levels=[{"usd": 2}, {"usd": 4}, {"usd": 6}]),
-        action("raid a2", [("cut_capacity", {"arcs": ["a2"]}, 0.5)], cost={"usd": 1, "teams": 1}),
-        action("seal a2", [("remove", {"arcs": ["a2"]}, 0)], cost={"teams": 2}),
-    ]
-    return instance(["s", market("t")], arcs, supplies=[("s", "flow", math.inf)], actions=acts,
-                    resources=[Resource("usd", usd), Resource("teams", teams)])
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

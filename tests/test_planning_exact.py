@@ -16,7 +16,7 @@ from optimizer.planning.session import PlanningSession
 from optimizer.planning.sweep import SweepSpec, run_sweep
 from optimizer.planning.target import ValueTarget, cheapest_to_target, make_target
 
-from test_enumeration_property import random_instance
+from helpers import random_instance
 
 EXAMPLE = "docs/example.yaml"
 SEEDS = [0, 4, 5, 7, 11, 121]
@@ -156,7 +156,7 @@ def _units_by_plan(inst, commodity):
 def test_commodity_target_equals_cheapest_plan_by_enumeration(case, commodity, reduction):
     from dataclasses import replace
 
-    from test_harm import substitution, ties
+    from helpers import substitution, ties
 
     if case.startswith("seed:"):
         inst = random_instance(int(case[5:]))

@@ -20,7 +20,7 @@ from optimizer.planning.store import RunStore
 from optimizer.planning.sweep import Axis, SweepSpec, run_sweep
 from optimizer.planning.target import TargetTask
 
-from test_enumeration_property import random_instance
+from helpers import random_instance
 
 EXAMPLE = "docs/example.yaml"
 ROOT = Path(__file__).resolve().parents[1]

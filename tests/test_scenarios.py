@@ -4,7 +4,6 @@ VSS/EVPI; Monte Carlo and SAA."""
 from __future__ import annotations
 
 import math
-import textwrap
 from dataclasses import replace
 
 import numpy as np
@@ -13,47 +12,18 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import assert_certified
-from optimizer import InstanceError, Plan, read_instance_text, solve
+from helpers import assert_certified, EVASION, evasion
+from optimizer import InstanceError, Plan, solve
 from optimizer.cli import main
 from optimizer.certify.enumerate import enumerate_plans
 from optimizer.instance.model import Distribution, Scenario, Shipment
 from optimizer.compile.problem import build_problem, risk_value
 from optimizer.studies.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
 
-from test_enumeration_property import random_instance
-
-EVASION = textwrap.dedent("""\
-    # Morton–Pan–Saeger evasion: single shipments, the smuggler takes the path most likely
-    # to evade; a sensor raises an arc's seizure probability.
-    name: evasion
-    resources: [{id: sensors, budget: 1}]
-    commodities: [{id: unit}]
-    nodes:
-      - {id: s1, kind: source}
-      - {id: s2, kind: source}
-      - {id: a}
-      - {id: t, kind: market, values: {unit: 1}}
-    supplies: [{node: s1, commodity: unit, amount: 1}]
-    arcs:
-      - {id: s1a, from: s1, to: a, seizure: 0.1}
-      - {id: s2a, from: s2, to: a, seizure: 0.2}
-      - {id: at, from: a, to: t, seizure: 0.5}
-      - {id: s1t, from: s1, to: t, seizure: 0.6}
-    actions:
-      - {id: sensor_s1a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
-      - {id: sensor_s2a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
-      - {id: sensor_at, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
-      - {id: sensor_s1t, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
-    scenarios:
-      - {id: from_s1, probability: 0.6, shipment: {origin: s1, destination: t, commodity: unit}}
-      - {id: from_s2, probability: 0.4, shipment: {origin: s2, destination: t, commodity: unit}}
-    """)
+from helpers import random_instance
 
 
-def evasion(**kw):
-    inst = read_instance_text(EVASION, "evasion.yaml")
-    return replace(inst, **kw) if kw else inst
+
 
 
 @pytest.mark.parametrize("aggregate", [True, False])

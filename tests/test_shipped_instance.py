@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import assert_certified
+from helpers import assert_certified, ROOT, SHIPPED
 from optimizer import SolveOptions, load_instance, solve
 
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "instances" / "mexico_us.yaml"
 ALLOWED_SOURCES = ("paper", "assumption", "geography")
 
 

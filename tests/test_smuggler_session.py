@@ -11,7 +11,7 @@ from optimizer.certify.enumerate import feasible_plans
 from optimizer.instance.generators.grid import layered_instance
 from optimizer.certify.response import SmugglerSession, solve_smuggler
 
-from test_decomposition import valid_random_instance
+from helpers import valid_random_instance
 
 
 @pytest.mark.parametrize("i", range(6))
