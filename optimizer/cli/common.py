@@ -2,7 +2,8 @@
 
 Exit codes: 0 success (a time-limited plan is a success, marked as such), 1 bad input
 (instance, plan or option values), 2 usage error, 3 the solve produced no plan,
-4 a plan failed its certificate.
+4 a plan failed its certificate, 130 interrupted (Ctrl-C; a solve interrupted while
+HiGHS runs still prints its best certified plan).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..errors import (
 from ..report.files import default_file_mode
 
 EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE, EXIT_CERT = 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
 
 
 def fail(message: str, code: int) -> None:
@@ -49,6 +51,8 @@ def user_errors() -> Iterator[None]:
         fail(str(exc), EXIT_SOLVE)
     except InterdictError as exc:  # pragma: no cover - all subclasses handled above
         fail(str(exc), EXIT_SOLVE)
+    except KeyboardInterrupt:
+        fail("interrupted: nothing was written", EXIT_INTERRUPTED)
 
 
 def parse_budgets(values: tuple[str, ...]) -> dict[str, float]:

@@ -9,11 +9,12 @@ from pathlib import Path
 import click
 
 from ..errors import InstanceError
+from ..options import Termination
 from ..results.types import _clean
 from ..report.files import atomic_write_text
 from . import main
 from .common import (
-    EXIT_INPUT, load_with_budgets, one_scenario, parse_budgets, staged_output, user_errors,
+    EXIT_INPUT, EXIT_INTERRUPTED, load_with_budgets, one_scenario, parse_budgets, staged_output, user_errors,
 )
 
 
@@ -112,16 +113,22 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                                     focus=focus, write_model=model_tmp)
                 text = "".join(render_solve(comp.harm_results[m], routes=routes) + "\n"
                                for m in modes) + render_comparison(comp)
+                interrupted = False
                 payload = json.dumps(_clean(comp.to_dict()), indent=2, sort_keys=True,
                                      allow_nan=False) + "\n"
             else:
                 result = run(inst, options, write_model=model_tmp, risk=risk, alpha=alpha)
                 text = render_solve(result, routes=routes)
                 payload = result.to_json()
+                interrupted = result.termination == Termination.INTERRUPTED
             if json_path:
                 atomic_write_text(json_path, payload)
             if output:
                 atomic_write_text(output, text)
     if not quiet:
         click.echo(text, nl=False)
+    if interrupted:
+        click.echo("interrupted: the plan above is the best found before Ctrl-C, certified",
+                   err=True)
+        sys.exit(EXIT_INTERRUPTED)
 

@@ -15,6 +15,7 @@ HiGHS 1.16, applied here so no caller has to know them:
    it is restarted when a solve asks for a different count.
 4. Ctrl-C during a solve asks HiGHS to stop (``cancelSolve``); the solve returns within a
    fraction of a second with termination ``interrupted`` and the best solution found.
+5. With ``verbose`` the solver's log goes to stderr (stdout carries reports and JSON).
 """
 
 from __future__ import annotations
@@ -92,7 +93,8 @@ def _configure(h: Any, options: SolveOptions) -> None:
     """Map ``SolveOptions`` to HiGHS's option names (the only place that knows them)."""
     _set(h, "output_flag", bool(options.verbose))
     if options.verbose:  # the log goes to stderr: stdout carries reports and JSON
-        _set(h, "log_to_console", True)
+        _set(h, "log_to_console", False)
+        h.cbLogging += _log_to_stderr
     _set(h, "random_seed", int(options.seed))
     if options.time_limit is not None:
         _set(h, "time_limit", float(options.time_limit))
@@ -106,6 +108,10 @@ def _configure(h: Any, options: SolveOptions) -> None:
     _set(h, "threads", int(options.threads or 0))
     for key, value in options.extra.items():
         _set(h, key, value)
+
+
+def _log_to_stderr(event: Any) -> None:
+    sys.stderr.write(str(event.message))
 
 
 _scheduler_threads: int | None = None  # thread count of HiGHS's global scheduler, once started

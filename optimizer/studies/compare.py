@@ -17,7 +17,7 @@ from ..certify.harm import harm_range
 from .harm import solve_harm
 from ..compile.network import Plan
 from ..results.types import InterdictionResult
-from ..options import SolveOptions
+from ..options import SolveOptions, Termination
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,12 @@ def compare_harm(source, options: SolveOptions | None = None, *,
     (e.g. a heroin-focused campaign), evaluated with the true harm weights.
     ``write_model``: export the first tie-break's MILP there."""
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
-    harm_results = {m: solve_harm(problem, options, mode=m,
-                                  write_model=write_model if i == 0 else None)
-                    for i, m in enumerate(modes)}
+    harm_results = {}
+    for i, m in enumerate(modes):
+        harm_results[m] = solve_harm(problem, options, mode=m,
+                                     write_model=write_model if i == 0 else None)
+        if harm_results[m].termination == Termination.INTERRUPTED:
+            raise KeyboardInterrupt  # Ctrl-C stopped a solve: no comparison to make
     zero = solve(problem, options)
     focus_plans = {k: solve_harm(focused(problem, k), options, mode="optimistic").plan
                    for k in focus}
