@@ -93,29 +93,37 @@ class Solved:
 
 def resolve_method(problem: DefenderProblem, options: SolveOptions,
                    formulation: Formulation | None = None) -> Method:
-    """The method to run: ``options.method``, with AUTO → BENDERS where the instance has
-    shortest-path structure (the covering decomposition's home ground, where the dual
-    MILP's LP relaxation is weak) and DUAL elsewhere (e.g. max-flow interdiction, where
-    Wood's dual MILP is solved at the root). The decomposition minimises the smuggler's
-    value of one scenario: anything else runs the MILP under AUTO, and is refused when
-    asked for explicitly."""
+    """The method to run: ``options.method``, with AUTO → BENDERS where a decomposition
+    has its home ground and DUAL elsewhere (e.g. max-flow interdiction, where Wood's dual
+    MILP is solved at the root). Home ground: one scenario with shortest-path structure
+    (Israeli–Wood covering, where the dual MILP's LP relaxation is weak), and evasion or
+    shortest-path structure with scenarios (the route decomposition,
+    ``decomposition.path_master``: one value per scenario and source, star cuts over
+    routes). The decompositions minimise the smuggler's value: the harm objective runs the
+    MILP under AUTO, and is refused when asked for explicitly; so are scenarios without
+    route structure."""
     method = options.method
     if method == Method.DUAL:
         return method
     value_only = formulation is None or formulation.objective == Objective.VALUE
     single = len(problem.scenarios) == 1
-    if method == Method.AUTO:
-        if not (value_only and single):
-            return Method.DUAL
-        from .decomposition import shortest_path_structure  # imports csgraph: only here
+    from .decomposition import path_kind, shortest_path_structure  # imports csgraph: only here
 
-        return Method.BENDERS if shortest_path_structure(problem.net) else Method.DUAL
+    routes = path_kind(problem) is not None
+    if method == Method.AUTO:
+        if not value_only:
+            return Method.DUAL
+        if single and shortest_path_structure(problem.net):
+            return Method.BENDERS
+        return Method.BENDERS if routes else Method.DUAL
     if not value_only:
         raise UsageError(f"method {method.value!r} minimises the smuggler's value; the harm "
                           "objective runs the bilevel MILP (use --method dual)")
-    if not single:
-        raise UsageError(f"method {method.value!r} solves single-scenario instances; this "
-                          "one has scenarios (use --method dual, or --scenario ID)")
+    if not single and not (routes and method == Method.BENDERS):
+        raise UsageError(f"method {method.value!r} solves single-scenario instances, or "
+                         "scenarios of shortest-path or evasion instances with --method "
+                         "benders; this one has scenarios (use --method dual, or "
+                         "--scenario ID)")
     return method
 
 
@@ -124,7 +132,7 @@ def solve_formulation(problem: DefenderProblem, formulation: Formulation,
     """State ``formulation`` for ``problem`` and solve it (or run the decomposition)."""
     method = resolve_method(problem, options, formulation)
     if method != Method.DUAL:
-        return _solve_decomposed(problem.net, options, method, write_model)
+        return _solve_decomposed(problem, options, method, write_model)
     t0 = time.perf_counter()
     milp = formulation.build(problem)
     session = open_session(milp.model, options)
@@ -140,17 +148,26 @@ def solve_formulation(problem: DefenderProblem, formulation: Formulation,
                   f"{formulation.name}/{options.backend.value}", build)
 
 
-def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: Method,
+def _solve_decomposed(problem: DefenderProblem, options: SolveOptions, method: Method,
                       write_model: str | Path | None) -> Solved:
-    """The decomposition's answer as a raw solution over the binaries only."""
-    from .decomposition import solve_decomposed
-    from .formulation.interdiction import build_interdiction_milp
+    """The decomposition's answer as a raw solution over the binaries only: the route
+    decomposition for scenarios and for evasion, Israeli–Wood's covering (or basic
+    Benders) otherwise."""
+    from .decomposition import path_kind, shortest_path_structure, solve_decomposed, solve_routes
 
     if options.backend != "highs":
         raise UsageError("the decomposition methods run on HiGHS directly (use --backend highs)")
     if write_model is not None:  # the exported model is the monolithic MILP
-        open_session(build_interdiction_milp(net).model, options).write(write_model)
-    out = solve_decomposed(net, options, covering=(method == Method.BENDERS))
+        open_session(DualValue().build(problem).model, options).write(write_model)
+    net = problem.net
+    routes = (method == Method.BENDERS and path_kind(problem) is not None
+              and (len(problem.scenarios) > 1 or not shortest_path_structure(net)))
+    if routes:
+        out = solve_routes(problem, options)
+        kind = "benders-routes"
+    else:
+        out = solve_decomposed(net, options, covering=(method == Method.BENDERS))
+        kind = "benders-covering" if method == Method.BENDERS else "benders-basic"
     gap = None
     if out.bound is not None:
         gap = max(0.0, out.value - out.bound) / max(abs(out.value), 1e-9)
@@ -163,7 +180,6 @@ def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: Metho
             "row_add_us": int(round(1e6 * out.add_seconds / max(out.rows_added, 1))),
             "master_ms": int(round(1e3 * out.master_seconds)),
             "oracle_ms": int(round(1e3 * out.oracle_seconds))}
-    kind = "benders-covering" if method == Method.BENDERS else "benders-basic"
     return Solved(raw, 0, size, f"{kind}/{out.oracle}", out.build_seconds)
 
 

@@ -256,6 +256,73 @@ def random_instance(seed: int):
                     actions=acts, resources=resources)
 
 
+def random_route_instance(seed: int, kind: str = "evasion", n_scenarios: int = 3,
+                          budget: float = 2.0, n_actions: int = 6):
+    """A random single-commodity instance with scenarios and route structure
+    (``decomposition.paths``): ``kind`` "evasion" (seizures, no costs; sensors raise
+    seizure, some actions remove arcs or have two levels) or "shortest-path" (costs, no
+    seizure; actions raise costs or remove arcs). Each arc is acted on by one action at
+    most. Scenarios are single shipments between random sources and markets, some with arc
+    overrides (lower seizure or cost) — so the blocks differ."""
+    from optimizer.instance.model import Scenario, Shipment
+
+    rng = np.random.default_rng(seed)
+    n_src, n_mid, n_mkt = int(rng.integers(1, 4)), int(rng.integers(3, 7)), int(rng.integers(1, 3))
+    src = [f"s{i}" for i in range(n_src)]
+    mid = [f"n{i}" for i in range(n_mid)]
+    mkt = [f"m{i}" for i in range(n_mkt)]
+    evasion_kind = kind == "evasion"
+    nodes = ([Node(i, "source") for i in src] + [Node(i) for i in mid]
+             + [Node(m, "market", values={"unit": float(rng.choice([1.0, 2.0, 3.0]))})
+                for m in mkt])
+    pairs = {(s, mid[0]) for s in src} | {(mid[-1], m) for m in mkt}  # a backbone:
+    pairs |= {(a, b) for a, b in zip(mid, mid[1:])}  # every market reachable from every source
+    for a in mid + src:
+        for b in mid + mkt:
+            if a != b and rng.random() < 0.3:
+                pairs.add((a, b))
+    arcs = []
+    for a, b in sorted(pairs):
+        if evasion_kind:
+            arcs.append(arc(a, b, p=float(rng.choice([0.0, 0.1, 0.3, 0.5]))))
+        else:
+            arcs.append(arc(a, b, cost=float(rng.integers(0, 4))))
+    targets = rng.permutation(len(arcs))[:n_actions]
+    acts = []
+    for j, t in enumerate(targets.tolist()):
+        a = arcs[t]
+        roll = rng.random()
+        if roll < 0.2:
+            eff, levels = ("remove", {"arcs": [a.id]}, 0), [{"budget": 1.0}]
+        elif roll < 0.45:  # two exclusive levels
+            if evasion_kind:
+                room = 1.0 - a.seizure
+                eff = ("raise_seizure", {"arcs": [a.id]}, (0.4 * room, 0.9 * room))
+            else:
+                eff = ("raise_cost", {"arcs": [a.id]}, (2.0, 5.0))
+            levels = [{"budget": 1.0}, {"budget": 2.0}]
+        else:
+            amount = (1.0 - a.seizure) * float(rng.choice([0.5, 0.9])) if evasion_kind \
+                else float(rng.choice([1.0, 3.0]))
+            eff = ("raise_seizure" if evasion_kind else "raise_cost", {"arcs": [a.id]}, amount)
+            levels = [{"budget": float(rng.choice([1.0, 1.0, 2.0]))}]
+        acts.append(action(f"act{j}", [eff], levels=levels))
+    scenarios = []
+    probs = rng.dirichlet(np.ones(n_scenarios))
+    for i in range(n_scenarios):
+        over = {}
+        if rng.random() < 0.4:
+            a = arcs[int(rng.integers(len(arcs)))]
+            over = {a.id: {"seizure": a.seizure / 2} if evasion_kind else {"cost": 0.0}}
+        scenarios.append(Scenario(f"sc{i}", float(probs[i]), arcs=over, shipment=Shipment(
+            str(rng.choice(src)), str(rng.choice(mkt)), "unit", float(rng.integers(1, 4)),
+            float(rng.choice([1.0, 5.0, 10.0])))))
+    inst = instance(nodes, arcs, commodities=[Commodity("unit", value=1.0)],
+                    supplies=[(s, "unit", 1.0) for s in src], actions=acts,
+                    resources=[Resource("budget", budget)])
+    return replace(inst, scenarios=tuple(scenarios))
+
+
 def valid_random_instance(i: int):
     """The i-th valid instance of ``random_instance`` over seeds 0, 1, 2, …"""
     found, seed = -1, 0
@@ -272,7 +339,7 @@ def valid_random_instance(i: int):
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
-           "valid_random_instance"]
+           "valid_random_instance", "random_route_instance"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:

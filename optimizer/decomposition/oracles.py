@@ -123,6 +123,21 @@ def max_flow_structure(net: CompiledNetwork) -> bool:
 # ----------------------------------------------------------------------------- shortest paths
 
 
+def cheapest_parallel(tail: np.ndarray, head: np.ndarray, L: np.ndarray, alive: np.ndarray,
+                      n: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """CSR graph (n × n) keeping, for each node pair, the shortest alive arc, and the index
+    + 1 of that arc per pair. Zero lengths stay edges (explicit entries)."""
+    idx = np.flatnonzero(alive)
+    order = idx[np.lexsort((L[idx], head[idx], tail[idx]))]
+    t, h = tail[order], head[order]
+    first = np.ones(len(order), bool)
+    first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+    order = order[first]
+    g = sp.csr_matrix((L[order], (tail[order], head[order])), shape=(n, n))
+    pair_arc = sp.csr_matrix((order + 1, (tail[order], head[order])), shape=(n, n))
+    return g, pair_arc
+
+
 class ShortestPathOracle(Oracle):
     """V(x) by Dijkstra (csgraph) from every supply node; see the module docstring."""
 
@@ -164,22 +179,9 @@ class ShortestPathOracle(Oracle):
         alive[self.rem_a[x[self.rem_b] > 0.5]] = False
         return L, alive
 
-    def _graph(self, L: np.ndarray, alive: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-        """CSR graph keeping, for each node pair, the shortest alive arc; and that arc."""
-        idx = np.flatnonzero(alive)
-        order = idx[np.lexsort((L[idx], self.head[idx], self.tail[idx]))]
-        t, h = self.tail[order], self.head[order]
-        first = np.ones(len(order), bool)
-        first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
-        order = order[first]
-        g = sp.csr_matrix((L[order], (self.tail[order], self.head[order])), shape=(self.N, self.N))
-        pair_arc = sp.csr_matrix((order + 1, (self.tail[order], self.head[order])),
-                                 shape=(self.N, self.N))
-        return g, pair_arc
-
     def _routes(self, L: np.ndarray, alive: np.ndarray):
         """Best route of each supply: (value per unit, market index, local arcs)."""
-        g, pair_arc = self._graph(L, alive)
+        g, pair_arc = cheapest_parallel(self.tail, self.head, L, alive, self.N)
         dist, pred = dijkstra(g, indices=self.sources, return_predecessors=True)
         out = []
         for i, s in enumerate(self.sources):
