@@ -151,3 +151,25 @@ def test_small_snip_case_equals_published_optimum():
     assert_certified(r)
     assert r.value_after == pytest.approx(ref.best_known, abs=1e-9)
     assert dijkstra_value(r.plan.as_dict(), instance=0) == pytest.approx(r.value_after, abs=1e-12)
+
+
+@pytest.mark.parametrize("backend", ["highs", "pyomo"])
+def test_session_cutoff_prunes_plans_no_better(backend):
+    """min 3a + 2b + 4c s.t. a + b + c ≥ 2 (binaries): optimum 5 at a = b = 1 (by hand).
+    A cutoff above 5 keeps it; at or below 5 no plan is left and the MIP ends infeasible;
+    None lifts the cutoff."""
+    from optimizer.formulation.blocks import LinearModel
+    from optimizer.options import Termination
+    from optimizer.solvers.base import open_session
+
+    m = LinearModel("cutoff", sense="min")
+    x = m.add_vars("x", 3, ub=1.0, obj=[3.0, 2.0, 4.0], integer=True)
+    m.add_rows("cover", 1, [0, 0, 0], x.cols, [1.0, 1.0, 1.0], lo=2.0)
+    session = open_session(m, SolveOptions(backend=backend))
+    session.set_cutoff(5.5)
+    raw = session.solve()
+    assert raw.termination == Termination.OPTIMAL and raw.objective == pytest.approx(5.0)
+    session.set_cutoff(5.0 - 1e-6)
+    assert session.solve().termination == Termination.INFEASIBLE
+    session.set_cutoff(None)
+    assert session.solve().objective == pytest.approx(5.0)

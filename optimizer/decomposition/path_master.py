@@ -18,12 +18,18 @@ bound a lower bound on the best plan's objective.
    (μ = 1 is the exact length at binary points; μ = 0 the untouched network; large μ
    avoids the binaries the LP uses), add them to the pool, and add every pair's best star
    cut that x̄ violates. Stop when none is violated or the bound stalls.
-2. **Start**: round x̄ (binaries by decreasing x̄ while the budgets allow), evaluate it.
+2. **Start**: round x̄ (binaries by decreasing x̄ while the budgets allow), evaluate it and
+   the randomised roundings of every LP round; then a swap local search on the true
+   objective (``local_search``) from the best of them. Every plan evaluated on the way
+   leaves its best routes in the pool.
 3. **Rounds** (HiGHS 1.16 has no lazy-constraint callback, so the loaded master is
-   re-solved after rows are added, as in ``covering.py``): solve the master MIP; its bound
-   is a lower bound; evaluate its plan x̂ by Dijkstra (an upper bound); stop when they
-   meet within the gap; otherwise add the routes of x̂ and the star cuts it violates —
-   tight at x̂, so x̂ is never proposed again with a value below its own.
+   re-solved after rows are added, as in ``covering.py``): solve the master MIP with the
+   cutoff U − δ (only plans better than the incumbent U by the gap δ matter; an
+   infeasible master proves U optimal within δ); its bound is a lower bound; evaluate its
+   plan x̂ by Dijkstra (an upper bound), and search locally from it when it is within 1% of
+   U; stop when the bounds meet within the gap; otherwise add the routes of x̂ and the
+   star cuts it violates — tight at x̂, so x̂ is never proposed again with a value below
+   its own.
 """
 
 from __future__ import annotations
@@ -48,6 +54,11 @@ LP_SCALES = (0.0, 0.5, 1.0, 2.0, 5.0, 20.0)
 #: at a binary plan: the untouched network, the plan's own lengths, and routes avoiding it
 PLAN_SCALES = (0.0, 1.0, 30.0)
 SAMPLES = 8  # randomised roundings per LP round
+SWAP_IN, SWAP_OUT = 6, 6  # local search: binaries tried in and out per pass
+#: local search budgets in plan evaluations (one Dijkstra per network each, ~3 ms on SNIP):
+#: from the best start, and from a master's plan within ``NEAR`` (relative) of the incumbent
+LOCAL_EVALS, LOCAL_EVALS_ROUND = 1500, 400
+NEAR = 0.01
 DEEPEN = 3  # route searches with the routes found so far blocked, at a plan
 STALL_ROUNDS = 5
 STALL_GAIN = 1e-4
@@ -144,11 +155,14 @@ class _RouteRun:
         self.lp_rounds = 0
 
     # ------------------------------------------------------------------ oracle
-    def evaluate(self, x: np.ndarray) -> float:
+    def evaluate(self, x: np.ndarray, harvest: bool = False) -> float:
+        """The objective of the plan x; with ``harvest``, its best routes join the pool."""
         t = time.perf_counter()
-        v = self.oracle.objective(self.oracle.source_values(x))
+        values, routes = self.oracle.search(x, want_routes=harvest)
+        if harvest:
+            self.pool.add(routes)
         self.oracle_seconds += time.perf_counter() - t
-        return v
+        return self.oracle.objective(values)
 
     def harvest(self, x: np.ndarray, scales: tuple[float, ...], removed: bool) -> int:
         """Add the best routes under lengths ℓ + μ·Σ d x for each μ in ``scales``."""
@@ -166,10 +180,13 @@ class _RouteRun:
             self.U = v
             self.history.append((self.clock.elapsed(), v))
 
-    def gap_closed(self) -> bool:
+    def delta(self) -> float:
+        """How much better than the incumbent a plan must be to matter (the gap)."""
         o = self.options
-        delta = max(o.rel_gap * abs(self.U), o.abs_gap or 0.0, 1e-12 * self.scale)
-        return self.U - self.LB <= delta
+        return max(o.rel_gap * abs(self.U), o.abs_gap or 0.0, 1e-12 * self.scale)
+
+    def gap_closed(self) -> bool:
+        return self.U - self.LB <= self.delta()
 
     # ------------------------------------------------------------------ phases
     def lp_phase(self) -> np.ndarray:
@@ -223,8 +240,7 @@ class _RouteRun:
             with np.errstate(divide="ignore"):
                 key = np.log(self.rng.random(len(xbar))) / np.maximum(xbar, 1e-12)
             x = self.round_down(xbar, key)
-            self.harvest(x, (1.0,), removed=True)
-            self.improve(x, self.evaluate(x))
+            self.improve(x, self.evaluate(x, harvest=True))
 
     def deepen(self, x: np.ndarray, depth: int) -> None:
         """The routes the smuggler would take if the defender also blocked every route
@@ -239,6 +255,57 @@ class _RouteRun:
                 break
             y[on] = 1.0
         self.oracle_seconds += time.perf_counter() - t
+
+    def local_search(self, x: np.ndarray, budget: int) -> None:
+        """Swaps on the true objective from the plan x: take out one of its binaries (the
+        ``SWAP_OUT`` whose removal costs least, each evaluated) and put in one of the
+        ``SWAP_IN`` acting on the routes that carry the most value now (weighted by
+        probability and supply), first improvement by more than the gap, until no such
+        swap improves or ``budget`` plans have been evaluated. Every plan evaluated leaves
+        its routes in the pool; a better plan becomes the incumbent and gets its cuts."""
+        net, oracle = self.net, self.oracle
+        spent = [0]
+
+        def value(y: np.ndarray) -> float:
+            spent[0] += 1
+            return self.evaluate(y, harvest=True)
+
+        x = x.copy()
+        f = value(x)
+        weight = oracle.od_sigma * np.array([b.probability for b in oracle.blocks])[oracle.od_block]
+        while spent[0] < budget:
+            values, routes = oracle.search(x)
+            owner, binary = self.pool.route_binaries(routes)
+            stake = np.bincount(binary, weights=(weight * values)[routes.od[owner]],
+                                minlength=net.n_binaries)
+            stake[x > 0.5] = 0.0
+            ins = [int(c) for c in np.argsort(-stake, kind="stable")[:SWAP_IN] if stake[c] > 0]
+            on = np.flatnonzero(x > 0.5)
+            loss = []
+            for b in on.tolist():
+                y = x.copy()
+                y[b] = 0.0
+                loss.append(value(y) - f)
+            outs = on[np.argsort(loss, kind="stable")[:SWAP_OUT]].tolist()
+            moved = False
+            for c in ins:
+                for b in outs:
+                    y = x.copy()
+                    y[b] = 0.0
+                    if not _feasible_add(net, y, c, y @ net.binary_cost):
+                        continue
+                    y[c] = 1.0
+                    fy = value(y)
+                    if fy < f - self.delta():
+                        x, f, moved = y, fy, True
+                        break
+                if moved or spent[0] >= budget:
+                    break
+            if not moved:
+                break
+        if f < self.U:
+            self.improve(x, f)
+            self.plan_cuts(x, None)
 
     def plan_cuts(self, x: np.ndarray, theta: np.ndarray | None) -> int:
         """Routes of the plan x and the star cuts it violates (all of them if theta is
@@ -259,23 +326,31 @@ class _RouteRun:
             if left <= 0:
                 return self.finish(Termination.TIME_LIMIT)
             self.iterations += 1
+            # only plans better than the incumbent by the gap matter: the rest is pruned
+            cutoff = self.U - self.delta()
+            master.session.set_cutoff(cutoff)
             raw = master.solve(left)
             if raw.bound is not None and raw.termination in (Termination.OPTIMAL,
                                                              Termination.TIME_LIMIT,
                                                              Termination.INTERRUPTED,
                                                              Termination.NODE_LIMIT):
                 self.LB = max(self.LB, float(raw.bound))
-            if raw.termination == Termination.INFEASIBLE and no_goods:
-                self.LB = max(self.LB, self.U)  # every other plan is excluded or no better
-                continue
+            if raw.termination == Termination.INFEASIBLE:
+                # no plan below the cutoff (the excluded ones are no better than U): the
+                # incumbent is optimal within the gap (not re-tested: U − cutoff can round
+                # above δ)
+                self.LB = max(self.LB, cutoff)
+                return self.finish(Termination.OPTIMAL)
             if raw.values is None:
                 if raw.termination in (Termination.TIME_LIMIT, Termination.INTERRUPTED):
                     return self.finish(Termination.TIME_LIMIT)
                 raise SolveError(f"the route master ended {raw.termination.value}")
             x, theta = master.split(raw.values)
             x = np.round(x)
-            v = self.evaluate(x)
+            v = self.evaluate(x, harvest=True)
             self.improve(x, v)
+            if v <= self.U * (1.0 + NEAR):
+                self.local_search(x, LOCAL_EVALS_ROUND)
             if raw.termination != Termination.OPTIMAL:
                 return self.finish(Termination.TIME_LIMIT)
             if self.gap_closed():
@@ -316,4 +391,5 @@ def solve_routes(problem: DefenderProblem, options: SolveOptions | None = None
     run.plan_cuts(start, None)
     if not np.array_equal(start, run.x_best):
         run.plan_cuts(run.x_best, None)
+    run.local_search(run.x_best, LOCAL_EVALS)
     return run.rounds()

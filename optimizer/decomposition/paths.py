@@ -96,10 +96,20 @@ class Block:
     lev_len: np.ndarray
     sources: np.ndarray  # nodes with supply
     sigma: np.ndarray  # supply at each source
+    n_net: int  # local arcs 0 … n_net − 1 are the network's, the rest go to the sink
 
     @property
     def sink(self) -> int:
         return self.n_nodes - 1
+
+    def same_network(self, other: "Block") -> bool:
+        """Same arcs, lengths and levers apart from the market → sink arcs."""
+        n = self.n_net
+        return (n == other.n_net and self.n_nodes == other.n_nodes
+                and all(np.array_equal(getattr(self, f)[:n], getattr(other, f)[:n])
+                        for f in ("tail", "head", "base"))
+                and all(np.array_equal(getattr(self, f), getattr(other, f))
+                        for f in ("lev_arc", "lev_bin", "lev_len")))
 
 
 def _block(net: CompiledNetwork, probability: float, kind: str, vmax: float) -> Block:
@@ -142,7 +152,7 @@ def _block(net: CompiledNetwork, probability: float, kind: str, vmax: float) -> 
                              np.full(len(net.del_node), N - 1)]).astype(np.int64),
         base=np.concatenate([base[usable], sink_len]).astype(float),
         lev_arc=_renumber(lev_arc[on], usable, A), lev_bin=lev_bin[on], lev_len=lev_len[on],
-        sources=sources[sigma > 0], sigma=sigma[sigma > 0])
+        sources=sources[sigma > 0], sigma=sigma[sigma > 0], n_net=int(usable.sum()))
 
 
 def _renumber(arcs: np.ndarray, usable: np.ndarray, A: int) -> np.ndarray:
@@ -160,6 +170,60 @@ class Routes:
     od: np.ndarray
     ptr: np.ndarray
     arcs: np.ndarray
+
+
+class _Graph:
+    """Blocks sharing one network, searched together: the network's nodes, one sink per
+    block, the network's arcs (local numbers as in each block) then every block's
+    market → sink arcs; one Dijkstra call from all the sinks."""
+
+    def __init__(self, blocks: list[Block], members: list[int]):
+        first = blocks[members[0]]
+        n0, A = first.n_nodes - 1, first.n_net
+        self.members = members
+        self.n_net = A
+        self.sinks = n0 + np.arange(len(members))
+        tails, heads, bases, offset = [first.tail[:A]], [first.head[:A]], [first.base[:A]], []
+        at = A
+        for i, k in enumerate(members):
+            b = blocks[k]
+            offset.append(at)
+            tails.append(b.tail[A:])
+            heads.append(np.full(len(b.tail) - A, n0 + i))
+            bases.append(b.base[A:])
+            at += len(b.tail) - A
+        self.offset = np.array(offset, np.int64)  # first sink arc of each member
+        self.tail = np.concatenate(tails).astype(np.int64)
+        self.head = np.concatenate(heads).astype(np.int64)
+        self.base = np.concatenate(bases)
+        self.lev_arc, self.lev_bin, self.lev_len = first.lev_arc, first.lev_bin, first.lev_len
+        self.reversed = _Reversed(self.tail, self.head, n0 + len(members))
+
+    def lengths(self, x: np.ndarray, scale: float, removed_as: float | None) -> np.ndarray:
+        """ℓ_a + scale·Σ_b d_{b,a} x_b; removals add ``removed_as`` per unit of x when given
+        (a finite stand-in for ∞ in searches at fractional points), else remove the arc
+        when x_b = 1 (and scale > 0)."""
+        L = self.base.copy()
+        xv = x[self.lev_bin]
+        fin = np.isfinite(self.lev_len)
+        add = np.where(fin, self.lev_len, 0.0 if removed_as is None else removed_as)
+        np.add.at(L, self.lev_arc, scale * add * xv)
+        if removed_as is None and scale > 0:
+            L[self.lev_arc[~fin & (xv > 0.5)]] = math.inf
+        return L
+
+    def trees(self, L: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Distances to each block's sink and next hops (row i: block members[i])."""
+        dist, pred = dijkstra(self.reversed.graph(L), indices=self.sinks,
+                              return_predecessors=True)
+        return np.atleast_2d(dist), np.atleast_2d(pred)
+
+    def local(self, member: np.ndarray, arcs: np.ndarray) -> np.ndarray:
+        """Arcs of the graph → the local numbers of the blocks ``members[member]``."""
+        out = arcs.copy()
+        sink = arcs >= self.n_net
+        out[sink] = arcs[sink] - self.offset[member[sink]] + self.n_net
+        return out
 
 
 class PathOracle:
@@ -180,7 +244,14 @@ class PathOracle:
         self.od_source = np.concatenate([b.sources for b in self.blocks]).astype(np.int64)
         self.od_sigma = np.concatenate([b.sigma for b in self.blocks])
         self.od_start = np.cumsum([0] + [len(b.sources) for b in self.blocks])
-        self._reversed = [_Reversed(b) for b in self.blocks]
+        groups: list[list[int]] = []
+        for k, b in enumerate(self.blocks):
+            home = next((g for g in groups if self.blocks[g[0]].same_network(b)), None)
+            if home is None:
+                groups.append([k])
+            else:
+                home.append(k)
+        self.graphs = [_Graph(self.blocks, g) for g in groups]
 
     @property
     def n_od(self) -> int:
@@ -197,36 +268,9 @@ class PathOracle:
                 out = np.maximum(0.0, self.vmax - length)
         return np.where(np.isfinite(length), out, 0.0)
 
-    def lengths(self, k: int, x: np.ndarray, scale: float = 1.0,
-                removed_as: float | None = None) -> np.ndarray:
-        """Arc lengths of block k under ``x`` (ℓ_a + scale·Σ_b d_{b,a} x_b). Removals add
-        ``removed_as`` per unit of x when given (a finite stand-in for ∞ in searches at
-        fractional points), else remove the arc when x_b = 1 (and scale > 0)."""
-        b = self.blocks[k]
-        L = b.base.copy()
-        xv = x[b.lev_bin]
-        fin = np.isfinite(b.lev_len)
-        add = np.where(fin, b.lev_len, 0.0 if removed_as is None else removed_as)
-        np.add.at(L, b.lev_arc, scale * add * xv)
-        if removed_as is None and scale > 0:
-            L[b.lev_arc[~fin & (xv > 0.5)]] = math.inf
-        return L
-
-    def _tree(self, k: int, L: np.ndarray) -> tuple[np.ndarray, np.ndarray, "_Reversed"]:
-        """Distances to the sink and next hops for every node (Dijkstra on reversed arcs)."""
-        rev = self._reversed[k]
-        dist, pred = dijkstra(rev.graph(L), indices=self.blocks[k].sink,
-                              return_predecessors=True)
-        return dist, pred, rev
-
     def source_values(self, x: np.ndarray) -> np.ndarray:
         """The value of one unit from every (block, source) pair under the plan ``x``."""
-        x = (np.asarray(x, float) > 0.5).astype(float)
-        out = np.zeros(self.n_od)
-        for k, b in enumerate(self.blocks):
-            dist, _, _ = self._tree(k, self.lengths(k, x))
-            out[self.od_start[k]:self.od_start[k + 1]] = self.value_of_length(dist[b.sources])
-        return out
+        return self.search(x, want_routes=False)[0]
 
     def block_values(self, per_source: np.ndarray) -> np.ndarray:
         """v_k(x) = Σ_o σ_o · value_o of every block."""
@@ -241,34 +285,53 @@ class PathOracle:
     # ------------------------------------------------------------------ routes
     def routes(self, x: np.ndarray, scale: float = 1.0,
                removed_as: float | None = None) -> Routes:
-        """The best route of every pair under ``lengths(x, scale, removed_as)``."""
-        ods, ptrs, arcs = [], [], []
-        for k, b in enumerate(self.blocks):
-            L_k = self.lengths(k, x, scale, removed_as)
-            dist, pred, pair_arc = self._tree(k, L_k)
-            ok = np.flatnonzero(np.isfinite(dist[b.sources]))
-            if len(ok) == 0:
+        """The best route of every pair under lengths ℓ + scale·Σ d x (``_Graph.lengths``)."""
+        return self.search(x, scale, removed_as)[1]
+
+    def search(self, x: np.ndarray, scale: float = 1.0, removed_as: float | None = None,
+               want_routes: bool = True) -> tuple[np.ndarray, Routes]:
+        """Values per pair (at binary x with scale 1 and removals: the plan's values) and,
+        if wanted, the best routes, from one Dijkstra call per network."""
+        x = np.asarray(x, float)
+        if removed_as is None:
+            x = (x > 0.5).astype(float) if scale == 1.0 else x
+        values = np.zeros(self.n_od)
+        ods, counts, arcs = [], [], []
+        for g in self.graphs:
+            L = g.lengths(x, scale, removed_as)
+            dist, pred = g.trees(L)
+            rows, starts, od = [], [], []
+            for i, k in enumerate(g.members):
+                b = self.blocks[k]
+                d = dist[i, b.sources]
+                values[self.od_start[k]:self.od_start[k + 1]] = self.value_of_length(d)
+                ok = np.flatnonzero(np.isfinite(d))
+                rows.append(np.full(len(ok), i))
+                starts.append(b.sources[ok])
+                od.append(self.od_start[k] + ok)
+            if not want_routes or not sum(len(o) for o in od):
                 continue
-            steps_od, steps_arc = _walk(b.sources[ok], pred, pair_arc.arc_of(L_k), b.sink)
-            order = np.argsort(steps_od, kind="stable")  # steps are in route order per pair
-            counts = np.bincount(steps_od, minlength=len(ok))
-            ods.append(self.od_start[k] + ok)
-            ptrs.append(counts)
-            arcs.append(steps_arc[order])
+            rows_a, od_a = np.concatenate(rows), np.concatenate(od)
+            step_of, step_arc = _walk(np.concatenate(starts), rows_a, pred, g.sinks,
+                                      g.reversed.arc_of(L))
+            order = np.argsort(step_of, kind="stable")  # route order kept per pair
+            ods.append(od_a)
+            counts.append(np.bincount(step_of, minlength=len(od_a)))
+            arcs.append(g.local(rows_a[step_of[order]], step_arc[order]))
         if not ods:
-            return Routes(np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64))
-        counts = np.concatenate(ptrs)
-        return Routes(np.concatenate(ods), np.concatenate([[0], np.cumsum(counts)]),
-                      np.concatenate(arcs))
+            return values, Routes(np.zeros(0, np.int64), np.zeros(1, np.int64),
+                                  np.zeros(0, np.int64))
+        c = np.concatenate(counts)
+        return values, Routes(np.concatenate(ods), np.concatenate([[0], np.cumsum(c)]),
+                              np.concatenate(arcs))
 
 
 class _Reversed:
     """The reversed arcs of a block in CSR form with a fixed pattern: one entry per node
     pair (the shortest of parallel arcs), so a new set of lengths only refills the data."""
 
-    def __init__(self, b: Block):
-        n = b.n_nodes
-        key = b.head * n + b.tail  # reversed: row = head, column = tail
+    def __init__(self, tail: np.ndarray, head: np.ndarray, n: int):
+        key = head * n + tail  # reversed: row = head, column = tail
         self.perm = np.argsort(key, kind="stable")
         keys = key[self.perm]
         first = np.ones(len(keys), bool)
@@ -308,16 +371,18 @@ class _ArcLookup:
         return self.arc[np.searchsorted(self.keys, nxt * self.n + cur)]
 
 
-def _walk(starts: np.ndarray, pred: np.ndarray, arc_of: _ArcLookup,
-          sink: int) -> tuple[np.ndarray, np.ndarray]:
-    """Follow next hops from every start to the sink: (start index, arc) per step."""
+def _walk(starts: np.ndarray, rows: np.ndarray, pred: np.ndarray, sinks: np.ndarray,
+          arc_of: _ArcLookup) -> tuple[np.ndarray, np.ndarray]:
+    """Follow next hops (``pred[row]``) from every start to its row's sink:
+    (start index, arc) per step, steps in route order."""
     cur = starts.astype(np.int64)
+    row = rows.astype(np.int64)
     idx = np.arange(len(cur))
     out_i, out_a = [], []
     while len(cur):
-        nxt = pred[cur].astype(np.int64)
+        nxt = pred[row, cur].astype(np.int64)
         out_i.append(idx)
         out_a.append(arc_of(nxt, cur))
-        more = nxt != sink
-        cur, idx = nxt[more], idx[more]
+        more = nxt != sinks[row]
+        cur, row, idx = nxt[more], row[more], idx[more]
     return np.concatenate(out_i), np.concatenate(out_a)

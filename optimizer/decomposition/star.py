@@ -66,38 +66,79 @@ class RoutePool:
         self.ptr = np.zeros(1, np.int64)
         self.binary = np.zeros(0, np.int64)
         self.lengthening = np.zeros(0)
-        self._seen: set[bytes] = set()
+        self._seen: set[tuple[int, int]] = set()
         self._levers = [_arc_levers(b) for b in oracle.blocks]
+        rng = np.random.default_rng(20180455)
+        most = max(len(b.base) for b in oracle.blocks)
+        self._h1 = rng.integers(0, 2**63, size=most, dtype=np.uint64)
+        self._h2 = rng.integers(0, 2**63, size=most, dtype=np.uint64)
 
     def __len__(self) -> int:
         return len(self.od)
 
     def add(self, routes: Routes) -> int:
-        """Add the new routes; returns how many were new."""
-        new_od, new_len, new_ptr, new_bin, new_d = [], [], [], [], []
-        count = 0
-        for i, od in enumerate(routes.od.tolist()):
-            arcs = routes.arcs[routes.ptr[i]:routes.ptr[i + 1]]
-            key = od.to_bytes(8, "little") + arcs.tobytes()
-            if key in self._seen:
-                continue
-            self._seen.add(key)
-            k = int(self.oracle.od_block[od])
-            base = self.oracle.blocks[k].base
-            bins, ds = self._levers[k].on(arcs)
-            new_od.append(od)
-            new_len.append(float(base[arcs].sum()))
-            new_ptr.append(len(bins))
-            new_bin.append(bins)
-            new_d.append(ds)
-            count += 1
-        if count:
-            self.od = np.concatenate([self.od, new_od]).astype(np.int64)
-            self.length = np.concatenate([self.length, new_len])
-            self.ptr = np.concatenate([self.ptr, self.ptr[-1] + np.cumsum(new_ptr)])
-            self.binary = np.concatenate([self.binary, *new_bin]).astype(np.int64)
-            self.lengthening = np.concatenate([self.lengthening, *new_d])
-        return count
+        """Add the new routes; returns how many were new. A route is known by its pair and
+        two random 64-bit sums over its arcs (a route is a simple path, so its arc set
+        identifies it)."""
+        n = len(routes.od)
+        if n == 0:
+            return 0
+        h1 = np.add.reduceat(self._h1[routes.arcs], routes.ptr[:-1]) + routes.od.astype(np.uint64)
+        h2 = np.add.reduceat(self._h2[routes.arcs], routes.ptr[:-1])
+        fresh = []
+        for i, key in enumerate(zip(h1.tolist(), h2.tolist())):
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh.append(i)
+        if not fresh:
+            return 0
+        sel = np.array(fresh)
+        lens = np.diff(routes.ptr)[sel]
+        pos = np.repeat(routes.ptr[sel], lens) + np.arange(lens.sum()) - np.repeat(
+            np.cumsum(lens) - lens, lens)
+        arcs = routes.arcs[pos]
+        route_of = np.repeat(np.arange(len(sel)), lens)
+        od = routes.od[sel]
+        block = self.oracle.od_block[od]
+        length = np.zeros(len(sel))
+        b_route, b_bin, b_len = [], [], []
+        for k in np.unique(block).tolist():
+            on_k = block[route_of] == k
+            a_k, r_k = arcs[on_k], route_of[on_k]
+            np.add.at(length, r_k, self.oracle.blocks[k].base[a_k])
+            r, b, d = self._levers[k].expand(a_k, r_k)
+            b_route.append(r), b_bin.append(b), b_len.append(d)
+        r, b, d = (np.concatenate(v) for v in (b_route, b_bin, b_len))
+        nb = self.oracle.n_binaries
+        key, inv = np.unique(r * nb + b, return_inverse=True)  # sorted by route, binary
+        d_sum = np.zeros(len(key))
+        fin = np.isfinite(d)
+        np.add.at(d_sum, inv[fin], d[fin])
+        d_sum[np.unique(inv[~fin])] = np.inf
+        counts = np.bincount(key // nb, minlength=len(sel))
+        self.od = np.concatenate([self.od, od]).astype(np.int64)
+        self.length = np.concatenate([self.length, length])
+        self.ptr = np.concatenate([self.ptr, self.ptr[-1] + np.cumsum(counts)])
+        self.binary = np.concatenate([self.binary, key % nb]).astype(np.int64)
+        self.lengthening = np.concatenate([self.lengthening, d_sum])
+        return len(sel)
+
+    def route_binaries(self, routes: Routes) -> tuple[np.ndarray, np.ndarray]:
+        """(route index, binary) for every binary acting on each route (once per route)."""
+        lens = np.diff(routes.ptr)
+        route_of = np.repeat(np.arange(len(routes.od)), lens)
+        block = self.oracle.od_block[routes.od][route_of]
+        owners, bins = [], []
+        for k in np.unique(block).tolist():
+            on_k = block == k
+            r, b, _ = self._levers[k].expand(routes.arcs[on_k], route_of[on_k])
+            owners.append(r)
+            bins.append(b)
+        if not owners:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        nb = self.oracle.n_binaries
+        key = np.unique(np.concatenate(owners) * nb + np.concatenate(bins))
+        return key // nb, key % nb
 
     def binaries_on(self, routes: Routes) -> np.ndarray:
         """Every binary acting on some of ``routes``."""
@@ -210,6 +251,14 @@ class _ArcLevers:
         self.binary = binary[order]
         self.length = length[order]
         self.ptr = np.concatenate([[0], np.cumsum(np.bincount(arc, minlength=n_arcs))])
+
+    def expand(self, arcs: np.ndarray, owner: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(owner, binary, lengthening) for every lever on ``arcs``."""
+        lo, hi = self.ptr[arcs], self.ptr[arcs + 1]
+        cnt = hi - lo
+        idx = np.repeat(lo, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        return np.repeat(owner, cnt), self.binary[idx], self.length[idx]
 
     def on(self, arcs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The binaries acting on a route and their total lengthening of it (sorted)."""

@@ -91,6 +91,11 @@ class Session(Protocol):
     def stop_at_first_solution(self, stop: bool) -> None:
         """Whether a MIP solve stops at its first feasible solution."""
 
+    def set_cutoff(self, value: float | None) -> None:
+        """Later MIP solves look only for solutions better than ``value`` (HiGHS's
+        ``objective_bound``; None: no cutoff): a MIP with none ends infeasible, and every
+        part of the tree pruned by it has a bound no better than ``value``."""
+
     def set_lp_algorithm(self, algorithm: str) -> None:
         """"simplex" (re-solves warm from the last basis), "ipm" or "choose"."""
 

@@ -20,6 +20,7 @@ HiGHS 1.16, applied here so no caller has to know them:
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -250,6 +251,9 @@ class HighsSession:
 
     def stop_at_first_solution(self, stop: bool) -> None:
         _set(self.h, "mip_max_improving_sols", 1 if stop else 2147483647)
+
+    def set_cutoff(self, value: float | None) -> None:
+        _set(self.h, "objective_bound", float(value) if value is not None else math.inf)
 
     def set_lp_algorithm(self, algorithm: str) -> None:
         """"simplex" (warm starts need a basis), "ipm" or "choose"."""

@@ -17,6 +17,7 @@ module is the only place that touches it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -154,6 +155,7 @@ class PyomoSession:
         self._start: np.ndarray | None = None
         self.time_limit = self.options.time_limit
         self.first_solution = False
+        self.cutoff: float | None = None
         self.lp_algorithm = o_alg.value if (o_alg := self.options.lp_algorithm) else "choose"
         self.build_seconds = time.perf_counter() - t0
 
@@ -240,6 +242,9 @@ class PyomoSession:
     def stop_at_first_solution(self, stop: bool) -> None:
         self.first_solution = stop
 
+    def set_cutoff(self, value: float | None) -> None:
+        self.cutoff = value
+
     def set_lp_algorithm(self, algorithm: str) -> None:
         self.lp_algorithm = algorithm
 
@@ -314,6 +319,8 @@ class PyomoSession:
             kwargs["time_limit"] = self.time_limit
         if self.first_solution:
             solver_options["mip_max_improving_sols"] = 1
+        # always set: the HiGHS object under Pyomo keeps options between solves
+        solver_options["objective_bound"] = math.inf if self.cutoff is None else self.cutoff
         if self.abs_gap is not None:
             kwargs["abs_gap"] = self.abs_gap
         ensure_threads(o.threads)
