@@ -291,3 +291,32 @@ def assert_certified(result, optimal: bool = True) -> None:
     if result.bound is not None:
         assert "≥ proven bound" in checks, checks
         assert cert.plan_value >= result.bound - cert.tolerance
+
+
+def with_markets(inst: Instance, seed: int) -> Instance:
+    """``inst`` with curves: the market's commodities sold as one good along a falling
+    demand curve (the commodities substitute), and the first supply produced along a
+    rising cost curve. Deterministic in ``seed``."""
+    from optimizer.instance.model import Market, Piece
+
+    rng = np.random.default_rng(seed + 7919)
+    market_node = next(n.id for n in inst.nodes if n.kind == "market")
+    valued = [c for c in inst.commodities if c.value > 0] or list(inst.commodities)
+    accepts = {c.id: float(rng.choice([0.5, 1.0, 2.0])) for c in valued}
+    p1 = float(rng.integers(4, 12))
+    curve = (Piece(float(rng.integers(3, 10)), p1),
+             Piece(float(rng.integers(11, 25)), p1 * float(rng.choice([0.25, 0.5, 0.75]))),
+             Piece(math.inf, 0.0) if rng.random() < 0.5 else Piece(40.0, 0.1))
+    market = Market(market_node, "doses", accepts, curve)
+    sups = list(inst.supplies)
+    s0 = sups[0]
+    cost = float(rng.choice([0.0, 0.5, 1.0]))
+    sups[0] = replace(s0, amount=30.0, curve=(Piece(float(rng.integers(5, 15)), cost),
+                                              Piece(30.0, cost + float(rng.integers(1, 4)))))
+    nodes = tuple(replace(n, values={}) for n in inst.nodes)
+    comms = tuple(replace(c, value=0.0) for c in inst.commodities)
+    out = replace(inst, markets=(market,), supplies=tuple(sups), nodes=nodes, commodities=comms)
+    problems = validate(out)
+    if problems:
+        raise InstanceError(problems)
+    return out

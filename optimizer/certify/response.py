@@ -7,7 +7,7 @@ arithmetic: balance, capacities, bounds, and the objective recomputed from the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -29,6 +29,7 @@ class SmugglerSolution:
     supply: np.ndarray  # per supply: units used
     delivered: np.ndarray  # per delivery: units sold
     data: EffectiveData
+    sold: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per demand piece: units of good
 
 
 #: above this many flow columns the smuggler's LP goes to HiGHS's interior-point solver
@@ -75,6 +76,7 @@ def solution_from_values(net: CompiledNetwork, lp, v: np.ndarray, value: float,
         supply=np.maximum(v[lp.supply_start:lp.supply_start + S], 0.0),
         delivered=np.maximum(v[lp.delivery_start:lp.delivery_start + len(net.del_node)], 0.0),
         data=data,
+        sold=np.maximum(v[lp.sales_start:lp.sales_start + len(net.seg_good)], 0.0),
     )
 
 
@@ -199,7 +201,19 @@ def check_flows(net: CompiledNetwork, sol: SmugglerSolution, rel_tol: float = 1e
         problems.append("supply above its cap")
     if np.any(sol.delivered[~data.del_active] > tol):
         problems.append("sales at a removed market")
-    value = float(net.del_value @ sol.delivered - data.fc_unit_cost @ sol.flow)
+    if len(sol.sold):
+        goods = np.zeros(net.n_goods)
+        np.add.at(goods, net.seg_good, sol.sold)
+        with_good = net.del_good >= 0
+        np.add.at(goods, net.del_good[with_good], -net.del_rate[with_good] * sol.delivered[with_good])
+        if goods.max(initial=0.0) > tol:
+            g = int(np.argmax(goods))
+            problems.append(f"good {net.good_ids[g]} sold beyond what was delivered "
+                            f"(by {goods[g]:.3g})")
+        if np.any(sol.sold > net.seg_width + tol):
+            problems.append("a good sold beyond its demand curve")
+    value = float(net.del_value @ sol.delivered + net.seg_price @ sol.sold
+                  - data.fc_unit_cost @ sol.flow - net.sup_cost @ sol.supply)
     if abs(value - sol.value) > rel_tol * max(1.0, abs(value)):
         problems.append(f"objective {sol.value:.9g} differs from the flows' value {value:.9g}")
     if problems:

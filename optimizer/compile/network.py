@@ -77,11 +77,11 @@ class CompiledNetwork:
     rec_eta: np.ndarray
     rec_cap: np.ndarray
     node_cap: np.ndarray  # U_n (inf = none)
-    # supplies σ_{n,k}
+    # supply pieces σ_{n,k,i} (one per supply without a curve)
     sup_node: np.ndarray
     sup_comm: np.ndarray
     sup_amount: np.ndarray
-    # deliveries: (market node, commodity) with value v > 0
+    # deliveries: (market node, commodity) with a value v > 0 or a good that accepts it
     del_node: np.ndarray
     del_comm: np.ndarray
     del_value: np.ndarray
@@ -103,6 +103,19 @@ class CompiledNetwork:
     seizure_raise: Levers  # element = flow column, amount = Δp
     cost_raise: Levers  # element = flow column, amount = Δc per load unit
     del_harm: np.ndarray = field(default_factory=lambda: np.zeros(0))  # h_{m,k} per delivery
+    # supply curves: marginal cost c_i of each supply piece, and the Supply record it is from
+    sup_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sup_record: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # markets' goods (docs/model.md §2): delivery d gives del_rate[d] units of good
+    # del_good[d] (−1: none, the delivery earns del_value[d] per unit instead); good g sells
+    # along its pieces (seg_good = g): seg_width units at seg_price each, prices falling
+    del_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    del_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    good_ids: list[str] = field(default_factory=list)
+    good_node: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    seg_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    seg_width: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    seg_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _cache: dict = field(default_factory=dict, repr=False)
 
     # sizes
@@ -125,6 +138,38 @@ class CompiledNetwork:
     @property
     def n_binaries(self) -> int:
         return len(self.binary_action)
+
+    @property
+    def n_goods(self) -> int:
+        return len(self.good_ids)
+
+    @property
+    def linear_markets(self) -> bool:
+        """Every unit delivered earns a fixed value and every supply is free: no demand or
+        supply curve (the classical models; the decomposition's oracles need this)."""
+        return self.n_goods == 0 and not np.any(self.sup_cost)
+
+    def supply_keys(self) -> list[tuple]:
+        """A readable key per supply piece: (node, commodity), with the piece's number when
+        the supply has a cost curve of several pieces."""
+        counts = np.bincount(self.sup_record, minlength=int(self.sup_record.max(initial=-1)) + 1)
+        first = {}
+        keys: list[tuple] = []
+        for s, rec in enumerate(self.sup_record.tolist()):
+            base = (self.node_ids[self.sup_node[s]], self.comm_ids[self.sup_comm[s]])
+            if counts[rec] > 1:
+                first.setdefault(rec, s)
+                keys.append((*base, s - first[rec] + 1))
+            else:
+                keys.append(base)
+        return keys
+
+    def good_price_max(self) -> np.ndarray:
+        """The highest price of each good (its first piece's)."""
+        top = np.zeros(self.n_goods)
+        if len(self.seg_good):
+            np.maximum.at(top, self.seg_good, self.seg_price)
+        return top
 
     # cached derived data -----------------------------------------------------------
     def potentials(self) -> np.ndarray:
@@ -176,22 +221,42 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
     rec_cap = np.array([r.capacity for r in recipes], dtype=float)
     node_cap = np.array([n.capacity for n in inst.nodes], dtype=float)
 
+    # supplies: one piece per supply, or one per piece of its cost curve
     sups = list(inst.supplies)
-    sidx = {(s.node, s.commodity): i for i, s in enumerate(sups)}
-    sup_node = np.array([nidx[s.node] for s in sups], dtype=np.int64)
-    sup_comm = np.array([kidx[s.commodity] for s in sups], dtype=np.int64)
-    sup_amount = np.array([s.amount for s in sups], dtype=float)
+    pieces = [(i, units, cost) for i, s in enumerate(sups) for units, cost in s.pieces()]
+    pieces_of: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for p, (i, _, _) in enumerate(pieces):
+        pieces_of[(sups[i].node, sups[i].commodity)].append(p)
+    sup_record = np.array([p[0] for p in pieces], dtype=np.int64)
+    sup_node = np.array([nidx[sups[i].node] for i, _, _ in pieces], dtype=np.int64)
+    sup_comm = np.array([kidx[sups[i].commodity] for i, _, _ in pieces], dtype=np.int64)
+    sup_amount = np.array([p[1] for p in pieces], dtype=float)
+    sup_cost = np.array([p[2] for p in pieces], dtype=float)
 
-    dels = [(nidx[n.id], kidx[c.id], inst.market_value(n, c)) for n in inst.nodes for c in comms]
-    dels = [d for d in dels if d[2] > 0]
+    # deliveries: a fixed value per unit, or the units of a market's good they give
+    goods = list(inst.markets)
+    accepted = {(m.node, k): (g, rate) for g, m in enumerate(goods) for k, rate in m.accepts.items()}
+    dels: list[tuple[int, int, float, int, float]] = []  # node, commodity, value, good, rate
+    for n in inst.nodes:
+        for c in comms:
+            g_rate = accepted.get((n.id, c.id))
+            if g_rate is not None:
+                dels.append((nidx[n.id], kidx[c.id], 0.0, g_rate[0], float(g_rate[1])))
+            else:
+                v = inst.market_value(n, c)
+                if v > 0:
+                    dels.append((nidx[n.id], kidx[c.id], v, -1, 0.0))
     didx: dict[int, list[int]] = defaultdict(list)
-    for i, (n, _, _) in enumerate(dels):
-        didx[n].append(i)
+    for i, d in enumerate(dels):
+        didx[d[0]].append(i)
     del_node = np.array([d[0] for d in dels], dtype=np.int64)
     del_comm = np.array([d[1] for d in dels], dtype=np.int64)
     del_value = np.array([d[2] for d in dels], dtype=float)
-    del_harm = np.array([inst.harm_weight(inst.nodes[n], comms[k]) for n, k, _ in dels],
+    del_good = np.array([d[3] for d in dels], dtype=np.int64)
+    del_rate = np.array([d[4] for d in dels], dtype=float)
+    del_harm = np.array([inst.harm_weight(inst.nodes[d[0]], comms[d[1]]) for d in dels],
                         dtype=float)
+    segs = [(g, units, price) for g, m in enumerate(goods) for units, price in m.pieces()]
 
     resource_ids = [r.id for r in inst.resources]
     res_index = {r: i for i, r in enumerate(resource_ids)}
@@ -252,8 +317,9 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
                     for n in node_list:
                         L["node_cap_cut"].append((bb, n, amount))
                 elif eff.type == "cut_supply":
-                    for key in t.supplies:
-                        L["supply_cut"].append((bb, sidx[key], amount))
+                    for key in t.supplies:  # every piece of the supply's curve shrinks
+                        for piece in pieces_of[key]:
+                            L["supply_cut"].append((bb, piece, amount))
                 elif eff.type in ("raise_seizure", "raise_cost"):
                     wanted = None if t.commodities is None else {kidx[k] for k in t.commodities}
                     name = "seizure_raise" if eff.type == "raise_seizure" else "cost_raise"
@@ -291,6 +357,12 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         recipe_cap_cut=merged("recipe_cap_cut"), node_cap_cut=merged("node_cap_cut"),
         supply_cut=merged("supply_cut"), seizure_raise=merged("seizure_raise"),
         cost_raise=merged("cost_raise"), del_harm=del_harm,
+        sup_cost=sup_cost, sup_record=sup_record, del_good=del_good, del_rate=del_rate,
+        good_ids=[m.id for m in goods],
+        good_node=np.array([nidx[m.node] for m in goods], dtype=np.int64),
+        seg_good=np.array([s[0] for s in segs], dtype=np.int64),
+        seg_width=np.array([s[1] for s in segs], dtype=float),
+        seg_price=np.array([s[2] for s in segs], dtype=float),
     )
 
 
@@ -470,7 +542,7 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
         in_fcs[int(heads[fc]) * K + int(net.fc_comm[fc])].append(fc)
     keep = 1.0 - net.arc_p[net.fc_arc]
     ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
-    for n, k, v in zip(net.del_node.tolist(), net.del_comm.tolist(), net.del_value.tolist()):
+    for n, k, v in zip(net.del_node.tolist(), net.del_comm.tolist(), delivery_potential(net)):
         pot[n, k] = max(pot[n, k], v)
     recipes_using: dict[int, list[int]] = defaultdict(list)
     for r, k in enumerate(net.rec_in.tolist()):
@@ -497,6 +569,15 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
                     heapq.heappush(heap, (-cand, i))
         pot[:, k] = label
     return pot
+
+
+def delivery_potential(net: CompiledNetwork) -> list[float]:
+    """The most one unit delivered can earn: its value v, or ρ times its good's highest
+    price (the price falls as more is sold, never rises)."""
+    top = net.good_price_max()
+    return [v + (rate * top[g] if g >= 0 else 0.0)
+            for v, g, rate in zip(net.del_value.tolist(), net.del_good.tolist(),
+                                  net.del_rate.tolist())]
 
 
 def forward_reachable(net: CompiledNetwork) -> np.ndarray:

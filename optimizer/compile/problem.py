@@ -153,7 +153,10 @@ def build_problem(inst: Instance, *, risk: Risk | str | None = None, alpha: floa
 
 
 def _uncapacitated(inst: Instance) -> bool:
-    return (all(math.isinf(a.capacity) or a.capacity == 0 for a in inst.arcs)
+    """Nothing limits how many units take their best route, and each unit's value is fixed
+    (no demand or supply curve): the smuggler's value is then linear in the supplies."""
+    return (not inst.markets and not any(s.curve for s in inst.supplies)
+            and all(math.isinf(a.capacity) or a.capacity == 0 for a in inst.arcs)
             and all(math.isinf(r.capacity) for r in inst.recipes)
             and all(math.isinf(n.capacity) for n in inst.nodes))
 

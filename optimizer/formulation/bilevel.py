@@ -102,10 +102,8 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
                    doc="f_{a,k} ∈ [0, F̄_{a,k}]: the smuggler's flow")
     z = m.add_vars("z" + sfx, R, lb=0.0, ub=bnd.recipe,
                    keys=lambda: [(r,) for r in net.recipe_ids], doc="z_r: recipe activity")
-    g = m.add_vars("g" + sfx, S, lb=0.0, ub=net.sup_amount,
-                   keys=lambda: [(net.node_ids[n], net.comm_ids[k])
-                                 for n, k in zip(net.sup_node, net.sup_comm)],
-                   doc="g_{n,k} ≤ σ: supply used")
+    g = m.add_vars("g" + sfx, S, lb=0.0, ub=net.sup_amount, keys=net.supply_keys,
+                   doc="g_s ≤ σ_s: supply piece used")
     d = m.add_vars("d" + sfx, D, lb=0.0, ub=bnd.delivery,
                    keys=lambda: [(net.node_ids[n], net.comm_ids[k])
                                  for n, k in zip(net.del_node, net.del_comm)],
@@ -187,9 +185,9 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
     capacity_rows("throughput", net.node_cap, net.rec_node, z.start + np.arange(R), np.ones(R),
                   net.node_cap_cut, "Σ_{r at n} z_r + U_n Σ cut·x ≤ U_n",
                   lambda n: (net.node_ids[n],))
+    sup_keys = net.supply_keys()
     capacity_rows("supply_cap", net.sup_amount, np.arange(S), g.start + np.arange(S),
-                  np.ones(S), net.supply_cut, "g_s + σ_s Σ cut·x ≤ σ_s",
-                  lambda s: (net.node_ids[net.sup_node[s]], net.comm_ids[net.sup_comm[s]]))
+                  np.ones(S), net.supply_cut, "g_s + σ_s Σ cut·x ≤ σ_s", lambda s: sup_keys[s])
 
     # removals: f ≤ F̄(1 − x), z ≤ Z̄(1 − x), d ≤ D̄(1 − x)
     rr, cc, vv, hi, keys = [], [], [], [], []
@@ -222,9 +220,27 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
     cr = net.cost_raise
     cr_cols = np.array([v.start + pairs[(b, fc)] for b, fc in zip(cr.binary.tolist(),
                                                                    cr.element.tolist())], np.int64)
-    value_cols = np.concatenate([d.start + np.arange(D), f.start + np.arange(F), cr_cols])
+    # market goods: q_{g,i} sold on the demand pieces, at most what the deliveries give
+    nS = len(net.seg_good)
+    good_total = np.zeros(net.n_goods)
+    with_good = np.flatnonzero(net.del_good >= 0)
+    np.add.at(good_total, net.del_good[with_good], net.del_rate[with_good] * bnd.delivery[with_good])
+    q = m.add_vars("q" + sfx, nS, lb=0.0,
+                   ub=np.minimum(net.seg_width, good_total[net.seg_good]) if nS else 0.0,
+                   keys=lambda: [(net.good_ids[gg], i) for i, gg in enumerate(net.seg_good)],
+                   doc="q_{g,i}: units of good g sold on piece i of its demand curve")
+    m.add_rows("good" + sfx, net.n_goods,
+               np.concatenate([net.seg_good, net.del_good[with_good]]),
+               np.concatenate([q.start + np.arange(nS), d.start + with_good]),
+               np.concatenate([np.ones(nS), -net.del_rate[with_good]]), hi=0.0,
+               keys=lambda: [(gid,) for gid in net.good_ids],
+               doc="Σ_i q_{g,i} − Σ_d ρ_d d ≤ 0")
+
+    value_cols = np.concatenate([d.start + np.arange(D), f.start + np.arange(F), cr_cols,
+                                 g.start + np.arange(S), q.start + np.arange(nS)])
     value_coefs = np.concatenate([net.del_value, -ucost,
-                                  -cr.amount * net.load[net.fc_comm[cr.element]]])
+                                  -cr.amount * net.load[net.fc_comm[cr.element]],
+                                  -net.sup_cost, net.seg_price])
     return PrimalBlock(value_cols, value_coefs, d.start + np.arange(D), net.del_harm.copy(),
                        f.start, z.start, g.start, d.start)
 

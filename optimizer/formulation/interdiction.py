@@ -248,7 +248,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
                                 & (net.rec_cap > 0) & (net.node_cap[net.rec_node] > 0)) if R \
         else np.zeros(0, np.int64)
     sup_code = net.sup_node * K + net.sup_comm
-    useful_sup = np.flatnonzero((net.sup_amount > 0) & (pot[net.sup_node, net.sup_comm] > TOL))
+    # a supply piece matters when a unit of it can earn more than it costs to produce
+    useful_sup = np.flatnonzero((net.sup_amount > 0)
+                                & (pot[net.sup_node, net.sup_comm] > net.sup_cost + TOL))
 
 
     # ---------------------------------------------------------------- duals π
@@ -262,24 +264,31 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     pi_codes = np.unique(codes)
     pi_col = {int(c): i for i, c in enumerate(pi_codes)}
     pi_ub = pot[pi_codes // K, pi_codes % K].copy()
-    # a supply without limit forces π = 0 there (the dual of g ≥ 0 unbounded above)
+    # a supply piece without limit forces π ≤ its marginal cost c_s (the dual of g ≥ 0
+    # unbounded above: π − c_s ≤ 0)
     for s in useful_sup:
         if np.isinf(net.sup_amount[s]):
-            pi_ub[pi_col[int(sup_code[s])]] = 0.0
+            col = pi_col[int(sup_code[s])]
+            pi_ub[col] = min(pi_ub[col], net.sup_cost[s])
     pi_lb = np.zeros(len(pi_codes))
     del_code = net.del_node * K + net.del_comm
     removed_deliveries = set(net.delivery_removal.element.tolist())
-    delivery_rows: list[int] = []
+    delivery_rows: list[int] = []  # deliveries that need a row: removable, or priced by a good
     for d, code in enumerate(del_code.tolist()):
         if code in pi_col:
-            if d in removed_deliveries:
+            if d in removed_deliveries or net.del_good[d] >= 0:
                 delivery_rows.append(d)
             else:
                 pi_lb[pi_col[code]] = max(pi_lb[pi_col[code]], net.del_value[d])
+    # a free supply piece of σ units: its dual γ_s = π_{n,k} (substituted: σ π in the
+    # objective); a piece with a marginal cost needs its own γ_s ≥ π − c_s (below)
+    free_sup = useful_sup[np.isfinite(net.sup_amount[useful_sup])
+                          & (net.sup_cost[useful_sup] == 0)]
+    costed_sup = useful_sup[np.isfinite(net.sup_amount[useful_sup])
+                            & (net.sup_cost[useful_sup] > 0)]
     pi_obj = np.zeros(len(pi_codes))
-    for s in useful_sup:
-        if np.isfinite(net.sup_amount[s]):
-            pi_obj[pi_col[int(sup_code[s])]] += net.sup_amount[s]
+    for s in free_sup:
+        pi_obj[pi_col[int(sup_code[s])]] += net.sup_amount[s]
     pi = m.add_vars(
         "pi" + sfx, len(pi_codes), lb=pi_lb, ub=np.maximum(pi_ub, pi_lb),
         keys=lambda: [(net.node_ids[c // K], net.comm_ids[c % K]) for c in pi_codes],
@@ -289,6 +298,63 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
 
     def pi_of(nodes: np.ndarray, comms: np.ndarray) -> np.ndarray:
         return pi.start + np.array([pi_col[int(c)] for c in (nodes * K + comms)], dtype=np.int64)
+
+    # ---------------------------------------------------------------- supply curves: γ
+    gamma_ub = pot[net.sup_node[costed_sup], net.sup_comm[costed_sup]] - net.sup_cost[costed_sup]
+    gamma = m.add_vars(
+        "gamma" + sfx, len(costed_sup), lb=0.0, ub=gamma_ub,
+        keys=lambda: [(net.node_ids[net.sup_node[s]], net.comm_ids[net.sup_comm[s]], int(s))
+                      for s in costed_sup],
+        doc="γ_s ∈ [0, π* − c_s]: value of one more unit of capacity of supply piece s")
+    gamma_col = np.full(len(net.sup_node), -1, np.int64)
+    gamma_col[costed_sup] = gamma.start + np.arange(len(costed_sup))
+    obj_cols.append(gamma_col[costed_sup])
+    obj_coefs.append(net.sup_amount[costed_sup])
+    nG = len(costed_sup)
+    m.add_rows(
+        "supply_dual" + sfx, nG, np.concatenate([np.arange(nG), np.arange(nG)]),
+        np.concatenate([gamma_col[costed_sup],
+                        pi_of(net.sup_node[costed_sup], net.sup_comm[costed_sup])
+                        if nG else np.zeros(0, np.int64)]),
+        np.concatenate([np.ones(nG), -np.ones(nG)]), lo=-net.sup_cost[costed_sup],
+        keys=lambda: [(net.node_ids[net.sup_node[s]], net.comm_ids[net.sup_comm[s]], int(s))
+                      for s in costed_sup],
+        doc="γ_s − π_{n,k} ≥ −c_s")
+
+    # ---------------------------------------------------------------- demand curves: φ, μ
+    # φ_g: value of one more unit of good g; μ_{g,i}: of one more unit of demand piece i
+    goods_used = sorted({int(net.del_good[d]) for d in delivery_rows if net.del_good[d] >= 0})
+    phi_col = np.full(net.n_goods, -1, np.int64)
+    top = net.good_price_max()
+    open_price = np.zeros(net.n_goods)  # price of an open-ended last piece (a floor on φ)
+    for i in range(len(net.seg_good)):
+        if np.isinf(net.seg_width[i]):
+            open_price[net.seg_good[i]] = net.seg_price[i]
+    gu = np.array(goods_used, np.int64)
+    phi = m.add_vars(
+        "phi" + sfx, len(gu), lb=open_price[gu], ub=top[gu],
+        keys=lambda: [(net.good_ids[g],) for g in gu],
+        doc="φ_g ∈ [P_open, P_max]: value of one more unit of good g at its market (good dual)")
+    phi_col[gu] = phi.start + np.arange(len(gu))
+    pieces = [i for i in range(len(net.seg_good))
+              if phi_col[net.seg_good[i]] >= 0 and np.isfinite(net.seg_width[i])
+              and net.seg_price[i] > open_price[net.seg_good[i]] + TOL]
+    pc = np.array(pieces, np.int64)
+    mu = m.add_vars(
+        "mu" + sfx, len(pc), lb=0.0,
+        ub=net.seg_price[pc] - open_price[net.seg_good[pc]] if len(pc) else 0.0,
+        keys=lambda: [(net.good_ids[net.seg_good[i]], int(i)) for i in pc],
+        doc="μ_{g,i} ∈ [0, P_{g,i}]: value of one more unit of demand on piece i")
+    obj_cols.append(mu.start + np.arange(len(pc)))
+    obj_coefs.append(net.seg_width[pc] if len(pc) else np.zeros(0))
+    nP = len(pc)
+    m.add_rows(
+        "demand_dual" + sfx, nP, np.concatenate([np.arange(nP), np.arange(nP)]),
+        np.concatenate([phi_col[net.seg_good[pc]] if nP else np.zeros(0, np.int64),
+                        mu.start + np.arange(nP)]),
+        np.ones(2 * nP), lo=net.seg_price[pc] if nP else np.zeros(0),
+        keys=lambda: [(net.good_ids[net.seg_good[i]], int(i)) for i in pc],
+        doc="φ_g + μ_{g,i} ≥ P_{g,i}")
 
     # ---------------------------------------------------------------- duals α, ρ, β
     arc_gain = np.zeros(net.n_arcs)
@@ -364,11 +430,13 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     beta_ub = np.zeros(net.n_nodes)
     beta_ub[cap_nodes] = node_gain[cap_nodes]
     capacity_products(net.node_cap_cut, beta_col, net.node_cap, beta_ub)
+    # supply cuts multiply the supply dual: π for a free piece, γ for a piece with a cost
     sup_col = np.full(len(net.sup_node), -1, np.int64)
-    finite_sup = useful_sup[np.isfinite(net.sup_amount[useful_sup])]
-    if len(finite_sup):
-        sup_col[finite_sup] = pi_of(net.sup_node[finite_sup], net.sup_comm[finite_sup])
-    sup_ub = pot[net.sup_node, net.sup_comm] if len(net.sup_node) else np.zeros(0)
+    if len(free_sup):
+        sup_col[free_sup] = pi_of(net.sup_node[free_sup], net.sup_comm[free_sup])
+    sup_col[costed_sup] = gamma_col[costed_sup]
+    sup_ub = (np.maximum(pot[net.sup_node, net.sup_comm] - net.sup_cost, 0.0)
+              if len(net.sup_node) else np.zeros(0))
     capacity_products(net.supply_cut, sup_col, np.where(np.isfinite(net.sup_amount),
                                                         net.sup_amount, 0.0), sup_ub)
 
@@ -475,23 +543,29 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         keys=lambda: [(net.recipe_ids[r],) for r in useful_rec],
         doc="π_{n,in} − η_r π_{n,out} + ρ_r + β_n + M_r x_remove ≥ 0")
 
-    # delivery_dual(m,k) where a sale can be removed
+    # delivery_dual(m,k) where a sale can be removed or a good prices it
     del_arr = np.array(delivery_rows, np.int64)
     row_of_del = {d: i for i, d in enumerate(delivery_rows)}
     rows_l = list(range(len(delivery_rows)))
     cols_l = [pi.start + pi_col[int(del_code[d])] for d in delivery_rows]
     vals_l = [1.0] * len(delivery_rows)
+    for i, d in enumerate(delivery_rows):
+        if net.del_good[d] >= 0:
+            rows_l.append(i)
+            cols_l.append(int(phi_col[net.del_good[d]]))
+            vals_l.append(-float(net.del_rate[d]))
     lv = net.delivery_removal
     for b, d in zip(lv.binary.tolist(), lv.element.tolist()):
-        if d in row_of_del:
+        if d in row_of_del:  # M = what the sale can be worth: v + ρ φ̄
+            g = int(net.del_good[d])
             rows_l.append(row_of_del[d])
             cols_l.append(x_start + b)
-            vals_l.append(float(net.del_value[d]))
+            vals_l.append(float(net.del_value[d] + (net.del_rate[d] * top[g] if g >= 0 else 0.0)))
     m.add_rows(
         "delivery_dual" + sfx, len(delivery_rows), rows_l, cols_l, vals_l,
         lo=net.del_value[del_arr] if len(del_arr) else np.zeros(0),
         keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]]) for d in del_arr],
-        doc="π_{m,k} + v_{m,k} x_remove ≥ v_{m,k}")
+        doc="π_{m,k} − ρ_{m,k} φ_g + M x_remove ≥ v_{m,k}")
 
     # linearisation rows for the products
     nW = len(w_codes)

@@ -110,12 +110,64 @@ class Arc:
 
 
 @dataclass(frozen=True)
+class Piece:
+    """One piece of a piecewise-linear curve: up to the cumulative quantity ``up_to``
+    (``inf`` for an open last piece), each further unit is worth ``price`` (a market's
+    price per unit of its good, falling; a producer's marginal cost, rising)."""
+
+    up_to: float
+    price: float
+
+
+@dataclass(frozen=True)
 class Supply:
-    """Supply cap σ_{n,k}: at most ``amount`` units of ``commodity`` originate at ``node``."""
+    """Supply σ_{n,k}: at most ``amount`` units of ``commodity`` originate at ``node``, at
+    no cost; or, with a ``curve``, produced at a rising marginal cost (docs/model.md §2:
+    piece i holds up_to_i − up_to_{i−1} units at cost c_i each; ``amount`` is then the
+    last piece's ``up_to``)."""
 
     node: str
     commodity: str
     amount: float
+    curve: tuple[Piece, ...] = ()
+
+    def pieces(self) -> list[tuple[float, float]]:
+        """(units, marginal cost) of each piece: one piece of ``amount`` units at cost 0
+        when there is no curve."""
+        if not self.curve:
+            return [(self.amount, 0.0)]
+        out, last = [], 0.0
+        for p in self.curve:
+            out.append((p.up_to - last, p.price))
+            last = p.up_to
+        return out
+
+
+@dataclass(frozen=True)
+class Market:
+    """Demand for a good at a node (docs/model.md §2): each unit of commodity k delivered
+    there gives ``accepts[k]`` units of the good (ρ_k; e.g. doses per kilogram), and the
+    good sells along ``curve``: piece i holds up_to_i − up_to_{i−1} units of the good at
+    ``price`` each, prices falling (saturation). Several commodities accepted by one good
+    substitute for one another: a scarcity of one raises the value of the others."""
+
+    node: str
+    good: str
+    accepts: dict[str, float]
+    curve: tuple[Piece, ...]
+    description: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.node}:{self.good}"
+
+    def pieces(self) -> list[tuple[float, float]]:
+        """(units of the good, price per unit) of each piece."""
+        out, last = [], 0.0
+        for p in self.curve:
+            out.append((p.up_to - last, p.price))
+            last = p.up_to
+        return out
 
 
 @dataclass(frozen=True)
@@ -239,6 +291,7 @@ class Instance:
     supplies: tuple[Supply, ...] = ()
     actions: tuple[Action, ...] = ()
     description: str = ""
+    markets: tuple[Market, ...] = ()
     path: str = "<memory>"
     sources: dict[str, str] = field(default_factory=dict, compare=False)
     #: line of each record in the file, keyed "<section>/<id>" (YAML files only)
@@ -250,7 +303,10 @@ class Instance:
     uncertain: dict[str, Distribution] = field(default_factory=dict, compare=False)
 
     def market_value(self, node: Node, commodity: Commodity) -> float:
-        """v_{n,k}: the node's own value if given, else the commodity's default at markets."""
+        """v_{n,k}: the node's own value if given, else the commodity's default at markets
+        (0 where a ``Market`` record prices the commodity through its good)."""
+        if any(m.node == node.id and commodity.id in m.accepts for m in self.markets):
+            return 0.0
         if commodity.id in node.values:
             return node.values[commodity.id]
         return commodity.value if node.kind == "market" else 0.0

@@ -48,11 +48,27 @@ class Route:
                 "value": self.value, "path": self.describe(), "steps": list(self.steps)}
 
 
+def realised_unit_values(net: CompiledNetwork, sol: SmugglerSolution) -> np.ndarray:
+    """What one unit of each delivery earned in ``sol``: its fixed value, plus ρ times the
+    average price its good fetched (revenue of the good over units of the good sold)."""
+    out = net.del_value.astype(float).copy()
+    if net.n_goods and len(sol.sold):
+        units = np.zeros(net.n_goods)
+        revenue = np.zeros(net.n_goods)
+        np.add.at(units, net.seg_good, sol.sold)
+        np.add.at(revenue, net.seg_good, sol.sold * net.seg_price)
+        avg = np.divide(revenue, units, out=np.zeros(net.n_goods), where=units > 0)
+        g = net.del_good >= 0
+        out[g] += net.del_rate[g] * avg[net.del_good[g]]
+    return out
+
+
 def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: int = 200,
                      rel_eps: float = 1e-9) -> list[Route]:
     """Split the flows of ``sol`` into routes, largest value first."""
     K = net.n_comms
     data = sol.data
+    unit_value = realised_unit_values(net, sol)
     rem_f = sol.flow.copy()
     rem_z = sol.recipe.copy()
     rem_g = sol.supply.copy()
@@ -139,7 +155,7 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
             origin=net.node_ids[net.sup_node[s]], origin_commodity=net.comm_ids[net.sup_comm[s]],
             market=net.node_ids[net.del_node[d]], commodity=net.comm_ids[net.del_comm[d]],
             units_delivered=float(bottleneck), units_shipped=float(bottleneck / path[-1][2]),
-            value=float(bottleneck * net.del_value[d]), steps=tuple(steps)))
+            value=float(bottleneck * unit_value[d]), steps=tuple(steps)))
     merged: dict[tuple, Route] = {}
     for r in routes:  # the same path found twice is one route
         key = (r.origin, r.origin_commodity, r.market, r.commodity, r.steps and tuple(
