@@ -10,7 +10,7 @@ import optimizer.pipeline as engine
 from optimizer import CertificateError, Plan, compile_instance, solve
 from optimizer.certify.certificate import certify
 from optimizer.cli import main
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 from optimizer.solvers.highs import RawSolution
 from optimizer.options import SolutionStatus, Termination
 

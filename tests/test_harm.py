@@ -19,7 +19,7 @@ from optimizer.studies.compare import compare_harm
 from optimizer.certify.enumerate import feasible_plans
 from optimizer.studies.harm import harm_range, solve_harm
 from optimizer.instance.model import Commodity, Node, Resource
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 
 from helpers import action, arc, instance
 from test_enumeration_property import random_instance

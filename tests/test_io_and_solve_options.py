@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from optimizer import SolveOptions, Termination, SolutionStatus, load_instance, solve
 from optimizer.cli import main
 from optimizer.instance.generators.grid import grid_instance
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 
 from test_known_answers import levels_instance, recipe_instance
 

@@ -1,7 +1,7 @@
 """Cross-record checks of an instance: every problem, each naming file, record and field.
 
 The field-level checks (types, ranges, NaN/inf, unknown fields) happen while reading
-(``yaml_io.py``); here we check what needs the whole instance: references, duplicates,
+(``reader.py``, ``fields.py``); here we check what needs the whole instance: references, duplicates,
 targets of actions, cumulative effects that would leave the model meaningless, markets no
 supply can reach, resources no action uses, cyclic recipes.
 """
@@ -117,31 +117,20 @@ class _Validator:
 
     def recipe_cycles(self) -> None:
         """Recipes must not turn a commodity back into itself (k → … → k): a cycle with a
-        gain would let the smuggler make product from nothing."""
-        edges: dict[str, set[str]] = defaultdict(set)
-        for r in self.inst.recipes:
-            edges[r.input].add(r.output)
-        state: dict[str, int] = {}
-        cyclic: set[str] = set()
+        gain would let the smuggler make product from nothing. A recipe lies on a cycle
+        iff its input and output are in one strongly connected component of the graph
+        input → output (networkx finds them without recursion, so long chains are fine)."""
+        import networkx as nx
 
-        def visit(k: str, stack: list[str]) -> None:
-            state[k] = 1
-            stack.append(k)
-            for nxt in sorted(edges.get(k, ())):
-                if state.get(nxt) == 1:
-                    cyclic.update(stack[stack.index(nxt):])
-                elif state.get(nxt) is None:
-                    visit(nxt, stack)
-            stack.pop()
-            state[k] = 2
-
-        for k in sorted(edges):
-            if state.get(k) is None:
-                visit(k, [])
+        graph = nx.DiGraph((r.input, r.output) for r in self.inst.recipes
+                           if r.input != r.output)
+        component = {k: frozenset(c) for c in nx.strongly_connected_components(graph)
+                     if len(c) > 1 for k in c}
         for r in self.inst.recipes:
-            if r.input in cyclic and r.output in cyclic:
+            cycle = component.get(r.input)
+            if cycle is not None and r.output in cycle:
                 self.err("recipes", r.id, f"recipe '{r.id}'", "output",
-                         f"recipes form a cycle through commodities {sorted(cyclic)}; "
+                         f"recipes form a cycle through commodities {sorted(cycle)}; "
                          "recipes must not turn a commodity back into itself")
 
     # ------------------------------------------------------------------ actions
