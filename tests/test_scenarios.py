@@ -20,7 +20,7 @@ from optimizer.instance.model import Distribution, Scenario, Shipment
 from optimizer.compile.problem import build_problem, risk_value
 from optimizer.studies.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
 
-from test_enumeration_property import random_instance
+from helpers import random_instance
 
 EVASION = textwrap.dedent("""\
     # Morton–Pan–Saeger evasion: single shipments, the smuggler takes the path most likely
