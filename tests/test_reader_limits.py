@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -16,38 +15,9 @@ from click.testing import CliRunner
 from optimizer.cli import main
 from optimizer.instance.loader import QUOTE_CHARS, quote
 
-VALID = textwrap.dedent("""\
-    name: small
-    resources:
-      - {id: usd, budget: 2}
-    commodities:
-      - {id: fentanyl, unit: kg, value: 10}
-      - {id: precursor, unit: kg}
-    nodes:
-      - {id: china, kind: source}
-      - {id: lab, kind: lab}
-      - {id: border, kind: crossing}
-      - {id: nyc, kind: market}
-    recipes:
-      - {id: synth, node: lab, input: precursor, output: fentanyl, yield: 0.5, capacity: 50}
-    supplies:
-      - {node: china, commodity: precursor, amount: 100}
-    arcs:
-      - {id: sea, from: china, to: lab, capacity: 80, seizure: 0.05}
-      - {id: truck, from: lab, to: border, capacity: 60, cost: 0.1}
-      - {id: pov, from: border, to: nyc, mode: poe_private, capacity: 40, seizure: 0.01}
-      - {id: tunnel, from: border, to: nyc, mode: tunnel, capacity: 8}
-    actions:
-      - id: scan
-        levels: [{cost: {usd: 1}}, {cost: {usd: 2}}]
-        effects: [{type: raise_seizure, arcs: [pov], amount: [0.02, 0.05]}]
-      - id: close_pov
-        cost: {usd: 1}
-        effects: [{type: cut_capacity, arcs: [pov], amount: 1}]
-      - id: precursor_control
-        cost: {usd: 2}
-        effects: [{type: cut_supply, nodes: [china], amount: 0.5}]
-    """)
+from helpers import SMALL_YAML
+
+VALID = SMALL_YAML
 
 
 def invoke(tmp_path: Path, text: str, *args: str, name: str = "inst.yaml"):
