@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -292,22 +291,22 @@ def _parse_json(text: str, found: _Collector) -> Any:
 def _json_object_lines(text: str, found: _Collector) -> list[int | None] | None:
     """Lines of the objects in closing order; None (and a problem) if nested too deeply."""
     bare = _JSON_STRING.sub('""', text)  # strings hold no newline: lines are unchanged
-    newlines = [m.start() for m in re.finditer("\n", bare)]
     open_lines: list[int | None] = []
     closed: list[int | None] = []
+    line, seen = 1, 0
     for m in _JSON_BRACKET.finditer(bare):
         tok = m.group()
         if tok in "{[":
-            line = bisect_right(newlines, m.start()) + 1
+            line += bare.count("\n", seen, m.start())
+            seen = m.start()
             open_lines.append(line if tok == "{" else None)
             if len(open_lines) > MAX_JSON_DEPTH:
                 found.add(f"nested too deeply (at most {MAX_JSON_DEPTH} levels)", line)
                 return None
-        elif tok in "}]":
-            if open_lines:
-                line = open_lines.pop()
-                if tok == "}":
-                    closed.append(line)
+        elif open_lines:
+            opened = open_lines.pop()
+            if tok == "}":
+                closed.append(opened)
     return closed
 
 

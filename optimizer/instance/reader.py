@@ -11,7 +11,7 @@ supplies, actions with their levels and effects, scenarios with their overrides)
 from the field readers of ``fields.py``; parsing (YAML/JSON, duplicate keys, limits) is
 ``loader.py``'s job and writing is ``writer.py``'s.
 
-Why hand-written and not a schema library (pydantic 2.12 was tried on arcs + actions; the
+Why hand-written and not a schema library (pydantic 2 was tried on arcs + actions; the
 measurements are in docs/format.md, "How the reader works"): every guarantee here — all
 problems at once with file, line, record and field, source notes on any number, ``inf``
 only where a limit is optional, distributions, messages that name the record by its id —
