@@ -182,11 +182,22 @@ def test_recursive_alias_is_refused(tmp_path):
      r"must be ≤ 1e\+12 in magnitude"),
     ("budget: 2}", "budget: 1.0e+20}", "resource 'usd'", "budget", r"≤ 1e\+12"),
     ("cost: 0.1}", "cost: 1.0e-12}", "arc 'truck'", "cost", r"must be 0 or ≥ 1e-09"),
+    # in range one by one, out of range multiplied (HiGHS refused the model, naming nothing)
+    ("value: 10}", "value: 1.0e+12, load: 1.0e-4}", "commodity 'fentanyl'", "load",
+     r"1e\+16 per load unit: the MILP would need coefficients above 1e\+15"),
 ])
 def test_located_errors_instead_of_tracebacks_or_silence(tmp_path, old, new, record, field,
                                                          message):
     assert old in VALID
     assert_refused(tmp_path, VALID.replace(old, new, 1), record, field, message)
+
+
+def test_values_multiplied_through_recipe_yields_must_stay_in_the_solver_range(tmp_path):
+    """value 1e11 per kg of fentanyl, 1e5 kg of it per kg of precursor: a kg of precursor
+    is worth 1e16, a coefficient HiGHS refuses."""
+    text = VALID.replace("value: 10}", "value: 1.0e+11}").replace("yield: 0.5,", "yield: 1.0e+5,")
+    assert_refused(tmp_path, text, "commodity 'precursor'", "value",
+                   r"a unit can be worth up to 1e\+16 \(values through recipe yields\)")
 
 
 def as_json(text: str) -> str:

@@ -17,6 +17,10 @@ from .model import Action, Effect, Instance
 from .targets import ALLOWED_SELECTORS, TargetIndex, resolve_targets, used_selectors
 
 
+#: Largest coefficient HiGHS accepts in the constraint matrix (its ``large_matrix_value``).
+MAX_COEFFICIENT = 1e15
+
+
 def validate(inst: Instance, *, whole_network: bool = True) -> list[Problem]:
     """Return every cross-record problem of ``inst`` (empty list when valid).
     ``whole_network=False`` skips the checks that need every record to be right
@@ -67,6 +71,7 @@ class _Validator:
         self.recipe_cycles()
         self.actions()
         self.cumulative_effects()
+        self.solver_coefficients()
         if whole_network:
             self.resources_used()
             self.reachability()
@@ -161,6 +166,7 @@ class _Validator:
                 self.effect_cuts_finite(act.id, f"action '{act.id}' effect #{ei + 1} "
                                         f"({eff.type})", eff)
         self.cumulative_effects()
+        self.solver_coefficients()
 
     def action_costs(self, act: Action) -> None:
         resources = {r.id for r in self.inst.resources}
@@ -279,6 +285,39 @@ class _Validator:
                     self.err("actions", act_id, f"action '{act_id}'", "effects",
                              f"seizure probability of arc '{arc_id}' for '{k}' can reach "
                              f"{total:g} > 1 with actions {names}")
+
+    def solver_coefficients(self) -> None:
+        """The MILP's largest coefficients must stay within what HiGHS takes (matrix
+        entries ≤ 1e15). They are the value potentials π*_{n,k} and π*/λ_k
+        (formulation/interdiction.py: M = (1−p)π* − cλ, ᾱ = (1−p)π*/λ − c), bounded per
+        commodity by P_k = max(v_k, max_{recipes r: k → out} η_r P_out) with v_k the
+        largest value of k at any node — so each number in range can still multiply into
+        a coefficient out of range (value 1e12 per unit at load 1e-4)."""
+        import networkx as nx
+
+        inst = self.inst
+        graph = nx.DiGraph()
+        graph.add_nodes_from(c.id for c in inst.commodities)
+        graph.add_edges_from((r.input, r.output) for r in inst.recipes)
+        if not nx.is_directed_acyclic_graph(graph):
+            return  # recipe_cycles reports it
+        best = {c.id: max((inst.market_value(n, c) for n in inst.nodes), default=0.0)
+                for c in inst.commodities}
+        gain: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for r in inst.recipes:
+            gain[r.input].append((r.yield_, r.output))
+        for k in reversed(list(nx.topological_sort(graph))):  # outputs first
+            best[k] = max([best.get(k, 0.0)] + [eta * best.get(out, 0.0) for eta, out in gain[k]])
+        for c in inst.commodities:
+            worth = best[c.id]
+            per_load = worth / c.load
+            if max(worth, per_load) > MAX_COEFFICIENT:
+                fld = "load" if worth <= MAX_COEFFICIENT else "value"
+                self.err("commodities", c.id, f"commodity '{c.id}'", fld,
+                         f"a unit can be worth up to {worth:g} (values through recipe yields), "
+                         f"{per_load:g} per load unit: the MILP would need coefficients above "
+                         f"{MAX_COEFFICIENT:g}, which HiGHS refuses (docs/format.md, 'Limits'); "
+                         "choose units that keep values per load unit smaller")
 
     def resources_used(self) -> None:
         used = {res for act in self.inst.actions for lv in act.levels
