@@ -35,7 +35,7 @@ from .compile.problem import DefenderProblem, ScenarioNet, build_problem
 from .errors import InstanceError, Problem, SolveError, UnboundedError, UsageError
 from .formulation import DualValue, Formulation, HarmBilevel
 from .instance.model import Instance
-from .instance.yaml_io import load_instance
+from .instance.reader import load_instance
 from .options import Method, Objective, Risk, SolutionStatus, SolveOptions, Termination, Tie
 from .results.build import interdiction_result
 from .results.types import InterdictionResult

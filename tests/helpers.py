@@ -10,13 +10,49 @@ from pathlib import Path
 import numpy as np
 
 from optimizer.errors import InstanceError
-from optimizer.instance.yaml_io import read_instance_text
+from optimizer.instance.reader import read_instance_text
 from optimizer.instance.model import (
     Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Supply, Targets,
 )
 from optimizer.instance.validate import validate
 
 INF = math.inf
+
+#: A small valid instance in the file format (effects raise_seizure, cut_capacity, cut_supply;
+#: two commodities, a recipe, parallel arcs, a two-level action); tests break one thing each.
+SMALL_YAML = textwrap.dedent("""\
+    name: small
+    resources:
+      - {id: usd, budget: 2}
+    commodities:
+      - {id: fentanyl, unit: kg, value: 10}
+      - {id: precursor, unit: kg}
+    nodes:
+      - {id: china, kind: source}
+      - {id: lab, kind: lab}
+      - {id: border, kind: crossing}
+      - {id: nyc, kind: market}
+    recipes:
+      - {id: synth, node: lab, input: precursor, output: fentanyl, yield: 0.5, capacity: 50}
+    supplies:
+      - {node: china, commodity: precursor, amount: 100}
+    arcs:
+      - {id: sea, from: china, to: lab, capacity: 80, seizure: 0.05}
+      - {id: truck, from: lab, to: border, capacity: 60, cost: 0.1}
+      - {id: pov, from: border, to: nyc, mode: poe_private, capacity: 40, seizure: 0.01}
+      - {id: tunnel, from: border, to: nyc, mode: tunnel, capacity: 8}
+    actions:
+      - id: scan
+        levels: [{cost: {usd: 1}}, {cost: {usd: 2}}]
+        effects: [{type: raise_seizure, arcs: [pov], amount: [0.02, 0.05]}]
+      - id: close_pov
+        cost: {usd: 1}
+        effects: [{type: cut_capacity, arcs: [pov], amount: 1}]
+      - id: precursor_control
+        cost: {usd: 2}
+        effects: [{type: cut_supply, nodes: [china], amount: 0.5}]
+    """)
+
 
 
 def arc(src, dst, cap=INF, cost=0.0, p=0.0, mode="other", id=None, comms=None) -> Arc:
@@ -272,7 +308,7 @@ def valid_random_instance(i: int):
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
-           "valid_random_instance"]
+           "valid_random_instance", "SMALL_YAML", "with_markets"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:

@@ -10,7 +10,7 @@ import optimizer.pipeline as engine
 from optimizer import CertificateError, Plan, solve
 from optimizer.certify import certify_value
 from optimizer.cli import main
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 from optimizer.options import SolutionStatus, Termination
 from optimizer.pipeline import as_problem
 from optimizer.solvers.base import RawSolution

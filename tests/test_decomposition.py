@@ -18,7 +18,7 @@ from optimizer.decomposition import (
 )
 from optimizer.certify.enumerate import enumerate_plans, feasible_plans
 from optimizer.instance.generators.grid import grid_instance, layered_instance
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 from optimizer.certify.response import solve_smuggler
 
 

@@ -19,7 +19,7 @@ from optimizer.studies.compare import compare_harm
 from optimizer.certify.enumerate import feasible_plans
 from optimizer.certify.harm import harm_range
 from optimizer.studies.harm import solve_harm
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 
 from helpers import assert_certified, substitution, ties
 from helpers import random_instance

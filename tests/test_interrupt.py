@@ -12,7 +12,7 @@ import time
 import pytest
 
 from optimizer.instance.generators.layered import layered_instance
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ from helpers import assert_certified
 from optimizer import SolveOptions, Termination, SolutionStatus, load_instance, solve
 from optimizer.cli import main
 from optimizer.instance.generators.grid import grid_instance
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 
 from helpers import levels_instance, recipe_instance
 

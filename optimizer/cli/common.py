@@ -76,7 +76,7 @@ def parse_budgets(values: tuple[str, ...]) -> dict[str, float]:
 
 
 def load_with_budgets(path: str, budgets: dict[str, float]):
-    from ..instance.yaml_io import load_instance
+    from ..instance.reader import load_instance
 
     inst = load_instance(path)
     known = [r.id for r in inst.resources]

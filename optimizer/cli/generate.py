@@ -16,7 +16,7 @@ def generate() -> None:
 
 def _write(inst, output: str) -> None:
     from ..instance.validate import validate
-    from ..instance.yaml_io import write_instance
+    from ..instance.writer import write_instance
     from ..errors import InstanceError
 
     problems = validate(inst)

@@ -333,7 +333,7 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
 @click.pass_obj
 def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> None:
     """Draw a stored sweep or frontier again (HTML report, PNG) without solving."""
-    from ..instance.yaml_io import load_instance
+    from ..instance.reader import load_instance
     from ..planning.frontier import Frontier, Step
     from ..planning.session import instance_digest
     from ..planning.store import RunStore

@@ -29,7 +29,7 @@ def snip(folder: str | None, k: int, snipno: int, budget: int, write_path: str |
     with the published optimum (Chen & Luedtke 2022, snipno 3)."""
     from ..pipeline import solve
     from ..instance.snip import default_folder, dijkstra_value, published_optima, read_snip
-    from ..instance.yaml_io import write_instance
+    from ..instance.writer import write_instance
     from ..report.text import render_solve
     from ..options import SolveOptions
     from ..report.files import atomic_write_text

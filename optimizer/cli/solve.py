@@ -22,7 +22,7 @@ from .common import (
 @click.argument("file", type=click.Path(dir_okay=True))
 def validate(file: str) -> None:
     """Check an instance file and list every problem (exit 1 if any)."""
-    from ..instance.yaml_io import load_instance
+    from ..instance.reader import load_instance
 
     try:
         inst = load_instance(file)

@@ -475,9 +475,11 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
         frac = np.zeros(len(base))
         m = on(levers)
         np.add.at(frac, levers.element[m], levers.amount[m])
-        out = base * np.clip(1.0 - frac, 0.0, 1.0)
-        out[np.isinf(base) & (frac < 1.0)] = math.inf
-        out[np.isinf(base) & (frac >= 1.0)] = 0.0
+        # validation rejects cuts of unlimited elements; should one get here anyway, a full
+        # cut leaves 0 and a partial one ∞, computed without forming ∞·0 (NaN)
+        finite = np.isfinite(base)
+        out = np.where(frac >= 1.0, 0.0, math.inf)
+        out[finite] = base[finite] * np.clip(1.0 - frac[finite], 0.0, 1.0)
         return out
 
     return EffectiveData(

@@ -8,6 +8,11 @@ and the sink. Each attackable arc becomes a removal action costing one unit of t
 In the engine's terms (docs/model.md §12, the classical special cases): one commodity
 ``flow`` with unlimited supply at ``Start`` and value 1 at ``End``, p = 0, c = 0 — the
 smuggler's value is the maximum flow, and the defender removes arcs (Wood 1993).
+
+Only this max-flow layout is read. The Gallery's min-cost-flow, shortest-path and
+multi-commodity folders add columns (``Cost``, ``SupplyDemand``) or files
+(``sample_*_commodity_data.csv``) that a max-flow reading would silently ignore, so any
+column or Gallery data file beyond the pair is refused, naming the file.
 """
 
 from __future__ import annotations
@@ -21,6 +26,12 @@ from .model import Action, Arc, Commodity, Effect, Instance, Level, Node, Resour
 
 NODE_FILES = ("nodes.csv", "sample_nodes_data.csv")
 ARC_FILES = ("arcs.csv", "sample_arcs_data.csv")
+NODE_COLUMNS = ("Node",)
+ARC_COLUMNS = ("StartNode", "EndNode", "Capacity", "Attackable")
+#: What the Gallery's other interdiction folders add; read as max flow, their costs, supplies
+#: or commodities would be silently ignored, so they are refused.
+OTHER_LAYOUTS = {"Cost": "min-cost-flow or shortest-path", "SupplyDemand": "min-cost-flow",
+                 "commodity": "multi-commodity-flow"}
 
 
 def _find(folder: Path, names: tuple[str, ...]) -> Path | None:
@@ -28,6 +39,25 @@ def _find(folder: Path, names: tuple[str, ...]) -> Path | None:
         if (folder / n).exists():
             return folder / n
     return None
+
+
+def _unsupported(what: str) -> str:
+    layout = next((name for key, name in OTHER_LAYOUTS.items() if key.lower() in what.lower()),
+                  None)
+    hint = f"this looks like the Gallery's {layout} data; " if layout else ""
+    return (f"{hint}only the max-flow layout is read (nodes: {', '.join(NODE_COLUMNS)}; arcs: "
+            f"{', '.join(ARC_COLUMNS)}), so it would be ignored; write the instance in the "
+            "YAML format instead (docs/format.md)")
+
+
+def _other_layout_files(folder: Path, used: tuple[Path, Path]) -> list[Problem]:
+    """Gallery data files beside the pair that this reader would ignore (the
+    multi-commodity folder's ``sample_*_commodity_data.csv``)."""
+    names = {p.name for p in used}
+    return [Problem(str(p), "header", None, _unsupported(p.name), 1)
+            for p in sorted(folder.glob("*.csv"))
+            if p.name not in names and ("commodity" in p.name.lower()
+                                        or p.name.startswith("sample_"))]
 
 
 def read_gallery(path: str | Path, attacks: float = 1.0) -> Instance:
@@ -45,7 +75,7 @@ def read_gallery(path: str | Path, attacks: float = 1.0) -> Instance:
         raise InstanceError([Problem(where, "file", None,
                                      f"no nodes CSV beside {arcs_file.name} "
                                      f"(expected one of {', '.join(NODE_FILES)})", None)])
-    problems: list[Problem] = []
+    problems: list[Problem] = _other_layout_files(folder, (arcs_file, nodes_file))
 
     def rows(file: Path, required: tuple[str, ...]) -> list[tuple[int, dict]]:
         try:
@@ -56,6 +86,10 @@ def read_gallery(path: str | Path, attacks: float = 1.0) -> Instance:
                 if missing:
                     problems.append(Problem(str(file), "header", None,
                                             f"missing column(s) {missing} (have {header})", 1))
+                extra = [c for c in header if c not in required]
+                for col in extra:
+                    problems.append(Problem(str(file), "header", col, _unsupported(col), 1))
+                if missing or extra:
                     return []
                 return [(i + 2, {k.strip(): (v or "").strip() for k, v in r.items() if k})
                         for i, r in enumerate(reader)]
@@ -63,8 +97,8 @@ def read_gallery(path: str | Path, attacks: float = 1.0) -> Instance:
             problems.append(Problem(str(file), "file", None, f"cannot read: {exc}", None))
             return []
 
-    node_rows = rows(nodes_file, ("Node",))
-    arc_rows = rows(arcs_file, ("StartNode", "EndNode", "Capacity", "Attackable"))
+    node_rows = rows(nodes_file, NODE_COLUMNS)
+    arc_rows = rows(arcs_file, ARC_COLUMNS)
     node_ids: list[str] = []
     for line, r in node_rows:
         n = r["Node"]

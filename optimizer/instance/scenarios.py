@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from ..errors import InstanceError, Problem
 from .model import Instance, Scenario, Supply
-from .validate import validate, validate_cumulative
+from .validate import validate, validate_values
 
 PROBABILITY_TOL = 1e-6
 
@@ -134,16 +134,15 @@ def _materialize_all(inst: Instance) -> tuple[list[tuple[Scenario, Instance]], l
     out = []
     for sc in inst.scenarios:
         sub = materialize(inst, sc)
-        # the base is valid and check_scenarios covered references; re-check only what an
-        # override can break: new arcs (everything), overridden arcs (cumulative effects)
-        if sc.new_arcs:
-            found = validate(sub, whole_network=False)
-        elif sc.arcs:
-            found = validate_cumulative(sub)
-        else:
-            found = []
+        # the base is valid and check_scenarios covered references; re-check what an
+        # override can break: new arcs (everything), numbers (the same rules as the base
+        # data: cuts of finite capacities and supplies only, cumulative effects ≤ 100%,
+        # seizure ≤ 1; the ranges of single numbers were checked while reading)
+        found = validate(sub, whole_network=False) if sc.new_arcs else validate_values(sub)
+        line = inst.lines.get(f"scenarios/{sc.id}")
         for p in found:
-            problems.append(replace(p, record=f"scenario '{sc.id}': {p.record}"))
+            problems.append(replace(p, record=f"scenario '{sc.id}': {p.record}",
+                                    line=line if line is not None else p.line))
         out.append((sc, sub))
     return out, problems
 

@@ -1,7 +1,7 @@
 """Cross-record checks of an instance: every problem, each naming file, record and field.
 
 The field-level checks (types, ranges, NaN/inf, unknown fields) happen while reading
-(``yaml_io.py``); here we check what needs the whole instance: references, duplicates,
+(``reader.py``, ``fields.py``); here we check what needs the whole instance: references, duplicates,
 targets of actions, cumulative effects that would leave the model meaningless, markets no
 supply can reach, resources no action uses, cyclic recipes.
 """
@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict, deque
+from functools import cached_property
 
 from ..errors import Problem
-from .model import Instance
+from .model import Action, Effect, Instance
 from .targets import ALLOWED_SELECTORS, TargetIndex, resolve_targets, used_selectors
+
+
+#: Largest coefficient HiGHS accepts in the constraint matrix (its ``large_matrix_value``).
+MAX_COEFFICIENT = 1e15
 
 
 def validate(inst: Instance, *, whole_network: bool = True) -> list[Problem]:
@@ -25,11 +30,11 @@ def validate(inst: Instance, *, whole_network: bool = True) -> list[Problem]:
     return v.problems
 
 
-def validate_cumulative(inst: Instance) -> list[Problem]:
-    """Only the check that cumulative effects stay meaningful (used for scenarios that
-    override numbers of existing arcs)."""
+def validate_values(inst: Instance) -> list[Problem]:
+    """Only the checks that overridden numbers can break (used for each scenario): cuts
+    act on finite capacities and supplies, cumulative effects stay meaningful."""
     v = _Validator(inst)
-    v.cumulative_effects()
+    v.values()
     return v.problems
 
 
@@ -38,6 +43,11 @@ class _Validator:
         self.inst = inst
         self.problems: list[Problem] = []
         self.index = TargetIndex(inst)
+        self.known: dict[str, set[str]] = {
+            "arcs": {a.id for a in inst.arcs}, "nodes": {n.id for n in inst.nodes},
+            "recipes": {r.id for r in inst.recipes},
+            "commodities": {c.id for c in inst.commodities},
+            "modes": {a.mode for a in inst.arcs}}
 
     def err(self, section: str, ident: str, record: str, field: str | None, msg: str) -> None:
         line = self.inst.lines.get(f"{section}/{ident}")
@@ -61,6 +71,7 @@ class _Validator:
         self.recipe_cycles()
         self.actions()
         self.cumulative_effects()
+        self.solver_coefficients()
         if whole_network:
             self.resources_used()
             self.reachability()
@@ -117,106 +128,117 @@ class _Validator:
 
     def recipe_cycles(self) -> None:
         """Recipes must not turn a commodity back into itself (k → … → k): a cycle with a
-        gain would let the smuggler make product from nothing."""
-        edges: dict[str, set[str]] = defaultdict(set)
-        for r in self.inst.recipes:
-            edges[r.input].add(r.output)
-        state: dict[str, int] = {}
-        cyclic: set[str] = set()
+        gain would let the smuggler make product from nothing. A recipe lies on a cycle
+        iff its input and output are in one strongly connected component of the graph
+        input → output (networkx finds them without recursion, so long chains are fine)."""
+        import networkx as nx
 
-        def visit(k: str, stack: list[str]) -> None:
-            state[k] = 1
-            stack.append(k)
-            for nxt in sorted(edges.get(k, ())):
-                if state.get(nxt) == 1:
-                    cyclic.update(stack[stack.index(nxt):])
-                elif state.get(nxt) is None:
-                    visit(nxt, stack)
-            stack.pop()
-            state[k] = 2
-
-        for k in sorted(edges):
-            if state.get(k) is None:
-                visit(k, [])
+        graph = nx.DiGraph((r.input, r.output) for r in self.inst.recipes
+                           if r.input != r.output)
+        component = {k: frozenset(c) for c in nx.strongly_connected_components(graph)
+                     if len(c) > 1 for k in c}
         for r in self.inst.recipes:
-            if r.input in cyclic and r.output in cyclic:
+            cycle = component.get(r.input)
+            if cycle is not None and r.output in cycle:
                 self.err("recipes", r.id, f"recipe '{r.id}'", "output",
-                         f"recipes form a cycle through commodities {sorted(cyclic)}; "
+                         f"recipes form a cycle through commodities {sorted(cycle)}; "
                          "recipes must not turn a commodity back into itself")
 
     # ------------------------------------------------------------------ actions
     def actions(self) -> None:
-        inst = self.inst
-        resources = {r.id for r in inst.resources}
-        comms = {c.id for c in inst.commodities}
-        arcs = {a.id: a for a in inst.arcs}
-        nodes = {n.id: n for n in inst.nodes}
-        recipes = {r.id: r for r in inst.recipes}
-        modes = {a.mode for a in inst.arcs}
-        supply_nodes = {s.node for s in inst.supplies}
-        for act in inst.actions:
-            rec = f"action '{act.id}'"
-            for li, lv in enumerate(act.levels):
-                lrec = rec if len(act.levels) == 1 else f"{rec} level {li + 1}"
-                for res in lv.cost:
-                    if res not in resources:
-                        self.err("actions", act.id, lrec, "cost",
-                                 f"unknown resource '{res}' (resources: {sorted(resources)})")
+        """Costs name known resources; each effect's targets exist and suit its type; cuts
+        act on finite capacities and supplies."""
+        for act in self.inst.actions:
+            self.action_costs(act)
             for ei, eff in enumerate(act.effects):
-                erec = f"{rec} effect #{ei + 1} ({eff.type})"
-                used = used_selectors(eff)
-                allowed = ALLOWED_SELECTORS[eff.type]
-                for sel in sorted(used - allowed):
-                    self.err("actions", act.id, erec, sel,
-                             f"'{eff.type}' cannot target {sel} (it takes: {', '.join(sorted(allowed))})")
-                t = eff.targets
-                for a in t.arcs:
-                    if a not in arcs:
-                        self.err("actions", act.id, erec, "arcs", f"unknown arc '{a}'")
-                for n in t.nodes:
-                    if n not in nodes:
-                        self.err("actions", act.id, erec, "nodes", f"unknown node '{n}'")
-                for r in t.recipes:
-                    if r not in recipes:
-                        self.err("actions", act.id, erec, "recipes", f"unknown recipe '{r}'")
-                for m in t.modes:
-                    if m not in modes:
-                        self.err("actions", act.id, erec, "modes", f"no arc has mode '{m}'")
-                for k in t.commodities or ():
-                    if k not in comms:
-                        self.err("actions", act.id, erec, "commodities", f"unknown commodity '{k}'")
-                resolved = resolve_targets(inst, eff, self.index)
-                if not (resolved.arcs or resolved.nodes or resolved.recipes or t.modes):
-                    self.err("actions", act.id, erec, None,
-                             "has no target (list arcs, modes, nodes or recipes)")
-                    continue
-                if eff.type == "cut_capacity":
-                    for a in resolved.arcs:
-                        if math.isinf(arcs[a].capacity):
-                            self.err("actions", act.id, erec, "arcs",
-                                     f"arc '{a}' has unlimited capacity: cutting it does nothing")
-                    for n in resolved.nodes:
-                        if math.isinf(nodes[n].capacity):
-                            self.err("actions", act.id, erec, "nodes",
-                                     f"node '{n}' has no processing capacity to cut")
-                    for r in resolved.recipes:
-                        if math.isinf(recipes[r].capacity):
-                            self.err("actions", act.id, erec, "recipes",
-                                     f"recipe '{r}' has unlimited capacity: cutting it does nothing")
-                if eff.type == "cut_supply":
-                    for n in resolved.nodes:
-                        if n not in supply_nodes:
-                            self.err("actions", act.id, erec, "nodes", f"node '{n}' has no supply")
-                    finite = [s for s in resolved.supplies
-                              if not math.isinf(self._supply(s).amount)]
-                    if len(finite) < len(resolved.supplies):
-                        self.err("actions", act.id, erec, "nodes",
-                                 "cannot cut an unlimited supply (give the supply a finite amount)")
+                erec = f"action '{act.id}' effect #{ei + 1} ({eff.type})"
+                if self.effect_targets(act.id, erec, eff):
+                    self.effect_cuts_finite(act.id, erec, eff)
+                    if eff.type == "cut_supply":
+                        self.supply_cut_has_supply(act.id, erec, eff)
 
-    def _supply(self, key: tuple[str, str]):
-        if not hasattr(self, "_supplies"):
-            self._supplies = {(s.node, s.commodity): s for s in self.inst.supplies}
-        return self._supplies[key]
+    def values(self) -> None:
+        """Only the checks a scenario's numbers can break (the references were checked on
+        the base data): cuts act on finite capacities and supplies, and cumulative
+        effects stay meaningful."""
+        for act in self.inst.actions:
+            for ei, eff in enumerate(act.effects):
+                self.effect_cuts_finite(act.id, f"action '{act.id}' effect #{ei + 1} "
+                                        f"({eff.type})", eff)
+        self.cumulative_effects()
+        self.solver_coefficients()
+
+    def action_costs(self, act: Action) -> None:
+        resources = {r.id for r in self.inst.resources}
+        for li, lv in enumerate(act.levels):
+            lrec = f"action '{act.id}'" + ("" if len(act.levels) == 1 else f" level {li + 1}")
+            for res in lv.cost:
+                if res not in resources:
+                    self.err("actions", act.id, lrec, "cost",
+                             f"unknown resource '{res}' (resources: {sorted(resources)})")
+
+    def effect_targets(self, act_id: str, erec: str, eff: Effect) -> bool:
+        """Report selectors the effect type does not take and unknown targets; False when
+        the effect has no target at all."""
+        used = used_selectors(eff)
+        allowed = ALLOWED_SELECTORS[eff.type]
+        for sel in sorted(used - allowed):
+            self.err("actions", act_id, erec, sel,
+                     f"'{eff.type}' cannot target {sel} (it takes: {', '.join(sorted(allowed))})")
+        t = eff.targets
+        known = self.known
+        for fld, ids, kind in (("arcs", t.arcs, "arc"), ("nodes", t.nodes, "node"),
+                               ("recipes", t.recipes, "recipe"),
+                               ("commodities", t.commodities or (), "commodity")):
+            for i in ids:
+                if i not in known[fld]:
+                    self.err("actions", act_id, erec, fld, f"unknown {kind} '{i}'")
+        for m in t.modes:
+            if m not in known["modes"]:
+                self.err("actions", act_id, erec, "modes", f"no arc has mode '{m}'")
+        resolved = resolve_targets(self.inst, eff, self.index)
+        if not (resolved.arcs or resolved.nodes or resolved.recipes or t.modes):
+            self.err("actions", act_id, erec, None,
+                     "has no target (list arcs, modes, nodes or recipes)")
+            return False
+        return True
+
+    def effect_cuts_finite(self, act_id: str, erec: str, eff: Effect) -> None:
+        """A capacity or supply cut needs a finite capacity or supply: a fraction of
+        'unlimited' is still unlimited, and the MILP's cut term u·f would be ∞·f."""
+        if eff.type not in ("cut_capacity", "cut_supply"):
+            return
+        resolved = resolve_targets(self.inst, eff, self.index)
+        caps = self.limits
+        if eff.type == "cut_supply":
+            unlimited = [f"{n}/{k}" for n, k in resolved.supplies
+                         if math.isinf(caps["supplies"][(n, k)])]
+            if unlimited:
+                self.err("actions", act_id, erec, "nodes",
+                         f"cannot cut an unlimited supply ({', '.join(unlimited)}; give the "
+                         "supply a finite amount)")
+            return
+        what = {"arcs": "arc '{}' has unlimited capacity: cutting it does nothing",
+                "nodes": "node '{}' has no processing capacity to cut",
+                "recipes": "recipe '{}' has unlimited capacity: cutting it does nothing"}
+        for fld in ("arcs", "nodes", "recipes"):
+            for i in getattr(resolved, fld):
+                if math.isinf(caps[fld][i]):
+                    self.err("actions", act_id, erec, fld, what[fld].format(i))
+
+    @cached_property
+    def limits(self) -> dict[str, dict]:
+        """Capacity of each arc, node and recipe, and amount of each supply, by id."""
+        inst = self.inst
+        return {"arcs": {a.id: a.capacity for a in inst.arcs},
+                "nodes": {n.id: n.capacity for n in inst.nodes},
+                "recipes": {r.id: r.capacity for r in inst.recipes},
+                "supplies": {(s.node, s.commodity): s.amount for s in inst.supplies}}
+
+    def supply_cut_has_supply(self, act_id: str, erec: str, eff: Effect) -> None:
+        for n in resolve_targets(self.inst, eff, self.index).nodes:
+            if n not in self.index.supplies_by_node:
+                self.err("actions", act_id, erec, "nodes", f"node '{n}' has no supply")
 
     def cumulative_effects(self) -> None:
         """If every action touching an element took its strongest level, the element must
@@ -263,6 +285,39 @@ class _Validator:
                     self.err("actions", act_id, f"action '{act_id}'", "effects",
                              f"seizure probability of arc '{arc_id}' for '{k}' can reach "
                              f"{total:g} > 1 with actions {names}")
+
+    def solver_coefficients(self) -> None:
+        """The MILP's largest coefficients must stay within what HiGHS takes (matrix
+        entries ≤ 1e15). They are the value potentials π*_{n,k} and π*/λ_k
+        (formulation/interdiction.py: M = (1−p)π* − cλ, ᾱ = (1−p)π*/λ − c), bounded per
+        commodity by P_k = max(v_k, max_{recipes r: k → out} η_r P_out) with v_k the
+        largest value of k at any node — so each number in range can still multiply into
+        a coefficient out of range (value 1e12 per unit at load 1e-4)."""
+        import networkx as nx
+
+        inst = self.inst
+        graph = nx.DiGraph()
+        graph.add_nodes_from(c.id for c in inst.commodities)
+        graph.add_edges_from((r.input, r.output) for r in inst.recipes)
+        if not nx.is_directed_acyclic_graph(graph):
+            return  # recipe_cycles reports it
+        best = {c.id: max((inst.market_value(n, c) for n in inst.nodes), default=0.0)
+                for c in inst.commodities}
+        gain: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for r in inst.recipes:
+            gain[r.input].append((r.yield_, r.output))
+        for k in reversed(list(nx.topological_sort(graph))):  # outputs first
+            best[k] = max([best.get(k, 0.0)] + [eta * best.get(out, 0.0) for eta, out in gain[k]])
+        for c in inst.commodities:
+            worth = best[c.id]
+            per_load = worth / c.load
+            if max(worth, per_load) > MAX_COEFFICIENT:
+                fld = "load" if worth <= MAX_COEFFICIENT else "value"
+                self.err("commodities", c.id, f"commodity '{c.id}'", fld,
+                         f"a unit can be worth up to {worth:g} (values through recipe yields), "
+                         f"{per_load:g} per load unit: the MILP would need coefficients above "
+                         f"{MAX_COEFFICIENT:g}, which HiGHS refuses (docs/format.md, 'Limits'); "
+                         "choose units that keep values per load unit smaller")
 
     def resources_used(self) -> None:
         used = {res for act in self.inst.actions for lv in act.levels

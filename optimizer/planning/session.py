@@ -32,7 +32,7 @@ from ..compile.network import CompiledNetwork, Plan
 from ..errors import CertificateError, PlanError, SolveError
 from ..formulation.interdiction import ScenarioMILP, build_problem_milp
 from ..instance.model import Instance
-from ..instance.yaml_io import instance_to_dict
+from ..instance.writer import instance_to_dict
 from ..options import SolutionStatus, SolveOptions, Termination
 from ..pipeline import Finished, finish
 from ..results.types import Response

@@ -146,7 +146,7 @@ def report_html(inst: Instance, *, title: str, resource: str, frames: list[dict[
 def sweep_html(result, inst: Instance | None = None) -> str:
     """Report of a sweep (``sweep.SweepResult``); a grid is shown along its first resource
     at each value of the second (all points on the slider)."""
-    from ..instance.yaml_io import load_instance
+    from ..instance.reader import load_instance
 
     inst = inst or load_instance(result.instance_path)
     r1 = result.resources[0]
@@ -169,7 +169,7 @@ def sweep_html(result, inst: Instance | None = None) -> str:
 
 def frontier_html(f, inst: Instance | None = None) -> str:
     """Report of an exact frontier: one slider position per segment."""
-    from ..instance.yaml_io import load_instance
+    from ..instance.reader import load_instance
 
     inst = inst or load_instance(f.instance_path)
     frames = [_frame(s.point, f"{f.resource} in [{s.start:g}, {s.end:g})", s.start)

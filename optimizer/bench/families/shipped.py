@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...instance.yaml_io import load_instance
+from ...instance.reader import load_instance
 from ..registry import BenchCase, register_family
 
 ROOT = Path(__file__).resolve().parents[3]

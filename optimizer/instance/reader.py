@@ -1,0 +1,501 @@
+"""Turn the plain data of an instance file into ``Instance`` records.
+
+The reader never stops at the first mistake: every problem goes to a ``Context`` with the
+file, the line, the record and the field, and ``read_instance_text`` raises one
+``InstanceError`` holding them all (after the cross-record checks of ``validate.py`` and
+the scenario checks of ``scenarios.py``). A record with a bad field is still returned with
+a placeholder, so references to it resolve and are not reported twice.
+
+One small function per record kind (resources, commodities, nodes, arcs, recipes,
+supplies, actions with their levels and effects, scenarios with their overrides), built
+from the field readers of ``fields.py``; parsing (YAML/JSON, duplicate keys, limits) is
+``loader.py``'s job and writing is ``writer.py``'s.
+
+Why hand-written and not a schema library (pydantic 2 was tried on arcs + actions; the
+measurements are in docs/format.md, "How the reader works"): every guarantee here — all
+problems at once with file, line, record and field, source notes on any number, ``inf``
+only where a limit is optional, distributions, messages that name the record by its id —
+needed a custom validator or a post-processing step in the library, so the library would
+have added a dependency and a translation layer without removing code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import InstanceError
+from . import fields as f
+from .fields import FRACTION, LIMIT, NONNEGATIVE, POSITIVE, PROBABILITY, Bounds, Context
+from .loader import parse, quote
+from .model import (
+    ARC_MODES, EFFECT_TYPES, INF, NODE_KINDS, RISK_MEASURES, Action, Arc, Commodity, Effect,
+    Instance, Level, Node, Recipe, Resource, Scenario, Shipment, Supply, Targets,
+)
+
+TOP_LEVEL_FIELDS = frozenset({
+    "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
+    "supplies", "actions", "scenarios", "uncertainty", "references", "notes",
+})
+ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
+                        "commodities", "description"})
+EFFECT_FIELDS = frozenset({"type", "arcs", "nodes", "recipes", "modes", "commodities",
+                           "amount", "description"})
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") -> Instance:
+    """Parse an instance from text; raise ``InstanceError`` listing every problem."""
+    from .scenarios import scenario_problems
+    from .validate import validate
+
+    doc, problems = parse(text, path, fmt)
+    if doc is None and problems:
+        raise InstanceError(problems)
+    ctx = Context(path)
+    inst = read_document(ctx, doc)
+    problems = problems + ctx.problems
+    # with field errors, records were read with placeholders: skip the whole-network checks
+    # (reachability, unused resources) that would only echo those errors
+    problems = problems + validate(inst, whole_network=not problems)
+    if not problems:
+        problems = scenario_problems(inst)
+    if problems:
+        raise InstanceError(problems)
+    return inst
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Load an instance file: ``.yaml``/``.yml``/``.json``, or a Pyomo Gallery folder / arcs
+    CSV (``nodes.csv`` + ``arcs.csv``), or a SNIP benchmark reference (see ``snip.py``)."""
+    from ..errors import Problem
+    from .loader import MAX_DOCUMENT_CHARS
+
+    p = Path(path)
+    if p.is_dir() or p.suffix.lower() == ".csv":
+        from .gallery import read_gallery
+
+        return read_gallery(p)
+    if not p.exists():
+        raise InstanceError([Problem(str(p), "file", None, "no such file", None)])
+    try:
+        size = p.stat().st_size
+        if size > 4 * MAX_DOCUMENT_CHARS:  # even at 4 bytes a character, over the limit
+            raise InstanceError([Problem(str(p), "file", None, f"is {size:,} bytes; the limit "
+                                         f"is {MAX_DOCUMENT_CHARS:,} characters", None)])
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstanceError([Problem(str(p), "file", None, f"cannot read: {exc}", None)]) from None
+    fmt = "json" if p.suffix.lower() == ".json" else "yaml"
+    return read_instance_text(text, str(p), fmt=fmt)
+
+
+# --------------------------------------------------------------------------- document
+
+
+def read_document(ctx: Context, doc: Any) -> Instance:
+    """The whole file: top-level fields, then each section."""
+    if not isinstance(doc, dict):
+        ctx.err("file", None, "must be a mapping with sections nodes, arcs, … "
+                "(see docs/format.md)", None)
+        return Instance(name="", resources=(), commodities=(), nodes=(), arcs=(), path=ctx.path)
+    f.check_fields(ctx, doc, TOP_LEVEL_FIELDS, "file")
+
+    def section(name: str, read) -> tuple:
+        return tuple(x for x in (read(ctx, r) for r in f.records(ctx, doc, name)) if x is not None)
+
+    name = f.text(ctx, doc, "name", "file", default=Path(ctx.path).stem)
+    description = f.text(ctx, doc, "description", "file")
+    resources = section("resources", read_resource)
+    commodities = section("commodities", read_commodity)
+    nodes = section("nodes", read_node)
+    arcs = section("arcs", read_arc)
+    recipes = section("recipes", read_recipe)
+    supplies = [read_supply(ctx, i, r) for i, r in enumerate(f.records(ctx, doc, "supplies"))]
+    actions = section("actions", read_action)
+    scenarios = section("scenarios", read_scenario)
+    risk, alpha = read_uncertainty(ctx, doc.get("uncertainty"), f.line_of(doc))
+    for sec, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
+        if not items:
+            ctx.err(f"section '{sec}'", None, "must list at least one record", f.line_of(doc))
+    return Instance(
+        name=name, description=description, resources=resources, commodities=commodities,
+        nodes=nodes, arcs=arcs, recipes=recipes,
+        supplies=tuple(s for s in supplies if s is not None), actions=actions,
+        path=ctx.path, sources=ctx.sources, lines=ctx.lines, scenarios=scenarios,
+        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain,
+    )
+
+
+def read_uncertainty(ctx: Context, raw: Any, line: int | None) -> tuple[str, float]:
+    """``uncertainty: {risk: expected|worst|cvar, cvar_alpha: 0.9}``."""
+    if raw is None:
+        return "expected", 0.9
+    if not isinstance(raw, dict):
+        ctx.err("uncertainty", None, f"must be a mapping {{risk, cvar_alpha}}, got {quote(raw)}",
+                line)
+        return "expected", 0.9
+    f.check_fields(ctx, raw, {"risk", "cvar_alpha"}, "uncertainty")
+    risk = f.text(ctx, raw, "risk", "uncertainty", default="expected")
+    if risk not in RISK_MEASURES:
+        ctx.err("uncertainty", "risk", f"unknown risk measure {quote(risk)} "
+                f"(one of: {', '.join(RISK_MEASURES)})", f.line_of(raw))
+        risk = "expected"
+    alpha = f.number(ctx, raw, "cvar_alpha", "uncertainty", "uncertainty",
+                     Bounds(minimum=0.0, below=1.0), default=0.9)
+    return risk, alpha if alpha is not None else 0.9
+
+
+# --------------------------------------------------------------------------- network records
+
+
+def _or(value: float | None, default: float) -> float:
+    """A field reported as wrong reads as its default (so the record still exists)."""
+    return default if value is None else value
+
+
+def read_resource(ctx: Context, rec: dict) -> Resource | None:
+    rid = f.ident(ctx, rec, "id", "resource")
+    record = f"resource '{rid}'"
+    f.check_fields(ctx, rec, {"id", "budget", "unit", "description"}, record)
+    ctx.note_line("resources", rid, rec)
+    budget = f.number(ctx, rec, "budget", record, f"resources/{rid}", NONNEGATIVE, required=True)
+    if rid is None:
+        return None
+    return Resource(rid, _or(budget, 0.0), f.text(ctx, rec, "unit", record),
+                    f.text(ctx, rec, "description", record))
+
+
+def read_commodity(ctx: Context, rec: dict) -> Commodity | None:
+    cid = f.ident(ctx, rec, "id", "commodity")
+    record = f"commodity '{cid}'"
+    f.check_fields(ctx, rec, {"id", "unit", "load", "value", "harm", "description"}, record)
+    ctx.note_line("commodities", cid, rec)
+    key = f"commodities/{cid}"
+    load = f.number(ctx, rec, "load", record, key, POSITIVE, default=1.0)
+    value = f.number(ctx, rec, "value", record, key, NONNEGATIVE, default=0.0)
+    harm = f.number(ctx, rec, "harm", record, key, NONNEGATIVE, default=0.0)
+    if cid is None:
+        return None
+    return Commodity(cid, f.text(ctx, rec, "unit", record, default="unit"), _or(load, 1.0),
+                     _or(value, 0.0), f.text(ctx, rec, "description", record), _or(harm, 0.0))
+
+
+def read_node(ctx: Context, rec: dict) -> Node | None:
+    nid = f.ident(ctx, rec, "id", "node")
+    record = f"node '{nid}'"
+    f.check_fields(ctx, rec, {"id", "kind", "name", "lat", "lon", "organization", "country",
+                              "capacity", "values", "harm", "description"}, record)
+    ctx.note_line("nodes", nid, rec)
+    key = f"nodes/{nid}"
+    kind = f.text(ctx, rec, "kind", record, default="transit")
+    if kind not in NODE_KINDS:
+        ctx.err(record, "kind", f"unknown kind {quote(kind)} (one of: {', '.join(NODE_KINDS)})",
+                f.line_of(rec))
+    lat = f.number(ctx, rec, "lat", record, key, Bounds(minimum=-90, at_most=90, tiny_ok=True))
+    lon = f.number(ctx, rec, "lon", record, key, Bounds(minimum=-180, at_most=180, tiny_ok=True))
+    cap = f.number(ctx, rec, "capacity", record, key, LIMIT, default=INF)
+    values = f.per_commodity(ctx, rec, "values", record, key) or {}
+    harm = f.per_commodity(ctx, rec, "harm", record, key) or {}
+    if nid is None:
+        return None
+    return Node(nid, kind, f.text(ctx, rec, "name", record), lat, lon,
+                f.text(ctx, rec, "organization", record), f.text(ctx, rec, "country", record),
+                _or(cap, INF), values, harm)
+
+
+def read_arc(ctx: Context, rec: dict, prefix: str = "") -> Arc | None:
+    """An arc of the instance, or (with ``prefix``, the scenario's record name) an arc that
+    exists only in a scenario."""
+    src = f.ident(ctx, rec, "from", f"{prefix}arc")
+    dst = f.ident(ctx, rec, "to", f"{prefix}arc")
+    aid = f.ident(ctx, rec, "id", f"{prefix}arc", required=False) or (
+        f"{src}->{dst}" if src is not None and dst is not None else None)
+    record = f"{prefix}arc '{aid}'"
+    f.check_fields(ctx, rec, ARC_FIELDS, record)
+    if not prefix:
+        ctx.note_line("arcs", aid, rec)
+    key = f"arcs/{aid}"
+    mode = f.text(ctx, rec, "mode", record, default="other")
+    if mode not in ARC_MODES:
+        ctx.err(record, "mode", f"unknown mode {quote(mode)} (one of: {', '.join(ARC_MODES)})",
+                f.line_of(rec))
+    cap = f.number(ctx, rec, "capacity", record, key, LIMIT, default=INF)
+    cost = f.number(ctx, rec, "cost", record, key, NONNEGATIVE, default=0.0)
+    seizure = f.number(ctx, rec, "seizure", record, key, PROBABILITY, default=0.0)
+    comms = f.id_list(ctx, rec, "commodities", record)
+    if aid is None or src is None or dst is None:
+        return None
+    return Arc(aid, src, dst, mode, _or(cap, INF), _or(cost, 0.0), _or(seizure, 0.0), comms)
+
+
+def read_recipe(ctx: Context, rec: dict) -> Recipe | None:
+    node = f.ident(ctx, rec, "node", "recipe")
+    inp = f.ident(ctx, rec, "input", "recipe")
+    out = f.ident(ctx, rec, "output", "recipe")
+    rid = f.ident(ctx, rec, "id", "recipe", required=False) or (
+        f"{node}:{inp}->{out}" if None not in (node, inp, out) else None)
+    record = f"recipe '{rid}'"
+    f.check_fields(ctx, rec, {"id", "node", "input", "output", "yield", "capacity",
+                              "description"}, record)
+    ctx.note_line("recipes", rid, rec)
+    key = f"recipes/{rid}"
+    eta = f.number(ctx, rec, "yield", record, key, POSITIVE, required=True)
+    cap = f.number(ctx, rec, "capacity", record, key, LIMIT, default=INF)
+    if rid is None or node is None or inp is None or out is None:
+        return None
+    return Recipe(rid, node, inp, out, _or(eta, 1.0), _or(cap, INF))
+
+
+def read_supply(ctx: Context, index: int, rec: dict, prefix: str = "") -> Supply | None:
+    """Supply #index of the instance, or (with ``prefix``) one a scenario sets."""
+    node = f.ident(ctx, rec, "node", f"{prefix}supply #{index + 1}")
+    comm = f.ident(ctx, rec, "commodity", f"{prefix}supply #{index + 1}")
+    record = f"{prefix}supply #{index + 1} (node '{node}', commodity '{comm}')"
+    f.check_fields(ctx, rec, {"node", "commodity", "amount", "description"}, record)
+    if not prefix:
+        ctx.note_line("supplies", f"{node}/{comm}", rec)
+    amount = f.number(ctx, rec, "amount", record, f"supplies/{node}/{comm}", LIMIT,
+                      required=True)
+    if node is None or comm is None or amount is None:
+        return None
+    return Supply(node, comm, amount)
+
+
+# --------------------------------------------------------------------------- actions
+
+
+def read_action(ctx: Context, rec: dict) -> Action | None:
+    aid = f.ident(ctx, rec, "id", "action")
+    record = f"action '{aid}'"
+    f.check_fields(ctx, rec, {"id", "name", "description", "cost", "levels", "effects"}, record)
+    ctx.note_line("actions", aid, rec)
+    key = f"actions/{aid}"
+    levels = read_levels(ctx, rec, record, key)
+    raw_effects = rec.get("effects")
+    if not isinstance(raw_effects, list) or not raw_effects:
+        ctx.err(record, "effects", "must be a non-empty list (what the action does)",
+                f.line_of(rec))
+        raw_effects = []
+    effects = [read_effect(ctx, eff, f"{record} effect #{i + 1}", f"{key}/effects/{i + 1}",
+                           len(levels), f.line_of(rec)) for i, eff in enumerate(raw_effects)]
+    if aid is None:
+        return None
+    return Action(aid, tuple(levels), tuple(e for e in effects if e is not None),
+                  f.text(ctx, rec, "name", record), f.text(ctx, rec, "description", record))
+
+
+def read_levels(ctx: Context, rec: dict, record: str, key: str) -> list[Level]:
+    """``cost: {…}`` (one level) or ``levels: [{label, cost}, …]``."""
+    if rec.get("levels") is None:
+        return [Level(read_costs(ctx, rec, record, key), "")]
+    if "cost" in rec:
+        ctx.err(record, "cost", "give either 'cost' (one level) or 'levels', not both",
+                f.line_of(rec))
+    raw_levels = rec["levels"]
+    if not isinstance(raw_levels, list) or not raw_levels:
+        ctx.err(record, "levels", "must be a non-empty list of {label, cost}", f.line_of(rec))
+        return []
+    levels = []
+    for i, lv in enumerate(raw_levels):
+        lrec = f"{record} level {i + 1}"
+        if not isinstance(lv, dict):
+            ctx.err(lrec, None, f"must be a mapping, got {quote(lv)}", f.line_of(rec))
+            continue
+        f.check_fields(ctx, lv, {"label", "cost"}, lrec)
+        levels.append(Level(read_costs(ctx, lv, lrec, f"{key}/levels/{i + 1}"),
+                            f.text(ctx, lv, "label", lrec)))
+    return levels
+
+
+def read_costs(ctx: Context, rec: dict, record: str, key: str) -> dict[str, float]:
+    """``cost``: resource id → amount ≥ 0 (required)."""
+    costs = f.per_commodity(ctx, rec, "cost", record, key,
+                            message="must map resource ids to amounts")
+    if costs is None:
+        ctx.err(record, "cost", "is required: a mapping resource id → amount", f.line_of(rec))
+        return {}
+    return costs
+
+
+def read_effect(ctx: Context, raw: Any, record: str, key: str, n_levels: int,
+                line: int | None) -> Effect | None:
+    """``{type, <targets>, amount}``: a remove takes no amount, the others one per level."""
+    if not isinstance(raw, dict):
+        ctx.err(record, None, f"must be a mapping, got {quote(raw)}", line)
+        return None
+    f.check_fields(ctx, raw, EFFECT_FIELDS, record)
+    etype = f.text(ctx, raw, "type", record, required=True)
+    if etype and etype not in EFFECT_TYPES:
+        ctx.err(record, "type", f"unknown effect {quote(etype)} (one of: "
+                f"{', '.join(EFFECT_TYPES)})", f.line_of(raw))
+        return None
+    targets = Targets(
+        arcs=f.id_list(ctx, raw, "arcs", record) or (),
+        nodes=f.id_list(ctx, raw, "nodes", record) or (),
+        recipes=f.id_list(ctx, raw, "recipes", record) or (),
+        modes=f.id_list(ctx, raw, "modes", record) or (),
+        commodities=f.id_list(ctx, raw, "commodities", record),
+    )
+    amounts: tuple[float, ...] = tuple(0.0 for _ in range(n_levels))
+    if etype == "remove":
+        if "amount" in raw:
+            ctx.err(record, "amount", "'remove' takes no amount", f.line_of(raw))
+    elif etype:
+        amounts = read_amounts(ctx, raw, record, key, etype, n_levels)
+    if not etype:
+        return None
+    return Effect(etype, targets, amounts)
+
+
+#: The range of an effect's amount, by effect type.
+AMOUNT_BOUNDS: dict[str, Bounds] = {
+    "cut_capacity": FRACTION, "cut_supply": FRACTION, "raise_seizure": FRACTION,
+    "raise_cost": POSITIVE,
+}
+
+
+def read_amounts(ctx: Context, raw: dict, record: str, key: str, etype: str,
+                 n_levels: int) -> tuple[float, ...]:
+    """One amount for every level, or a list with one per level (each required)."""
+    line = f.line_of(raw)
+    zeros = tuple(0.0 for _ in range(n_levels))
+    if raw.get("amount") is None:
+        what = "is required" if "amount" not in raw else "is empty"
+        ctx.err(record, "amount", f"{what}: '{etype}' needs an amount (one number, or one per "
+                "level)", line)
+        return zeros
+    val = raw["amount"]
+    if isinstance(val, list) and len(val) != n_levels:
+        ctx.err(record, "amount", f"lists {len(val)} amounts but the action has "
+                f"{n_levels} level(s)", line)
+        return zeros
+    items = val if isinstance(val, list) else [val] * n_levels
+    out = []
+    for i, item in enumerate(items):
+        v = f.number(ctx, f.holder(item, line), "amount", record, f"{key}/level{i + 1}",
+                     AMOUNT_BOUNDS[etype], required=True)
+        out.append(_or(v, 0.0))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+def read_scenario(ctx: Context, rec: dict) -> Scenario | None:
+    sid = f.ident(ctx, rec, "id", "scenario")
+    record = f"scenario '{sid}'"
+    f.check_fields(ctx, rec, {"id", "probability", "description", "arcs", "remove_arcs",
+                              "supplies", "nodes", "commodities", "recipes", "shipment"}, record)
+    ctx.note_line("scenarios", sid, rec)
+    key = f"scenarios/{sid}"
+    prob = f.number(ctx, rec, "probability", record, key, Bounds(minimum=0.0, at_most=1.0),
+                    required=True)
+    arcs, new_arcs = read_arc_overrides(ctx, rec, record, key)
+    supplies: dict[tuple[str, str], float] = {}
+    for i, item in enumerate(f.records(ctx, rec, "supplies", record)):
+        sup = read_supply(ctx, i, item, prefix=f"{record} ")
+        if sup is not None:
+            supplies[(sup.node, sup.commodity)] = sup.amount
+    nodes = {nid: fields for item in f.records(ctx, rec, "nodes", record)
+             for nid, fields in [read_node_override(ctx, item, record, key)] if nid is not None}
+    comms = read_overrides(ctx, rec, "commodities", record, key,
+                           {"value": NONNEGATIVE, "load": POSITIVE, "harm": NONNEGATIVE})
+    recipes = read_overrides(ctx, rec, "recipes", record, key,
+                             {"yield": POSITIVE, "capacity": LIMIT})
+    shipment = read_shipment(ctx, rec, record, key)
+    remove = f.id_list(ctx, rec, "remove_arcs", record) or ()
+    if sid is None or prob is None:
+        return None
+    return Scenario(sid, prob, f.text(ctx, rec, "description", record), arcs, tuple(new_arcs),
+                    tuple(remove), supplies, nodes, comms, recipes, shipment)
+
+
+#: Fields a scenario may override on an existing arc, with their ranges.
+ARC_OVERRIDES = {"capacity": LIMIT, "cost": NONNEGATIVE, "seizure": PROBABILITY}
+
+
+def read_arc_overrides(ctx: Context, rec: dict, record: str, key: str
+                       ) -> tuple[dict[str, dict[str, float]], list[Arc]]:
+    """A scenario's ``arcs``: ``{id, capacity?, cost?, seizure?}`` overrides an existing arc;
+    a record with ``from``/``to`` is an arc that exists only in the scenario."""
+    overrides: dict[str, dict[str, float]] = {}
+    new_arcs: list[Arc] = []
+    for item in f.records(ctx, rec, "arcs", record):
+        if "from" in item or "to" in item:
+            a = read_arc(ctx, item, prefix=f"{record} ")
+            if a is not None:
+                new_arcs.append(a)
+            continue
+        aid = f.ident(ctx, item, "id", f"{record} arc")
+        fields = _override_fields(ctx, item, f"{record} arc '{aid}'", f"{key}/arcs/{aid}",
+                                  ARC_OVERRIDES)
+        if aid is not None:
+            overrides[aid] = fields
+    return overrides, new_arcs
+
+
+def read_overrides(ctx: Context, rec: dict, section: str, record: str, key: str,
+                   allowed: dict[str, Bounds]) -> dict[str, dict[str, float]]:
+    """A scenario's ``commodities`` or ``recipes``: id → {field: number}."""
+    kind = section[:-3] + "y" if section.endswith("ies") else section[:-1]
+    out: dict[str, dict[str, float]] = {}
+    for item in f.records(ctx, rec, section, record):
+        rid = f.ident(ctx, item, "id", f"{record} {kind}")
+        fields = _override_fields(ctx, item, f"{record} {kind} '{rid}'",
+                                  f"{key}/{section}/{rid}", allowed)
+        if rid is not None:
+            out[rid] = fields
+    return out
+
+
+def _override_fields(ctx: Context, item: dict, record: str, key: str,
+                     allowed: dict[str, Bounds]) -> dict[str, float]:
+    f.check_fields(ctx, item, {"id", *allowed}, record)
+    out = {}
+    for fld, bounds in allowed.items():
+        v = f.number(ctx, item, fld, record, key, bounds)
+        if v is not None:
+            out[fld] = v
+    return out
+
+
+def read_node_override(ctx: Context, item: dict, record: str, key: str
+                       ) -> tuple[str | None, dict[str, Any]]:
+    """``{id, capacity?, values?}``; ``values`` merge into the node's own."""
+    nid = f.ident(ctx, item, "id", f"{record} node")
+    nrec = f"{record} node '{nid}'"
+    f.check_fields(ctx, item, {"id", "capacity", "values"}, nrec)
+    nkey = f"{key}/nodes/{nid}"
+    fields: dict[str, Any] = {}
+    cap = f.number(ctx, item, "capacity", nrec, nkey, LIMIT)
+    if cap is not None:
+        fields["capacity"] = cap
+    values = f.per_commodity(ctx, item, "values", nrec, nkey,
+                             message="must map commodity ids to values")
+    if values is not None:
+        fields["values"] = values
+    return nid, fields
+
+
+def read_shipment(ctx: Context, rec: dict, record: str, key: str) -> Shipment | None:
+    """``{origin, destination, commodity, amount: 1, value: 1}``."""
+    sh = rec.get("shipment")
+    if sh is None:
+        return None
+    srec = f"{record} shipment"
+    if not isinstance(sh, dict):
+        ctx.err(srec, None, f"must be a mapping {{origin, destination, commodity}}, got "
+                f"{quote(sh)}", f.line_of(rec))
+        return None
+    f.check_fields(ctx, sh, {"origin", "destination", "commodity", "amount", "value"}, srec)
+    o = f.ident(ctx, sh, "origin", srec)
+    d = f.ident(ctx, sh, "destination", srec)
+    c = f.ident(ctx, sh, "commodity", srec)
+    amt = f.number(ctx, sh, "amount", srec, f"{key}/shipment", POSITIVE, default=1.0)
+    val = f.number(ctx, sh, "value", srec, f"{key}/shipment", POSITIVE, default=1.0)
+    if o is None or d is None or c is None or amt is None or val is None:
+        return None
+    return Shipment(o, d, c, amt, val)

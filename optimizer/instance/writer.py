@@ -1,0 +1,259 @@
+"""Write an instance in the file format: plain data (``instance_to_dict``), YAML or JSON.
+
+Defaults are left out (an unlimited capacity, a zero cost …), so a written file reads like
+one a person wrote; numbers that carried a source note or a distribution in the file are
+written back as ``{value, <distribution>, source}``. Reading what was written gives the
+same instance (``tests/test_io_and_solve_options.py`` checks the round trip).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from .model import Action, Arc, Commodity, Effect, Instance, Node, Recipe, Resource, Scenario
+
+#: Writes one number: (value, key in ``Instance.sources``/``uncertain``) → plain data.
+NumberWriter = Callable[[float, str], Any]
+
+
+def instance_to_dict(inst: Instance) -> dict[str, Any]:
+    """The instance as plain data in the file format (numbers without source notes
+    unless the instance carries them)."""
+    num = _number_writer(inst)
+    out: dict[str, Any] = {"name": inst.name}
+    if inst.description:
+        out["description"] = inst.description
+    out["resources"] = [_resource(r, num) for r in inst.resources]
+    out["commodities"] = [_commodity(c, num, inst) for c in inst.commodities]
+    out["nodes"] = [_node(n, num) for n in inst.nodes]
+    out["arcs"] = [_arc(a, num) for a in inst.arcs]
+    if inst.recipes:
+        out["recipes"] = [_recipe(r, num) for r in inst.recipes]
+    if inst.supplies:
+        out["supplies"] = [
+            {"node": s.node, "commodity": s.commodity,
+             "amount": num(s.amount, f"supplies/{s.node}/{s.commodity}/amount")}
+            for s in inst.supplies
+        ]
+    if inst.actions:
+        out["actions"] = [_action(a, num) for a in inst.actions]
+    if inst.risk != "expected" or inst.cvar_alpha != 0.9:
+        out["uncertainty"] = {"risk": inst.risk,
+                              "cvar_alpha": num(inst.cvar_alpha, "uncertainty/cvar_alpha")}
+    if inst.scenarios:
+        out["scenarios"] = [_scenario(sc, num) for sc in inst.scenarios]
+    return out
+
+
+def _number_writer(inst: Instance) -> NumberWriter:
+    """Integers as integers, unlimited as ``inf``; with the note / distribution if any."""
+
+    def num(v: float, key: str) -> Any:
+        if math.isinf(v):
+            v_out: Any = "inf"
+        elif float(v).is_integer() and abs(v) < 1e15:
+            v_out = int(v)
+        else:
+            v_out = float(v)
+        note = inst.sources.get(key)
+        dist = inst.uncertain.get(key)
+        if not note and dist is None:
+            return v_out
+        out: dict[str, Any] = {"value": v_out}
+        if dist is not None:
+            name = "range" if dist.kind == "uniform" else dist.kind
+            out[name] = [float(p) for p in dist.params]
+        if note:
+            out["source"] = note
+        return out
+
+    return num
+
+
+def _put(d: dict[str, Any], key: str, val: Any, default: Any) -> None:
+    if val != default:
+        d[key] = val
+
+
+def _resource(r: Resource, num: NumberWriter) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": r.id, "budget": num(r.budget, f"resources/{r.id}/budget")}
+    _put(d, "unit", r.unit, "")
+    _put(d, "description", r.description, "")
+    return d
+
+
+def _commodity(c: Commodity, num: NumberWriter, inst: Instance) -> dict[str, Any]:
+    key = f"commodities/{c.id}"
+    d: dict[str, Any] = {"id": c.id}
+    _put(d, "unit", c.unit, "unit")
+    if c.load != 1.0 or f"{key}/load" in inst.sources:
+        d["load"] = num(c.load, f"{key}/load")
+    if c.value != 0.0:
+        d["value"] = num(c.value, f"{key}/value")
+    if c.harm != 0.0:
+        d["harm"] = num(c.harm, f"{key}/harm")
+    _put(d, "description", c.description, "")
+    return d
+
+
+def _node(n: Node, num: NumberWriter) -> dict[str, Any]:
+    key = f"nodes/{n.id}"
+    d: dict[str, Any] = {"id": n.id, "kind": n.kind}
+    _put(d, "name", n.name, "")
+    if n.lat is not None:
+        d["lat"] = num(n.lat, f"{key}/lat")
+    if n.lon is not None:
+        d["lon"] = num(n.lon, f"{key}/lon")
+    _put(d, "organization", n.organization, "")
+    _put(d, "country", n.country, "")
+    if not math.isinf(n.capacity):
+        d["capacity"] = num(n.capacity, f"{key}/capacity")
+    for fld in ("values", "harm"):
+        per_comm = getattr(n, fld)
+        if per_comm:
+            d[fld] = {k: num(v, f"{key}/{fld}/{k}") for k, v in per_comm.items()}
+    return d
+
+
+def _arc(a: Arc, num: NumberWriter) -> dict[str, Any]:
+    """One arc record (of the instance or of a scenario); defaults left out."""
+    key = f"arcs/{a.id}"
+    d: dict[str, Any] = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
+    if not math.isinf(a.capacity):
+        d["capacity"] = num(a.capacity, f"{key}/capacity")
+    if a.cost:
+        d["cost"] = num(a.cost, f"{key}/cost")
+    if a.seizure:
+        d["seizure"] = num(a.seizure, f"{key}/seizure")
+    if a.commodities is not None:
+        d["commodities"] = list(a.commodities)
+    return d
+
+
+def _recipe(r: Recipe, num: NumberWriter) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": r.id, "node": r.node, "input": r.input, "output": r.output,
+                         "yield": num(r.yield_, f"recipes/{r.id}/yield")}
+    if not math.isinf(r.capacity):
+        d["capacity"] = num(r.capacity, f"recipes/{r.id}/capacity")
+    return d
+
+
+def _action(a: Action, num: NumberWriter) -> dict[str, Any]:
+    """One ``cost`` for a single unlabelled level, else ``levels``; then the effects."""
+    key = f"actions/{a.id}"
+    d: dict[str, Any] = {"id": a.id}
+    _put(d, "name", a.name, "")
+    _put(d, "description", a.description, "")
+
+    def costs(cost: dict[str, float], at: str) -> dict[str, Any]:
+        return {k: num(v, f"{at}/cost/{k}") for k, v in cost.items()}
+
+    if len(a.levels) == 1 and not a.levels[0].label:
+        d["cost"] = costs(a.levels[0].cost, key)
+    else:
+        d["levels"] = [{**({"label": lv.label} if lv.label else {}),
+                        "cost": costs(lv.cost, f"{key}/levels/{i + 1}")}
+                       for i, lv in enumerate(a.levels)]
+    d["effects"] = [_effect(e, num, f"{key}/effects/{ei + 1}") for ei, e in enumerate(a.effects)]
+    return d
+
+
+def _effect(e: Effect, num: NumberWriter, key: str) -> dict[str, Any]:
+    """Type, targets, and the amount: one number when every level has the same one."""
+    d: dict[str, Any] = {"type": e.type}
+    t = e.targets
+    for fld in ("arcs", "nodes", "recipes", "modes"):
+        if getattr(t, fld):
+            d[fld] = list(getattr(t, fld))
+    if t.commodities is not None:
+        d["commodities"] = list(t.commodities)
+    if e.type != "remove":
+        amts = [num(v, f"{key}/level{li + 1}/amount") for li, v in enumerate(e.amounts)]
+        noted = any(isinstance(v, dict) for v in amts)
+        d["amount"] = amts[0] if len(set(e.amounts)) == 1 and not noted else amts
+    return d
+
+
+def _scenario(sc: Scenario, num: NumberWriter) -> dict[str, Any]:
+    key = f"scenarios/{sc.id}"
+    d: dict[str, Any] = {"id": sc.id, "probability": num(sc.probability, f"{key}/probability")}
+    if sc.description:
+        d["description"] = sc.description
+    arcs: list[dict[str, Any]] = [
+        {"id": aid, **{f: num(v, f"{key}/arcs/{aid}/{f}") for f, v in fields.items()}}
+        for aid, fields in sc.arcs.items()]
+    arcs += [_arc(a, num) for a in sc.new_arcs]
+    if arcs:
+        d["arcs"] = arcs
+    if sc.remove_arcs:
+        d["remove_arcs"] = list(sc.remove_arcs)
+    if sc.supplies:
+        d["supplies"] = [{"node": n, "commodity": k,
+                          "amount": num(v, f"supplies/{n}/{k}/amount")}
+                         for (n, k), v in sc.supplies.items()]
+    if sc.nodes:
+        d["nodes"] = [_scenario_node(nid, fields, num, f"{key}/nodes/{nid}")
+                      for nid, fields in sc.nodes.items()]
+    for section, items in (("commodities", sc.commodities), ("recipes", sc.recipes)):
+        if items:
+            d[section] = [{"id": i, **{f: num(v, f"{key}/{section}/{i}/{f}")
+                                       for f, v in fields.items()}}
+                          for i, fields in items.items()]
+    if sc.shipment is not None:
+        sh = sc.shipment
+        ship: dict[str, Any] = {"origin": sh.origin, "destination": sh.destination,
+                                "commodity": sh.commodity}
+        if sh.amount != 1.0:
+            ship["amount"] = num(sh.amount, f"{key}/shipment/amount")
+        if sh.value != 1.0:
+            ship["value"] = num(sh.value, f"{key}/shipment/value")
+        d["shipment"] = ship
+    return d
+
+
+def _scenario_node(nid: str, fields: dict[str, Any], num: NumberWriter,
+                   key: str) -> dict[str, Any]:
+    rec: dict[str, Any] = {"id": nid}
+    if "capacity" in fields:
+        rec["capacity"] = num(fields["capacity"], f"{key}/capacity")
+    if fields.get("values"):
+        rec["values"] = {k: num(v, f"{key}/values/{k}") for k, v in fields["values"].items()}
+    return rec
+
+
+def write_instance(inst: Instance, path: str | Path) -> None:
+    """Write an instance as YAML (one flow-style line per record) or JSON (by suffix).
+
+    Written to a temporary file first and renamed, so a failure leaves no partial file.
+    """
+    from ..report.files import atomic_write_text
+
+    p = Path(path)
+    data = instance_to_dict(inst)
+    if p.suffix.lower() == ".json":
+        text = json.dumps(data, indent=1, sort_keys=False) + "\n"
+    else:
+        text = dump_yaml(data)
+    atomic_write_text(p, text)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """Readable YAML: top-level scalars, then each section as a list of one-line records."""
+    dumper: Callable[..., str] = lambda obj, **kw: yaml.dump(  # noqa: E731
+        obj, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
+        allow_unicode=True, width=1 << 16, **kw)
+    parts = []
+    for key, val in data.items():
+        if isinstance(val, list):
+            parts.append(f"{key}:")
+            for rec in val:
+                line = dumper(rec, default_flow_style=True).strip()
+                parts.append(f"  - {line}")
+        else:
+            parts.append(dumper({key: val}, default_flow_style=False).strip())
+    return "\n".join(parts) + "\n"

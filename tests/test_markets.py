@@ -1,0 +1,124 @@
+"""Markets and producers that respond: demand curves on shared goods (substitution) and
+supply cost curves, against enumeration and hand-derived answers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from helpers import (
+    Commodity, Node, Resource, action, arc, assert_certified, instance, random_instance,
+    with_markets,
+)
+from optimizer import InstanceError, SolveOptions, compile_instance, solve
+from optimizer.certify.enumerate import enumerate_plans
+from optimizer.certify.response import solve_smuggler
+from optimizer.instance.model import Market, Piece, Supply
+
+
+def market_instances(n: int):
+    """The first ``n`` random instances that are valid with curves."""
+    out, seed = [], 0
+    while len(out) < n:
+        try:
+            out.append((seed, with_markets(random_instance(seed), seed)))
+        except InstanceError:
+            pass
+        seed += 1
+    return out
+
+
+@pytest.mark.parametrize("seed,inst", market_instances(14))
+def test_curves_milp_equals_enumeration(seed, inst):
+    enum = enumerate_plans(compile_instance(inst))
+    r = solve(inst)
+    tol = 1e-6 * max(1.0, abs(r.value_before))
+    assert r.value_after == pytest.approx(enum.best_value, abs=tol)
+    assert_certified(r)
+
+
+@pytest.mark.parametrize("seed,inst", market_instances(4))
+def test_curves_pyomo_and_highs_agree(seed, inst):
+    a = solve(inst)
+    b = solve(inst, SolveOptions(backend="pyomo"))
+    assert b.value_after == pytest.approx(a.value_after, abs=1e-6 * max(1.0, a.value_before))
+
+
+def substitution_market(budget: float = 1.0):
+    """Heroin (10 kg) and fentanyl (10 kg) reach one city through separate crossings of
+    unlimited capacity. The city buys doses: a kg of heroin gives 1 dose-unit, a kg of
+    fentanyl 2; the first 10 dose-units sell at 10, the next 20 at 4, nothing beyond.
+    By hand — before: 10 heroin + 10 fentanyl = 30 doses = 10·10 + 20·4 = 180; the
+    fentanyl gives 20 of them, the heroin 10.
+      hit the heroin route: only fentanyl, 20 doses: 10·10 + 10·4 = 140 (fentanyl still 10 kg:
+      all of it sells, and each dose is now worth more at the margin: 4 → 10 … average 7);
+      hit the fentanyl route: 10 heroin doses: 100."""
+    comms = [Commodity("heroin", "kg", harm=1.0), Commodity("fentanyl", "kg", harm=10.0)]
+    arcs = [arc("poppy", "border", comms=["heroin"]), arc("lab", "border", comms=["fentanyl"]),
+            arc("border", "city")]
+    acts = [action("hit heroin", [("remove", {"arcs": ["poppy->border"]}, 0)],
+                   cost={"budget": 1}),
+            action("hit fentanyl", [("remove", {"arcs": ["lab->border"]}, 0)],
+                   cost={"budget": 1})]
+    nodes = [Node("poppy", "poppy"), Node("lab", "lab"), Node("border", "crossing"),
+             Node("city", "market")]
+    inst = instance(nodes, arcs, commodities=comms,
+                    supplies=[("poppy", "heroin", 10), ("lab", "fentanyl", 10)], actions=acts,
+                    resources=[Resource("budget", budget)], check=False)
+    from dataclasses import replace
+
+    market = Market("city", "doses", {"heroin": 1.0, "fentanyl": 2.0},
+                    (Piece(10.0, 10.0), Piece(30.0, 4.0)))
+    return replace(inst, markets=(market,))
+
+
+def test_substitution_by_hand():
+    inst = substitution_market()
+    net = compile_instance(inst)
+    before = solve_smuggler(net)
+    assert before.value == pytest.approx(180.0)
+    r = solve(inst)
+    assert r.plan.as_dict() == {"hit fentanyl": 1} and r.value_after == pytest.approx(100.0)
+    assert_certified(r)
+
+
+def test_scarce_heroin_raises_the_value_of_fentanyl():
+    """A demand curve shared by both drugs: with heroin removed, the fentanyl deliveries
+    fetch a higher average price per kilogram (the heroin no longer fills the cheap end of
+    the curve): 140/10 = 14 per kg of fentanyl against 2·(180 − 10·avg)… measured on
+    the routes."""
+    inst = substitution_market()
+    net = compile_instance(inst)
+    from optimizer.compile.network import Plan
+    from optimizer.results.routes import realised_unit_values
+
+    before = solve_smuggler(net)
+    after = solve_smuggler(net, Plan.of({"hit heroin": 1}).binaries(net))
+    fent = [d for d in range(len(net.del_node)) if net.comm_ids[net.del_comm[d]] == "fentanyl"]
+    assert after.value == pytest.approx(140.0)
+    assert after.delivered[fent].sum() == pytest.approx(10.0)
+    # 30 doses sold for 180 (average 6) before; 20 for 140 (average 7) after
+    assert realised_unit_values(net, before)[fent][0] == pytest.approx(2 * 6.0)
+    assert realised_unit_values(net, after)[fent][0] == pytest.approx(2 * 7.0)
+
+
+def test_supply_cost_curve_by_hand():
+    """Precursor made at 1 per kg for the first 10 kg and 5 per kg up to 30 kg; a kg
+    sells for 4 at the market. By hand: the smuggler makes 10 kg (profit 30) and stops
+    where the marginal cost (5) passes the price (4); a 50% cut of production capacity
+    leaves 5 kg + 10 kg: it still makes only the 5 cheap ones: 15."""
+    from dataclasses import replace
+
+    inst = instance(["src", Node("m", "market")], [arc("src", "m")],
+                    commodities=[Commodity("precursor", "kg", value=4.0)],
+                    supplies=[("src", "precursor", 30)],
+                    actions=[action("controls", [("cut_supply", {"nodes": ["src"]}, 0.5)],
+                                    cost={"budget": 1})], check=False)
+    inst = replace(inst, supplies=(Supply("src", "precursor", 30.0,
+                                          (Piece(10.0, 1.0), Piece(30.0, 5.0))),))
+    net = compile_instance(inst)
+    assert solve_smuggler(net).value == pytest.approx(30.0)
+    r = solve(inst)
+    assert r.value_after == pytest.approx(15.0) and r.plan.as_dict() == {"controls": 1}
+    assert_certified(r)
