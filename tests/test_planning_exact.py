@@ -4,12 +4,14 @@ every plan (an oracle that never uses the MILP)."""
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 import pytest
 
 from optimizer import InstanceError, compile_instance, solve
 from optimizer.certify.enumerate import enumerate_plans
 from optimizer.compile.network import Plan
+from optimizer.compile.problem import build_problem
 from optimizer.planning.frontier import exact_frontier
 from optimizer.planning.marginal import marginal_gains, priority_list
 from optimizer.planning.session import PlanningSession
@@ -17,6 +19,7 @@ from optimizer.planning.sweep import SweepSpec, run_sweep
 from optimizer.planning.target import ValueTarget, cheapest_to_target, make_target
 
 from test_enumeration_property import random_instance
+from test_scenarios import random_stochastic
 
 EXAMPLE = "docs/example.yaml"
 SEEDS = [0, 4, 5, 7, 11, 121]
@@ -258,11 +261,14 @@ def test_session_does_not_reuse_a_stale_solution():
     assert math.isfinite(s.value_before)
 
 
-def _best_nested_by_enumeration(inst, resource, grid):
-    """Least Σ_k value(P_k) over nested chains P_1 ⊆ … ⊆ P_K, P_k within budget grid[k]."""
-    curve, enum = oracle_curve(inst, resource)
-    net = compile_instance(inst)
-    plans = [(p, p.spend(net)[resource], v) for p, v in enum.values.items()]
+def _best_nested_by_enumeration(inst, resource, grid, risk=None):
+    """Least Σ_k value(P_k) over nested chains P_1 ⊆ … ⊆ P_K, P_k within budget grid[k]
+    (value: the risk measure over the instance's scenarios, α = 0.7 for CVaR), by
+    enumeration of every plan and the smuggler's LP only."""
+    top = sum(max(c) for c in _level_costs(compile_instance(inst), resource))
+    problem = build_problem(inst, risk=risk, alpha=0.7, budgets={resource: top})
+    enum = enumerate_plans(problem)
+    plans = [(p, p.spend(problem.net)[resource], v) for p, v in enum.values.items()]
 
     def contains(big, small):
         b = big.as_dict()
@@ -283,6 +289,23 @@ def _best_nested_by_enumeration(inst, resource, grid):
     return best
 
 
+def _check_exact_nested(session, inst, grid, risk=None):
+    exact = priority_list(session, "r1", grid, method="exact")
+    greedy = priority_list(session, "r1", grid, method="greedy")
+    total_exact = sum(g["value"] for g in exact.grid)
+    total_greedy = sum(g["value"] for g in greedy.grid)
+    assert total_exact <= total_greedy + len(grid) * session.tol
+    oracle = _best_nested_by_enumeration(inst, "r1", grid, risk)
+    assert total_exact == pytest.approx(oracle, abs=len(grid) * session.tol)
+    plans = [g["plan"] for g in exact.grid]
+    for a, b in pairwise(plans):
+        assert all(b.get(j, 0) >= lv for j, lv in a.items())
+    for row in exact.grid:
+        assert session.fits(Plan.of(row["plan"]), {"r1": row["budget"]})
+        assert row["value"] == pytest.approx(session.evaluate(Plan.of(row["plan"])).value,
+                                             abs=session.tol)
+
+
 @pytest.mark.parametrize("seed,grid", [(5, [1, 3, 6]), (7, [2, 4, 8]), (11, [1, 2, 4]),
                                        (0, [1, 2, 3])])
 def test_exact_nested_plans_equal_enumeration_of_nested_chains(seed, grid):
@@ -290,17 +313,22 @@ def test_exact_nested_plans_equal_enumeration_of_nested_chains(seed, grid):
         inst = random_instance(seed)
     except InstanceError:
         pytest.skip("seed gives an invalid instance")
-    session = PlanningSession(inst)
-    exact = priority_list(session, "r1", grid, method="exact")
-    greedy = priority_list(session, "r1", grid, method="greedy")
-    total_exact = sum(g["value"] for g in exact.grid)
-    total_greedy = sum(g["value"] for g in greedy.grid)
-    assert total_exact <= total_greedy + len(grid) * session.tol
-    oracle = _best_nested_by_enumeration(inst, "r1", grid)
-    assert total_exact == pytest.approx(oracle, abs=len(grid) * session.tol)
-    plans = [g["plan"] for g in exact.grid]
-    for a, b in zip(plans, plans[1:]):
-        assert all(b.get(j, 0) >= lv for j, lv in a.items())
+    _check_exact_nested(PlanningSession(inst), inst, grid)
+
+
+@pytest.mark.parametrize("risk", ["expected", "worst", "cvar"])
+@pytest.mark.parametrize("seed,grid", [(5, [1, 3, 6]), (7, [2, 4, 8]), (0, [1, 2, 3])])
+def test_exact_nested_plans_with_scenarios_equal_enumeration(seed, grid, risk):
+    """With scenarios the value of a plan is the risk measure of its scenario values; the
+    nested MILP must minimise Σ_k of that (it once summed the first scenario's values only,
+    and its bound then exceeded the certified total on the shipped instance)."""
+    try:
+        inst = random_stochastic(seed)
+        problem = build_problem(inst, risk=risk, alpha=0.7)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    assert len(problem.scenarios) > 1
+    _check_exact_nested(PlanningSession(problem), inst, grid, risk)
 
 
 def test_shipped_instance_budget_changes_in_one_loaded_model():
@@ -314,3 +342,4 @@ def test_shipped_instance_budget_changes_in_one_loaded_model():
         p = s.solve({"usd_m": b})
         indep = solve("instances/mexico_us.yaml", budgets={"usd_m": b})
         assert p.value == pytest.approx(indep.value_after, abs=s.tol)
+
