@@ -12,7 +12,8 @@ import numpy as np
 from optimizer.errors import InstanceError
 from optimizer.instance.reader import read_instance_text
 from optimizer.instance.model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Supply, Targets,
+    Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Scenario, Supply,
+    Targets,
 )
 from optimizer.instance.validate import validate
 
@@ -305,10 +306,35 @@ def valid_random_instance(i: int):
             pass
         seed += 1
 
+
+def random_stochastic(seed: int):
+    inst = random_instance(seed)
+    rng = np.random.default_rng(seed + 1)
+    n = int(rng.integers(2, 4))
+    probs = rng.dirichlet(np.ones(n))
+    probs = np.round(probs / probs.sum(), 6)
+    probs[-1] = round(1.0 - probs[:-1].sum(), 6)
+    scens = []
+    for i in range(n):
+        arcs = {}
+        for a in inst.arcs:
+            if rng.random() < 0.3:
+                over = {}
+                if math.isfinite(a.capacity):
+                    over["capacity"] = float(rng.integers(0, 25))
+                over["seizure"] = float(rng.choice([0.0, 0.05, 0.2]))
+                arcs[a.id] = over
+        supplies = {(s.node, s.commodity): float(rng.integers(3, 40)) for s in inst.supplies}
+        remove = tuple(a.id for a in inst.arcs[1:] if rng.random() < 0.1)
+        scens.append(Scenario(f"s{i}", float(probs[i]), arcs=arcs, supplies=supplies,
+                              remove_arcs=remove))
+    return replace(inst, scenarios=tuple(scens))
+
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
-           "valid_random_instance", "SMALL_YAML", "with_markets"]
+           "valid_random_instance", "SMALL_YAML", "with_markets",
+           "random_stochastic"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:

@@ -3,7 +3,6 @@ VSS/EVPI; Monte Carlo and SAA."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -12,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import assert_certified, EVASION, evasion
+from helpers import EVASION, assert_certified, evasion
 from optimizer import InstanceError, Plan, solve
 from optimizer.cli import main
 from optimizer.certify.enumerate import enumerate_plans
@@ -20,7 +19,7 @@ from optimizer.instance.model import Distribution, Scenario, Shipment
 from optimizer.compile.problem import build_problem, risk_value
 from optimizer.studies.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
 
-from helpers import random_instance
+from helpers import random_instance, random_stochastic
 
 
 
@@ -57,30 +56,6 @@ def test_cvar_by_hand():
     assert r.risk == "cvar" and r.cvar_alpha == 0.5
     assert risk_value([0.4, 0.08], np.array([0.6, 0.4]), "cvar", 0.5) == pytest.approx(0.4)
     assert risk_value([0.4, 0.08], np.array([0.6, 0.4]), "cvar", 0.0) == pytest.approx(0.272)
-
-
-def random_stochastic(seed: int):
-    inst = random_instance(seed)
-    rng = np.random.default_rng(seed + 1)
-    n = int(rng.integers(2, 4))
-    probs = rng.dirichlet(np.ones(n))
-    probs = np.round(probs / probs.sum(), 6)
-    probs[-1] = round(1.0 - probs[:-1].sum(), 6)
-    scens = []
-    for i in range(n):
-        arcs = {}
-        for a in inst.arcs:
-            if rng.random() < 0.3:
-                over = {}
-                if math.isfinite(a.capacity):
-                    over["capacity"] = float(rng.integers(0, 25))
-                over["seizure"] = float(rng.choice([0.0, 0.05, 0.2]))
-                arcs[a.id] = over
-        supplies = {(s.node, s.commodity): float(rng.integers(3, 40)) for s in inst.supplies}
-        remove = tuple(a.id for a in inst.arcs[1:] if rng.random() < 0.1)
-        scens.append(Scenario(f"s{i}", float(probs[i]), arcs=arcs, supplies=supplies,
-                              remove_arcs=remove))
-    return replace(inst, scenarios=tuple(scens))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])

@@ -565,7 +565,9 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--resource", "-r", required=True)
-@click.option("--values", required=True, help="Budgets the nested plans are built for: 0,25,50,100.")
+@click.option("--values", default=None,
+              help="Budgets the nested plans are built for: 0,25,50,100 (default: the "
+              "resource's budget at its quarter points, b/4, b/2, 3b/4, b).")
 @click.option("--method", type=click.Choice(["exact", "greedy"]), default="exact",
               show_default=True, help="exact: nested plans of least total value over the "
               "budgets (one MILP started from greedy); greedy: each budget's best plan "
@@ -573,17 +575,27 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
 @session_options
 @with_ctx
-def priorities(ctx: Ctx, resource: str, values: str, method: str, json_path) -> None:
+def priorities(ctx: Ctx, resource: str, values: str | None, method: str, json_path) -> None:
     """An order of actions whose prefixes are good plans across budgets (nested plans),
-    with each prefix's regret against the optimal plan at its spend."""
-    from ..planning.marginal import priority_list
+    with each prefix's regret against the optimal plan at its spend. Without --values the
+    budgets are the resource's budget at its quarter points."""
+    from ..planning.marginal import priority_list, quarter_points
     from ..report.planning import render_priorities
     from ..planning.session import PlanningSession
 
     inst = ctx.instance()
     if resource not in [r.id for r in inst.resources]:
         raise click.BadParameter(f"unknown resource '{resource}'", param_hint="--resource")
-    grid = parse_values(values, "--values")
+    if values is None:
+        budget = next(r.budget for r in inst.resources if r.id == resource)
+        try:
+            grid = quarter_points(budget)
+        except ValueError as exc:
+            raise click.BadParameter(f"the default is the budget of '{resource}' at its "
+                                     f"quarter points, but {exc}: give the budgets, e.g. "
+                                     "--values 0,25,50", param_hint="--values") from None
+    else:
+        grid = parse_values(values, "--values")
     if any(v < 0 for v in grid):
         raise click.BadParameter("budgets must be ≥ 0", param_hint="--values")
     session = PlanningSession(inst, ctx.options)

@@ -76,15 +76,17 @@ class DualBlock:
     useful_recipes: np.ndarray
 
 
-def add_actions(m: LinearModel, net: CompiledNetwork):
-    """The binaries x_{j,l}, the budget rows and the exclusive-level rows.
+def add_actions(m: LinearModel, net: CompiledNetwork, tag: str = ""):
+    """The binaries x_{j,l}, the budget rows (at ``net.budgets``) and the exclusive-level
+    rows; ``tag`` suffixes the block names (one copy per budget in ``planning.nested``).
 
         budget(b):    Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b
         one_level(j): Σ_l x_{j,l} ≤ 1
     """
+    sfx = f"_{tag}" if tag else ""
     B = net.n_binaries
     x = m.add_vars(
-        "x", B, lb=0.0, ub=1.0, integer=True,
+        "x" + sfx, B, lb=0.0, ub=1.0, integer=True,
         keys=lambda: [(net.action_ids[a], int(lv) + 1)
                       for a, lv in zip(net.binary_action, net.binary_level)],
         doc="x_{j,l} = 1 if action j is taken at level l")
@@ -92,14 +94,14 @@ def add_actions(m: LinearModel, net: CompiledNetwork):
     bc = net.binary_cost
     nzr, nzc = np.nonzero(bc.T) if B else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     budget = m.add_rows(
-        "budget", Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
+        "budget" + sfx, Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
         hi=net.budgets, keys=lambda: [(r,) for r in net.resource_ids],
         doc="Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b")
     multi = [j for j in range(len(net.action_ids)) if np.sum(net.binary_action == j) > 1]
     row_of_action = {j: i for i, j in enumerate(multi)}
     lv_rows = [row_of_action[int(a)] for a in net.binary_action if int(a) in row_of_action]
     lv_cols = [x.start + b for b, a in enumerate(net.binary_action) if int(a) in row_of_action]
-    m.add_rows("one_level", len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
+    m.add_rows("one_level" + sfx, len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
                keys=lambda: [(net.action_ids[j],) for j in multi],
                doc="Σ_l x_{j,l} ≤ 1: levels of one action are mutually exclusive")
     return x, budget
@@ -156,46 +158,67 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
     Each is exact: the duals of a block can always be chosen optimal for x, so obj_s = v_s(x).
     """
     m = LinearModel("interdiction", sense="min")
-    net0 = problem.net
-    x, budget = add_actions(m, net0)
-    blocks = []
-    single = len(problem.scenarios) == 1
-    for sc in problem.scenarios:
-        if sc.net.n_binaries != net0.n_binaries or sc.net.action_ids != net0.action_ids:
-            raise ValueError(f"scenario {sc.id!r} does not share the actions")
-        blocks.append(add_dual_block(m, sc.net, x.start, "" if single else _tag(sc.id)))
-    add_risk_objective(m, [(b.obj_cols, b.obj_coefs) for b in blocks],
-                       problem.probabilities, "expected" if single else problem.risk,
-                       problem.alpha, [sc.id for sc in problem.scenarios])
+    x, budget = add_actions(m, problem.net)
+    blocks, _ = add_scenario_blocks(m, problem, x.start)
     return ScenarioMILP(m, problem, x.start, budget.start, blocks)
 
 
+def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int,
+                        tag: str = "") -> tuple[list[DualBlock], tuple[np.ndarray, np.ndarray]]:
+    """One dual block per scenario of ``problem`` on the binaries at ``x_start``, and the
+    problem's risk measure of their objectives added to the model's objective
+    (``add_risk_objective``; see ``build_problem_milp``). ``tag`` suffixes every block name
+    (several copies of the problem in one model). Returns the blocks and the risk
+    objective Σ coefs·x[cols] (at the optimum of the duals, the plan's value)."""
+    net0 = problem.net
+    single = len(problem.scenarios) == 1
+    blocks = []
+    for sc in problem.scenarios:
+        if sc.net.n_binaries != net0.n_binaries or sc.net.action_ids != net0.action_ids:
+            raise ValueError(f"scenario {sc.id!r} does not share the actions")
+        parts = [p for p in (tag, "" if single else _tag(sc.id)) if p]
+        blocks.append(add_dual_block(m, sc.net, x_start, "_".join(parts)))
+    objective = add_risk_objective(m, [(b.obj_cols, b.obj_coefs) for b in blocks],
+                                   problem.probabilities, "expected" if single else problem.risk,
+                                   problem.alpha, [sc.id for sc in problem.scenarios], tag)
+    return blocks, objective
+
+
 def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]],
-                       probs: np.ndarray, risk: str, alpha: float, ids: list[str]) -> None:
-    """Minimise a risk measure of the scenario expressions E_s = Σ coefs·x[cols]:
+                       probs: np.ndarray, risk: str, alpha: float, ids: list[str],
+                       tag: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Minimise a risk measure of the scenario expressions E_s = Σ coefs·x[cols] (added to
+    the model's objective; ``tag`` suffixes the names of the blocks it declares):
 
         expected:  Σ_s p_s E_s
         worst:     t                      with  t − E_s ≥ 0 for p_s > 0   (worst_case rows)
         cvar:      η + Σ_s p_s u_s/(1 − α)  with  u_s − E_s + η ≥ 0, u_s ≥ 0  (cvar_excess)
 
     Exact whenever each E_s can be pushed down to its true value by the minimiser (dual
-    objectives, or responses chosen in the planner's favour)."""
+    objectives, or responses chosen in the planner's favour). Returns the risk measure as
+    (cols, coefs): the objective terms this call added."""
+    sfx = f"_{tag}" if tag else ""
     if risk == "expected":
         for p, (cols, coefs) in zip(probs, exprs):
             set_objective(m, cols, p * coefs)
-        return
+        return (np.concatenate([c for c, _ in exprs]).astype(np.int64),
+                np.concatenate([p * v for p, (_, v) in zip(probs, exprs)]))
     if risk == "worst":
-        extra = m.add_vars("worst", 1, lb=-np.inf, obj=1.0, keys=lambda: [("t",)],
+        extra = m.add_vars("worst" + sfx, 1, lb=-np.inf, obj=1.0, keys=lambda: [("t",)],
                            doc="t ≥ E_s for every scenario s")
         pre = [(extra.start, 1.0)]
         name, doc = "worst_case", "t − E_s ≥ 0"
+        objective = (np.array([extra.start], np.int64), np.ones(1))
     elif risk == "cvar":
-        eta = m.add_vars("cvar_eta", 1, lb=-np.inf, obj=1.0, keys=lambda: [("eta",)],
+        eta = m.add_vars("cvar_eta" + sfx, 1, lb=-np.inf, obj=1.0, keys=lambda: [("eta",)],
                          doc="η: the value-at-risk threshold")
-        u = m.add_vars("cvar_u", len(exprs), lb=0.0, obj=np.asarray(probs) / (1.0 - alpha),
+        u = m.add_vars("cvar_u" + sfx, len(exprs), lb=0.0,
+                       obj=np.asarray(probs) / (1.0 - alpha),
                        keys=lambda: [(i,) for i in ids], doc="u_s ≥ (E_s − η)^+")
         pre = [(eta.start, 1.0)]
         name, doc = "cvar_excess", "u_s − E_s + η ≥ 0"
+        objective = (np.concatenate([[eta.start], u.start + np.arange(len(exprs))]).astype(np.int64),
+                     np.concatenate([[1.0], np.asarray(probs, float) / (1.0 - alpha)]))
     else:
         raise ValueError(f"unknown risk measure {risk!r}")
     # the worst case is over the scenarios that can happen (p_s > 0), as in risk_value
@@ -208,8 +231,9 @@ def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]
         rows += [row] * (len(cols) + len(terms))
         cols_l += [c for c, _ in terms] + cols.tolist()
         vals_l += [v for _, v in terms] + (-coefs).tolist()
-    m.add_rows(name, len(counted), rows, cols_l, vals_l, lo=0.0,
+    m.add_rows(name + sfx, len(counted), rows, cols_l, vals_l, lo=0.0,
                keys=lambda: [(ids[s],) for s in counted], doc=doc)
+    return objective
 
 
 def _tag(sid: str) -> str:

@@ -266,6 +266,13 @@ def greedy_nested(session: PlanningSession, resource: str, grid: list[float]) ->
     return plans
 
 
+def quarter_points(budget: float) -> list[float]:
+    """The default budgets of a priority list: b/4, b/2, 3b/4 and b for a budget b > 0."""
+    if not budget > 0:
+        raise ValueError(f"a budget of {budget:g} has no quarter points")
+    return [budget * q / 4 for q in (1, 2, 3, 4)]
+
+
 def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
                   budgets: Mapping[str, float] | None = None, options=None,
                   executor=None, method: str = "exact",
