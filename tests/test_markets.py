@@ -3,7 +3,7 @@ supply cost curves, against enumeration and hand-derived answers."""
 
 from __future__ import annotations
 
-import math
+
 
 import pytest
 
@@ -122,3 +122,131 @@ def test_supply_cost_curve_by_hand():
     r = solve(inst)
     assert r.value_after == pytest.approx(15.0) and r.plan.as_dict() == {"controls": 1}
     assert_certified(r)
+
+
+@pytest.mark.parametrize("seed,inst", market_instances(8))
+def test_curves_harm_tie_breaks_equal_enumeration(seed, inst):
+    """The harm bilevel MILP with goods and supply curves (primal q, γ terms in V):
+    both tie-breaks equal enumeration of every plan's least / most harmful response."""
+    import numpy as np
+
+    from optimizer.certify.enumerate import feasible_plans
+    from optimizer.certify.harm import harm_range
+    from optimizer.compile.network import Plan
+    from optimizer.studies.harm import solve_harm
+
+    rng = np.random.default_rng(seed)
+    from dataclasses import replace
+
+    inst = replace(inst, commodities=tuple(replace(c, harm=float(rng.choice([1.0, 3.0, 10.0])))
+                                           for c in inst.commodities))
+    net = compile_instance(inst)
+    table = {Plan.from_binaries(net, x): harm_range(net, x) for x in feasible_plans(net)}
+    scale = max(1.0, max(h.high_harm for h in table.values()))
+    for mode in ("optimistic", "pessimistic"):
+        best = min(h.harm(mode) for h in table.values())
+        r = solve_harm(inst, mode=mode)
+        assert r.harm.harm_after == pytest.approx(best, abs=1e-5 * scale), mode
+        assert table[r.plan].harm(mode) == pytest.approx(r.harm.harm_after, abs=1e-5 * scale)
+
+
+MARKET_YAML = """\
+name: doses
+resources: [{id: usd, budget: 1}]
+commodities:
+  - {id: heroin, unit: kg, harm: 1}
+  - {id: fentanyl, unit: kg, harm: 10}
+nodes:
+  - {id: poppy, kind: poppy, organization: Sinaloa}
+  - {id: lab, kind: lab, organization: CJNG}
+  - {id: border, kind: crossing}
+  - {id: city, kind: market}
+arcs:
+  - {from: poppy, to: border, commodities: [heroin]}
+  - {from: lab, to: border, commodities: [fentanyl]}
+  - {from: border, to: city}
+supplies:
+  - {node: poppy, commodity: heroin, amount: 10}
+  - node: lab
+    commodity: fentanyl
+    curve: [{up_to: 6, cost: 1}, {up_to: 10, cost: 3}]
+markets:
+  - node: city
+    good: doses
+    accepts: {heroin: 1, fentanyl: 2}
+    curve: [{up_to: 10, price: 10}, {up_to: 30, price: 4}]
+actions:
+  - {id: hit_cjng, cost: {usd: 1}, effects: [{type: raise_cost, organizations: [CJNG], commodities: [fentanyl], amount: 5}]}
+"""
+
+
+def test_markets_read_write_round_trip(tmp_path):
+    from optimizer.instance.reader import load_instance, read_instance_text
+    from optimizer.instance.writer import write_instance
+
+    inst = read_instance_text(MARKET_YAML, "doses.yaml")
+    assert inst.markets[0].accepts == {"heroin": 1.0, "fentanyl": 2.0}
+    assert inst.supplies[1].curve[1] == Piece(10.0, 3.0) and inst.supplies[1].amount == 10.0
+    path = tmp_path / "again.yaml"
+    write_instance(inst, path)
+    again = load_instance(path)
+    assert again.markets == inst.markets and again.supplies == inst.supplies
+    assert solve(again).value_after == pytest.approx(solve(inst).value_after)
+
+
+def test_organization_targets_only_its_arcs_and_that_drug():
+    """'hit_cjng' raises the cost of fentanyl on arcs leaving CJNG's lab by 5 per kg. By
+    hand, before: 10 heroin (10 doses) + 10 fentanyl (20 doses): revenue 10·10 + 20·4 = 180,
+    production 6·1 + 4·3 = 18 → 162. After: fentanyl costs 6 + 5 per kg (first 6) and
+    8 (next 4) against a marginal revenue of 2·4 = 8 per kg: the first 6 still pay (8 > 6),
+    the next 4 break even (8 = 8): the value is 100 (heroin's 10 doses at 10) + 6·(8 − 6)
+    = 112, and no arc but the lab's is touched."""
+    from optimizer.compile.network import Plan
+    from optimizer.instance.reader import read_instance_text
+
+    inst = read_instance_text(MARKET_YAML, "doses.yaml")
+    net = compile_instance(inst)
+    assert {net.arc_ids[net.fc_arc[fc]] for fc in net.cost_raise.element} == {"lab->border"}
+    assert {net.comm_ids[net.fc_comm[fc]] for fc in net.cost_raise.element} == {"fentanyl"}
+    assert solve_smuggler(net).value == pytest.approx(162.0)
+    after = solve_smuggler(net, Plan.of({"hit_cjng": 1}).binaries(net))
+    assert after.value == pytest.approx(112.0)
+
+
+@pytest.mark.parametrize("old,new,field,message", [
+    ("{up_to: 10, price: 10}, {up_to: 30, price: 4}", "{up_to: 10, price: 4}, {up_to: 30, price: 10}",
+     "price", "prices must fall"),
+    ("{up_to: 10, price: 10}, {up_to: 30, price: 4}", "{up_to: 10, price: 10}, {up_to: 5, price: 4}",
+     "up_to", "above the previous"),
+    ("accepts: {heroin: 1, fentanyl: 2}", "accepts: {heroin: 1, morphine: 2}",
+     "accepts", "unknown commodity 'morphine'"),
+    ("accepts: {heroin: 1, fentanyl: 2}", "accepts: {heroin: 1, fentanyl: 0}",
+     "accepts", "every rate must be > 0"),
+    ("{up_to: 6, cost: 1}, {up_to: 10, cost: 3}", "{up_to: 6, cost: 3}, {up_to: 10, cost: 1}",
+     "cost", "costs must rise"),
+    ("organizations: [CJNG]", "organizations: [Zetas]",
+     "organizations", "no node or arc is held by 'Zetas'"),
+])
+def test_bad_market_input_is_located(tmp_path, old, new, field, message):
+    """Curves that are not monotone, unknown commodities, bad rates, unknown organizations:
+    each a located error through the CLI, and nothing written."""
+    from click.testing import CliRunner
+
+    from optimizer.cli import main
+
+    assert old in MARKET_YAML
+    path = tmp_path / "bad.yaml"
+    path.write_text(MARKET_YAML.replace(old, new))
+    res = CliRunner().invoke(main, ["solve", str(path), "--json", str(tmp_path / "r.json")])
+    assert res.exit_code == 1, res.output
+    assert message in res.output and f"field '{field}'" in res.output
+    assert "bad.yaml:" in res.output and not (tmp_path / "r.json").exists()
+
+
+def test_a_commodity_priced_twice_is_refused():
+    from optimizer.instance.reader import read_instance_text
+
+    text = MARKET_YAML.replace("{id: city, kind: market}",
+                               "{id: city, kind: market, values: {heroin: 3}}")
+    with pytest.raises(InstanceError, match="not both"):
+        read_instance_text(text, "twice.yaml")

@@ -38,14 +38,22 @@ EFFECT_TYPES: tuple[str, ...] = (
 )
 
 
+#: Kinds of resource: a ``budget`` limits what the defender spends; an ``outcome`` is a
+#: side effect of actions (violence in Mexico, political cost) that is counted, reported
+#: and can be capped or swept like a budget, but has no limit unless one is given.
+RESOURCE_KINDS: tuple[str, ...] = ("budget", "outcome")
+
+
 @dataclass(frozen=True)
 class Resource:
-    """A budget resource b with budget B_b (money, agents, partner capacity …)."""
+    """A budget resource b with budget B_b (money, agents, partner capacity …), or an
+    outcome of actions (``kind: outcome``; budget = its cap, ``inf`` by default)."""
 
     id: str
     budget: float
     unit: str = ""
     description: str = ""
+    kind: str = "budget"
 
 
 @dataclass(frozen=True)
@@ -107,6 +115,7 @@ class Arc:
     cost: float = 0.0
     seizure: float = 0.0
     commodities: tuple[str, ...] | None = None
+    organization: str = ""  # the group that controls the movement (default: its tail node's)
 
 
 @dataclass(frozen=True)
@@ -181,6 +190,9 @@ class Targets:
     recipes: tuple[str, ...] = ()
     modes: tuple[str, ...] = ()
     commodities: tuple[str, ...] | None = None
+    #: every arc an organization holds (its ``organization``, else its tail node's), or, for
+    #: cut_supply, every supply at a node it holds
+    organizations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -323,6 +335,21 @@ class Instance:
     def budgets(self) -> dict[str, float]:
         return {r.id: r.budget for r in self.resources}
 
+    def arc_holder(self, arc: Arc) -> str:
+        """The organization that controls movement on ``arc``: the arc's own, else that of
+        the node it leaves."""
+        if arc.organization:
+            return arc.organization
+        return self._node_orgs.get(arc.source, "")
+
+    @property
+    def _node_orgs(self) -> dict[str, str]:
+        cached = self.__dict__.get("_node_orgs_cache")
+        if cached is None:
+            cached = {n.id: n.organization for n in self.nodes}
+            object.__setattr__(self, "_node_orgs_cache", cached)
+        return cached
+
     def with_budgets(self, overrides: dict[str, float]) -> "Instance":
         """A copy with some budgets replaced (unknown resource ids raise KeyError)."""
         known = {r.id for r in self.resources}
@@ -330,7 +357,7 @@ class Instance:
         if unknown:
             raise KeyError(", ".join(unknown))
         res = tuple(
-            Resource(r.id, float(overrides.get(r.id, r.budget)), r.unit, r.description)
+            Resource(r.id, float(overrides.get(r.id, r.budget)), r.unit, r.description, r.kind)
             for r in self.resources
         )
         return _replace(self, resources=res)

@@ -27,20 +27,21 @@ from typing import Any
 from ..errors import InstanceError
 from . import fields as f
 from .fields import FRACTION, LIMIT, NONNEGATIVE, POSITIVE, PROBABILITY, Bounds, Context
-from .loader import parse, quote
+from .loader import LineDict, parse, quote
 from .model import (
-    ARC_MODES, EFFECT_TYPES, INF, NODE_KINDS, RISK_MEASURES, Action, Arc, Commodity, Effect,
-    Instance, Level, Node, Recipe, Resource, Scenario, Shipment, Supply, Targets,
+    ARC_MODES, EFFECT_TYPES, INF, NODE_KINDS, RESOURCE_KINDS, RISK_MEASURES, Action, Arc,
+    Commodity, Effect, Instance, Level, Market, Node, Piece, Recipe, Resource, Scenario,
+    Shipment, Supply, Targets,
 )
 
 TOP_LEVEL_FIELDS = frozenset({
     "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
-    "supplies", "actions", "scenarios", "uncertainty", "references", "notes",
+    "supplies", "actions", "scenarios", "uncertainty", "references", "notes", "markets",
 })
 ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
-                        "commodities", "description"})
+                        "commodities", "organization", "description"})
 EFFECT_FIELDS = frozenset({"type", "arcs", "nodes", "recipes", "modes", "commodities",
-                           "amount", "description"})
+                           "organizations", "amount", "description"})
 
 
 # --------------------------------------------------------------------------- public API
@@ -114,6 +115,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     arcs = section("arcs", read_arc)
     recipes = section("recipes", read_recipe)
     supplies = [read_supply(ctx, i, r) for i, r in enumerate(f.records(ctx, doc, "supplies"))]
+    markets = section("markets", read_market)
     actions = section("actions", read_action)
     scenarios = section("scenarios", read_scenario)
     risk, alpha = read_uncertainty(ctx, doc.get("uncertainty"), f.line_of(doc))
@@ -123,7 +125,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     return Instance(
         name=name, description=description, resources=resources, commodities=commodities,
         nodes=nodes, arcs=arcs, recipes=recipes,
-        supplies=tuple(s for s in supplies if s is not None), actions=actions,
+        supplies=tuple(s for s in supplies if s is not None), actions=actions, markets=markets,
         path=ctx.path, sources=ctx.sources, lines=ctx.lines, scenarios=scenarios,
         risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain,
     )
@@ -157,15 +159,26 @@ def _or(value: float | None, default: float) -> float:
 
 
 def read_resource(ctx: Context, rec: dict) -> Resource | None:
+    """A budget (``budget`` required), or an outcome of actions (``kind: outcome``: its
+    ``budget`` is an optional cap, unlimited by default)."""
     rid = f.ident(ctx, rec, "id", "resource")
     record = f"resource '{rid}'"
-    f.check_fields(ctx, rec, {"id", "budget", "unit", "description"}, record)
+    f.check_fields(ctx, rec, {"id", "kind", "budget", "unit", "description"}, record)
     ctx.note_line("resources", rid, rec)
-    budget = f.number(ctx, rec, "budget", record, f"resources/{rid}", NONNEGATIVE, required=True)
+    kind = f.text(ctx, rec, "kind", record, default="budget")
+    if kind not in RESOURCE_KINDS:
+        ctx.err(record, "kind", f"unknown kind {quote(kind)} (one of: "
+                f"{', '.join(RESOURCE_KINDS)})", f.line_of(rec))
+        kind = "budget"
+    if kind == "outcome":
+        budget = f.number(ctx, rec, "budget", record, f"resources/{rid}", LIMIT, default=INF)
+    else:
+        budget = f.number(ctx, rec, "budget", record, f"resources/{rid}", NONNEGATIVE,
+                          required=True)
     if rid is None:
         return None
     return Resource(rid, _or(budget, 0.0), f.text(ctx, rec, "unit", record),
-                    f.text(ctx, rec, "description", record))
+                    f.text(ctx, rec, "description", record), kind)
 
 
 def read_commodity(ctx: Context, rec: dict) -> Commodity | None:
@@ -226,9 +239,11 @@ def read_arc(ctx: Context, rec: dict, prefix: str = "") -> Arc | None:
     cost = f.number(ctx, rec, "cost", record, key, NONNEGATIVE, default=0.0)
     seizure = f.number(ctx, rec, "seizure", record, key, PROBABILITY, default=0.0)
     comms = f.id_list(ctx, rec, "commodities", record)
+    org = f.text(ctx, rec, "organization", record)
     if aid is None or src is None or dst is None:
         return None
-    return Arc(aid, src, dst, mode, _or(cap, INF), _or(cost, 0.0), _or(seizure, 0.0), comms)
+    return Arc(aid, src, dst, mode, _or(cap, INF), _or(cost, 0.0), _or(seizure, 0.0), comms,
+               org)
 
 
 def read_recipe(ctx: Context, rec: dict) -> Recipe | None:
@@ -250,18 +265,104 @@ def read_recipe(ctx: Context, rec: dict) -> Recipe | None:
 
 
 def read_supply(ctx: Context, index: int, rec: dict, prefix: str = "") -> Supply | None:
-    """Supply #index of the instance, or (with ``prefix``) one a scenario sets."""
+    """Supply #index of the instance, or (with ``prefix``) one a scenario sets: an
+    ``amount`` at no cost, or a ``curve`` of marginal production costs (rising)."""
     node = f.ident(ctx, rec, "node", f"{prefix}supply #{index + 1}")
     comm = f.ident(ctx, rec, "commodity", f"{prefix}supply #{index + 1}")
     record = f"{prefix}supply #{index + 1} (node '{node}', commodity '{comm}')"
-    f.check_fields(ctx, rec, {"node", "commodity", "amount", "description"}, record)
+    f.check_fields(ctx, rec, {"node", "commodity", "amount", "curve", "description"}, record)
     if not prefix:
         ctx.note_line("supplies", f"{node}/{comm}", rec)
-    amount = f.number(ctx, rec, "amount", record, f"supplies/{node}/{comm}", LIMIT,
-                      required=True)
+    key = f"supplies/{node}/{comm}"
+    if rec.get("curve") is not None and not prefix:
+        curve = read_curve(ctx, rec, record, key, "cost", rising=True)
+        if "amount" in rec:
+            ctx.err(record, "amount", "give either 'amount' (free supply) or 'curve' (marginal "
+                    "costs; the last piece's up_to is the amount), not both", f.line_of(rec))
+        if node is None or comm is None or not curve:
+            return None
+        return Supply(node, comm, curve[-1].up_to, curve)
+    amount = f.number(ctx, rec, "amount", record, key, LIMIT, required=True)
     if node is None or comm is None or amount is None:
         return None
     return Supply(node, comm, amount)
+
+
+def read_curve(ctx: Context, rec: dict, record: str, key: str, price: str, *,
+               rising: bool) -> tuple[Piece, ...]:
+    """``curve: [{up_to, <price>}, …]``: pieces with increasing cumulative ``up_to`` (only
+    the last may be ``inf``), each with its price per unit — falling for a demand curve
+    (``price``), rising for marginal production costs (``cost``). Empty on error."""
+    raw = rec.get("curve")
+    line = f.line_of(rec)
+    if not isinstance(raw, list) or not raw:
+        ctx.err(record, "curve", f"must be a non-empty list of {{up_to, {price}}}, got "
+                f"{quote(raw)}", line)
+        return ()
+    pieces: list[Piece] = []
+    ok = True
+    for i, item in enumerate(raw):
+        prec = f"{record} curve piece {i + 1}"
+        if not isinstance(item, dict):
+            ctx.err(prec, None, f"must be a mapping {{up_to, {price}}}, got {quote(item)}", line)
+            ok = False
+            continue
+        f.check_fields(ctx, item, {"up_to", price}, prec)
+        last = i == len(raw) - 1
+        up_to = f.number(ctx, item, "up_to", prec, f"{key}/curve/{i + 1}",
+                         LIMIT if last else POSITIVE, default=INF if last else None,
+                         required=not last)
+        value = f.number(ctx, item, price, prec, f"{key}/curve/{i + 1}", NONNEGATIVE,
+                         required=True)
+        if up_to is None or value is None:
+            ok = False
+            continue
+        if pieces and not up_to > pieces[-1].up_to:
+            ctx.err(prec, "up_to", f"must be above the previous piece's up_to "
+                    f"({pieces[-1].up_to:g}): quantities are cumulative", f.line_of(item) or line)
+            ok = False
+        if pieces and (value < pieces[-1].price if rising else value > pieces[-1].price):
+            word = "rise" if rising else "fall"
+            ctx.err(prec, price, f"{value:g} after {pieces[-1].price:g}: {price}s must {word} "
+                    f"along the curve (a {'marginal cost' if rising else 'demand'} curve)",
+                    f.line_of(item) or line)
+            ok = False
+        if up_to == 0:
+            ctx.err(prec, "up_to", "must be above 0", f.line_of(item) or line)
+            ok = False
+        pieces.append(Piece(up_to, value))
+    return tuple(pieces) if ok else ()
+
+
+def read_market(ctx: Context, rec: dict) -> Market | None:
+    """``{node, good, accepts: {commodity: units of the good per unit}, curve}``: demand
+    for a good at a node (``good`` defaults to the single commodity accepted)."""
+    node = f.ident(ctx, rec, "node", "market")
+    accepts_raw = rec.get("accepts")
+    if isinstance(accepts_raw, list):  # a list of commodities: one unit of good each
+        listed = LineDict({str(k): 1.0 for k in accepts_raw if isinstance(k, (str, int))})
+        listed.line = f.line_of(rec)
+        accepts_raw = listed
+        rec = LineDict(rec, accepts=listed)
+        rec.line = listed.line
+    default_good = next(iter(accepts_raw)) if isinstance(accepts_raw, dict) and len(
+        accepts_raw) == 1 else None
+    good = f.ident(ctx, rec, "good", "market", required=default_good is None) or default_good
+    record = f"market '{node}:{good}'"
+    f.check_fields(ctx, rec, {"node", "good", "accepts", "curve", "description"}, record)
+    ctx.note_line("markets", f"{node}:{good}", rec)
+    key = f"markets/{node}:{good}"
+    accepts = f.per_commodity(ctx, rec, "accepts", record, key,
+                              message="must map commodity ids to units of the good per unit")
+    if accepts is None:
+        ctx.err(record, "accepts", "is required: commodity id → units of the good per unit "
+                "delivered", f.line_of(rec))
+    elif any(v <= 0 for v in accepts.values()):
+        ctx.err(record, "accepts", "every rate must be > 0", f.line_of(rec))
+    curve = read_curve(ctx, rec, record, key, "price", rising=False)
+    if node is None or good is None or not accepts or not curve:
+        return None
+    return Market(node, good, accepts, curve, f.text(ctx, rec, "description", record))
 
 
 # --------------------------------------------------------------------------- actions
@@ -338,6 +439,7 @@ def read_effect(ctx: Context, raw: Any, record: str, key: str, n_levels: int,
         recipes=f.id_list(ctx, raw, "recipes", record) or (),
         modes=f.id_list(ctx, raw, "modes", record) or (),
         commodities=f.id_list(ctx, raw, "commodities", record),
+        organizations=f.id_list(ctx, raw, "organizations", record) or (),
     )
     amounts: tuple[float, ...] = tuple(0.0 for _ in range(n_levels))
     if etype == "remove":

@@ -68,6 +68,7 @@ class _Validator:
                 self.err("supplies", f"{node}/{comm}", f"supply (node '{node}', commodity '{comm}')",
                          None, f"listed {count} times (one supply per node and commodity)")
         self.references()
+        self.markets()
         self.recipe_cycles()
         self.actions()
         self.cumulative_effects()
@@ -125,6 +126,34 @@ class _Validator:
                 self.err("supplies", key, rec, "node", f"unknown node '{s.node}'")
             if s.commodity not in comms:
                 self.err("supplies", key, rec, "commodity", f"unknown commodity '{s.commodity}'")
+
+    def markets(self) -> None:
+        """Markets name known nodes and commodities; a commodity is priced at a node once
+        (by one market's good, or by a fixed value, not both)."""
+        inst = self.inst
+        nodes = {n.id: n for n in inst.nodes}
+        comms = {c.id for c in inst.commodities}
+        self.duplicates("markets", "market", [m.id for m in inst.markets],
+                        hint=" (one record per node and good)")
+        priced: dict[tuple[str, str], str] = {}
+        for m in inst.markets:
+            rec = f"market '{m.id}'"
+            if m.node not in nodes:
+                self.err("markets", m.id, rec, "node", f"unknown node '{m.node}'")
+                continue
+            for k in m.accepts:
+                if k not in comms:
+                    self.err("markets", m.id, rec, "accepts", f"unknown commodity '{k}'")
+                    continue
+                if (m.node, k) in priced and priced[(m.node, k)] != m.id:
+                    self.err("markets", m.id, rec, "accepts",
+                             f"'{k}' is already accepted at '{m.node}' by market "
+                             f"'{priced[(m.node, k)]}' (a commodity is priced once per node)")
+                priced[(m.node, k)] = m.id
+                if k in nodes[m.node].values:
+                    self.err("markets", m.id, rec, "accepts",
+                             f"node '{m.node}' also gives '{k}' a fixed value (its 'values'): "
+                             "price it by the market's curve or by the value, not both")
 
     def recipe_cycles(self) -> None:
         """Recipes must not turn a commodity back into itself (k → … → k): a cycle with a
@@ -196,10 +225,17 @@ class _Validator:
         for m in t.modes:
             if m not in known["modes"]:
                 self.err("actions", act_id, erec, "modes", f"no arc has mode '{m}'")
+        for org in t.organizations:
+            if org not in self.index.arcs_by_org and org not in self.index.nodes_by_org:
+                held = sorted(set(self.index.arcs_by_org) | set(self.index.nodes_by_org))
+                self.err("actions", act_id, erec, "organizations",
+                         f"no node or arc is held by '{org}' (organizations: "
+                         f"{', '.join(held) or 'none'})")
         resolved = resolve_targets(self.inst, eff, self.index)
-        if not (resolved.arcs or resolved.nodes or resolved.recipes or t.modes):
+        if not (resolved.arcs or resolved.nodes or resolved.recipes or t.modes
+                or t.organizations):
             self.err("actions", act_id, erec, None,
-                     "has no target (list arcs, modes, nodes or recipes)")
+                     "has no target (list arcs, modes, nodes, recipes or organizations)")
             return False
         return True
 
@@ -303,6 +339,11 @@ class _Validator:
             return  # recipe_cycles reports it
         best = {c.id: max((inst.market_value(n, c) for n in inst.nodes), default=0.0)
                 for c in inst.commodities}
+        for m in inst.markets:  # a good's highest price, per unit of each commodity it takes
+            top = max((p.price for p in m.curve), default=0.0)
+            for k, rate in m.accepts.items():
+                if k in best:
+                    best[k] = max(best[k], rate * top)
         gain: dict[str, list[tuple[float, str]]] = defaultdict(list)
         for r in inst.recipes:
             gain[r.input].append((r.yield_, r.output))
@@ -323,6 +364,8 @@ class _Validator:
         used = {res for act in self.inst.actions for lv in act.levels
                 for res, amt in lv.cost.items() if amt > 0}
         for r in self.inst.resources:
+            if r.kind == "outcome":
+                continue  # an outcome no action touches is simply zero
             if r.id not in used:
                 self.err("resources", r.id, f"resource '{r.id}'", "id",
                          "no action uses this resource (no level costs any of it)")
@@ -360,8 +403,13 @@ class _Validator:
                     seen.add((n, r.output))
                     queue.append((n, r.output))
         any_value = False
+        accepted: dict[str, set[str]] = defaultdict(set)
+        for m in inst.markets:
+            if any(p.price > 0 for p in m.curve):
+                accepted[m.node].update(m.accepts)
         for node in inst.nodes:
-            valued = [k for k in sorted(comm_ids) if inst.market_value(node, comms[k]) > 0]
+            valued = [k for k in sorted(comm_ids) if inst.market_value(node, comms[k]) > 0
+                      or k in accepted.get(node.id, ())]
             if not valued:
                 continue
             any_value = True

@@ -15,7 +15,10 @@ from typing import Any, Callable
 
 import yaml
 
-from .model import Action, Arc, Commodity, Effect, Instance, Node, Recipe, Resource, Scenario
+from .model import (
+    Action, Arc, Commodity, Effect, Instance, Market, Node, Piece, Recipe, Resource, Scenario,
+    Supply,
+)
 
 #: Writes one number: (value, key in ``Instance.sources``/``uncertain``) → plain data.
 NumberWriter = Callable[[float, str], Any]
@@ -35,11 +38,9 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
     if inst.recipes:
         out["recipes"] = [_recipe(r, num) for r in inst.recipes]
     if inst.supplies:
-        out["supplies"] = [
-            {"node": s.node, "commodity": s.commodity,
-             "amount": num(s.amount, f"supplies/{s.node}/{s.commodity}/amount")}
-            for s in inst.supplies
-        ]
+        out["supplies"] = [_supply(s, num) for s in inst.supplies]
+    if inst.markets:
+        out["markets"] = [_market(m, num) for m in inst.markets]
     if inst.actions:
         out["actions"] = [_action(a, num) for a in inst.actions]
     if inst.risk != "expected" or inst.cvar_alpha != 0.9:
@@ -80,8 +81,43 @@ def _put(d: dict[str, Any], key: str, val: Any, default: Any) -> None:
         d[key] = val
 
 
+def _supply(s: Supply, num: NumberWriter) -> dict[str, Any]:
+    key = f"supplies/{s.node}/{s.commodity}"
+    d: dict[str, Any] = {"node": s.node, "commodity": s.commodity}
+    if s.curve:
+        d["curve"] = _curve(s.curve, "cost", num, key)
+    else:
+        d["amount"] = num(s.amount, f"{key}/amount")
+    return d
+
+
+def _market(m: Market, num: NumberWriter) -> dict[str, Any]:
+    key = f"markets/{m.id}"
+    d: dict[str, Any] = {"node": m.node, "good": m.good,
+                         "accepts": {k: num(v, f"{key}/accepts/{k}") for k, v in m.accepts.items()},
+                         "curve": _curve(m.curve, "price", num, key)}
+    _put(d, "description", m.description, "")
+    return d
+
+
+def _curve(curve: tuple[Piece, ...], price: str, num: NumberWriter, key: str
+           ) -> list[dict[str, Any]]:
+    out = []
+    for i, p in enumerate(curve):
+        at = f"{key}/curve/{i + 1}"
+        piece: dict[str, Any] = {}
+        if not (math.isinf(p.up_to) and i == len(curve) - 1):
+            piece["up_to"] = num(p.up_to, f"{at}/up_to")
+        piece[price] = num(p.price, f"{at}/{price}")
+        out.append(piece)
+    return out
+
+
 def _resource(r: Resource, num: NumberWriter) -> dict[str, Any]:
-    d: dict[str, Any] = {"id": r.id, "budget": num(r.budget, f"resources/{r.id}/budget")}
+    d: dict[str, Any] = {"id": r.id}
+    _put(d, "kind", r.kind, "budget")
+    if r.kind == "budget" or not math.isinf(r.budget):
+        d["budget"] = num(r.budget, f"resources/{r.id}/budget")
     _put(d, "unit", r.unit, "")
     _put(d, "description", r.description, "")
     return d
@@ -132,6 +168,7 @@ def _arc(a: Arc, num: NumberWriter) -> dict[str, Any]:
         d["seizure"] = num(a.seizure, f"{key}/seizure")
     if a.commodities is not None:
         d["commodities"] = list(a.commodities)
+    _put(d, "organization", a.organization, "")
     return d
 
 
@@ -167,7 +204,7 @@ def _effect(e: Effect, num: NumberWriter, key: str) -> dict[str, Any]:
     """Type, targets, and the amount: one number when every level has the same one."""
     d: dict[str, Any] = {"type": e.type}
     t = e.targets
-    for fld in ("arcs", "nodes", "recipes", "modes"):
+    for fld in ("arcs", "nodes", "recipes", "modes", "organizations"):
         if getattr(t, fld):
             d[fld] = list(getattr(t, fld))
     if t.commodities is not None:
