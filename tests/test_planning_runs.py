@@ -15,8 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.planning.executors import DaskExecutor, PoolExecutor, SerialExecutor, run_all
+from optimizer.parallel import DaskExecutor, ProcessPool, SerialExecutor
 from optimizer.planning.store import RunStore
+from optimizer.planning.tasks import SessionSpec, run_tasks
 from optimizer.planning.sweep import Axis, SweepSpec, run_sweep
 from optimizer.planning.target import TargetTask
 
@@ -55,7 +56,7 @@ def test_grid_sweep_covers_both_resources(serial_grid):
 
 
 def test_process_pool_gives_the_serial_results(serial_grid):
-    ex = PoolExecutor(2)
+    ex = ProcessPool(2)
     try:
         res = run_sweep(EXAMPLE, GRID, executor=ex)
     finally:
@@ -71,11 +72,11 @@ def test_dask_gives_the_serial_results(serial_grid):
             distributed.Client(cluster) as client:
         ex = DaskExecutor(client=client)
         res = run_sweep(EXAMPLE, GRID, executor=ex)
-        targets = run_all(ex, _target_spec(), [TargetTask("value", r, "usd_m")
+        targets = run_tasks(ex, _target_spec(), [TargetTask("value", r, "usd_m")
                                                for r in (0.1, 0.2, 0.25)])
     assert res.executor == "dask"
     assert _stable(res) == _stable(serial_grid)
-    serial_targets = run_all(SerialExecutor(), _target_spec(),
+    serial_targets = run_tasks(SerialExecutor(), _target_spec(),
                              [TargetTask("value", r, "usd_m") for r in (0.1, 0.2, 0.25)])
     assert [t.cost for t in targets] == [t.cost for t in serial_targets]
     assert [t.point.plan for t in targets] == [t.point.plan for t in serial_targets]
@@ -83,7 +84,6 @@ def test_dask_gives_the_serial_results(serial_grid):
 
 def _target_spec():
     from optimizer import load_instance
-    from optimizer.planning.executors import SessionSpec
     from optimizer.planning.session import planning_options
 
     inst = load_instance(EXAMPLE)
@@ -305,7 +305,7 @@ def test_frontier_pieces_on_a_pool_equal_serial():
     from optimizer.planning.frontier import exact_frontier
 
     serial = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3)
-    ex = PoolExecutor(2)
+    ex = ProcessPool(2)
     try:
         pooled = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3, executor=ex)
     finally:

@@ -12,11 +12,13 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import click
 
-from ..errors import CertificateError, InstanceError, InterdictError, PlanError, SolveError
+from ..errors import (
+    CertificateError, InstanceError, InterdictError, PlanError, SetupError, SolveError,
+)
 from ..report.files import default_file_mode
 
 EXIT_INPUT, EXIT_SOLVE, EXIT_CERT = 1, 3, 4
@@ -34,7 +36,7 @@ def user_errors() -> Iterator[None]:
         yield
     except InstanceError as exc:
         fail(str(exc), EXIT_INPUT)
-    except PlanError as exc:
+    except (PlanError, SetupError) as exc:
         fail(str(exc), EXIT_INPUT)
     except CertificateError as exc:
         fail(f"certificate failed, no plan reported: {exc}", EXIT_CERT)
@@ -42,6 +44,24 @@ def user_errors() -> Iterator[None]:
         fail(str(exc), EXIT_SOLVE)
     except InterdictError as exc:  # pragma: no cover - all subclasses handled above
         fail(str(exc), EXIT_SOLVE)
+
+
+@contextmanager
+def interruptible(cleanup: Callable[[], str | None] | None = None) -> Iterator[None]:
+    """Run a command so that Ctrl-C (SIGINT) or SIGTERM stops it cleanly: the signal raises
+    ``Interrupted`` where the command is (workers are stopped and runs marked by the code it
+    unwinds through), further signals are ignored meanwhile, ``cleanup()`` runs and may
+    say what was kept, and the command exits 128 + the signal (130 for Ctrl-C) with one
+    line on stderr, never a traceback."""
+    from ..parallel import exit_code_of, interrupts
+
+    with interrupts():
+        try:
+            yield
+        except KeyboardInterrupt as exc:
+            note = cleanup() if cleanup is not None else None
+            click.echo("interrupted" + (f": {note}" if note else ""), err=True)
+            sys.exit(exit_code_of(exc))
 
 
 def parse_budgets(values: tuple[str, ...]) -> dict[str, float]:
