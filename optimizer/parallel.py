@@ -24,8 +24,9 @@ the value or raises the job's exception, ``cancel(jobs)`` drops work no longer w
 and chains of dependent jobs run side by side, with progress callbacks.
 
 ``interrupts()`` turns SIGINT and SIGTERM into ``Interrupted`` (a ``KeyboardInterrupt``)
-for a command's duration and ignores any further signal while the command unwinds, so a
-second Ctrl-C never interrupts the clean-up.
+for a command's duration and ignores any further signal while the command unwinds (and,
+for a command line about to exit, until it has exited), so a second Ctrl-C never
+interrupts the clean-up.
 """
 
 from __future__ import annotations
@@ -319,6 +320,10 @@ class ProcessPool(_Executor):
 
     # ---------------------------------------------------------------- internals
     def _start(self) -> _Worker:
+        from multiprocessing import resource_tracker
+
+        # start the tracker first: starting it unblocks SIGINT in this thread on its way out
+        resource_tracker.ensure_running()
         parent, child = self._ctx.Pipe(duplex=True)
         on_main = threading.current_thread() is threading.main_thread()
         proc = self._ctx.Process(target=_worker_main, args=(child, os.getpid(), on_main),
@@ -555,10 +560,12 @@ def exit_code_of(exc: KeyboardInterrupt) -> int:
 
 
 @contextmanager
-def interrupts() -> Iterator[None]:
+def interrupts(*, then_ignore: bool = False) -> Iterator[None]:
     """While the block runs, the first SIGINT or SIGTERM raises ``Interrupted``; later ones
     are ignored (the command is already unwinding: stopping workers, marking its run).
-    Outside the main thread, nothing changes."""
+    After the block the previous handlers come back, unless it was interrupted and
+    ``then_ignore``: a process about to exit then keeps ignoring both signals, so a second
+    Ctrl-C cannot break its exit. Outside the main thread, nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -575,7 +582,7 @@ def interrupts() -> Iterator[None]:
         yield
     finally:
         for s, h in previous.items():
-            signal.signal(s, h)
+            signal.signal(s, signal.SIG_IGN if seen and then_ignore else h)
 
 
 __all__ = ["DaskExecutor", "Executor", "Interrupted", "Job", "JobTimeout", "ProcessPool",

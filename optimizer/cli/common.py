@@ -52,10 +52,11 @@ def interruptible(cleanup: Callable[[], str | None] | None = None) -> Iterator[N
     ``Interrupted`` where the command is (workers are stopped and runs marked by the code it
     unwinds through), further signals are ignored meanwhile, ``cleanup()`` runs and may
     say what was kept, and the command exits 128 + the signal (130 for Ctrl-C) with one
-    line on stderr, never a traceback."""
+    line on stderr, never a traceback. Once interrupted, the process ignores both signals
+    until it has exited."""
     from ..parallel import exit_code_of, interrupts
 
-    with interrupts():
+    with interrupts(then_ignore=True):
         try:
             yield
         except KeyboardInterrupt as exc:

@@ -166,8 +166,8 @@ def console():
 
 @contextmanager
 def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr while the block runs; yields ``update(done, total)``
-    (a no-op when quiet)."""
+    """A rich progress bar on stderr, shown from the first ``update(done, total)`` until the
+    block ends (nothing when quiet)."""
     if quiet:
         yield lambda done, total: None
         return
@@ -181,14 +181,15 @@ def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int], None]
     def update(done: int, total: int) -> None:
         nonlocal task
         if task is None:
+            bar.start()
             task = bar.add_task(label, total=total)
         bar.update(task, completed=done)
 
-    bar.start()
     try:
         yield update
     finally:
-        bar.stop()
+        if task is not None:
+            bar.stop()
 
 
 def _sweep_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path, html_path) -> None:
