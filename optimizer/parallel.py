@@ -94,6 +94,9 @@ class Job:
 
 
 class Executor(Protocol):
+    """What ``SerialExecutor``, ``ProcessPool`` and ``DaskExecutor`` offer (module
+    docstring); each is also a context manager that closes it."""
+
     name: str
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any: ...
@@ -105,6 +108,10 @@ class Executor(Protocol):
     def share(self, obj: T, key: str) -> T: ...
 
     def close(self) -> None: ...
+
+    def __enter__(self) -> "Executor": ...
+
+    def __exit__(self, *exc: Any) -> None: ...
 
 
 class _Executor:
@@ -387,10 +394,13 @@ class ProcessPool(_Executor):
     def _collect(self, w: _Worker) -> None:
         job = w.job
         assert job is not None
+        ok: bool | None = None
+        payload: Any = None
         try:
-            ok, payload = w.conn.recv() if w.conn.poll() else (None, None)
+            if w.conn.poll():
+                ok, payload = w.conn.recv()
         except (EOFError, OSError):
-            ok, payload = None, None
+            ok = None
         if ok is None:  # the worker ended without an answer
             w.proc.join(1.0)
             code, pid = w.proc.exitcode, w.proc.pid

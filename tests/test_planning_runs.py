@@ -388,7 +388,8 @@ def test_resume_refuses_a_changed_instance_or_an_unknown_run(tmp_path):
     res = runner.invoke(main, ["marginal", str(copy), "--step", "usd_m=3", "--executor", "serial",
                                "--store", store, "-q"])
     assert res.exit_code == 0, res.output
-    copy.write_text(Path(EXAMPLE).read_text().replace("capacity: 100, seizure: 0.05", "capacity: 90, seizure: 0.05"))
+    copy.write_text(Path(EXAMPLE).read_text().replace("capacity: 100, seizure: 0.05",
+                                                      "capacity: 90, seizure: 0.05"))
     res = runner.invoke(main, ["runs", "--store", store, "resume", "1"])
     assert res.exit_code == 1 and "is not the instance of run 1" in res.output
     res = runner.invoke(main, ["runs", "--store", store, "resume", "7"])

@@ -412,19 +412,19 @@ def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> 
                  "(its content changed); pass the right file with --instance", EXIT_INPUT)
         with outputs:
             if info.kind == "frontier":
-                result = Frontier(res["instance"], res["instance_path"], res["resource"],
-                                  res["lo"], res["hi"], res["base_budgets"], res["value_before"],
-                                  res["delivered_before"],
-                                  [Step.from_dict(s) for s in res["steps"]], res["tolerance"],
-                                  res["delta"], res["pieces"], res["solves"], res["seconds"],
-                                  run_id, res["executor"])
-                _frontier_outputs(outputs, result, inst, None, None, png_path, html_path)
+                front = Frontier(res["instance"], res["instance_path"], res["resource"],
+                                 res["lo"], res["hi"], res["base_budgets"], res["value_before"],
+                                 res["delivered_before"],
+                                 [Step.from_dict(s) for s in res["steps"]], res["tolerance"],
+                                 res["delta"], res["pieces"], res["solves"], res["seconds"],
+                                 run_id, res["executor"])
+                _frontier_outputs(outputs, front, inst, None, None, png_path, html_path)
             else:
-                result = SweepResult(res["instance"], res["instance_path"],
-                                     SweepSpec.from_dict(res["spec"]), res["base_budgets"],
-                                     res["value_before"], res["delivered_before"],
-                                     [PointResult.from_dict(p) for p in res["points"]], run_id)
-                _sweep_outputs(outputs, result, inst, None, None, png_path, html_path)
+                swept = SweepResult(res["instance"], res["instance_path"],
+                                    SweepSpec.from_dict(res["spec"]), res["base_budgets"],
+                                    res["value_before"], res["delivered_before"],
+                                    [PointResult.from_dict(p) for p in res["points"]], run_id)
+                _sweep_outputs(outputs, swept, inst, None, None, png_path, html_path)
 
 
 @runs.command("resume")
@@ -607,7 +607,8 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--resource", "-r", required=True)
-@click.option("--values", required=True, help="Budgets the nested plans are built for: 0,25,50,100.")
+@click.option("--values", required=True,
+              help="Budgets the nested plans are built for: 0,25,50,100.")
 @click.option("--method", type=click.Choice(["exact", "greedy"]), default="exact",
               show_default=True, help="exact: nested plans of least total value over the "
               "budgets (one MILP started from greedy); greedy: each budget's best plan "

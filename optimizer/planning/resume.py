@@ -59,16 +59,16 @@ def resume_run(store: RunStore, run_id: int, *, executor=None, instance_path: st
     if info.kind == "sweep":
         from .sweep import SweepSpec, run_sweep
 
-        tick = None if progress is None else (lambda d, t, _p: progress(d, t))
+        per_point = None if progress is None else (lambda d, t, _p: progress(d, t))
         return "sweep", run_sweep(inst, SweepSpec.from_dict(p["sweep"]), options=options,
-                                  progress=tick, **kw)
+                                  progress=per_point, **kw)
     if info.kind == "frontier":
         from .frontier import exact_frontier
 
-        tick = None if progress is None else (lambda _s, d, t: progress(d, t))
+        per_step = None if progress is None else (lambda _s, d, t: progress(d, t))
         return "frontier", exact_frontier(inst, p["resource"], p["lo"], p["hi"],
-                                          options=options, pieces=p["pieces"], progress=tick,
-                                          **kw)
+                                          options=options, pieces=p["pieces"],
+                                          progress=per_step, **kw)
     if info.kind == "target":
         from .target import cheapest_to_targets
 

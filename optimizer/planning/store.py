@@ -239,7 +239,8 @@ class RunStore:
              json.dumps({"budgets": session_spec.budgets, **session_spec.options.to_dict()},
                         sort_keys=True, default=str),
              json.dumps(spec, sort_keys=True), now, now, json.dumps(this_process())))
-        return int(cur.lastrowid)
+        assert cur.lastrowid is not None
+        return cur.lastrowid
 
     def open_run(self, kind: str, session_spec, params: dict[str, Any], *,
                  fresh: bool = False) -> Run:
@@ -355,10 +356,12 @@ def recording(store: RunStore | None, kind: str, session_spec, params: dict[str,
         yield Run(None, None)
         return
     run = store.open_run(kind, session_spec, params, fresh=fresh)
+    run_id = run.id
+    assert run_id is not None
     try:
         yield run
     except BaseException as exc:
-        store.set_status(run.id, "interrupted" if isinstance(exc, KeyboardInterrupt)
+        store.set_status(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt)
                          else "failed")
         raise
 

@@ -110,9 +110,9 @@ class OutputSet:
             with open(tmp, "wb") as fh:
                 fh.write(data)
 
-    def file(self, path: str | Path | None) -> str | None:
-        """A temporary path to write ``path``'s content into (None for None)."""
-        return None if path is None else self._temp(path)[1]
+    def file(self, path: str | Path) -> str:
+        """A temporary path to write ``path``'s content into."""
+        return self._temp(path)[1]
 
     def commit(self) -> None:
         mode = default_file_mode()
