@@ -234,3 +234,12 @@ def test_old_store_gets_the_owner_column_and_dead_runs_show_interrupted(tmp_path
                              "pid": dead}), gone.id))
         status = {i.id: i.status for i in store.runs()}
         assert status == {mine.id: "running", gone.id: "interrupted"}
+        # the same command again takes the dead process's run over, and its own run back,
+        # but never a run another live process (here: init, pid 1) is computing
+        assert store.open_run("sweep", spec, {"n": 2}).id == gone.id
+        assert store.open_run("sweep", spec, {"n": 1}).id == mine.id
+        from optimizer.planning.store import this_process
+
+        busy = {**this_process(), "pid": 1, "start": None}
+        store.db.execute("UPDATE runs SET owner = ? WHERE id = ?", (json.dumps(busy), mine.id))
+        assert store.open_run("sweep", spec, {"n": 1}).id not in (mine.id, gone.id)

@@ -245,12 +245,18 @@ class RunStore:
     def open_run(self, kind: str, session_spec, params: dict[str, Any], *,
                  fresh: bool = False) -> Run:
         """The run to write into: the newest run of ``kind`` with the same key (unless
-        ``fresh``), with the pieces it holds, taken over by this process; else a new one."""
+        ``fresh``, or another live process is running it), with the pieces it holds, taken
+        over by this process; else a new one."""
         key = run_key(kind, session_spec.key, params)
         pinned, self._pinned = self._pinned, None
         row = None if fresh else self.db.execute(
-            "SELECT id FROM runs WHERE key = ? AND kind = ? AND (? IS NULL OR id = ?) "
-            "ORDER BY id DESC LIMIT 1", (key, kind, pinned, pinned)).fetchone()
+            "SELECT id, status, owner FROM runs WHERE key = ? AND kind = ? "
+            "AND (? IS NULL OR id = ?) ORDER BY id DESC LIMIT 1",
+            (key, kind, pinned, pinned)).fetchone()
+        if row is not None and row[1] == "running" and row[2]:
+            owner = json.loads(row[2])
+            if owner.get("pid") != os.getpid() and process_alive(owner):
+                row = None  # another live process is computing it: start a run of our own
         if row is None:
             run = Run(self, self.new_run(kind, key, session_spec.instance, session_spec, params))
         else:
