@@ -197,3 +197,32 @@ def test_worst_case_ignores_a_scenario_that_cannot_happen(budget, expected, plan
     assert r.value_after == pytest.approx(expected, abs=1e-9)
     assert r.plan.as_dict() == plan
     assert_certified(r)
+
+
+def test_cli_uncertainty_results_do_not_depend_on_the_worker_count(tmp_path):
+    """evaluate (Monte Carlo), saa and vss, through the command line, with 1 and 2 worker
+    processes: identical JSON (every sample and replication has its own seed, every MILP
+    one HiGHS thread)."""
+    import json
+
+    noisy = EVASION.replace("seizure: 0.1}", "seizure: {value: 0.1, range: [0.02, 0.3]}}")
+    noisy = noisy.replace("seizure: 0.5}", "seizure: {value: 0.5, triangular: [0.3, 0.5, 0.7]}}")
+    assert noisy.count("range") == 1 and noisy.count("triangular") == 1
+    path = tmp_path / "noisy.yaml"
+    path.write_text(noisy)
+    commands = {"evaluate": ["-n", "40", "--seed", "3"],
+                "saa": ["-n", "6", "-m", "4", "--eval-samples", "30", "--seed", "2"],
+                "vss": []}
+    for name, args in commands.items():
+        out = []
+        for workers in ("1", "2"):
+            js = tmp_path / f"{name}{workers}.json"
+            res = CliRunner().invoke(main, [name, str(path), *args, "--workers", workers,
+                                            "--json", str(js)])
+            assert res.exit_code == 0, res.output
+            out.append(json.loads(js.read_text()))
+        assert out[0] == out[1], name
+    mc = json.loads((tmp_path / "evaluate1.json").read_text())
+    assert mc["samples"] == 40 and len(set(mc["values"])) > 10  # really sampled
+    saa = json.loads((tmp_path / "saa1.json").read_text())
+    assert len(saa["candidates"]) == 4

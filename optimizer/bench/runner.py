@@ -1,8 +1,9 @@
 """Run benchmark cases, one fresh worker process per run.
 
-A run is (case, method, solver). Each runs in its own process (``multiprocessing`` spawn:
-no HiGHS threads are forked) so that its peak memory (``ru_maxrss``) is its own and a run
-that overruns its time limit can be killed. Solvers:
+A run is (case, method, solver). Each runs in its own fresh process
+(``parallel.ProcessPool(fresh=True)``: spawned, so no HiGHS threads are forked) so that its
+peak memory (``ru_maxrss``) is its own and a run that overruns its time limit is killed; the
+worker dies with the harness (Ctrl-C, SIGTERM or SIGKILL of the parent). Solvers:
 
 - ``highs``: the engine end to end (``engine.solve``: compile, baseline, build, solve,
   certificate) with ``method`` = dual | benders | benders-basic;
@@ -14,21 +15,19 @@ that overruns its time limit can be killed. Solvers:
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import re
 import resource
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
 import traceback
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
+from ..parallel import JobTimeout, ProcessPool, WorkerDied
 from .registry import BenchCase, find_case
 
 ENGINE_SOLVERS = ("highs",)
@@ -191,8 +190,9 @@ def _cli_run(case: BenchCase, solver: str, path: str, time_limit: float,
                      solve_s=total, peak_mib=_peak_mib(resource.RUSAGE_CHILDREN))
 
 
-def _worker(conn, task: dict) -> None:
-    """Child process: rebuild the case from its key, run, send the record back."""
+def _job(task: dict) -> tuple[str, Any]:
+    """One run inside its own worker process: rebuild the case from its key, run it;
+    ("ok", record dict) or ("error", message with a short traceback)."""
     try:
         case = find_case(task["case"], task["size"])
         kind = task["kind"]
@@ -204,54 +204,22 @@ def _worker(conn, task: dict) -> None:
             rec = _highs_mps_run(case, task["path"], task["time_limit"], task["threads"])
         else:
             rec = _cli_run(case, task["solver"], task["path"], task["time_limit"], task["threads"])
-        conn.send(("ok", rec.to_dict()))
+        return "ok", rec.to_dict()
     except BaseException as exc:  # noqa: BLE001 - reported as a failed run
-        conn.send(("error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"))
-    finally:
-        conn.close()
+        return "error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
 
 
-@contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """While running, SIGTERM raises SystemExit, so ``_spawn``'s ``finally`` stops the worker
-    (by default SIGTERM kills the parent alone and leaves the worker solving, orphaned)."""
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):  # noqa: ARG001 - signal handler signature
-        raise SystemExit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, handler)
+def _spawn(pool: ProcessPool, task: dict, deadline: float) -> tuple[str, Any]:
+    """Run ``task`` in a fresh worker process of ``pool``, killed after ``deadline``
+    seconds: ("ok", record dict) | ("error", message) | ("killed", message)."""
+    job = pool.submit(_job, task, timeout=deadline)
+    pool.wait_any([job])
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def _spawn(task: dict, deadline: float) -> tuple[str, Any]:
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_worker, args=(child, task), daemon=True)
-    proc.start()
-    child.close()
-    try:
-        if parent.poll(deadline):
-            kind, payload = parent.recv()
-        else:
-            kind, payload = "killed", f"no answer within {deadline:.0f} s; worker killed"
-    except EOFError:
-        kind, payload = "error", "worker died without an answer (out of memory?)"
-    finally:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(10)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-    return kind, payload
+        return job.result()
+    except JobTimeout:
+        return "killed", f"no answer within {deadline:.0f} s; worker killed"
+    except WorkerDied as exc:
+        return "error", str(exc)
 
 
 @dataclass
@@ -281,14 +249,15 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                          solver=solver, status=status, message=msg)
 
     deadline = plan.time_limit + plan.grace
-    with _sigterm_unwinds(), tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
+    with ProcessPool(1, fresh=True) as pool, \
+            tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
         for case in plan.cases:
             if "highs" in plan.solvers:
                 for method in plan.methods:
                     task = {"kind": "engine", "case": case.key, "size": case.size,
                             "method": method, "time_limit": plan.time_limit,
                             "threads": plan.threads}
-                    kind, payload = _spawn(task, deadline)
+                    kind, payload = _spawn(pool, task, deadline)
                     emit(RunRecord(**payload) if kind == "ok"
                          else base(case, method, "highs", kind if kind == "killed" else "error",
                                    str(payload)))
@@ -296,7 +265,7 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
             if not mps_solvers:
                 continue
             path = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", case.key) + ".mps")
-            kind, payload = _spawn({"kind": "export", "case": case.key, "size": case.size,
+            kind, payload = _spawn(pool, {"kind": "export", "case": case.key, "size": case.size,
                                     "path": path}, deadline)
             if kind != "ok":
                 for s in mps_solvers:
@@ -309,7 +278,7 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                     continue
                 task = {"kind": "mps", "solver": s, "case": case.key, "size": case.size,
                         "path": path, "time_limit": plan.time_limit, "threads": plan.threads}
-                kind, payload = _spawn(task, deadline)
+                kind, payload = _spawn(pool, task, deadline)
                 emit(RunRecord(**payload) if kind == "ok"
                      else base(case, "dual", s, kind if kind == "killed" else "error", str(payload)))
             Path(path).unlink(missing_ok=True)

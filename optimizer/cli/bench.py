@@ -8,9 +8,9 @@ import sys
 
 import click
 
-from ..report.files import atomic_write_text
+from ..report.files import OutputSet
 from . import main
-from .common import EXIT_INPUT
+from .common import EXIT_INPUT, interruptible, user_errors
 
 
 @main.command()
@@ -72,22 +72,24 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
         except (OSError, ValueError, KeyError, TypeError) as exc:
             click.echo(f"error: baseline {baseline}: {exc}", err=True)
             sys.exit(EXIT_INPUT)
+    with user_errors():
+        outputs = OutputSet(json_path, md_path)
     solvers = solvers or ("highs",)
     records = []
     by_family: dict[str, list] = {}
     for c in selected:
         by_family.setdefault(c.family, []).append(c)
-    for fam_name, fam_cases in by_family.items():
-        plan = BenchPlan(fam_cases, methods or fams[fam_name].methods, solvers,
-                         time_limit=time_limit, threads=threads)
+    def show(r) -> None:
+        t = "–" if r.total_s is None else f"{r.total_s:.2f}s"
+        obj = "" if r.objective is None else f" objective {r.objective:.10g}"
+        click.echo(f"{r.case} {r.method}/{r.solver}: {r.status} {t}{obj}"
+                   + (f" ({r.message.splitlines()[0]})" if r.message else ""), err=True)
 
-        def show(r) -> None:
-            t = "–" if r.total_s is None else f"{r.total_s:.2f}s"
-            obj = "" if r.objective is None else f" objective {r.objective:.10g}"
-            click.echo(f"{r.case} {r.method}/{r.solver}: {r.status} {t}{obj}"
-                       + (f" ({r.message.splitlines()[0]})" if r.message else ""), err=True)
-
-        records.extend(run_plan(plan, show))
+    with interruptible():  # Ctrl-C or SIGTERM: the running worker is stopped, exit 130/143
+        for fam_name, fam_cases in by_family.items():
+            plan = BenchPlan(fam_cases, methods or fams[fam_name].methods, solvers,
+                             time_limit=time_limit, threads=threads)
+            records.extend(run_plan(plan, show))
     findings = report.compare(records, base) if base is not None else None
     settings = {"size": size, "families": sorted(by_family), "time_limit": time_limit,
                 "threads": threads, "solvers": list(solvers),
@@ -97,10 +99,9 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
     lit = report.literature(records)
     if lit:
         table += "\nAgainst the published optima:\n\n" + lit
-    if json_path:
-        atomic_write_text(json_path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    if md_path:
-        atomic_write_text(md_path, table)
+    with outputs:
+        outputs.text(json_path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        outputs.text(md_path, table)
     click.echo(table, nl=False)
     if findings and fail_on_regression and any(f.kind in ("regression", "mismatch")
                                                for f in findings):

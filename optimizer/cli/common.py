@@ -13,13 +13,13 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import click
 
 from ..errors import (
-    CertificateError, InstanceError, InterdictError, OptionError, PlanError, SolveError,
-    UsageError,
+    CertificateError, InstanceError, InterdictError, OptionError, PlanError, SetupError,
+    SolveError, UsageError,
 )
 from ..report.files import default_file_mode
 
@@ -43,7 +43,7 @@ def user_errors() -> Iterator[None]:
         fail(str(exc), EXIT_USAGE)
     except OptionError as exc:
         fail(str(exc), EXIT_INPUT)
-    except PlanError as exc:
+    except (PlanError, SetupError) as exc:
         fail(str(exc), EXIT_INPUT)
     except CertificateError as exc:
         fail(f"certificate failed, no plan reported: {exc}", EXIT_CERT)
@@ -51,8 +51,29 @@ def user_errors() -> Iterator[None]:
         fail(str(exc), EXIT_SOLVE)
     except InterdictError as exc:  # pragma: no cover - all subclasses handled above
         fail(str(exc), EXIT_SOLVE)
-    except KeyboardInterrupt:
-        fail("interrupted: nothing was written", EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:  # Ctrl-C (130) or, through parallel.interrupts, SIGTERM (143)
+        from ..parallel import exit_code_of
+
+        fail("interrupted: nothing was written", exit_code_of(exc))
+
+
+@contextmanager
+def interruptible(cleanup: Callable[[], str | None] | None = None) -> Iterator[None]:
+    """Run a command so that Ctrl-C (SIGINT) or SIGTERM stops it cleanly: the signal raises
+    ``Interrupted`` where the command is (workers are stopped and runs marked by the code it
+    unwinds through), further signals are ignored meanwhile, ``cleanup()`` runs and may
+    say what was kept, and the command exits 128 + the signal (130 for Ctrl-C) with one
+    line on stderr, never a traceback. Once interrupted, the process ignores both signals
+    until it has exited."""
+    from ..parallel import exit_code_of, interrupts
+
+    with interrupts(then_ignore=True):
+        try:
+            yield
+        except KeyboardInterrupt as exc:
+            note = cleanup() if cleanup is not None else None
+            click.echo("interrupted" + (f": {note}" if note else ""), err=True)
+            sys.exit(exit_code_of(exc))
 
 
 def parse_budgets(values: tuple[str, ...]) -> dict[str, float]:

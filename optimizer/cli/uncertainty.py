@@ -12,9 +12,9 @@ from rich.table import Table
 
 from ..errors import InstanceError, PlanError, Problem
 from ..compile.network import Plan
-from ..report.files import atomic_write_text
+from ..report.files import OutputSet
 from . import main
-from .common import load_with_budgets, parse_budgets, user_errors
+from .common import interruptible, load_with_budgets, parse_budgets, user_errors
 
 
 def read_plan(path: str) -> Plan:
@@ -64,7 +64,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
     from ..studies.uncertainty import monte_carlo
 
     budgets = parse_budgets(budget)
-    with user_errors():
+    with interruptible(), user_errors(), OutputSet(json_path) as outputs:
         inst = load_with_budgets(file, budgets)
         if plan_path is None:
             plan = solve(inst).plan
@@ -76,8 +76,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
             mc = monte_carlo(inst, plan, samples, seed=seed, workers=workers)
         except PlanError as exc:
             raise PlanError(f"{plan_path}: {exc}") from None
-        if json_path:
-            atomic_write_text(json_path, json.dumps(mc.to_dict(), indent=2, sort_keys=True) + "\n")
+        outputs.text(json_path, json.dumps(mc.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
     con.print(escape(f"Plan      {plan} (from {origin})"))
     con.print(f"Samples   {samples} (seed {seed}); uncertain numbers: {len(inst.uncertain)}; "
@@ -98,19 +97,20 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for the independent solves (default: up to 4).")
 @click.option("--budget", "-b", "budget", multiple=True, metavar="RESOURCE=AMOUNT")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
-def vss(file: str, budget: tuple[str, ...], json_path: str | None) -> None:
+def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str | None) -> None:
     """Value of modelling uncertainty over the instance's scenarios: RP, EEV, WS, the value
     of the stochastic solution (VSS = EEV − RP) and of perfect information (EVPI = RP − WS)."""
     from ..studies.uncertainty import value_of_uncertainty
 
     budgets = parse_budgets(budget)
-    with user_errors():
+    with interruptible(), user_errors(), OutputSet(json_path) as outputs:
         inst = load_with_budgets(file, budgets)
-        vu = value_of_uncertainty(inst)
-        if json_path:
-            atomic_write_text(json_path, json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n")
+        vu = value_of_uncertainty(inst, workers=workers)
+        outputs.text(json_path, json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
     con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan {escape(str(vu.rp_plan))}")
     con.print(f"EEV  (mean-scenario plan, over the scenarios)  {vu.eev:,.6g}   plan "
@@ -134,7 +134,9 @@ def vss(file: str, budget: tuple[str, ...], json_path: str | None) -> None:
 @click.option("--eval-samples", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None)
-@click.option("--workers", type=click.IntRange(min=1), default=None)
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for replications and evaluation samples (default: up to 4); "
+              "the result does not depend on it.")
 @click.option("--budget", "-b", "budget", multiple=True, metavar="RESOURCE=AMOUNT")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
 def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int,
@@ -146,13 +148,12 @@ def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int
     from ..studies.uncertainty import sample_average_approximation
 
     budgets = parse_budgets(budget)
-    with user_errors():
+    with interruptible(), user_errors(), OutputSet(json_path) as outputs:
         inst = load_with_budgets(file, budgets)
         res = sample_average_approximation(inst, samples, replications, eval_samples, seed=seed,
                                            options=SolveOptions(time_limit=time_limit),
                                            workers=workers)
-        if json_path:
-            atomic_write_text(json_path, json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n")
+        outputs.text(json_path, json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
     con.print(escape(f"Chosen plan   {res.plan}"))
     lb, ub = res.lower_bound, res.upper_bound

@@ -1,5 +1,6 @@
 """Budget planning sessions: sweeps, exact frontiers, targets, what each resource buys,
-priority lists, parallel executors, a run store and pictures (issue #3).
+priority lists, tasks on any executor (``optimizer.parallel``), a run store and pictures
+(issue #3).
 
 A notebook user works with the same objects the CLI uses::
 

@@ -162,8 +162,15 @@ class PlanningSession:
 
     def evaluate(self, plan: Plan) -> PlanEvaluation:
         """The smuggler's best responses to ``plan`` in every scenario and their combined
-        value (budgets not enforced; LPs re-solved warm)."""
-        return self.evaluator(plan)
+        value (budgets not enforced). Each LP is built afresh, so the response reported
+        does not depend on what the session solved before (a warm LP may land on another
+        of several optimal responses)."""
+        return self.evaluator(plan, fresh=True)
+
+    def value(self, plan: Plan) -> float:
+        """The smuggler's value of ``plan`` alone (LPs re-solved warm: fast, and the value
+        is the same whichever optimal response the LP lands on)."""
+        return self.evaluator(plan).value
 
     def response(self, evaluation: PlanEvaluation, max_routes: int = 10) -> Response:
         """The expected response over scenarios (delivered units, flows, routes)."""
@@ -340,8 +347,7 @@ class PlanningSession:
         if value > cap + 2 * self.tol:
             return False
         if plan.levels:  # drop actions the cap does not need (never raises the cost)
-            plan, _ = drop_redundant(self.net, plan, cap + self.tol, 0.0,
-                                     lambda p: self.evaluate(p).value)
+            plan, _ = drop_redundant(self.net, plan, cap + self.tol, 0.0, self.value)
         cost = plan.spend(self.net)[resource]
         if raw.objective is not None and cost > raw.objective + cost_tol + 1e-9:
             return False

@@ -258,6 +258,17 @@ class TargetResult:
 
         return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> "TargetResult":
+        """Inverse of ``to_dict`` (with exact numbers, as the run store keeps them)."""
+        point = d["point"]
+        return TargetResult(
+            d["instance"], d["instance_path"], d["target"], d["measure"], d["reduction"],
+            d["resource"], d["reference"], d["limit"], d["reached"], d["cost"],
+            None if point is None else PointResult.from_dict(point),
+            PointResult.from_dict(d["best"]), d["best_cost"], d["best_reduction"],
+            dict(d["base_budgets"]), d["seconds"], d["run_id"], d["level"], d["best_level"])
+
 
 def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resource: str
                        ) -> TargetResult:
@@ -313,3 +324,35 @@ class TargetTask:
     def run(self, session: PlanningSession) -> TargetResult:
         target = make_target(self.kind, self.reduction, list(session.net.comm_ids))
         return cheapest_to_target(session, target, self.resource)
+
+
+def cheapest_to_targets(source, targets: list[tuple[str, float]], resource: str, *,
+                        options=None, executor=None, store=None, fresh: bool = False
+                        ) -> list[TargetResult]:
+    """Target mode for several (kind, reduction) targets, as independent tasks on
+    ``executor``, in the order given; ``store`` keeps each result the moment it is found
+    (one run for the lot; running it again resumes)."""
+    from ..parallel import SerialExecutor, drive
+    from .store import recording
+    from .tasks import spec_of, task_call
+
+    session = source if isinstance(source, PlanningSession) else PlanningSession(source, options)
+    comms = list(session.net.comm_ids)
+    tasks = [TargetTask(kind, red, resource) for kind, red in targets]
+    for t in tasks:
+        make_target(t.kind, t.reduction, comms)  # unknown kinds raise before any solve
+    executor = executor or SerialExecutor()
+    spec = spec_of(session)
+    keys = [f"target {t.kind} {t.reduction!r}" for t in tasks]
+    params = {"resource": resource, "targets": [[t.kind, t.reduction] for t in tasks]}
+    with recording(store, "target", spec, params, fresh=fresh) as run:
+        def then(key: str, r: TargetResult) -> None:
+            run.put(key, r.to_dict())
+
+        todo = {k: t for k, t in zip(keys, tasks) if k not in run}
+        drive(executor, [(k, task_call(executor, spec, t)) for k, t in todo.items()], then)
+        results = [TargetResult.from_dict(run.get(k)) for k in keys]
+        for r in results:
+            r.run_id = run.id
+        run.done({"kind": "target", "targets": [r.to_dict() for r in results]})
+    return results

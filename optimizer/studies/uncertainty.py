@@ -10,6 +10,10 @@ average approximation (SAA).
   smuggler's LP is re-solved with the plan fixed, per sample, in parallel. Sample i uses
   its own seed (spawned from the run's seed), so results do not depend on the number of
   workers.
+
+Independent solves run on ``optimizer.parallel`` executors (spawned processes, results in
+submission order); every MILP here runs with one HiGHS thread, so results are the same
+whatever the number of workers.
 - ``sample_average_approximation``: M replications of an N-sample stochastic MILP give
   candidate plans and a statistical lower bound; the best candidate is evaluated on N'
   fresh samples for an upper bound; their difference estimates the optimality gap
@@ -20,9 +24,8 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -33,6 +36,7 @@ from ..compile.network import Plan, compile_instance
 from ..compile.problem import DefenderProblem, ScenarioNet
 from ..certify.response import solve_smuggler
 from ..options import SolveOptions
+from ..parallel import Executor
 
 # ----------------------------------------------------------------------------- VSS / EVPI
 
@@ -57,26 +61,39 @@ class ValueOfUncertainty:
                 "scenario_values": dict(sorted(self.scenario_values.items()))}
 
 
-def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None
-                         ) -> ValueOfUncertainty:
-    """RP, EEV, WS, VSS and EVPI for the instance's scenarios (expected value)."""
-    from ..pipeline import evaluate_plan, solve
+def _solved(inst: Instance, options: SolveOptions, risk: str | None = None
+            ) -> tuple[tuple[tuple[str, int], ...], float]:
+    """(plan levels, certified value) of the optimal plan (a job: small to send back)."""
+    from ..pipeline import solve
+
+    r = solve(inst, options, risk=risk)
+    return r.plan.levels, r.value_after
+
+
+def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None, *,
+                         workers: int | None = None) -> ValueOfUncertainty:
+    """RP, EEV, WS, VSS and EVPI for the instance's scenarios (expected value). The
+    stochastic, mean-value and per-scenario solves run side by side on ``workers``
+    processes (default: up to 4), each with one HiGHS thread, so the answer does not
+    depend on the worker count."""
+    from ..parallel import local_executor, run_all
+    from ..pipeline import evaluate_plan
 
     if not inst.scenarios:
         raise InstanceError([Problem(inst.path, "section 'scenarios'", None,
                                      "the value of modelling uncertainty needs scenarios", None)])
-    options = options or SolveOptions()
-    rp = solve(inst, options, risk="expected")
-    mean_plan = solve(mean_instance(inst), options).plan
+    options = replace(options or SolveOptions(), threads=1)
+    subs = scenario_instances(inst)
+    calls = [(_solved, (inst, options, "expected")), (_solved, (mean_instance(inst), options))]
+    calls += [(_solved, (sub, options)) for _, sub in subs]
+    with local_executor(default_workers() if workers is None else workers) as ex:
+        (rp_levels, rp), (mean_levels, _), *own = run_all(ex, calls)
+    rp_plan, mean_plan = Plan(rp_levels), Plan(mean_levels)
     eev = evaluate_plan(replace(inst, risk="expected"), mean_plan, options)
-    plans, values = {}, {}
-    ws = 0.0
-    for sc, sub in scenario_instances(inst):
-        r = solve(sub, options)
-        plans[sc.id], values[sc.id] = r.plan, r.value_after
-        ws += sc.probability * r.value_after
-    return ValueOfUncertainty(rp.value_after, eev, ws, eev - rp.value_after,
-                              rp.value_after - ws, rp.plan, mean_plan, plans, values)
+    plans = {sc.id: Plan(levels) for (sc, _), (levels, _) in zip(subs, own)}
+    values = {sc.id: v for (sc, _), (_, v) in zip(subs, own)}
+    ws = sum(sc.probability * values[sc.id] for sc, _ in subs)
+    return ValueOfUncertainty(rp, eev, ws, eev - rp, rp - ws, rp_plan, mean_plan, plans, values)
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -272,33 +289,39 @@ def _sample_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n)
 
 
-def _run_parallel(fn, inst: Instance, plan: Plan, seeds, workers: int):
-    if workers <= 1 or len(seeds) < 2:
-        return fn((inst, plan.levels, seeds))
-    chunks = [seeds[i::workers] for i in range(workers)]
-    order = [list(range(len(seeds)))[i::workers] for i in range(workers)]
-    results: list = [None] * len(seeds)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for idx, res in zip(order, pool.map(fn, [(inst, plan.levels, c) for c in chunks])):
-            for i, r in zip(idx, res):
-                results[i] = r
-    return results
-
-
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+#: at most this many samples per Monte Carlo job, and at least this many jobs when there
+#: are enough samples (a job's cost is its LPs; sending it costs one pickled instance)
+MC_CHUNK = 25
+MC_JOBS = 16
+
+
 def monte_carlo(inst: Instance, plan: Plan, samples: int, *, seed: int = 0,
-                workers: int | None = None) -> MonteCarlo:
-    """Evaluate ``plan`` on ``samples`` draws of the uncertain data (see module docstring)."""
+                workers: int | None = None, executor: Executor | None = None,
+                progress: Callable[[int, int], None] | None = None) -> MonteCarlo:
+    """Evaluate ``plan`` on ``samples`` draws of the uncertain data (see module docstring).
+    Samples run in chunks on ``executor`` (or on ``workers`` processes, default up to 4);
+    sample i always uses seed i of the run's seed, so the result does not depend on how
+    the samples are split."""
+    from ..parallel import local_executor, run_all
+
     if samples < 1:
         raise ValueError("samples must be ≥ 1")
     plan.binaries(compile_instance(materialize(inst, inst.scenarios[0])
                                    if inst.scenarios else inst))  # unknown actions → PlanError
     seeds = _sample_seeds(seed, samples)
-    rows = _run_parallel(_evaluate_samples, inst, plan, seeds,
-                         default_workers() if workers is None else workers)
+    size = min(MC_CHUNK, max(1, samples // MC_JOBS))
+    calls = [(_evaluate_samples, ((inst, plan.levels, seeds[i:i + size]),))
+             for i in range(0, samples, size)]
+    if executor is None:
+        with local_executor(default_workers() if workers is None else workers) as ex:
+            chunks = run_all(ex, calls, progress)
+    else:
+        chunks = run_all(executor, calls, progress)
+    rows = [row for chunk in chunks for row in chunk]
     comms = sorted({k for _, _, d in rows for k in d})
     counts: dict[str, int] = {}
     for sid, _, _ in rows:
@@ -346,29 +369,40 @@ def sample_problem(inst: Instance, samples: int, seed: int) -> DefenderProblem:
     return DefenderProblem(base, scen, "expected", inst.cvar_alpha)
 
 
+def _saa_replication(inst: Instance, samples: int, seed: int, options: SolveOptions
+                     ) -> tuple[tuple[tuple[str, int], ...], float]:
+    """One SAA replication (a job): the optimal plan of an N-sample problem and its value."""
+    from ..pipeline import solve
+
+    r = solve(sample_problem(inst, samples, seed), options)
+    return r.plan.levels, r.value_after
+
+
 def sample_average_approximation(inst: Instance, samples: int, replications: int,
                                  eval_samples: int, *, seed: int = 0,
                                  options: SolveOptions | None = None,
                                  workers: int | None = None) -> SAAResult:
-    """Choose a plan from N-sample problems and estimate its optimality gap."""
-    from ..pipeline import solve
+    """Choose a plan from N-sample problems and estimate its optimality gap. Replications
+    and evaluation samples run side by side on ``workers`` processes (default up to 4);
+    every MILP runs with one HiGHS thread and every replication and sample has its own
+    seed, so the same seed gives the same result whatever the worker count."""
+    from ..parallel import local_executor, run_all
 
     if min(samples, replications, eval_samples) < 1:
         raise ValueError("samples, replications and eval_samples must be ≥ 1")
-    options = options or SolveOptions()
+    options = replace(options or SolveOptions(), threads=1)
     seeds = np.random.SeedSequence(seed).generate_state(replications + 1)
-    cands = []
-    for m in range(replications):
-        r = solve(sample_problem(inst, samples, int(seeds[m])), options)
-        cands.append((r.plan, r.value_after))
+    with local_executor(default_workers() if workers is None else workers) as ex:
+        reps = run_all(ex, [(_saa_replication, (inst, samples, int(seeds[m]), options))
+                            for m in range(replications)])
+        cands = [(Plan(levels), v) for levels, v in reps]
+        unique: dict[Plan, MonteCarlo] = {}
+        for plan, _ in cands:
+            if plan not in unique:
+                unique[plan] = monte_carlo(inst, plan, eval_samples, seed=int(seeds[-1]),
+                                           executor=ex)
     lower = Summary.of([v for _, v in cands])
-    evaluated = []
-    unique: dict[Plan, MonteCarlo] = {}
-    for plan, v in cands:
-        if plan not in unique:
-            unique[plan] = monte_carlo(inst, plan, eval_samples, seed=int(seeds[-1]),
-                                       workers=workers)
-        evaluated.append((plan, v, unique[plan].value.mean))
+    evaluated = [(plan, v, unique[plan].value.mean) for plan, v in cands]
     best = min(unique.items(), key=lambda kv: (kv[1].value.mean, kv[0].levels))
     upper = best[1].value
     gap = upper.mean - lower.mean
