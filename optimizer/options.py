@@ -45,7 +45,7 @@ class Method(_Choice):
 class Backend(_Choice):
     """Which solver interface states and solves the model."""
 
-    HIGHS = "highs"  # arrays straight to highspy
+    HIGHS = "highs"  # arrays straight to HiGHS
     PYOMO = "pyomo"  # the same model as a Pyomo ConcreteModel, Pyomo's highs interface
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -42,6 +42,13 @@ from .results.types import InterdictionResult
 from .solvers.base import RawSolution, open_session
 
 Source = Instance | CompiledNetwork | DefenderProblem | str | Path
+#: where to export the MILP: a path, or a function giving the path when the model is ready
+#: to be written (called after the solve, so no file exists while the solver runs)
+ModelTarget = str | Path | Callable[[], str | Path]
+
+
+def _target(write_model: ModelTarget) -> str | Path:
+    return write_model() if callable(write_model) else write_model
 
 
 # ----------------------------------------------------------------------------- 1. compile
@@ -120,20 +127,21 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
 
 
 def solve_formulation(problem: DefenderProblem, formulation: Formulation,
-                      options: SolveOptions, write_model: str | Path | None = None) -> Solved:
-    """State ``formulation`` for ``problem`` and solve it (or run the decomposition)."""
+                      options: SolveOptions, write_model: ModelTarget | None = None) -> Solved:
+    """State ``formulation`` for ``problem`` and solve it (or run the decomposition);
+    ``write_model``: export the MILP as stated (after the solve)."""
     method = resolve_method(problem, options, formulation)
     if method != Method.DUAL:
         return _solve_decomposed(problem.net, options, method, write_model)
     t0 = time.perf_counter()
     milp = formulation.build(problem)
     session = open_session(milp.model, options)
-    if write_model is not None:
-        session.write(write_model)
     # No MIP start: HiGHS 1.16 can mis-evaluate a start (solvers.highs, rule 2); without a
     # plan at a time limit the pipeline falls back to "no action", which is feasible.
     build = time.perf_counter() - t0
     raw = session.solve()
+    if write_model is not None:
+        session.write(_target(write_model))
     if options.backend != "highs":  # Pyomo's solve call includes its own model update
         build += max(0.0, getattr(session, "build_seconds", 0.0))
     return Solved(raw, milp.x_start, milp.model.summary(),
@@ -141,16 +149,16 @@ def solve_formulation(problem: DefenderProblem, formulation: Formulation,
 
 
 def _solve_decomposed(net: CompiledNetwork, options: SolveOptions, method: Method,
-                      write_model: str | Path | None) -> Solved:
+                      write_model: ModelTarget | None) -> Solved:
     """The decomposition's answer as a raw solution over the binaries only."""
     from .decomposition import solve_decomposed
     from .formulation.interdiction import build_interdiction_milp
 
     if options.backend != "highs":
         raise UsageError("the decomposition methods run on HiGHS directly (use --backend highs)")
-    if write_model is not None:  # the exported model is the monolithic MILP
-        open_session(build_interdiction_milp(net).model, options).write(write_model)
     out = solve_decomposed(net, options, covering=(method == Method.BENDERS))
+    if write_model is not None:  # the exported model is the monolithic MILP
+        open_session(build_interdiction_milp(net).model, options).write(_target(write_model))
     gap = None
     if out.bound is not None:
         gap = max(0.0, out.value - out.bound) / max(abs(out.value), 1e-9)
@@ -254,7 +262,7 @@ def _nonnegative(problem: DefenderProblem, evaluator: Evaluator) -> bool:
 def solve(source: Source, options: SolveOptions | None = None, *,
           formulation: Formulation | None = None,
           budgets: Mapping[str, float] | None = None,
-          write_model: str | Path | None = None, tidy: bool = True,
+          write_model: ModelTarget | None = None, tidy: bool = True,
           risk: Risk | str | None = None, alpha: float | None = None) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
     value), certify it, and describe it.

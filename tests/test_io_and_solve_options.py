@@ -172,3 +172,55 @@ def test_shipped_instance_round_trips_with_sources_scenarios_and_ranges(tmp_path
         back = load_instance(tmp_path / name)
         assert replace(back, path=inst.path) == inst
         assert back.sources == inst.sources and back.uncertain == inst.uncertain
+
+
+def test_solve_outputs_are_all_or_nothing(tmp_path):
+    """An unwritable output is found before solving, and no other output is written."""
+    blocker = tmp_path / "bad"
+    blocker.write_text("a file, not a folder")
+    ok = tmp_path / "ok.json"
+    res = CliRunner().invoke(main, ["solve", "docs/example.yaml", "--json", str(ok),
+                                    "-o", str(blocker / "x.txt")])
+    assert res.exit_code == 1 and "cannot write" in res.output and "Traceback" not in res.output
+    assert not ok.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad"]
+
+
+def test_json_dash_goes_to_stdout_and_the_summary_to_stderr(tmp_path):
+    import json as _json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "optimizer", "solve", "docs/example.yaml",
+                           "--json", "-"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    data = _json.loads(proc.stdout)  # stdout is exactly the JSON document
+    assert data["optimal"] and "Status" in proc.stderr
+    assert not (tmp_path / "-").exists() and not __import__("os").path.exists("-")
+
+
+def test_write_model_leaves_no_temporary_file_while_solving(tmp_path, monkeypatch):
+    """The model file is staged only after the solve: while HiGHS runs there is no
+    temporary file to leave behind if the process is killed."""
+    import optimizer.pipeline as pipeline
+
+    seen: list[list[str]] = []
+    real = pipeline.open_session
+
+    def spy(model, options=None):
+        session = real(model, options)
+        solve = session.solve
+
+        def solve_and_look():
+            seen.append(sorted(p.name for p in tmp_path.iterdir()))
+            return solve()
+        session.solve = solve_and_look
+        return session
+
+    monkeypatch.setattr(pipeline, "open_session", spy)
+    model = tmp_path / "m.mps"
+    res = CliRunner().invoke(main, ["solve", "docs/example.yaml", "--write-model", str(model),
+                                    "-q"])
+    assert res.exit_code == 0, res.output
+    assert seen and all(names == [] for names in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.mps"]

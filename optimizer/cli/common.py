@@ -8,11 +8,8 @@ HiGHS runs still prints its best certified plan).
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Callable, Iterator
 
 import click
@@ -21,7 +18,6 @@ from ..errors import (
     CertificateError, InstanceError, InterdictError, OptionError, PlanError, SetupError,
     SolveError, UsageError,
 )
-from ..report.files import default_file_mode
 
 EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE, EXIT_CERT = 1, 2, 3, 4
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
@@ -106,28 +102,6 @@ def load_with_budgets(path: str, budgets: dict[str, float]):
         raise click.BadParameter(f"unknown resource(s) {unknown}; this instance has {known}",
                                  param_hint="--budget")
     return inst.with_budgets(budgets) if budgets else inst
-
-
-@contextmanager
-def staged_output(path: str | None, suffix: str = "") -> Iterator[str | None]:
-    """Yield a temporary path beside ``path``; rename it into place only if the block
-    succeeds, so a failed command leaves no partial file."""
-    if path is None:
-        yield None
-        return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent)
-    os.close(fd)
-    try:
-        yield tmp
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 
 
 def one_scenario(inst, scenario_id: str):

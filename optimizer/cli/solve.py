@@ -11,10 +11,10 @@ import click
 from ..errors import InstanceError
 from ..options import Termination
 from ..results.types import _clean
-from ..report.files import atomic_write_text
+from ..report.files import OutputSet
 from . import main
 from .common import (
-    EXIT_INPUT, EXIT_INTERRUPTED, load_with_budgets, one_scenario, parse_budgets, staged_output, user_errors,
+    EXIT_INPUT, EXIT_INTERRUPTED, load_with_budgets, one_scenario, parse_budgets, user_errors,
 )
 
 
@@ -55,8 +55,9 @@ def validate(file: str) -> None:
                    "or auto (decomposition on shortest-path structure).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary to this file.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the whole result as JSON.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
+              default=None, help="Write the whole result as JSON ('-': to stdout, the "
+              "summary then to stderr).")
 @click.option("--write-model", type=click.Path(dir_okay=False), default=None,
               help="Export the MILP (.mps or .lp) for other solvers.")
 @click.option("--risk", type=click.Choice(["expected", "worst", "cvar"]), default=None,
@@ -97,13 +98,19 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
             raise click.BadParameter(f"{write_model!r}: the suffix must be .mps or .lp",
                                      param_hint="--write-model")
     budgets = parse_budgets(budget)
+    json_stdout = json_path == "-"
     with user_errors():
+        # every output path is checked before any work; all are written together at the
+        # end, or none (a failure, Ctrl-C or SIGTERM leaves no file behind)
+        outputs = OutputSet(None if json_stdout else json_path, output, write_model)
         inst = load_with_budgets(file, budgets)
         if scenario_id is not None:
             inst = one_scenario(inst, scenario_id)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                                backend=backend, method=method, verbose=verbose)
-        with staged_output(write_model, model_suffix) as model_tmp:
+        # the model file is staged only once the model has been solved
+        model_tmp = (lambda: outputs.file(write_model)) if write_model else None
+        with outputs:
             if objective == "harm":
                 from ..studies.compare import compare_harm
                 from ..report.text import render_comparison
@@ -121,11 +128,13 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                 text = render_solve(result, routes=routes)
                 payload = result.to_json()
                 interrupted = result.termination == Termination.INTERRUPTED
-            if json_path:
-                atomic_write_text(json_path, payload)
-            if output:
-                atomic_write_text(output, text)
-    if not quiet:
+            outputs.text(None if json_stdout else json_path, payload)
+            outputs.text(output, text)
+    if json_stdout:  # JSON on stdout for a pipe; the summary goes to stderr
+        click.echo(payload, nl=False)
+        if not quiet:
+            click.echo(text, nl=False, err=True)
+    elif not quiet:
         click.echo(text, nl=False)
     if interrupted:
         click.echo("interrupted: the plan above is the best found before Ctrl-C, certified",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from ..pipeline import as_problem, solve
+from ..pipeline import ModelTarget, as_problem, solve
 from ..certify.harm import harm_range
 from .harm import solve_harm
 from ..compile.network import Plan
@@ -89,7 +89,7 @@ def compare_harm(source, options: SolveOptions | None = None, *,
                  modes: tuple[str, ...] = ("optimistic", "pessimistic"),
                  budgets: Mapping[str, float] | None = None, risk: str | None = None,
                  alpha: float | None = None, focus: tuple[str, ...] = (),
-                 write_model: str | None = None) -> HarmComparison:
+                 write_model: ModelTarget | None = None) -> HarmComparison:
     """Solve the harm plan for each tie-break and the zero-sum plan, and evaluate all.
     ``focus`` adds, per commodity, the plan that minimises that commodity's deliveries
     (e.g. a heroin-focused campaign), evaluated with the true harm weights.
