@@ -234,6 +234,7 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
     bound = raw.bound if bound is None else bound
     if bound is not None and bound < 0.0 and _nonnegative(problem, evaluator):
         bound = 0.0
+    problem.check_plan(plan)
     evaluation = evaluator(plan, fresh=True)
     budgets = budgets if budgets is not None else problem.budgets
     cert = certify(net, evaluation, budgets=budgets, claimed=claimed, bound=bound,

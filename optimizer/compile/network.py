@@ -48,6 +48,12 @@ class Levers:
         return len(self.binary)
 
 
+#: The ``CompiledNetwork`` fields that hold levers (one ``Levers`` each).
+LEVER_FIELDS: tuple[str, ...] = (
+    "arc_removal", "recipe_removal", "delivery_removal", "arc_cap_cut", "recipe_cap_cut",
+    "node_cap_cut", "supply_cut", "seizure_raise", "cost_raise",
+)
+
 # ----------------------------------------------------------------------------- network
 
 

@@ -159,8 +159,22 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
     """
     m = LinearModel("interdiction", sense="min")
     x, budget = add_actions(m, problem.net)
+    add_exclusive_rows(m, x.start, problem.exclusive())
     blocks, _ = add_scenario_blocks(m, problem, x.start)
     return ScenarioMILP(m, problem, x.start, budget.start, blocks)
+
+
+def add_exclusive_rows(m: LinearModel, x_start: int, sets: list[tuple[str, np.ndarray]],
+                       tag: str = "") -> None:
+    """once(set): Σ_{b ∈ set} x_b ≤ 1 (``DefenderProblem.exclusive``: over a horizon, an
+    action that may not be repeated starts at most once)."""
+    if not sets:
+        return
+    rows = np.concatenate([np.full(len(members), i) for i, (_, members) in enumerate(sets)])
+    cols = x_start + np.concatenate([members for _, members in sets])
+    m.add_rows("once" + (f"_{tag}" if tag else ""), len(sets), rows, cols, np.ones(len(cols)),
+               hi=1.0, keys=lambda: [(name,) for name, _ in sets],
+               doc="Σ_{l,s} x_{j,l,s} ≤ 1: an action that may not be repeated starts once")
 
 
 def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int,
@@ -178,9 +192,13 @@ def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int
             raise ValueError(f"scenario {sc.id!r} does not share the actions")
         parts = [p for p in (tag, "" if single else _tag(sc.id)) if p]
         blocks.append(add_dual_block(m, sc.net, x_start, "_".join(parts)))
-    objective = add_risk_objective(m, [(b.obj_cols, b.obj_coefs) for b in blocks],
-                                   problem.probabilities, "expected" if single else problem.risk,
-                                   problem.alpha, [sc.id for sc in problem.scenarios], tag)
+    groups = problem.groups()
+    exprs = [(np.concatenate([blocks[b].obj_cols for b, _ in members]).astype(np.int64),
+              np.concatenate([w * blocks[b].obj_coefs for b, w in members]))
+             for _, _, members in groups]
+    objective = add_risk_objective(m, exprs, np.array([p for _, p, _ in groups]),
+                                   "expected" if len(groups) == 1 else problem.risk,
+                                   problem.alpha, [g[0] for g in groups], tag)
     return blocks, objective
 
 

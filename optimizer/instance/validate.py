@@ -278,7 +278,10 @@ class _Validator:
 
     def cumulative_effects(self) -> None:
         """If every action touching an element took its strongest level, the element must
-        still make sense: capacity and supply cuts total ≤ 1, seizure probability ≤ 1."""
+        still make sense: capacity and supply cuts total ≤ 1, seizure probability ≤ 1.
+        Over a horizon an action counts at its strongest in any period: the largest
+        strength of its profile, or, if it may be started again, the sum of its profile
+        (restarts whose effects overlap add up)."""
         inst = self.inst
         cut: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
         seize: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
@@ -288,7 +291,8 @@ class _Validator:
             for eff in act.effects:
                 if eff.type not in ("cut_capacity", "cut_supply", "raise_seizure"):
                     continue
-                peak = max(eff.amounts) if eff.amounts else 0.0
+                peak = max((a * self.strongest(act, lv) for lv, a in enumerate(eff.amounts)),
+                           default=0.0)
                 r = resolve_targets(inst, eff, self.index)
                 if eff.type == "cut_capacity":
                     for kind, ids in (("arc", r.arcs), ("node", r.nodes), ("recipe", r.recipes)):
@@ -309,7 +313,8 @@ class _Validator:
                 for act_id in sorted({a for a, _ in items}):
                     self.err("actions", act_id, f"action '{act_id}'", "effects",
                              f"cuts to {kind} '{ident}' by actions {names} can total "
-                             f"{total:g} > 1 (the element would go below zero)")
+                             f"{total:g} > 1 (the element would go below zero"
+                             f"{self.restart_note})")
         for (arc_id, k), items in sorted(seize.items()):
             arc = arc_by_id.get(arc_id)
             if arc is None:
@@ -320,7 +325,25 @@ class _Validator:
                 for act_id in sorted({a for a, _ in items}):
                     self.err("actions", act_id, f"action '{act_id}'", "effects",
                              f"seizure probability of arc '{arc_id}' for '{k}' can reach "
-                             f"{total:g} > 1 with actions {names}")
+                             f"{total:g} > 1 with actions {names}{self.restart_note}")
+
+    @property
+    def restart_note(self) -> str:
+        if self.inst.horizon is None or not any(a.timing and a.timing.repeat
+                                                 for a in self.inst.actions):
+            return ""
+        return "; over the horizon, restarts of a repeated action add up while they overlap"
+
+    def strongest(self, act: Action, level: int) -> float:
+        """The most of its stated effect an action at ``level`` can have in one period:
+        1 without a horizon; over one, the largest strength of its profile, or the sum of
+        its profile if it may be restarted while it still acts."""
+        horizon = self.inst.horizon
+        if horizon is None:
+            return 1.0
+        strengths = act.timing_of(level).strengths(horizon.count)
+        repeat = act.timing is not None and act.timing.repeat
+        return sum(strengths) if repeat else max(strengths, default=0.0)
 
     def solver_coefficients(self) -> None:
         """The MILP's largest coefficients must stay within what HiGHS takes (matrix
