@@ -31,8 +31,9 @@ that holds for the whole horizon. The smuggler re-optimises in every period inde
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -156,7 +157,7 @@ def expand_network(net: CompiledNetwork, starts: Starts, t: int,
     of_base: dict[int, list[int]] = {}
     for i in acting.tolist():
         of_base.setdefault(int(starts.base[i]), []).append(i)
-    levers = {}
+    levers: dict[str, Any] = {}
     for name in LEVER_FIELDS:
         lv: Levers = getattr(net, name)
         b_l: list[int] = []

@@ -148,9 +148,10 @@ def _change_problems(inst: Instance, horizon: Horizon) -> list[Problem]:
     if out:
         return out
     for t, label in enumerate(horizon.labels):
-        change = _change_of(horizon, label)
-        if change is None:
+        found = _change_of(horizon, label)
+        if found is None:
             continue
+        change = found
         record = f"horizon period '{label}'"
         line = inst.lines.get(f"horizon/{label}")
         sub = period_instance(inst, t)

@@ -674,7 +674,7 @@ def read_timing(ctx: Context, rec: dict, record: str, key: str, *,
         cost = "recurring"
     again = f.flag(ctx, raw, "repeat", trec, default=False)
     starts = f.id_list(ctx, raw, "starts", trec)
-    return Timing(profile, _or(decay, 0.0), _or(lag, 0), regen, cost, again, starts)
+    return Timing(profile, _or(decay, 0.0), lag or 0, regen, cost, again, starts)
 
 
 def read_horizon(ctx: Context, raw: Any, line: int | None) -> Horizon | None:

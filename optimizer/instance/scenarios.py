@@ -59,13 +59,13 @@ def check_changes(inst: Instance, sc: Scenario, err) -> None:
     for a in sc.remove_arcs:
         if a not in arcs:
             err("remove_arcs", f"unknown arc '{a}'")
-    for a in sc.new_arcs:
-        if a.id in arcs:
-            err("arcs", f"arc '{a.id}' exists already (override it by id without "
+    for new in sc.new_arcs:
+        if new.id in arcs:
+            err("arcs", f"arc '{new.id}' exists already (override it by id without "
                 "'from'/'to')")
-        for end, fld in ((a.source, "from"), (a.target, "to")):
+        for end, fld in ((new.source, "from"), (new.target, "to")):
             if end not in nodes:
-                err("arcs", f"arc '{a.id}' field '{fld}': unknown node '{end}'")
+                err("arcs", f"arc '{new.id}' field '{fld}': unknown node '{end}'")
     for (n, k) in sc.supplies:
         if n not in nodes:
             err("supplies", f"unknown node '{n}'")
