@@ -13,7 +13,10 @@ strengths 0 or 1 (validated), so a removal lever is present or absent.
 
 The starts of one action in one period form one *group* (a virtual action ``"j@label"``
 whose levels are j's levels): at most one level per action and start. An action that may
-not be repeated starts at most once over the horizon (``exclusive``).
+not be repeated starts at most once over the horizon; one that may is restarted only once
+its previous start has ended (``exclusive``). So in every period at most one start of an
+action acts, and the products of a dual with all the starts of one action share one cap
+row, as the levels of one action do in one period: the relaxation stays as tight.
 
 **Budgets.** Resource b in period t is a row over the starts: a one-off cost counts in the
 start period, a recurring one in every period the start is active. With carry-over the
@@ -63,6 +66,7 @@ class Starts:
     strength: np.ndarray  # (S × T)
     pays: np.ndarray  # (S × T) 0/1
     cost: np.ndarray  # (S × R) cost per payment, in each resource
+    running: np.ndarray  # (S × T) bool: the start is active in period t
 
     def __len__(self) -> int:
         return len(self.action)
@@ -75,7 +79,7 @@ def start_binaries(inst: Instance) -> Starts:
     T, labels = horizon.count, horizon.labels
     res = {r.id: i for i, r in enumerate(inst.resources)}
     rows: dict[str, list] = {k: [] for k in ("action", "level", "period", "group", "base",
-                                             "strength", "pays", "cost")}
+                                             "strength", "pays", "cost", "running")}
     group_ids: list[str] = []
     b0 = 0
     for j, act in enumerate(inst.actions):
@@ -100,7 +104,9 @@ def start_binaries(inst: Instance) -> Starts:
                 rows["group"].append(group)
                 rows["base"].append(b0 + lv)
                 rows["strength"].append([by_age[t - s] if t >= s else 0.0 for t in range(T)])
-                rows["pays"].append([float(t == s if one_off else s <= t < s + active)
+                running = [s <= t < s + active for t in range(T)]
+                rows["running"].append(running)
+                rows["pays"].append([float(t == s if one_off else running[t])
                                      for t in range(T)])
                 rows["cost"].append(cost)
         b0 += len(act.levels)
@@ -110,7 +116,8 @@ def start_binaries(inst: Instance) -> Starts:
         np.array(rows["period"], np.int64), np.array(rows["group"], np.int64), group_ids,
         np.array(rows["base"], np.int64), np.array(rows["strength"], float).reshape(n, T),
         np.array(rows["pays"], float).reshape(n, T),
-        np.array(rows["cost"], float).reshape(n, len(res)))
+        np.array(rows["cost"], float).reshape(n, len(res)),
+        np.array(rows["running"], bool).reshape(n, T))
 
 
 @dataclass(frozen=True)
@@ -171,11 +178,21 @@ def expand_network(net: CompiledNetwork, starts: Starts, t: int,
         order = np.lexsort((np.array(e_l, np.int64), np.array(b_l, np.int64)))
         levers[name] = Levers(np.array(b_l, np.int64)[order], np.array(e_l, np.int64)[order],
                               np.array(a_l, float)[order])
+    exclusive, names = exclusive_groups(net.instance, starts)
     return replace(
         net, action_ids=list(starts.group_ids), binary_action=starts.group.copy(),
+        exclusive_group=exclusive, exclusive_names=names,
         binary_level=starts.level.copy(), binary_cost=rows.cost, resource_ids=list(rows.ids),
         budgets=rows.limits.copy(),
         _cache={"potentials": net.potentials(), "reachable": net.reachable()}, **levers)
+
+
+def exclusive_groups(inst: Instance, starts: Starts) -> tuple[np.ndarray, list[str]]:
+    """The exclusive groups of the starts: all starts of one action. An action that may
+    not be repeated starts once; one that may is restarted only once its previous start
+    has ended (``HorizonProblem.exclusive``), so in any period at most one of its starts
+    acts, and a block's products with them share one cap row."""
+    return starts.action.copy(), [a.id for a in inst.actions]
 
 
 @dataclass
@@ -215,15 +232,24 @@ class HorizonProblem(DefenderProblem):
                 for k, (sid, p) in enumerate(zip(self.scenario_ids, self.scenario_probabilities))]
 
     def exclusive(self) -> list[tuple[str, np.ndarray]]:
-        """The starts of each action that may not be repeated (if it can start more than
-        once)."""
+        """Starts of which a schedule takes at most one: every start of an action that
+        may not be repeated; for one that may, the starts still running in each period
+        (a restart waits until the previous start has ended: restarts never overlap)."""
+        st = self.st
         out = []
         for j, act in enumerate(self.instance.actions):
-            if act.timing is not None and act.timing.repeat:
-                continue
-            members = np.flatnonzero(self.st.action == j)
-            if len(set(self.st.period[members].tolist())) > 1:
+            members = np.flatnonzero(st.action == j)
+            if len(set(st.period[members].tolist())) < 2:
+                continue  # one start period: its levels are exclusive already
+            if not (act.timing is not None and act.timing.repeat):
                 out.append((f"action '{act.id}' (it may not be repeated)", members))
+                continue
+            running = st.running[members]
+            for t, label in enumerate(self.labels):
+                here = members[running[:, t]]
+                if len(set(st.period[here].tolist())) > 1:
+                    out.append((f"action '{act.id}' twice while it runs in {label} (a "
+                                "restart waits until the previous start has ended)", here))
         return out
 
     def period_budgets(self, budgets: Mapping[str, float]) -> tuple[np.ndarray, dict[str, float]]:

@@ -122,6 +122,11 @@ class CompiledNetwork:
     seg_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     seg_width: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seg_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # binaries of which a plan takes at most one, wider than one action's levels (over a
+    # horizon: every start of an action that may not be repeated): group index per binary
+    # and the groups' names; None = the actions (``exclusive_groups``)
+    exclusive_group: np.ndarray | None = None
+    exclusive_names: list[str] | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     # sizes
@@ -176,6 +181,14 @@ class CompiledNetwork:
         if len(self.seg_good):
             np.maximum.at(top, self.seg_good, self.seg_price)
         return top
+
+    def exclusive_groups(self) -> tuple[np.ndarray, list[str]]:
+        """(group of each binary, group names): binaries of one group are never taken
+        together, so the products of one dual with them share one cap row in the MILP
+        (``formulation.interdiction``). Default: the levels of each action."""
+        if self.exclusive_group is None:
+            return self.binary_action, self.action_ids
+        return self.exclusive_group, self.exclusive_names or []
 
     # cached derived data -----------------------------------------------------------
     def potentials(self) -> np.ndarray:

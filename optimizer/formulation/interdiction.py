@@ -617,7 +617,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([np.ones(nW), -w_ybar]), hi=0.0, keys=w_keys,
         doc="w_{j,l,y} − ȳ x_{j,l} ≤ 0")
     n_cols_w = ncol0
-    group_code = net.binary_action[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
+    exclusive, group_names = net.exclusive_groups()
+    group_code = exclusive[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
     groups, g_local = np.unique(group_code, return_inverse=True)
     g_y = groups % n_cols_w if len(groups) else np.zeros(0, np.int64)
     m.add_rows(
@@ -625,9 +626,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([g_local, np.arange(len(groups))]),
         np.concatenate([w.start + np.arange(nW), g_y]),
         np.concatenate([np.ones(nW), -np.ones(len(groups))]), hi=0.0,
-        keys=lambda: (lambda names: [(net.action_ids[g // n_cols_w], names[g % n_cols_w])
+        keys=lambda: (lambda names: [(group_names[g // n_cols_w], names[g % n_cols_w])
                                      for g in groups])(y_names()),
-        doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
+        doc="Σ_{b in an exclusive group (the levels of j)} w_{b,y} − y ≤ 0")
 
     cols_all = np.concatenate(obj_cols).astype(np.int64)
     coefs_all = np.concatenate(obj_coefs)

@@ -58,7 +58,8 @@ def _change_of(horizon: Horizon, label: str) -> Scenario | None:
 
 
 def _line(inst: Instance, act: Action) -> int | None:
-    return inst.lines.get(f"actions/{act.id}")
+    """Where the action's timing is written: in the horizon section, else the action."""
+    return inst.lines.get(f"horizon/timing/{act.id}", inst.lines.get(f"actions/{act.id}"))
 
 
 def _timings(act: Action) -> list[tuple[str, Timing | None]]:

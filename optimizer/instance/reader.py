@@ -124,6 +124,8 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     scenarios = section("scenarios", read_scenario)
     risk, alpha = read_uncertainty(ctx, doc.get("uncertainty"), f.line_of(doc))
     horizon = read_horizon(ctx, doc.get("horizon"), f.line_of(doc))
+    if isinstance(doc.get("horizon"), dict):
+        actions = apply_timings(ctx, actions, doc["horizon"])
     for sec, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
         if not items:
             ctx.err(f"section '{sec}'", None, "must list at least one record", f.line_of(doc))
@@ -656,7 +658,7 @@ def read_timing(ctx: Context, rec: dict, record: str, key: str, *,
                     f"{quote(items)}", line)
         else:
             values = [f.number(ctx, f.holder(v, line, "profile"), "profile", trec,
-                               f"{tkey}/{i + 1}", f.FRACTION_OR_ZERO, required=True)
+                               f"{tkey}/{i + 1}", NONNEGATIVE, required=True)
                       for i, v in enumerate(items)]
             profile = tuple(_or(v, 0.0) for v in values)
     decay = f.number(ctx, raw, "decay", trec, tkey, Bounds(minimum=0.0, at_most=1.0),
@@ -688,7 +690,7 @@ def read_horizon(ctx: Context, raw: Any, line: int | None) -> Horizon | None:
                 f"{quote(raw)}", line)
         return None
     f.check_fields(ctx, raw, {"periods", "discount", "budgets", "total", "carry_over",
-                              "changes", "description"}, record)
+                              "changes", "timing", "description"}, record)
     ctx.note_line("horizon", "horizon", raw)
     labels, unit = read_periods(ctx, raw, f.line_of(raw) or line)
     discount = f.number(ctx, raw, "discount", record, "horizon", NONNEGATIVE, default=0.0)
@@ -778,3 +780,53 @@ def read_period_values(ctx: Context, per: dict, rid: str, record: str,
         return None if any(v is None for v in out) else tuple(float(v) for v in out if v is not None)
     one = f.number(ctx, per, rid, record, "horizon/budgets", NONNEGATIVE, required=True)
     return None if one is None else (one,) * count
+
+
+def apply_timings(ctx: Context, actions: tuple[Action, ...], raw: dict) -> tuple[Action, ...]:
+    """``horizon: {timing: [{action, level?, <timing fields>}, …]}``: the timing of an
+    action (or of one level) given in the horizon section by the action's id, so that the
+    dynamics sit beside the periods they count in; the same fields as an action's
+    ``timing``. An action (or level) timed twice is an error."""
+    by_id = {a.id: a for a in actions}
+    out = dict(by_id)
+    for i, item in enumerate(f.records(ctx, raw, "timing", "horizon")):
+        aid = f.ident(ctx, item, "action", f"horizon timing #{i + 1}")
+        level = f.integer(ctx, item, "level", f"horizon timing #{i + 1}", "horizon", minimum=1)
+        record = f"horizon timing of action '{aid}'" + (f" level {level}" if level else "")
+        f.check_fields(ctx, item, {"action", "level", "description", *TIMING_FIELDS}, record)
+        body = LineDict({k: v for k, v in item.items()
+                         if k not in ("action", "level", "description")})
+        body.line = f.line_of(item)
+        holder = LineDict(timing=body)
+        holder.line = f.line_of(item)
+        key = f"horizon/timing/{aid}" + (f"/levels/{level}" if level else "")
+        ctx.note_line("horizon", f"timing/{aid}", item)
+        timing = read_timing(ctx, holder, f"horizon: action '{aid}'"
+                             + (f" level {level}" if level else ""), key, repeat=level is None)
+        if aid is None or timing is None:
+            continue
+        act = out.get(aid)
+        if act is None:
+            ctx.err(record, "action", f"unknown action '{aid}'", f.line_of(item))
+            continue
+        if level is None:
+            if act.timing is not None:
+                ctx.err(record, "action", "timed twice (in the action and in the horizon, or "
+                        "twice in the horizon)", f.line_of(item))
+                continue
+            out[aid] = Action(act.id, act.levels, act.effects, act.name, act.description,
+                              timing)
+            continue
+        if level > len(act.levels):
+            ctx.err(record, "level", f"action '{aid}' has {len(act.levels)} level(s)",
+                    f.line_of(item))
+            continue
+        lv = act.levels[level - 1]
+        if lv.timing is not None:
+            ctx.err(record, "level", "timed twice", f.line_of(item))
+            continue
+        levels = list(act.levels)
+        levels[level - 1] = Level(lv.cost, lv.label, timing)
+        out[aid] = Action(act.id, tuple(levels), act.effects, act.name, act.description,
+                          act.timing)
+    return tuple(out[a.id] for a in actions)

@@ -280,8 +280,7 @@ class _Validator:
         """If every action touching an element took its strongest level, the element must
         still make sense: capacity and supply cuts total ≤ 1, seizure probability ≤ 1.
         Over a horizon an action counts at its strongest in any period: the largest
-        strength of its profile, or, if it may be started again, the sum of its profile
-        (restarts whose effects overlap add up)."""
+        strength of its profile (restarts never overlap)."""
         inst = self.inst
         cut: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
         seize: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
@@ -329,21 +328,18 @@ class _Validator:
 
     @property
     def restart_note(self) -> str:
-        if self.inst.horizon is None or not any(a.timing and a.timing.repeat
-                                                 for a in self.inst.actions):
+        if self.inst.horizon is None:
             return ""
-        return "; over the horizon, restarts of a repeated action add up while they overlap"
+        return "; over the horizon, each action at the peak strength of its timing"
 
     def strongest(self, act: Action, level: int) -> float:
         """The most of its stated effect an action at ``level`` can have in one period:
-        1 without a horizon; over one, the largest strength of its profile, or the sum of
-        its profile if it may be restarted while it still acts."""
+        1 without a horizon; over one, the largest strength of its profile (a restart
+        waits until the previous start has ended, so starts never add up)."""
         horizon = self.inst.horizon
         if horizon is None:
             return 1.0
-        strengths = act.timing_of(level).strengths(horizon.count)
-        repeat = act.timing is not None and act.timing.repeat
-        return sum(strengths) if repeat else max(strengths, default=0.0)
+        return max(act.timing_of(level).strengths(horizon.count), default=0.0)
 
     def solver_coefficients(self) -> None:
         """The MILP's largest coefficients must stay within what HiGHS takes (matrix
