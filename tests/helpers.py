@@ -55,6 +55,26 @@ SMALL_YAML = textwrap.dedent("""\
     """)
 
 
+#: SMALL_YAML's network over three years: a decaying capacity cut, a lab raid that
+#: regenerates after a year, a period whose supply grows, carry-over of unspent money.
+HORIZON_YAML = SMALL_YAML[:SMALL_YAML.index("  - id: close_pov")] + textwrap.dedent("""\
+      - id: close_pov
+        cost: {usd: 1}
+        timing: {profile: [1, 0.6, 0.3], cost: one_off, repeat: true}
+        effects: [{type: cut_capacity, arcs: [pov], amount: 0.5}]
+      - id: raid_lab
+        cost: {usd: 2}
+        timing: {regenerates_after: 1, cost: one_off, repeat: true}
+        effects: [{type: remove, nodes: [lab]}]
+    horizon:
+      periods: {count: 3, unit: year, start: 2021}
+      discount: 0.05
+      budgets: {usd: [2, 2, 3]}
+      carry_over: true
+      changes:
+        - {period: 2023, supplies: [{node: china, commodity: precursor, amount: 150}]}
+""")
+
 
 def arc(src, dst, cap=INF, cost=0.0, p=0.0, mode="other", id=None, comms=None) -> Arc:
     return Arc(id or f"{src}->{dst}", src, dst, mode, cap, cost, p,
@@ -333,7 +353,7 @@ def random_stochastic(seed: int):
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
-           "valid_random_instance", "SMALL_YAML", "with_markets",
+           "valid_random_instance", "SMALL_YAML", "HORIZON_YAML", "with_markets",
            "random_stochastic"]
 
 
@@ -344,11 +364,13 @@ def assert_certified(result, optimal: bool = True) -> None:
     checks = " | ".join(cert.checks)
     assert "budgets and exclusive levels kept" in checks
     assert "re-solved with the plan fixed" in checks
-    figure = result.harm.harm_after if result.harm is not None else result.value_after
+    harm = getattr(result, "harm", None)  # a horizon result has no harm, no value_after
+    figure = harm.harm_after if harm is not None else getattr(
+        result, "value_after", getattr(result, "objective_after", None))
     assert cert.plan_value == figure
     if optimal:
         assert result.optimal
-        if result.harm is None or result.harm.mode == "optimistic":
+        if harm is None or harm.mode == "optimistic":
             assert "= MILP objective (optimal)" in checks, checks
     if result.bound is not None:
         assert "≥ proven bound" in checks, checks

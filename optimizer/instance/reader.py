@@ -799,7 +799,7 @@ def apply_timings(ctx: Context, actions: tuple[Action, ...], raw: dict) -> tuple
         body.line = f.line_of(item)
         holder = LineDict(timing=body)
         holder.line = f.line_of(item)
-        key = f"horizon/timing/{aid}" + (f"/levels/{level}" if level else "")
+        key = f"actions/{aid}" + (f"/levels/{level}" if level else "")  # as in the action
         ctx.note_line("horizon", f"timing/{aid}", item)
         timing = read_timing(ctx, holder, f"horizon: action '{aid}'"
                              + (f" level {level}" if level else ""), key, repeat=level is None)
