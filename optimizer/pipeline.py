@@ -367,7 +367,7 @@ def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = 
                   budgets: Mapping[str, float] | None = None,
                   write_model: ModelTarget | None = None, tidy: bool = True,
                   risk: Risk | str | None = None, alpha: float | None = None):
-    """The certified optimal schedule over the instance's horizon (docs/model.md §9): one
+    """The certified optimal schedule over the instance's horizon (docs/model.md §13): one
     MILP over the start binaries with a dual block per (scenario, period), finished by the
     same path as every solve (tidy, every period's smuggler LP re-solved with the schedule
     fixed, certificate). ``budgets``: ``b`` (every period), ``b@PERIOD``, ``b@total``.

@@ -15,6 +15,18 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from helpers import (
+    HORIZON_YAML,
+    SHIPPED,
+    Commodity,
+    Resource,
+    action,
+    arc,
+    assert_certified,
+    instance,
+    market,
+    valid_random_instance,
+)
 from optimizer import InstanceError, SolveOptions, solve
 from optimizer.certify.response import solve_smuggler
 from optimizer.cli import main
@@ -27,11 +39,6 @@ from optimizer.instance.scenarios import materialize
 from optimizer.instance.validate import validate
 from optimizer.pipeline import solve_horizon
 from optimizer.studies.horizon import evaluate_schedule
-
-from helpers import (
-    HORIZON_YAML, SHIPPED, Commodity, Resource, action, arc, assert_certified, instance,
-    market, valid_random_instance,
-)
 
 
 def _single(plan: Plan) -> dict[str, int]:
@@ -417,8 +424,8 @@ def test_timing_without_a_horizon_is_located():
 
 
 def test_horizon_timing_by_action_id_and_its_errors():
-    base = HORIZON_YAML.replace("    timing: {profile: [1, 0.6, 0.3], cost: one_off, repeat: true}\n",
-                                "")
+    base = HORIZON_YAML.replace(
+        "    timing: {profile: [1, 0.6, 0.3], cost: one_off, repeat: true}\n", "")
     text = base.replace("  carry_over: true", "  carry_over: true\n  timing:\n"
                         "    - {action: close_pov, profile: [1, 0.6, 0.3], cost: one_off}")
     inst = read_instance_text(text, "ok.yaml")
@@ -428,3 +435,23 @@ def test_horizon_timing_by_action_id_and_its_errors():
     twice = HORIZON_YAML.replace("  carry_over: true", "  carry_over: true\n  timing:\n"
                                  "    - {action: close_pov, profile: [1]}")
     _one(_problems(twice), "action", "timed twice")
+
+
+def test_sweep_over_a_horizon_budget(tmp_path):
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_YAML)
+    out = CliRunner().invoke(main, ["sweep", str(path), "--horizon", "-r", "usd@total",
+                                    "--values", "0,2,4", "--csv", str(tmp_path / "s.csv"),
+                                    "-q"])
+    assert out.exit_code == 0, out.output
+    rows = (tmp_path / "s.csv").read_text().splitlines()
+    assert len(rows) == 4
+    inst = read_instance_text(HORIZON_YAML, "h.yaml")
+    for row, budget in zip(rows[1:], (0, 2, 4)):  # each point is the solve at that budget
+        alone = solve_horizon(inst, budgets={"usd@total": budget})
+        assert float(row.split(",")[2]) == pytest.approx(alone.objective_after, rel=1e-9)
+    assert float(rows[1].split(",")[2]) == pytest.approx(float(rows[1].split(",")[1]))
+    bad = CliRunner().invoke(main, ["sweep", str(path), "--horizon", "-r", "usd",
+                                    "--values", "1", "--resource2", "usd@total",
+                                    "--values2", "2"])
+    assert bad.exit_code == 2

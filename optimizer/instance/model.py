@@ -210,7 +210,7 @@ COST_TIMINGS: tuple[str, ...] = ("one_off", "recurring")
 
 @dataclass(frozen=True)
 class Timing:
-    """How an action (or one level) acts over a horizon (docs/model.md §9): the strength
+    """How an action (or one level) acts over a horizon (docs/model.md §13): the strength
     of its effects k periods after its start, what it costs when, and whether it may be
     started again. Either an explicit ``profile`` (strength in the start period, the next
     one, …; 0 after its end) or the shortcuts: ``lag`` periods at strength 0, then
@@ -346,7 +346,7 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Horizon:
-    """Plans over several periods (docs/format.md, "Horizons"; docs/model.md §9).
+    """Plans over several periods (docs/format.md, "Horizons"; docs/model.md §13).
 
     ``labels`` name the periods in order; ``discount`` is the rate r per period (period t
     weighs 1/(1 + r)^t, t = 0 first); ``budgets`` give resource → one budget per period

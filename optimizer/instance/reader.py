@@ -29,9 +29,31 @@ from . import fields as f
 from .fields import FRACTION, LIMIT, NONNEGATIVE, POSITIVE, PROBABILITY, Bounds, Context
 from .loader import LineDict, parse, quote
 from .model import (
-    ARC_MODES, COST_TIMINGS, EFFECT_TYPES, INF, NODE_KINDS, PERIOD_UNITS, RESOURCE_KINDS,
-    RISK_MEASURES, Action, Arc, Commodity, Effect, Horizon, Instance, Level, Market, Node,
-    Piece, Recipe, Resource, Scenario, Shipment, Supply, Targets, Timing,
+    ARC_MODES,
+    COST_TIMINGS,
+    EFFECT_TYPES,
+    INF,
+    NODE_KINDS,
+    PERIOD_UNITS,
+    RESOURCE_KINDS,
+    RISK_MEASURES,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Horizon,
+    Instance,
+    Level,
+    Market,
+    Node,
+    Piece,
+    Recipe,
+    Resource,
+    Scenario,
+    Shipment,
+    Supply,
+    Targets,
+    Timing,
 )
 
 TOP_LEVEL_FIELDS = frozenset({
@@ -535,8 +557,8 @@ def read_data_changes(ctx: Context, rec: dict, record: str, key: str) -> dict[st
     recipes = read_overrides(ctx, rec, "recipes", record, key,
                              {"yield": POSITIVE, "capacity": LIMIT})
     remove = f.id_list(ctx, rec, "remove_arcs", record) or ()
-    return dict(arcs=arcs, new_arcs=tuple(new_arcs), remove_arcs=tuple(remove),
-                supplies=supplies, nodes=nodes, commodities=comms, recipes=recipes)
+    return {"arcs": arcs, "new_arcs": tuple(new_arcs), "remove_arcs": tuple(remove),
+            "supplies": supplies, "nodes": nodes, "commodities": comms, "recipes": recipes}
 
 
 #: Fields a scenario may override on an existing arc, with their ranges.
@@ -700,7 +722,7 @@ def read_horizon(ctx: Context, raw: Any, line: int | None) -> Horizon | None:
         ctx.err(record, "budgets", f"must map resource ids to one budget per period (a list) "
                 f"or one budget for every period, got {quote(per)}", f.line_of(raw))
     elif per is not None:
-        for rid, val in per.items():
+        for rid in per:
             values = read_period_values(ctx, per, rid, f"{record} budgets", len(labels))
             if values is not None:
                 budgets[rid] = values
@@ -777,7 +799,8 @@ def read_period_values(ctx: Context, per: dict, rid: str, record: str,
         out = [f.number(ctx, f.holder(v, line, rid), rid, record,
                         f"horizon/budgets/{rid}/{i + 1}", NONNEGATIVE, required=True)
                for i, v in enumerate(val)]
-        return None if any(v is None for v in out) else tuple(float(v) for v in out if v is not None)
+        return None if any(v is None for v in out) else tuple(
+            float(v) for v in out if v is not None)
     one = f.number(ctx, per, rid, record, "horizon/budgets", NONNEGATIVE, required=True)
     return None if one is None else (one,) * count
 

@@ -16,8 +16,20 @@ from typing import Any, Callable
 import yaml
 
 from .model import (
-    Action, Arc, Commodity, Effect, Horizon, Instance, Market, Node, Piece, Recipe, Resource,
-    Scenario, Supply, Timing,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Horizon,
+    Instance,
+    Market,
+    Node,
+    Piece,
+    Recipe,
+    Resource,
+    Scenario,
+    Supply,
+    Timing,
 )
 
 #: Writes one number: (value, key in ``Instance.sources``/``uncertain``) → plain data.
