@@ -242,14 +242,13 @@ class HorizonProblem(DefenderProblem):
             if len(set(st.period[members].tolist())) < 2:
                 continue  # one start period: its levels are exclusive already
             if not (act.timing is not None and act.timing.repeat):
-                out.append((f"action '{act.id}' (it may not be repeated)", members))
+                out.append((f"{act.id} (not repeatable)", members))
                 continue
             running = st.running[members]
             for t, label in enumerate(self.labels):
                 here = members[running[:, t]]
                 if len(set(st.period[here].tolist())) > 1:
-                    out.append((f"action '{act.id}' twice while it runs in {label} (a "
-                                "restart waits until the previous start has ended)", here))
+                    out.append((f"{act.id} running in {label}", here))
         return out
 
     def period_budgets(self, budgets: Mapping[str, float]) -> tuple[np.ndarray, dict[str, float]]:

@@ -94,7 +94,9 @@ class DefenderProblem:
         x = plan.binaries(self.net)
         for name, members in self.exclusive():
             if x[members].sum() > 1.5:
-                raise CertificateError(f"plan takes {name} more than once")
+                raise CertificateError(f"plan takes {name} more than once (an action that "
+                                       "may not be repeated starts once; a restart waits "
+                                       "until the previous start has ended)")
 
     @property
     def budgets(self) -> dict[str, float]:
