@@ -768,6 +768,10 @@ def read_periods(ctx: Context, raw: dict, line: int | None) -> tuple[tuple[str, 
     if count is None:
         return (), unit
     start = per.get("start")
+    if isinstance(start, dict) and "value" in start:  # {value: 2021, source: "…"}
+        if start.get("source") is not None:
+            ctx.sources["horizon/periods/start"] = str(start["source"])
+        start = start["value"]
     if start is None:
         return tuple(str(i + 1) for i in range(count)), unit
     text = str(start).strip().upper()
