@@ -46,21 +46,28 @@ def one_period_instance(inst: Instance) -> Instance:
 
 def repeated_schedule(problem: HorizonProblem, plan: Plan) -> Plan:
     """``plan`` (actions of one period) funded every period: each action starts in the
-    first period it may; an action that may be repeated starts again in every later
-    period it may (one-off actions are redone, recurring ones renewed), one that may not
-    runs from its single start."""
+    first period it may; one that may be repeated starts again as soon as its previous
+    start has ended (a raid that regenerates after two years: years 1, 3, 5), one that may
+    not runs from its single start (a programme funded every year)."""
     st = problem.st
     chosen: dict[str, int] = {}
     ids = [a.id for a in problem.instance.actions]
+    T = len(problem.labels)
     for action, level in plan.levels:
         j = ids.index(action)
-        starts = np.flatnonzero((st.action == j) & (st.level == level - 1))
-        periods = sorted(set(st.period[starts].tolist()))
         act = problem.instance.actions[j]
-        if not (act.timing is not None and act.timing.repeat):
-            periods = periods[:1]
-        for s in periods:
-            chosen[problem.st.group_ids[int(st.group[starts[st.period[starts] == s][0]])]] = level
+        repeat = act.timing is not None and act.timing.repeat
+        active = act.timing_of(level - 1).active_periods(T)
+        starts = np.flatnonzero((st.action == j) & (st.level == level - 1))
+        free_from = 0
+        for i in sorted(starts.tolist(), key=lambda i: int(st.period[i])):
+            s = int(st.period[i])
+            if s < free_from:
+                continue
+            chosen[st.group_ids[int(st.group[i])]] = level
+            if not repeat:
+                break
+            free_from = s + max(active, 1)
     return Plan.of(chosen)
 
 
