@@ -87,9 +87,10 @@ def _timing(t: Timing, num: NumberWriter, key: str) -> dict[str, Any]:
 
 def _horizon(h: Horizon, num: NumberWriter) -> dict[str, Any]:
     labels = h.labels
-    d: dict[str, Any] = {"periods": {"count": len(labels), "unit": h.unit}}
+    d: dict[str, Any] = {"periods": {"count": num(float(len(labels)), "horizon/periods/count"),
+                                     "unit": h.unit}}
     if labels != tuple(str(i + 1) for i in range(len(labels))):
-        d["periods"]["start"] = labels[0]
+        d["periods"]["start"] = _noted(labels[0], num, "horizon/periods/start")
     if h.discount:
         d["discount"] = num(h.discount, "horizon/discount")
     if h.budgets:
@@ -98,14 +99,22 @@ def _horizon(h: Horizon, num: NumberWriter) -> dict[str, Any]:
                                   for i, x in enumerate(v)])
                         for r, v in h.budgets.items()}
     if h.totals:
-        d["total"] = {r: num(v, f"horizon/total/{r}") for r, v in h.totals.items()}
+        d["total"] = {r: num(v, f"horizon/total/total/{r}") for r, v in h.totals.items()}
     if h.carry_over:
         d["carry_over"] = True
     if h.changes:
-        d["changes"] = [{"period": c.id, **{k: v for k, v in _scenario(c, num).items()
-                                            if k not in ("id", "probability")}}
-                        for c in h.changes]
+        d["changes"] = [{"period": c.id, **{k: v for k, v in _scenario(
+            c, num, f"horizon/{c.id}").items() if k not in ("id", "probability")}}
+            for c in h.changes]
     return d
+
+
+def _noted(text: str, num: NumberWriter, key: str) -> Any:
+    """A text value with the source note the file gave it, if any."""
+    noted = num(0.0, key)
+    if isinstance(noted, dict) and "source" in noted:
+        return {"value": text, "source": noted["source"]}
+    return text
 
 
 def _number_writer(inst: Instance) -> NumberWriter:
@@ -281,8 +290,9 @@ def _effect(e: Effect, num: NumberWriter, key: str) -> dict[str, Any]:
     return d
 
 
-def _scenario(sc: Scenario, num: NumberWriter) -> dict[str, Any]:
-    key = f"scenarios/{sc.id}"
+def _scenario(sc: Scenario, num: NumberWriter, key: str = "") -> dict[str, Any]:
+    """A scenario (or, with ``key`` ``horizon/<period>``, a period's changes)."""
+    key = key or f"scenarios/{sc.id}"
     d: dict[str, Any] = {"id": sc.id, "probability": num(sc.probability, f"{key}/probability")}
     if sc.description:
         d["description"] = sc.description
