@@ -41,6 +41,7 @@ import numpy as np
 from typing import TYPE_CHECKING
 
 from ..compile.network import CompiledNetwork
+from ..instance.beliefs import refuse_beliefs
 from .blocks import LinearModel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -170,6 +171,7 @@ def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int
     (``add_risk_objective``; see ``build_problem_milp``). ``tag`` suffixes every block name
     (several copies of the problem in one model). Returns the blocks and the risk
     objective Σ coefs·x[cols] (at the optimum of the duals, the plan's value)."""
+    refuse_beliefs(problem.instance, "the zero-sum dual MILP")
     net0 = problem.net
     single = len(problem.scenarios) == 1
     blocks = []
@@ -262,8 +264,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     fc_tail = net.arc_tail[net.fc_arc]
     fc_head = net.arc_head[net.fc_arc]
     keep = 1.0 - net.arc_p[net.fc_arc]
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
-    gain = keep * pot[fc_head, net.fc_comm] - ucost  # M_{a,k}
+    ucost = net.unit_cost()
+    # M_{a,k}, with the lowest cost any plan gives (= ucost unless a perturbation lowers it)
+    gain = keep * pot[fc_head, net.fc_comm] - net.favourable_unit_cost()
     useful_fc = np.flatnonzero((gain > TOL) & reach[fc_tail, net.fc_comm]
                                & (net.arc_cap[net.fc_arc] > 0))
     R = len(net.recipe_ids)
