@@ -28,7 +28,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .certify.certificate import Certificate, certify
-from .certify.evaluate import Evaluator, PlanEvaluation, evaluator_for
+from .certify.evaluate import Evaluator, OutcomeEvaluator, PlanEvaluation, evaluator_for
 from .certify.tidy import drop_redundant
 from .compile.network import CompiledNetwork, Plan
 from .compile.problem import DefenderProblem, ScenarioNet, build_problem
@@ -270,7 +270,9 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
     formulation = formulation or (PerceivedOutcome() if problem.beliefs else DualValue())
     _check_objective_data(problem, formulation)
-    evaluator = evaluator_for(problem, formulation.objective, formulation.tie, options)
+    evaluator = (OutcomeEvaluator(problem, formulation.objective, formulation.tie, options)
+                 if isinstance(formulation, OutcomeBilevel) else
+                 evaluator_for(problem, formulation.objective, formulation.tie, options))
     t_compiled = time.perf_counter()
 
     baseline = evaluator(Plan.of({}), fresh=True)

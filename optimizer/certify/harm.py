@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import SolveError
-from ..formulation.smuggler import build_smuggler_lp
+from ..formulation.bilevel import flow_bounds
+from ..formulation.smuggler import SmugglerLP, build_smuggler_lp
 from ..compile.network import CompiledNetwork, apply_plan
 from ..compile.outcome import Outcome, harm_outcome
 from .response import SmugglerSolution, check_flows, solution_from_values
@@ -69,6 +70,8 @@ def outcome_range(net: CompiledNetwork, x: np.ndarray | None = None,
     outcome = outcome or harm_outcome(net)
     data = apply_plan(net, x)
     lp = build_smuggler_lp(net, data)
+    if outcome.counts_flows:
+        bound_responses(lp, net)
     opts = SolveOptions(threads=(options.threads if options else None))
     session = open_session(lp.model, opts)
     raw = session.solve()
@@ -95,6 +98,19 @@ def outcome_range(net: CompiledNetwork, x: np.ndarray | None = None,
         check_flows(net, sol, rel_tol=1e-6)
         out[sense] = (float(r.objective), sol)
     return OutcomeRange(value, out["min"][0], out["max"][0], out["min"][1], out["max"][1])
+
+
+def bound_responses(lp: SmugglerLP, net: CompiledNetwork) -> None:
+    """Restrict the smuggler's responses to the bounded set the bilevel MILP states
+    (``formulation.bilevel.flow_bounds``): f ≤ F̄, z ≤ Z̄, d ≤ D̄. The smuggler's optimum is
+    the same (docs/model.md §8: some optimal response of every plan lies in it, with every
+    achievable sales vector — so outcomes of the sales, such as harm, are unchanged); an
+    outcome that counts flows is counted over the responses that ship no more of a
+    commodity over an arc than can exist (docs/model.md §13)."""
+    bnd = flow_bounds(net)
+    for name, ub in (("flow", bnd.flow), ("recipe", bnd.recipe), ("deliver", bnd.delivery)):
+        blk = lp.model.var_blocks[name]
+        blk.ub = np.minimum(blk.ub, ub)
 
 
 def harm_range(net: CompiledNetwork, x: np.ndarray | None = None,

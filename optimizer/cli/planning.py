@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator
 
 import click
 
+from ..errors import OptionError
 from ..report.files import OutputSet
 from . import main
 from .common import (
@@ -84,7 +85,7 @@ class Ctx:
         self.executor: Any = None
 
     def instance(self):
-        return load_with_budgets(self.file, self.budgets)
+        return load_with_budgets(self.file, self.budgets, zero_sum="planning sessions")
 
     def open(self) -> None:
         from ..parallel import make_executor
@@ -128,6 +129,8 @@ def _guarded(ctx: Ctx, body: Callable[[], Any]) -> Any:
         with interruptible(ctx.interrupted), user_errors():
             try:
                 return body()
+            except OptionError:
+                raise  # user_errors: a bad option exits 1, a usage error 2
             except ValueError as exc:
                 fail(str(exc), EXIT_INPUT)
             except sqlite3.Error as exc:

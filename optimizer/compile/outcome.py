@@ -64,6 +64,11 @@ class Outcome:
                     and self.levers.amount.max(initial=0.0) <= 0)
 
     @property
+    def counts_flows(self) -> bool:
+        """Whether the outcome depends on the flows (beyond μ V̂), not only on the sales."""
+        return bool(np.any(self.flow) or len(self.levers))
+
+    @property
     def scale(self) -> float:
         """The largest coefficient per unit of the part beyond μ V̂ (for the ε of the
         pessimistic tie-break)."""
@@ -83,7 +88,7 @@ def _lever_sum(parts: list[tuple[Levers, np.ndarray]]) -> Levers:
     for lv, factor in parts:
         for b, el, amt in zip(lv.binary.tolist(), lv.element.tolist(), lv.amount.tolist()):
             acc[(b, el)] += amt * float(factor[el])
-    return Levers.build([(b, el, v) for (b, el), v in acc.items()])
+    return Levers.build([(b, el, v) for (b, el), v in acc.items() if v != 0.0])
 
 
 def true_value_outcome(true: CompiledNetwork, seen: CompiledNetwork) -> Outcome:

@@ -355,7 +355,11 @@ def build_outcome_milp(problem: "DefenderProblem", objective: str = "harm",
         tag = "" if single else "".join(ch if ch.isalnum() else "_" for ch in sc.id)
         net = perturbed(sc.seen, outcome, eps)
         primal = add_primal_block(m, net, x.start, tag, outcome.levers)
-        dual = add_dual_block(m, net, x.start, tag)
+        # a subsidy (perturbation) may make flows beyond F̄ pay: the LP is then the bounded
+        # one, and its dual has the bounds' duals (``add_dual_block`` flow_caps)
+        subsidised = net.favourable_unit_cost().min(initial=0.0) < 0
+        dual = add_dual_block(m, net, x.start, tag,
+                              flow_caps=flow_bounds(net).flow if subsidised else None)
         value_cols, value_coefs = value_expression(primal, net)
         cols = np.concatenate([value_cols, dual.obj_cols])
         vals = np.concatenate([value_coefs, -dual.obj_coefs])

@@ -46,9 +46,9 @@ def refuse_beliefs(inst: Instance, what: str) -> None:
     zero-sum computation: the smuggler knows the true data) would silently ignore."""
     if inst.has_beliefs:
         raise UsageError(
-            f"{inst.path}: the smuggler plans with perceived data here ('perceived' on arcs "
-            f"or effects), which {what} does not model (it assumes the smuggler knows the "
-            "true data); use 'interdict solve FILE' (--objective value|harm), or "
+            f"{inst.path}: {what}: not available where the smuggler plans with perceived "
+            "data ('perceived' on arcs or effects), as it assumes the smuggler knows the true "
+            "data; use 'interdict solve FILE' (--objective value|harm), or "
             "optimizer.pipeline.solve with formulation.PerceivedOutcome")
 
 
