@@ -208,8 +208,8 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
 
     ``bound`` replaces the solver's bound (e.g. the pessimistic harm's bound from the
     optimistic optimum); a bound below the trivial 0 becomes 0 when the objective is
-    never negative (``evaluator.nonnegative``). ``start``: a plan the solver was given as a start; the returned plan is
-    never worse than it. ``budgets``: the budgets the plan must keep (default: the
+    never negative (``evaluator.nonnegative``). ``start``: a plan the solver was given as
+    a start; the returned plan is never worse than it. ``budgets``: the budgets the plan must keep (default: the
     problem's)."""
     net = problem.net
     if raw.failed:
@@ -268,7 +268,8 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     options = options or SolveOptions()
     t_start = time.perf_counter()
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
-    formulation = formulation or (PerceivedOutcome() if problem.beliefs else DualValue())
+    if formulation is None:
+        formulation = PerceivedOutcome() if problem.beliefs else DualValue()
     _check_objective_data(problem, formulation)
     evaluator = (OutcomeEvaluator(problem, formulation.objective, formulation.tie, options)
                  if isinstance(formulation, OutcomeBilevel) else
@@ -364,8 +365,7 @@ def _optimistic_bound(problem: DefenderProblem, formulation: OutcomeBilevel,
     """A valid lower bound on the pessimistic optimum: the optimistic MILP's proven bound
     (every plan's least favourable optimal response counts at least its most favourable
     one)."""
-    optimistic = replace(formulation, tie=Tie.OPTIMISTIC, epsilon=None)
-    solved = solve_formulation(problem, optimistic, options)
+    solved = solve_formulation(problem, formulation.optimistic(), options)
     return solved.raw.bound
 
 

@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from helpers import assert_certified, random_instance, with_beliefs
 from optimizer import InstanceError, Plan, solve
 from optimizer.certify.enumerate import feasible_plans
 from optimizer.certify.evaluate import OutcomeEvaluator
 from optimizer.certify.harm import outcome_range
 from optimizer.cli import main
+from optimizer.compile.network import compile_instance
 from optimizer.compile.outcome import seized_outcome, true_value_outcome
 from optimizer.compile.problem import build_problem
 from optimizer.errors import UsageError
@@ -26,9 +28,6 @@ from optimizer.formulation.bilevel import build_harm_milp, build_outcome_milp
 from optimizer.instance.beliefs import perceived_instance
 from optimizer.instance.reader import read_instance_text
 from optimizer.instance.writer import instance_to_dict, write_instance
-from optimizer.compile.network import compile_instance
-
-from helpers import assert_certified, random_instance, with_beliefs
 
 #: Two lanes to one market. Lane A is believed watched (seizure 0.5) but is not (0);
 #: lane B is seized at 0.2, as believed. A covert scanner and a visible one each raise B's
@@ -66,7 +65,8 @@ def figures(problem, plan, objective="value"):
     ev = OutcomeEvaluator(problem, objective, "optimistic")(Plan.of(plan), fresh=True)
     sc, sol = problem.scenarios[0], ev.responses[0]
     x = Plan.of(plan).binaries(problem.net)
-    return (sol.flow[0], sol.flow[1], sol.value, true_value_outcome(sc.net, sc.seen).evaluate(sol, x),
+    true_value = true_value_outcome(sc.net, sc.seen).evaluate(sol, x)
+    return (sol.flow[0], sol.flow[1], sol.value, true_value,
             seized_outcome(sc.net).evaluate(sol, x), float(sol.delivered.sum()))
 
 

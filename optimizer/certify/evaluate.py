@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..compile.network import Plan
-from ..options import Objective, SolveOptions, Tie
 from ..compile.outcome import scenario_outcome
+from ..options import Objective, SolveOptions, Tie
 from .harm import OutcomeRange, outcome_range
 from .response import SmugglerSession, SmugglerSolution, solve_smuggler
 

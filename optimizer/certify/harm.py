@@ -20,14 +20,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..compile.network import CompiledNetwork, apply_plan
+from ..compile.outcome import Outcome, harm_outcome
 from ..errors import SolveError
 from ..formulation.bilevel import flow_bounds
 from ..formulation.smuggler import SmugglerLP, build_smuggler_lp
-from ..compile.network import CompiledNetwork, apply_plan
-from ..compile.outcome import Outcome, harm_outcome
-from .response import SmugglerSolution, check_flows, solution_from_values
-from ..solvers.base import open_session
 from ..options import SolveOptions, Termination
+from ..solvers.base import open_session
+from .response import SmugglerSolution, check_flows, solution_from_values
 
 REL_DELTA = 1e-9
 

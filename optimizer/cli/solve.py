@@ -157,6 +157,7 @@ def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ..
     solve."""
     from ..errors import UsageError
     from ..formulation import PerceivedOutcome
+    from ..options import Objective, Tie
     from ..pipeline import solve as run
     from ..report.text import render_solve
 
@@ -166,7 +167,7 @@ def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ..
     modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
     results = {}
     for i, mode in enumerate(modes):
-        results[mode] = run(inst, options, formulation=PerceivedOutcome(objective, mode),
+        results[mode] = run(inst, options, formulation=PerceivedOutcome(Objective(objective), Tie(mode)),
                             write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha)
         if results[mode].termination == Termination.INTERRUPTED:
             break

@@ -188,7 +188,8 @@ class CompiledNetwork:
         cr = self.cost_raise
         if len(cr) and cr.amount.min() < 0:
             low = low.copy()
-            np.add.at(low, cr.element, np.minimum(cr.amount, 0.0) * self.load[self.fc_comm[cr.element]])
+            lam = self.load[self.fc_comm[cr.element]]
+            np.add.at(low, cr.element, np.minimum(cr.amount, 0.0) * lam)
         return low
 
     # cached derived data -----------------------------------------------------------

@@ -100,12 +100,13 @@ class DefenderProblem:
         for rid, value in budgets.items():
             vec[self.net.resource_ids.index(rid)] = float(value)
 
-        def rebudget(net: CompiledNetwork | None) -> CompiledNetwork | None:
-            return None if net is None else replace(net, budgets=vec, _cache=net._cache)
+        def rebudget(net: CompiledNetwork) -> CompiledNetwork:
+            return replace(net, budgets=vec, _cache=net._cache)
 
-        return replace(self, scenarios=[replace(s, net=rebudget(s.net),
-                                                perceived=rebudget(s.perceived))
-                                        for s in self.scenarios])
+        return replace(self, scenarios=[
+            replace(s, net=rebudget(s.net),
+                    perceived=None if s.perceived is None else rebudget(s.perceived))
+            for s in self.scenarios])
 
 
 def risk_value(values: Sequence[float], probs: np.ndarray, risk: Risk | str,

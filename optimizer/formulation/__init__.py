@@ -26,9 +26,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Formulation(Protocol):
-    objective: Objective
-    tie: Tie
-    name: str
+    @property
+    def objective(self) -> Objective: ...
+
+    @property
+    def tie(self) -> Tie: ...
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def exact_claim(self) -> bool:
@@ -64,6 +69,7 @@ class OutcomeBilevel:
     objective: Objective
     tie: Tie
     epsilon: float | None
+    name: str
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tie", Tie.parse(self.tie, "tie"))
@@ -90,8 +96,12 @@ class OutcomeBilevel:
         sc = problem.scenarios[0]
         return default_epsilon(sc.seen, scenario_outcome(sc, self.objective.value))
 
-    def with_epsilon(self, epsilon: float):
+    def with_epsilon(self, epsilon: float) -> OutcomeBilevel:
         return replace(self, epsilon=epsilon)  # type: ignore[type-var]
+
+    def optimistic(self) -> OutcomeBilevel:
+        """The same formulation under the optimistic tie-break."""
+        return replace(self, tie=Tie.OPTIMISTIC, epsilon=None)  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)

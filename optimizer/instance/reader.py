@@ -597,7 +597,7 @@ def read_arc_overrides(ctx: Context, rec: dict, record: str, key: str
         aid = f.ident(ctx, item, "id", f"{record} arc")
         arec = f"{record} arc '{aid}'"
         fields = _override_fields(ctx, item, arec, f"{key}/arcs/{aid}", ARC_OVERRIDES,
-                                  also={"perceived"})
+                                  also=frozenset({"perceived"}))
         fields.update(read_perceived_arc(ctx, item, arec, f"{key}/arcs/{aid}"))
         if aid is not None:
             overrides[aid] = fields
@@ -619,7 +619,8 @@ def read_overrides(ctx: Context, rec: dict, section: str, record: str, key: str,
 
 
 def _override_fields(ctx: Context, item: dict, record: str, key: str,
-                     allowed: dict[str, Bounds], also: set[str] = set()) -> dict[str, float]:
+                     allowed: dict[str, Bounds],
+                     also: frozenset[str] = frozenset()) -> dict[str, float]:
     """The numbers ``allowed`` of an override record (``also``: its other fields, read by
     the caller)."""
     f.check_fields(ctx, item, {"id", *allowed, *also}, record)

@@ -171,8 +171,8 @@ def _arc(a: Arc, num: NumberWriter) -> dict[str, Any]:
     if a.commodities is not None:
         d["commodities"] = list(a.commodities)
     _put(d, "organization", a.organization, "")
-    perceived = _perceived(dict(perceived_seizure=a.perceived_seizure,
-                                perceived_cost=a.perceived_cost), num, f"{key}/perceived")
+    perceived = _perceived({"perceived_seizure": a.perceived_seizure,
+                            "perceived_cost": a.perceived_cost}, num, f"{key}/perceived")
     if perceived:
         d["perceived"] = perceived
     return d

@@ -36,17 +36,17 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     proven = "proven optimal" if r.optimal else f"NOT proven optimal ({r.termination.value})"
     con.print(escape(f"Instance  {r.instance}  ({r.instance_path})"))
     con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
-    b = r.beliefs
-    if b is not None and r.harm is None:
-        con.print(f"Value     smuggler's true value {_fmt(b.before.true_value)} before → "
-                  f"{_fmt(b.after.true_value)} after the plan ({b.mode} tie-break); it believes "
+    bel = r.beliefs
+    if bel is not None and r.harm is None:
+        con.print(f"Value     smuggler's true value {_fmt(bel.before.true_value)} before → "
+                  f"{_fmt(bel.after.true_value)} after the plan ({bel.mode} tie-break); it believes "
                   f"{_fmt(r.value_before)} → {_fmt(r.value_after)}")
     else:
         con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → "
                   f"{_fmt(r.value_after)} after the plan ({r.reduction:.1%} less)"
-                  + ("; as it believes" if b is not None else ""))
+                  + ("; as it believes" if bel is not None else ""))
     cert = r.certificate
-    if b is not None and r.harm is None:
+    if bel is not None and r.harm is None:
         con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
         con.print(f"Check     PASSED ({len(cert.checks)} checks): with the plan fixed, the "
                   f"smuggler's LP on the data it believes and its least and most favourable "
@@ -71,8 +71,8 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
                   f"in the planner's favour, {_fmt(h.pessimistic_after)} if against")
     for note in r.notes:
         con.print(escape(f"Note      {note}"))
-    if b is not None:
-        con.print(_beliefs_table(b, expected=bool(r.scenarios)))
+    if bel is not None:
+        con.print(_beliefs_table(bel, expected=bool(r.scenarios)))
 
     t = Table(title="Plan", title_justify="left", show_lines=False)
     t.add_column("action")
@@ -94,7 +94,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     t.add_column("before", justify="right")
     t.add_column("after", justify="right")
     t.add_column("change", justify="right")
-    t.add_column("seized after" + (" (believed)" if b is not None else ""), justify="right")
+    t.add_column("seized after" + (" (believed)" if bel is not None else ""), justify="right")
     for k, before in sorted(r.before.delivered_by_commodity.items()):
         after = r.after.delivered_by_commodity[k]
         if before == 0 and after == 0:
