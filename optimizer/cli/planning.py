@@ -84,7 +84,7 @@ class Ctx:
         self.executor: Any = None
 
     def instance(self):
-        return load_with_budgets(self.file, self.budgets)
+        return load_with_budgets(self.file, self.budgets, zero_sum="planning sessions")
 
     def open(self) -> None:
         from ..parallel import make_executor

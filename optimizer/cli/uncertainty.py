@@ -38,7 +38,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
 
     budgets = parse_budgets(budget)
     with interruptible(), user_errors(), OutputSet(json_path) as outputs:
-        inst = load_with_budgets(file, budgets)
+        inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         if plan_path is None:
             plan = solve(inst).plan
             origin = "the optimal plan"
@@ -81,7 +81,7 @@ def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str 
 
     budgets = parse_budgets(budget)
     with interruptible(), user_errors(), OutputSet(json_path) as outputs:
-        inst = load_with_budgets(file, budgets)
+        inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         vu = value_of_uncertainty(inst, workers=workers)
         outputs.text(json_path, json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
@@ -122,7 +122,7 @@ def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int
 
     budgets = parse_budgets(budget)
     with interruptible(), user_errors(), OutputSet(json_path) as outputs:
-        inst = load_with_budgets(file, budgets)
+        inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         res = sample_average_approximation(inst, samples, replications, eval_samples, seed=seed,
                                            options=SolveOptions(time_limit=time_limit),
                                            workers=workers)

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from ..results.types import InterdictionResult
+from ..results.types import BeliefsSummary, InterdictionResult
 
 
 def _fmt(v: float | None, digits: int = 6) -> str:
@@ -47,10 +47,23 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     proven = status_text(r)
     con.print((f"Instance  {r.instance}  ({r.instance_path})"))
     con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
-    con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → {_fmt(r.value_after)} "
-              f"after the plan ({r.reduction:.1%} less)")
+    bel = r.beliefs
+    if bel is not None and r.harm is None:
+        con.print(f"Value     smuggler's true value {_fmt(bel.before.true_value)} before → "
+                  f"{_fmt(bel.after.true_value)} after the plan ({bel.mode} tie-break); it believes "
+                  f"{_fmt(r.value_before)} → {_fmt(r.value_after)}")
+    else:
+        con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → "
+                  f"{_fmt(r.value_after)} after the plan ({r.reduction:.1%} less)"
+                  + ("; as it believes" if bel is not None else ""))
     cert = r.certificate
-    if r.harm is None:
+    if bel is not None and r.harm is None:
+        con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
+        con.print(f"Check     PASSED ({len(cert.checks)} checks): with the plan fixed, the "
+                  f"smuggler's LP on the data it believes and its least and most favourable "
+                  f"optimal responses re-solved: {cert.measure} {_fmt(cert.plan_value, 10)} "
+                  f"(MILP {_fmt(cert.claimed_value, 10)}, tolerance {cert.tolerance:.1g})")
+    elif r.harm is None:
         con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
         con.print(f"Check     PASSED ({len(cert.checks)} checks): smuggler's LP re-solved with "
                   f"the plan fixed gives {_fmt(cert.plan_value, 10)} (MILP "
@@ -68,7 +81,9 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         con.print(f"          this plan: {_fmt(h.optimistic_after)} if the smuggler breaks ties "
                   f"in the planner's favour, {_fmt(h.pessimistic_after)} if against")
     for note in r.notes:
-        con.print((f"Note      {note}"))
+        con.print(f"Note      {note}")
+    if bel is not None:
+        con.print(_beliefs_table(bel, expected=bool(r.scenarios)))
 
     t = Table(title="Plan", title_justify="left", show_lines=False)
     t.add_column("action")
@@ -90,7 +105,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     t.add_column("before", justify="right")
     t.add_column("after", justify="right")
     t.add_column("change", justify="right")
-    t.add_column("seized after", justify="right")
+    t.add_column("seized after" + (" (believed)" if bel is not None else ""), justify="right")
     for k, before in sorted(r.before.delivered_by_commodity.items()):
         after = r.after.delivered_by_commodity[k]
         if before == 0 and after == 0:
@@ -148,6 +163,24 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     con.print(f"Times     build {tm.build:.3f} s, solve {tm.solve:.3f} s, check {tm.check:.3f} s, "
               f"baseline {tm.baseline:.3f} s, total {tm.total:.3f} s")
     return buf.getvalue()
+
+
+def _beliefs_table(b: BeliefsSummary, *, expected: bool) -> Table:
+    """The counted response before and after, as the smuggler believes it and as it is."""
+    t = Table(title="What the smuggler believes and what happens (" + b.mode + " tie-break"
+                    + ("; expected over scenarios" if expected else "") + ")",
+              title_justify="left")
+    t.add_column("")
+    t.add_column("before", justify="right")
+    t.add_column("after", justify="right")
+    rows = (("smuggler's value, believed (value units)", "believed_value"),
+            ("smuggler's value, true (value units)", "true_value"),
+            ("units seized, believed", "believed_seized"),
+            ("units seized, true", "true_seized"),
+            ("harm (harm units; deliveries as planned)", "harm"))
+    for label, attr in rows:
+        t.add_row(label, _fmt(getattr(b.before, attr)), _fmt(getattr(b.after, attr)))
+    return t
 
 
 def render_comparison(comp) -> str:
