@@ -37,6 +37,7 @@ from .model import (
 TOP_LEVEL_FIELDS = frozenset({
     "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
     "supplies", "actions", "scenarios", "uncertainty", "references", "notes", "markets",
+    "groups", "observations", "parameters",
 })
 ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
                         "commodities", "organization", "description"})
@@ -49,6 +50,7 @@ EFFECT_FIELDS = frozenset({"type", "arcs", "nodes", "recipes", "modes", "commodi
 
 def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") -> Instance:
     """Parse an instance from text; raise ``InstanceError`` listing every problem."""
+    from .observations import observation_problems
     from .scenarios import scenario_problems
     from .validate import validate
 
@@ -63,6 +65,7 @@ def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") ->
     problems = problems + validate(inst, whole_network=not problems)
     if not problems:
         problems = scenario_problems(inst)
+    problems = problems + observation_problems(inst, whole=not problems)
     if problems:
         raise InstanceError(problems)
     return inst
@@ -98,6 +101,8 @@ def load_instance(path: str | Path) -> Instance:
 
 def read_document(ctx: Context, doc: Any) -> Instance:
     """The whole file: top-level fields, then each section."""
+    from .observations import read_observing
+
     if not isinstance(doc, dict):
         ctx.err("file", None, "must be a mapping with sections nodes, arcs, … "
                 "(see docs/format.md)", None)
@@ -119,6 +124,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     actions = section("actions", read_action)
     scenarios = section("scenarios", read_scenario)
     risk, alpha = read_uncertainty(ctx, doc.get("uncertainty"), f.line_of(doc))
+    observing = read_observing(ctx, doc)
     for sec, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
         if not items:
             ctx.err(f"section '{sec}'", None, "must list at least one record", f.line_of(doc))
@@ -127,7 +133,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
         nodes=nodes, arcs=arcs, recipes=recipes,
         supplies=tuple(s for s in supplies if s is not None), actions=actions, markets=markets,
         path=ctx.path, sources=ctx.sources, lines=ctx.lines, scenarios=scenarios,
-        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain,
+        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain, **observing,
     )
 
 
