@@ -20,8 +20,8 @@ misfit of a set of observations is Σ_o w_o · ((modelled_o − observed_o) / to
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
