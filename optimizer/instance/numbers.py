@@ -360,6 +360,7 @@ def _set_scenario(sc: Scenario, edits: Edits) -> Scenario:
             fields["probability"] = v
         elif path[0] == "shipment":
             ship = fields.get("shipment", sc.shipment)
+            assert ship is not None  # locate only finds shipment numbers where there is one
             fields["shipment"] = replace(ship, **{path[1]: v})
         else:
             section = fields.setdefault(path[0], {k: dict(f) for k, f in

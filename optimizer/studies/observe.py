@@ -104,12 +104,12 @@ def describe(m: Measure) -> str:
     if m.kind == "ratio":
         assert m.numerator is not None and m.denominator is not None
         return f"({describe(m.numerator)}) ÷ ({describe(m.denominator)})"
-    what = "all" if m.commodities is None else "+".join(m.commodities)
-    conv = "".join(f", {k} ×{w:g}" for k, w in sorted(m.units.items()))
+    named = list(m.commodities) if m.commodities is not None else ["all"] + sorted(m.units)
+    what = "+".join(f"{k}×{m.units[k]:g}" if k in m.units else k for k in named)
     where = f"at {m.group}" if m.group is not None else "everywhere"
     verb = {"seized": "seized", "delivered": "delivered", "seizure_share": "share seized",
             "delivered_share": "share delivered"}[m.kind]
-    return f"{verb} {where} ({what}{conv})"
+    return f"{verb} {where} ({what})"
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,12 @@ class Reading:
     def deviation(self) -> float:
         """modelled − observed (an undefined model value counts as 0)."""
         return (self.modelled or 0.0) - self.observation.value
+
+    @property
+    def shown_deviation(self) -> float:
+        """The deviation, 0 when it is rounding noise (below 1e-9 of the values)."""
+        scale = max(1.0, abs(self.observation.value), abs(self.modelled or 0.0))
+        return 0.0 if abs(self.deviation) <= 1e-9 * scale else self.deviation
 
     @property
     def excess(self) -> float:
