@@ -198,7 +198,8 @@ def calibrate(inst: Instance, *, method: str = "de", seed: int = 0, max_evals: i
     J = Misfit(inst, options)
     start = np.clip([locate(inst, k).value for k in J.keys], J.lo, J.hi)
     counted = _Counted(J, progress)
-    u = SEARCHES[method](counted, J.unit(start), seed, max_evals)
+    SEARCHES[method](counted, J.unit(start), seed, max_evals)
+    u = counted.best_u if counted.best_u is not None else J.unit(start)
     fitted = _rounded(J.theta(u), J.lo, J.hi)
     before = J.readings(start, fresh=True)
     after = J.readings(fitted, fresh=True)
@@ -212,16 +213,22 @@ def calibrate(inst: Instance, *, method: str = "de", seed: int = 0, max_evals: i
 
 
 class _Counted:
-    """J on the unit box, keeping the best value and reporting progress."""
+    """J on the unit box, keeping the best point seen and reporting progress. A search
+    returns the best point it evaluated: SciPy's bounded Powell line search (Brent on the
+    segment inside the box) can end on a point worse than where it started when J is not
+    unimodal along the line, as a misfit with kinks and plateaus often is."""
 
     EVERY = 50
 
     def __init__(self, J: Misfit, progress: Progress | None):
         self.J, self.progress, self.best = J, progress, math.inf
+        self.best_u: np.ndarray | None = None
 
     def __call__(self, u: np.ndarray) -> float:
-        value = self.J(self.J.theta(np.asarray(u, float)))
-        self.best = min(self.best, value)
+        u = np.clip(np.asarray(u, float), 0.0, 1.0)
+        value = self.J(self.J.theta(u))
+        if value < self.best:
+            self.best, self.best_u = value, u.copy()
         if self.progress is not None and self.J.evaluations % self.EVERY == 0:
             self.progress(self.J.evaluations, self.best)
         return value
@@ -265,7 +272,8 @@ def _evolution(f: _Counted, u0: np.ndarray, seed: int, max_evals: int) -> np.nda
                                  maxiter=generations, tol=1e-8, polish=False, x0=u0,
                                  init="latinhypercube", updating="immediate", workers=1)
     left = max(max_evals - f.J.evaluations, 2 * n + 1)
-    return _powell(f, np.asarray(res.x, float), seed, left)
+    return _powell(f, f.best_u if f.best_u is not None else np.asarray(res.x, float), seed,
+                   left)
 
 
 SEARCHES: dict[str, Callable[[_Counted, np.ndarray, int, int], np.ndarray]] = {
