@@ -214,3 +214,13 @@ def test_bad_input_is_located(tmp_path, name, old, new, record, field, message):
     start = next(i for i, ln in enumerate(lines, 1) if f"id: {rec_id}," in ln)
     assert start <= line <= start + 2, (line, lines[line - 1])  # the record or its part
     assert re.search(message, hits[0]), hits[0]
+
+
+def test_writer_round_trips_groups_observations_parameters():
+    from optimizer.instance.writer import dump_yaml, instance_to_dict
+
+    inst = lanes(with_observations(MEASURES))
+    again = read_instance_text(dump_yaml(instance_to_dict(inst)), "again.yaml")
+    assert again.groups == inst.groups
+    assert again.observations == inst.observations
+    assert again.parameters == inst.parameters
