@@ -405,7 +405,8 @@ LANES_YAML = textwrap.dedent("""\
       - {node: src, commodity: pills, amount: 50}
     arcs:
       - {id: lane1, from: src, to: mid, seizure: 0.1}
-      - {id: lane2, from: mid, to: hub, mode: poe_private, seizure: {value: 0.2, source: "scan rate x find rate"}}
+      - {id: lane2, from: mid, to: hub, mode: poe_private,
+         seizure: {value: 0.2, source: "scan rate x find rate"}}
     actions:
       - {id: scan, cost: {usd: 1}, effects: [{type: raise_seizure, arcs: [lane2], amount: 0.1}]}
     groups:
@@ -417,11 +418,14 @@ LANES_YAML = textwrap.dedent("""\
       - {id: cjng, organizations: [CJNG]}
       - {id: pov, modes: [poe_private]}
     observations:
-      - {id: seized_border, measure: seized, group: border, commodity: fentanyl, value: 18, tolerance: 1, source: "CBP"}
-      - {id: share_border, measure: seizure_share, group: border, commodity: fentanyl, value: 0.6, tolerance: 0.05}
+      - {id: seized_border, measure: seized, group: border, commodity: fentanyl, value: 18,
+         tolerance: 1, source: "CBP"}
+      - {id: share_border, measure: seizure_share, group: border, commodity: fentanyl,
+         value: 0.6, tolerance: 0.05}
       - {id: pills_ratio, measure: ratio, group: border, units: {pills: 0.1}, unit: kg,
          numerator: {measure: seized, commodity: pills},
-         denominator: {measure: seized, commodity: [pills, fentanyl]}, value: 0.05, tolerance: 0.01}
+         denominator: {measure: seized, commodity: [pills, fentanyl]}, value: 0.05,
+         tolerance: 0.01}
     parameters:
       - {id: p2, field: arcs/lane2/seizure, bounds: [0.05, 0.5], reason: "scan rate unknown"}
     """)
@@ -458,7 +462,8 @@ def calibration_yaml(p: dict[str, float], tolerance: float = 0.02) -> str:
           - {{id: b, from: mid, to: hub, capacity: 30, cost: 1, seizure: {p['b']}}}
           - {{id: c, from: mid, to: hub, cost: 2, seizure: {{value: {p['c']}, source: "a guess"}}}}
         actions:
-          - {{id: scan_c, cost: {{usd: 1}}, effects: [{{type: raise_seizure, arcs: [c], amount: 0.2}}]}}
+          - {{id: scan_c, cost: {{usd: 1}},
+             effects: [{{type: raise_seizure, arcs: [c], amount: 0.2}}]}}
         """) + f"groups:\n{groups}\nobservations:\n{obs}\nparameters:\n{params}\n"
 
 

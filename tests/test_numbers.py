@@ -25,12 +25,14 @@ RICH = textwrap.dedent("""\
       - {id: china, kind: source}
       - {id: lab, kind: lab}
       - {id: border, kind: crossing}
-      - {id: nyc, kind: market, lat: 40.7, lon: -74, capacity: 500, values: {fentanyl: 12}, harm: {fentanyl: 3}}
+      - {id: nyc, kind: market, lat: 40.7, lon: -74, capacity: 500, values: {fentanyl: 12},
+         harm: {fentanyl: 3}}
       - {id: la, kind: hub}
     recipes:
       - {id: synth, node: lab, input: precursor, output: fentanyl, yield: 0.5, capacity: 50}
     markets:
-      - {node: la, good: doses, accepts: {fentanyl: 2}, curve: [{up_to: 10, price: 9}, {up_to: 30, price: 4}]}
+      - {node: la, good: doses, accepts: {fentanyl: 2},
+         curve: [{up_to: 10, price: 9}, {up_to: 30, price: 4}]}
     supplies:
       - {node: china, commodity: precursor, amount: 100}
       - {node: china, commodity: fentanyl, curve: [{up_to: 5, cost: 1}, {up_to: 9, cost: 3}]}

@@ -9,14 +9,14 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from helpers import LANES_YAML
 
+from helpers import LANES_YAML
 from optimizer import solve
 from optimizer.cli import main
 from optimizer.instance.reader import read_instance_text
 from optimizer.studies.observe import baseline_quantities, readings
 
-APPROX = dict(rel=1e-9, abs=1e-9)
+APPROX = {"rel": 1e-9, "abs": 1e-9}
 
 
 def lanes(text: str = LANES_YAML):
@@ -69,13 +69,16 @@ MEASURES = """\
 observations:
   - {id: sd, measure: seized, group: border, commodity: fentanyl, value: 18, tolerance: 1}
   - {id: all_fent, measure: seized, commodity: fentanyl, value: 28, tolerance: 1}
-  - {id: share, measure: seizure_share, group: border, commodity: fentanyl, value: 0.6, tolerance: 0.05}
-  - {id: kg_eq, measure: seized, group: border, units: {pills: 0.1}, unit: kg, value: 18.9, tolerance: 0.1}
+  - {id: share, measure: seizure_share, group: border, commodity: fentanyl, value: 0.6,
+     tolerance: 0.05}
+  - {id: kg_eq, measure: seized, group: border, units: {pills: 0.1}, unit: kg, value: 18.9,
+     tolerance: 0.1}
   - {id: ratio, measure: ratio, group: border, units: {pills: 0.1}, unit: kg,
      numerator: {measure: seized, commodity: pills},
      denominator: {measure: seized, commodity: [pills, fentanyl]}, value: 0.05, tolerance: 0.01}
   - {id: deliv, measure: delivered, group: us, commodity: pills, value: 36, tolerance: 1}
-  - {id: dshare, measure: delivered_share, group: mexico, commodity: fentanyl, value: 0, tolerance: 0.1}
+  - {id: dshare, measure: delivered_share, group: mexico, commodity: fentanyl, value: 0,
+     tolerance: 0.1}
   - {id: mixed, measure: ratio, numerator: {measure: delivered, group: us, commodity: fentanyl},
      denominator: {measure: seized, group: border, commodity: pills}, value: 8, tolerance: 0.5}
 """
@@ -108,7 +111,8 @@ def test_scenarios_weight_the_quantities():
     """lane2 seizes 0.5 in a scenario of probability 0.25: E[seized] = 0.75·18 + 0.25·45."""
     text = LANES_YAML.replace("groups:", "scenarios:\n"
                               "  - {id: calm, probability: 0.75}\n"
-                              "  - {id: crackdown, probability: 0.25, arcs: [{id: lane2, seizure: 0.5}]}\n"
+                              "  - {id: crackdown, probability: 0.25,\n"
+                              "     arcs: [{id: lane2, seizure: 0.5}]}\n"
                               "groups:")
     inst = lanes(text)
     row = next(r for r in readings(inst, baseline_quantities(inst))
@@ -137,7 +141,7 @@ def test_validate_prints_observed_against_modelled(tmp_path):
 
 def test_validate_miss_exits_0_but_1_with_strict(tmp_path):
     text = LANES_YAML.replace("value: 0.6, tolerance: 0.05", "value: 0.5, tolerance: 0.15")
-    text = text.replace("value: 18, tolerance: 1", "value: 20, tolerance: 1")
+    text = text.replace("value: 18,\n     tolerance: 1", "value: 20,\n     tolerance: 1")
     _, res = run(tmp_path, text)
     assert res.exit_code == 0, res.output
     assert re.search(r"seized_border .* MISSED by 1 \(off by -2, 2 tolerances\)", res.output)
@@ -150,8 +154,10 @@ def test_validate_miss_exits_0_but_1_with_strict(tmp_path):
 
 # ---------------------------------------------------------------------------- bad input
 
-OBS_LINE = "  - {id: seized_border, measure: seized, group: border, commodity: fentanyl, value: 18, tolerance: 1, source: \"CBP\"}"
-PARAM_LINE = "  - {id: p2, field: arcs/lane2/seizure, bounds: [0.05, 0.5], reason: \"scan rate unknown\"}"
+OBS_LINE = ("  - {id: seized_border, measure: seized, group: border, commodity: fentanyl, "
+            "value: 18,\n     tolerance: 1, source: \"CBP\"}")
+PARAM_LINE = ("  - {id: p2, field: arcs/lane2/seizure, bounds: [0.05, 0.5], "
+              "reason: \"scan rate unknown\"}")
 
 BAD = [
     # (name, old, new, record, field, message)
@@ -160,7 +166,8 @@ BAD = [
     ("unknown commodity", OBS_LINE, OBS_LINE.replace("commodity: fentanyl", "commodity: meth"),
      "observation 'seized_border'", "commodity", "unknown commodity 'meth'"),
     ("unknown measure", OBS_LINE, OBS_LINE.replace("measure: seized", "measure: seizures"),
-     "observation 'seized_border'", "measure", "unknown measure 'seizures' \\(one of: seizure_share"),
+     "observation 'seized_border'", "measure",
+     "unknown measure 'seizures' \\(one of: seizure_share"),
     ("ratio part missing", "     numerator: {measure: seized, commodity: pills},\n", "",
      "observation 'pills_ratio'", "numerator", "a ratio needs a 'numerator'"),
     ("nested ratio", "numerator: {measure: seized, commodity: pills}",
@@ -170,15 +177,18 @@ BAD = [
      "observation 'seized_border'", "tolerance", "must be > 0, got 0"),
     ("tolerance negative", OBS_LINE, OBS_LINE.replace("tolerance: 1", "tolerance: -2"),
      "observation 'seized_border'", "tolerance", "must be > 0, got -2"),
-    ("units mixed", OBS_LINE, OBS_LINE.replace("commodity: fentanyl", "commodity: [fentanyl, pills]"),
-     "observation 'seized_border'", "units", r"different units \(kg: fentanyl; thousand pills: pills\)"),
+    ("units mixed", OBS_LINE,
+     OBS_LINE.replace("commodity: fentanyl", "commodity: [fentanyl, pills]"),
+     "observation 'seized_border'", "units",
+     r"different units \(kg: fentanyl; thousand pills: pills\)"),
     ("share without group", OBS_LINE, OBS_LINE.replace("measure: seized, group: border",
                                                        "measure: seizure_share"),
      "observation 'seized_border'", "group", "a seizure_share needs a group"),
     ("unknown group element", "  - {id: border, arcs: [lane2]}", "  - {id: border, arcs: [lane9]}",
      "group 'border'", "arcs", "unknown arc 'lane9'"),
     ("unknown field", PARAM_LINE, PARAM_LINE.replace("arcs/lane2/seizure", "arcs/lane2/seizur"),
-     "parameter 'p2'", "field", "arc.* has no number 'seizur' \\(numbers: capacity, cost, seizure\\)"),
+     "parameter 'p2'", "field",
+     "arc.* has no number 'seizur' \\(numbers: capacity, cost, seizure\\)"),
     ("unknown record", PARAM_LINE, PARAM_LINE.replace("arcs/lane2/seizure", "arcs/lane7/seizure"),
      "parameter 'p2'", "field", "no record 'lane7' in section 'arcs'"),
     ("not a number", PARAM_LINE, PARAM_LINE.replace("arcs/lane2/seizure", "arcs/lane2/mode"),
