@@ -63,12 +63,17 @@ def test_calibration_finds_a_value_on_a_plateau():
 
 def test_calibrate_writes_the_fitted_file_with_notes(tmp_path):
     src = tmp_path / "start.yaml"
-    src.write_text(calibration_yaml(PERTURBED, tolerance=0.01))
+    text = "# lanes after a sea leg (a comment the calibrated file keeps)\n" + calibration_yaml(
+        PERTURBED, tolerance=0.01)
+    src.write_text(text)
     out = tmp_path / "fitted.yaml"
     res = CliRunner().invoke(main, ["calibrate", str(src), "-o", str(out), "--max-evals",
                                     "1500"])
     assert res.exit_code == 0, res.output
     assert f"wrote {out}" in res.output
+    # the text is kept; only the four fitted numbers' lines differ
+    changed = [(a, b) for a, b in zip(text.splitlines(), out.read_text().splitlines()) if a != b]
+    assert len(changed) == 4 and all("seizure: {value:" in b for _, b in changed)
     assert re.search(r"p_c\s+│ arcs/c/seizure\s+│ \[0.01, 0.5\]\s+│\s+0.1 │\s+0.3\d* │", res.output)
     assert re.search(r"seized_c\s+│ 6 ± 0.06 │\s+0 │\s+6\S* │ kg\s+│ met", res.output)
     fitted = load_instance(out)
@@ -107,3 +112,17 @@ def test_calibrate_needs_parameters(tmp_path):
     res = CliRunner().invoke(main, ["calibrate", str(src)])
     assert res.exit_code == 1
     assert f"{src}: section 'parameters': calibration needs it" in res.output
+
+
+def test_a_default_number_is_written_by_the_instance_writer(tmp_path):
+    """Lane A's cost is left at its default (not written in the file): it cannot be
+    replaced in place, so the whole file is written by the instance writer."""
+    text = calibration_yaml(TRUE_RATES) + "  - {id: cost_a, field: arcs/a/cost, bounds: [0, 1]}\n"
+    src = tmp_path / "start.yaml"
+    src.write_text(text)
+    out = tmp_path / "fitted.yaml"
+    res = CliRunner().invoke(main, ["calibrate", str(src), "-o", str(out), "--method", "powell"])
+    assert res.exit_code == 0, res.output
+    assert "written by the instance writer" in res.output
+    fitted = load_instance(out)
+    assert fitted.sources["arcs/a/cost"].startswith("calibrated")

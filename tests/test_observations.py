@@ -181,6 +181,8 @@ BAD = [
      OBS_LINE.replace("commodity: fentanyl", "commodity: [fentanyl, pills]"),
      "observation 'seized_border'", "units",
      r"different units \(kg: fentanyl; thousand pills: pills\)"),
+    ("no commodity", OBS_LINE, OBS_LINE.replace("commodity: fentanyl", "commodity: []"),
+     "observation 'seized_border'", "commodity", "names no commodity"),
     ("share without group", OBS_LINE, OBS_LINE.replace("measure: seized, group: border",
                                                        "measure: seizure_share"),
      "observation 'seized_border'", "group", "a seizure_share needs a group"),

@@ -60,7 +60,7 @@ def calibrate(file: str, output: str | None, method: str, seed: int, max_evals: 
                                "anyway)", err=True)
                     sys.exit(EXIT_SOLVE)
             if output is not None:
-                outputs.text(output, _serialised(cal.instance, output))
+                outputs.text(output, _serialised(cal, file, output))
                 click.echo(f"wrote {output}")
 
 
@@ -72,13 +72,31 @@ def _needs(inst, file: str) -> None:
                                      "(see docs/format.md)", None) for s in missing])
 
 
-def _serialised(inst, output: str) -> str:
-    """The instance as the file format (JSON or YAML by suffix), checked by reading it
-    back: a calibrated file that would not read is an error, never written."""
+def _serialised(cal, source: str, output: str) -> str:
+    """The calibrated instance as the file format, checked by reading it back (a file that
+    would not read is an error, never written). A YAML file calibrated into YAML keeps its
+    text — comments, references, notes — with only the fitted numbers replaced, when every
+    one of them is written out in the file; otherwise the instance writer writes it."""
+    from dataclasses import replace
+
+    from ..instance.numbers import locate
+    from ..instance.patch import patch_numbers
     from ..instance.reader import read_instance_text
     from ..instance.writer import dump_yaml, instance_to_dict
 
+    inst = cal.instance
     fmt = "json" if Path(output).suffix.lower() == ".json" else "yaml"
+    if fmt == "yaml" and Path(source).suffix.lower() in (".yaml", ".yml"):
+        keys = [p.field for p in inst.parameters]
+        text = patch_numbers(Path(source).read_text(encoding="utf-8"),
+                             {k: (locate(inst, k).value, inst.sources[k]) for k in keys})
+        if text is not None:
+            again = read_instance_text(text, output, fmt="yaml")
+            if replace(again, path=inst.path) == inst and all(
+                    again.sources.get(k) == inst.sources[k] for k in keys):
+                return text
+        click.echo("note: the fitted numbers could not all be replaced in place; the file is "
+                   "written by the instance writer (comments and notes are not kept)", err=True)
     data = instance_to_dict(inst)
     text = json.dumps(data, indent=1) + "\n" if fmt == "json" else dump_yaml(data)
     read_instance_text(text, output, fmt=fmt)

@@ -278,6 +278,8 @@ def measure_problems(inst: Instance, m: Measure, groups: set[str], unit: str,
                     + (f" (groups: {', '.join(sorted(groups))})" if groups else
                        " (the file has no 'groups' section)")))
     comms = {c.id for c in inst.commodities}
+    if m.commodities is not None and not m.commodities:
+        out.append((f"{prefix}commodity", "names no commodity (leave it out to count all)"))
     for k in (m.commodities or ()):
         if k not in comms:
             out.append((f"{prefix}commodity", f"unknown commodity '{k}'"))

@@ -34,7 +34,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
     out["resources"] = [_resource(r, num) for r in inst.resources]
     out["commodities"] = [_commodity(c, num, inst) for c in inst.commodities]
     out["nodes"] = [_node(n, num) for n in inst.nodes]
-    out["arcs"] = [_arc(a, num) for a in inst.arcs]
+    out["arcs"] = [_arc(a, num, frozenset(inst.sources)) for a in inst.arcs]
     if inst.recipes:
         out["recipes"] = [_recipe(r, num) for r in inst.recipes]
     if inst.supplies:
@@ -130,9 +130,9 @@ def _commodity(c: Commodity, num: NumberWriter, inst: Instance) -> dict[str, Any
     _put(d, "unit", c.unit, "unit")
     if c.load != 1.0 or f"{key}/load" in inst.sources:
         d["load"] = num(c.load, f"{key}/load")
-    if c.value != 0.0:
+    if c.value != 0.0 or f"{key}/value" in inst.sources:
         d["value"] = num(c.value, f"{key}/value")
-    if c.harm != 0.0:
+    if c.harm != 0.0 or f"{key}/harm" in inst.sources:
         d["harm"] = num(c.harm, f"{key}/harm")
     _put(d, "description", c.description, "")
     return d
@@ -157,15 +157,16 @@ def _node(n: Node, num: NumberWriter) -> dict[str, Any]:
     return d
 
 
-def _arc(a: Arc, num: NumberWriter) -> dict[str, Any]:
-    """One arc record (of the instance or of a scenario); defaults left out."""
+def _arc(a: Arc, num: NumberWriter, noted: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """One arc record (of the instance or of a scenario); defaults left out unless they
+    carry a source note (``noted``: keys of notes)."""
     key = f"arcs/{a.id}"
     d: dict[str, Any] = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
     if not math.isinf(a.capacity):
         d["capacity"] = num(a.capacity, f"{key}/capacity")
-    if a.cost:
+    if a.cost or f"{key}/cost" in noted:
         d["cost"] = num(a.cost, f"{key}/cost")
-    if a.seizure:
+    if a.seizure or f"{key}/seizure" in noted:
         d["seizure"] = num(a.seizure, f"{key}/seizure")
     if a.commodities is not None:
         d["commodities"] = list(a.commodities)
