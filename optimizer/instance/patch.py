@@ -30,6 +30,8 @@ def patch_numbers(text: str, changes: Mapping[str, tuple[float, str]]) -> str | 
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
+    if root is None:
+        return None
     spans = []
     for key, (value, note) in changes.items():
         node = _find(root, key)
