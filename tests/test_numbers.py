@@ -145,3 +145,38 @@ def test_monte_carlo_samples_curve_and_market_numbers():
     cost = next(s for s in sample.supplies if s.curve).curve[1].price
     assert 3 <= price <= 5 and price != 4 and 2.5 <= cost <= 3.5 and cost != 3
     assert next(s for s in sample.supplies if s.commodity == "fentanyl").curve[0].price == 1
+
+
+def test_patch_replaces_numbers_in_place():
+    """Scalars, block-style {value, source} and numbers with a distribution are replaced in
+    the text, the rest (comments, layout, the distribution) kept; a number the file does not
+    write cannot be patched."""
+    from optimizer.instance.patch import patch_numbers
+
+    text = textwrap.dedent("""\
+        # a comment
+        arcs:
+          - {id: a, from: x, to: y, seizure: 0.1}   # lane a
+          - id: b
+            from: x
+            to: y
+            seizure:
+              value: 0.2
+              source: "old note"
+          - {from: y, to: z, seizure: {value: 0.3, range: [0.2, 0.4], source: "r"}}
+        """)
+    out = patch_numbers(text, {"arcs/a/seizure": (0.15, "n1"), "arcs/b/seizure": (0.25, "n2"),
+                               "arcs/y->z/seizure": (0.35, "n3")})
+    assert out == textwrap.dedent("""\
+        # a comment
+        arcs:
+          - {id: a, from: x, to: y, seizure: {value: 0.15, source: "n1"}}   # lane a
+          - id: b
+            from: x
+            to: y
+            seizure:
+              {value: 0.25, source: "n2"}
+          - {from: y, to: z, seizure: {value: 0.35, range: [0.2, 0.4], source: "n3"}}
+        """)
+    assert patch_numbers(text, {"arcs/a/cost": (1.0, "n")}) is None
+    assert patch_numbers(text, {"arcs/q/seizure": (1.0, "n")}) is None

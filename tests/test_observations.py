@@ -236,3 +236,14 @@ def test_writer_round_trips_groups_observations_parameters():
     assert again.groups == inst.groups
     assert again.observations == inst.observations
     assert again.parameters == inst.parameters
+
+
+def test_bounds_stay_inside_a_numbers_distribution(tmp_path):
+    text = LANES_YAML.replace('seizure: {value: 0.2, source: "scan rate x find rate"}',
+                              'seizure: {value: 0.2, range: [0.1, 0.3], source: "scan rate"}')
+    path, res = run(tmp_path, text)
+    assert res.exit_code == 1
+    line = 1 + text.splitlines().index(next(ln for ln in text.splitlines() if "id: p2" in ln))
+    assert (f"{path}:{line}: parameter 'p2', field 'bounds': low bound 0.05 is outside the range "
+            "[0.1, 0.3] of arcs/lane2/seizure's distribution") in res.output
+    assert "high bound 0.5 is outside the range [0.1, 0.3]" in res.output

@@ -361,6 +361,14 @@ def parameter_problems(inst: Instance, p: Parameter, *, whole: bool = True
         if msg is not None:
             out.append(("bounds", f"{name} bound {b:g} is outside the legal range of "
                         f"{p.field}: {msg}"))
+    dist = inst.uncertain.get(p.field)
+    if dist is not None and dist.kind != "normal":  # the value must lie inside its range
+        low, high = dist.params[0], dist.params[-1]
+        for name, b in zip(("low", "high"), p.bounds):
+            if not low <= b <= high:
+                out.append(("bounds", f"{name} bound {b:g} is outside the range [{low:g}, "
+                            f"{high:g}] of {p.field}'s distribution (its value must lie "
+                            "inside it)"))
     if math.isinf(slot.value):
         out.append(("field", f"'{p.field}' is unlimited (inf) in the file; calibration fits "
                     "finite numbers"))

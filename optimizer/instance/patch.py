@@ -1,6 +1,7 @@
 """Change numbers in the text of a YAML instance file, keeping everything else as written
 (comments, references, notes, layout): each number, found by its key (as in
-``Instance.sources``), is replaced by ``{value: …, source: "…"}`` in place.
+``Instance.sources``), is replaced by ``{value: …, source: "…"}`` in place (a distribution
+it has is kept as written).
 
 Used to write a calibrated instance that still reads like the file a person wrote. Only
 numbers the file writes out can be patched, in the sections whose records are found by
@@ -37,14 +38,27 @@ def patch_numbers(text: str, changes: Mapping[str, tuple[float, str]]) -> str | 
         node = _find(root, key)
         if node is None:
             return None
-        new = f"{{value: {_number(value)}, source: {json.dumps(note, ensure_ascii=False)}}}"
-        spans.append((node.start_mark.index, node.end_mark.index, new))
+        # a number written {value, source, <distribution>}: the distribution kept as written
+        kept = "".join(f", {_text(k)}: {text[v.start_mark.index:v.end_mark.index]}"
+                       for k, v in (node.value if isinstance(node, yaml.MappingNode) else ())
+                       if _text(k) not in ("value", "source"))
+        new = (f"{{value: {_number(value)}{kept}, "
+               f"source: {json.dumps(note, ensure_ascii=False)}}}")
+        spans.append((node.start_mark.index, _end(node), new))
     spans.sort()
     if any(a[1] > b[0] for a, b in zip(spans, spans[1:])):
         return None
     for start, end, new in reversed(spans):
         text = text[:start] + new + text[end:]
     return text
+
+
+def _end(node: yaml.Node) -> int:
+    """Where a number's text ends: a block mapping's ends with its last value (its own end
+    mark lies past the line break and indentation that follow)."""
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        return node.value[-1][1].end_mark.index
+    return node.end_mark.index
 
 
 def _number(v: float) -> str:
@@ -101,9 +115,7 @@ def _find(root: yaml.Node, key: str) -> yaml.Node | None:
                     node = node.value[i] if 0 <= i < len(node.value) else None
                 else:
                     node = _get(node, part)
-            plain = isinstance(node, yaml.MappingNode) and all(
-                _text(k) in ("value", "source") for k, _ in node.value)
-            if isinstance(node, yaml.ScalarNode) or plain:  # not one with a distribution
+            if isinstance(node, (yaml.ScalarNode, yaml.MappingNode)):
                 return node
     return None
 
