@@ -128,8 +128,6 @@ def _guarded(ctx: Ctx, body: Callable[[], Any]) -> Any:
         with interruptible(ctx.interrupted), user_errors():
             try:
                 return body()
-            except ValueError as exc:
-                fail(str(exc), EXIT_INPUT)
             except sqlite3.Error as exc:
                 where = ctx.store.path if ctx.store is not None else ctx.store_path
                 fail(f"run store {where}: {exc}", EXIT_INPUT)
@@ -161,7 +159,7 @@ def _fmt(v: float | None) -> str:
 def console():
     from rich.console import Console
 
-    return Console(highlight=False, emoji=False, soft_wrap=False, width=140)
+    return Console(markup=False, highlight=False, emoji=False, soft_wrap=False, width=140)
 
 
 @contextmanager

@@ -8,7 +8,6 @@ import io
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..studies.calibrate import Calibration
@@ -17,7 +16,7 @@ from .text import _fmt
 
 
 def _console(buf: io.StringIO, width: int) -> Console:
-    return Console(file=buf, width=width, force_terminal=False, color_system=None,
+    return Console(markup=False, file=buf, width=width, force_terminal=False, color_system=None,
                    highlight=False, emoji=False)
 
 
@@ -58,8 +57,8 @@ def render_readings(rows: Sequence[Reading], *, width: int = 160) -> str:
                      overflow="fold")
     for r in rows:
         o = r.observation
-        t.add_row(escape(o.id), escape(describe(o.measure)), observed(r), modelled(r),
-                  escape(r.unit), status(r), escape(o.source or "—"))
+        t.add_row(o.id, describe(o.measure), observed(r), modelled(r),
+                  r.unit, status(r), o.source or "—")
     con.print(t)
     met = sum(r.met for r in rows)
     con.print(f"{met} of {len(rows)} observation(s) met; misfit Σ w·((modelled − observed)/"
@@ -80,8 +79,8 @@ def render_calibration(cal: Calibration, *, width: int = 160) -> str:
         t.add_column(col, justify="right" if col in ("before", "fitted") else "left",
                      overflow="fold")
     for p, start, fitted in zip(cal.parameters, cal.start, cal.fitted):
-        t.add_row(escape(p.id), escape(p.field), f"[{p.bounds[0]:g}, {p.bounds[1]:g}]",
-                  _fmt(start), _fmt(fitted), escape(", ".join(cal.moves.get(p.id, ())) or "none"))
+        t.add_row(p.id, p.field, f"[{p.bounds[0]:g}, {p.bounds[1]:g}]",
+                  _fmt(start), _fmt(fitted), ", ".join(cal.moves.get(p.id, ())) or "none")
     con.print(t)
     t = Table(title="Observations (no action, expected over scenarios)", title_justify="left")
     for col in ("observation", "observed", "before", "after", "unit", "after: status",
@@ -90,8 +89,8 @@ def render_calibration(cal: Calibration, *, width: int = 160) -> str:
                      overflow="fold")
     for was, now in zip(cal.before, cal.after):
         o = now.observation
-        t.add_row(escape(o.id), observed(now), modelled(was), modelled(now), escape(now.unit),
-                  status(now), escape(o.source or "—"))
+        t.add_row(o.id, observed(now), modelled(was), modelled(now), now.unit,
+                  status(now), o.source or "—")
     con.print(t)
     return buf.getvalue()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from ..results.types import InterdictionResult
@@ -27,14 +26,26 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.4%}"
 
 
+def status_text(r: InterdictionResult) -> str:
+    """"proven optimal" only for a plan proven within the default tolerance; a solve that
+    stopped at a looser requested gap says so, with the gap it proved."""
+    if not r.optimal:
+        return f"NOT proven optimal ({r.termination.value})"
+    requested = float(r.options.get("rel_gap", 1e-6))
+    if requested > 1e-6 and (r.gap or 0.0) > 1e-6:
+        return (f"optimal within the requested gap of {requested:.2%} (proven gap "
+                f"{(r.gap or 0.0):.2%}): a better plan may exist")
+    return "proven optimal"
+
+
 def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 110) -> str:
     """The summary ``interdict solve`` prints."""
     buf = io.StringIO()
-    con = Console(file=buf, width=width, force_terminal=False, color_system=None,
+    con = Console(markup=False, file=buf, width=width, force_terminal=False, color_system=None,
                   highlight=False, emoji=False)
     r = result
-    proven = "proven optimal" if r.optimal else f"NOT proven optimal ({r.termination.value})"
-    con.print(escape(f"Instance  {r.instance}  ({r.instance_path})"))
+    proven = status_text(r)
+    con.print((f"Instance  {r.instance}  ({r.instance_path})"))
     con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
     con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → {_fmt(r.value_after)} "
               f"after the plan ({r.reduction:.1%} less)")
@@ -57,7 +68,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         con.print(f"          this plan: {_fmt(h.optimistic_after)} if the smuggler breaks ties "
                   f"in the planner's favour, {_fmt(h.pessimistic_after)} if against")
     for note in r.notes:
-        con.print(escape(f"Note      {note}"))
+        con.print((f"Note      {note}"))
 
     t = Table(title="Plan", title_justify="left", show_lines=False)
     t.add_column("action")
@@ -66,7 +77,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     for res in r.budgets:
         t.add_column(res, justify="right")
     for a in r.actions:
-        t.add_row(escape(a.action), str(a.level), escape(a.label or a.name),
+        t.add_row((a.action), str(a.level), (a.label or a.name),
                   *[_fmt(a.cost.get(res, 0.0)) for res in r.budgets])
     if not r.actions:
         t.add_row("(no action)", "", "", *["" for _ in r.budgets])
@@ -86,8 +97,8 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         if before == 0 and after == 0:
             continue
         change = "—" if before == 0 else f"{after / before - 1:+.1%}"
-        t.add_row(escape(k), _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)),
-                  escape(r.after.units.get(k, "")))
+        t.add_row(k, _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)),
+                  r.after.units.get(k, ""))
     con.print(t)
 
     t = Table(title="Delivered per market and commodity", title_justify="left")
@@ -100,8 +111,8 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         b, a = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
         if abs(b) < 1e-9 and abs(a) < 1e-9:
             continue
-        t.add_row(escape(key[0]), escape(key[1]), _fmt(b), _fmt(a),
-                  escape(r.after.units.get(key[1], "")))
+        t.add_row(key[0], key[1], _fmt(b), _fmt(a),
+                  r.after.units.get(key[1], ""))
     con.print(t)
     _seizures_per_arc(con, r)
     _per_group(con, r)
@@ -118,7 +129,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         for k in comms:
             t.add_column(f"{k} after", justify="right")
         for s in r.scenarios:
-            t.add_row(escape(s.id), f"{s.probability:.4g}", _fmt(s.value_before),
+            t.add_row((s.id), f"{s.probability:.4g}", _fmt(s.value_before),
                       _fmt(s.value_after), *[_fmt(s.delivered_after.get(k, 0.0)) for k in comms])
         con.print(t)
 
@@ -130,7 +141,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         t.add_column("value", justify="right")
         t.add_column("route")
         for rt in r.after.routes[:routes]:
-            t.add_row(_fmt(rt.units_delivered), escape(rt.commodity), _fmt(rt.value), escape(rt.describe()))
+            t.add_row(_fmt(rt.units_delivered), (rt.commodity), _fmt(rt.value), (rt.describe()))
         if not r.after.routes:
             t.add_row("0", "", "", "(nothing reaches a market)")
         con.print(t)
@@ -165,9 +176,9 @@ def _seizures_per_arc(con: Console, r: InterdictionResult) -> None:
     for col in ("arc", "commodity", "before", "after", "unit"):
         t.add_column(col, justify="right" if col in ("before", "after") else "left")
     for arc, k in shown:
-        t.add_row(escape(arc), escape(k), _fmt(r.before.seized_by_arc.get((arc, k), 0.0)),
+        t.add_row(arc, k, _fmt(r.before.seized_by_arc.get((arc, k), 0.0)),
                   _fmt(r.after.seized_by_arc.get((arc, k), 0.0)),
-                  escape(r.after.units.get(k, "")))
+                  r.after.units.get(k, ""))
     con.print(t)
 
 
@@ -184,17 +195,17 @@ def _per_group(con: Console, r: InterdictionResult) -> None:
                 "delivered after", "unit"):
         t.add_column(col, justify="left" if col in ("group", "commodity", "unit") else "right")
     for g, k in keys:
-        t.add_row(escape(g), escape(k), _fmt(b.seized_by_group.get((g, k), 0.0)),
+        t.add_row(g, k, _fmt(b.seized_by_group.get((g, k), 0.0)),
                   _fmt(a.seized_by_group.get((g, k), 0.0)),
                   _fmt(b.delivered_by_group.get((g, k), 0.0)),
-                  _fmt(a.delivered_by_group.get((g, k), 0.0)), escape(a.units.get(k, "")))
+                  _fmt(a.delivered_by_group.get((g, k), 0.0)), a.units.get(k, ""))
     con.print(t)
 
 
 def render_comparison(comp) -> str:
     """The zero-sum plan against the harm plan(s): deliveries and harm per commodity."""
     buf = io.StringIO()
-    con = Console(file=buf, width=180, force_terminal=False, color_system=None,
+    con = Console(markup=False, file=buf, width=180, force_terminal=False, color_system=None,
                   highlight=False, emoji=False)
     comms = sorted({k for o in comp.outcomes for k, v in o.delivered.items() if v > 1e-9}
                    | {k for o in comp.outcomes for k, v in o.harm.items() if v > 1e-9})
@@ -204,7 +215,7 @@ def render_comparison(comp) -> str:
     for o in comp.outcomes:
         if o.label not in seen:
             seen.add(o.label)
-            con.print(escape(f"  {o.label:<26} {o.plan}"))
+            con.print((f"  {o.label:<26} {o.plan}"))
     t = Table(title_justify="left")
     t.add_column("plan", no_wrap=True)
     t.add_column("ties")
@@ -215,7 +226,7 @@ def render_comparison(comp) -> str:
         t.add_column(f"{k} harm", justify="right")
     t.add_column("total harm", justify="right")
     for o in comp.outcomes:
-        t.add_row(escape(o.label), o.mode[:4], _fmt(o.smuggler_value),
+        t.add_row((o.label), o.mode[:4], _fmt(o.smuggler_value),
                   *[_fmt(o.delivered.get(k, 0.0)) for k in comms],
                   *[_fmt(o.harm.get(k, 0.0)) for k in comms], _fmt(o.total_harm))
     con.print(t)
