@@ -267,6 +267,8 @@ def _evolution(f: _Counted, u0: np.ndarray, seed: int, max_evals: int) -> np.nda
 
     n = len(u0)
     population = POPSIZE * n
+    if max_evals < 2 * population:  # not even two generations: a local search instead
+        return _powell(f, u0, seed, max_evals)
     generations = max(1, int(max_evals * (1 - POLISH_SHARE)) // population - 1)
     res = differential_evolution(f, [(0.0, 1.0)] * n, seed=seed, popsize=POPSIZE,
                                  maxiter=generations, tol=1e-8, polish=False, x0=u0,
