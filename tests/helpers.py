@@ -432,3 +432,92 @@ def with_beliefs(inst: Instance, seed: int) -> Instance:
     if problems:
         raise InstanceError(problems)
     return out
+
+
+# ----------------------------------------------------------------------------- observations
+
+#: Two lanes in series, two commodities in different units, groups of every kind, and
+#: observations. By hand (no action): 100 kg fentanyl and 50 thousand pills leave src;
+#: lane1 (p = 0.1) seizes 10 kg and 5 thousand pills, lane2 (p = 0.2) 18 kg and 9;
+#: 72 kg and 36 thousand pills reach hub.
+LANES_YAML = textwrap.dedent("""\
+    name: lanes
+    resources: [{id: usd, budget: 1}]
+    commodities:
+      - {id: fentanyl, unit: kg, value: 10}
+      - {id: pills, unit: thousand pills, value: 2}
+    nodes:
+      - {id: src, kind: source, country: MX}
+      - {id: mid, kind: crossing, country: MX, organization: CJNG}
+      - {id: hub, kind: market, country: US}
+    supplies:
+      - {node: src, commodity: fentanyl, amount: 100}
+      - {node: src, commodity: pills, amount: 50}
+    arcs:
+      - {id: lane1, from: src, to: mid, seizure: 0.1}
+      - {id: lane2, from: mid, to: hub, mode: poe_private,
+         seizure: {value: 0.2, source: "scan rate x find rate"}}
+    actions:
+      - {id: scan, cost: {usd: 1}, effects: [{type: raise_seizure, arcs: [lane2], amount: 0.1}]}
+    groups:
+      - {id: border, arcs: [lane2]}
+      - {id: at_mid, nodes: [mid]}
+      - {id: mexico, countries: [MX]}
+      - {id: us, countries: [US]}
+      - {id: markets, kinds: [market]}
+      - {id: cjng, organizations: [CJNG]}
+      - {id: pov, modes: [poe_private]}
+    observations:
+      - {id: seized_border, measure: seized, group: border, commodity: fentanyl, value: 18,
+         tolerance: 1, source: "CBP"}
+      - {id: share_border, measure: seizure_share, group: border, commodity: fentanyl,
+         value: 0.6, tolerance: 0.05}
+      - {id: pills_ratio, measure: ratio, group: border, units: {pills: 0.1}, unit: kg,
+         numerator: {measure: seized, commodity: pills},
+         denominator: {measure: seized, commodity: [pills, fentanyl]}, value: 0.05,
+         tolerance: 0.01}
+    parameters:
+      - {id: p2, field: arcs/lane2/seizure, bounds: [0.05, 0.5], reason: "scan rate unknown"}
+    """)
+
+
+def calibration_yaml(p: dict[str, float], tolerance: float = 0.02) -> str:
+    """Three parallel lanes after a sea leg; observations of the units seized on each,
+    computed by hand for the seizure rates ``TRUE_RATES``, and the four rates declared as
+    parameters with the file's values ``p``. By hand, with all 100 kg shipped: sea seizes
+    100·p_sea, lane A (capacity 40) 40·p_a, lane B (capacity 30) 30·p_b, lane C the rest,
+    p_c·(100·(1 − p_sea) − 70): 10, 2, 6 and 6 kg at the true rates. ``tolerance`` is a
+    fraction of each observed value."""
+    t = TRUE_RATES
+    seized = {"sea": 100 * t["sea"], "a": 40 * t["a"], "b": 30 * t["b"],
+              "c": t["c"] * (100 * (1 - t["sea"]) - 70)}
+    obs = "\n".join(
+        f"  - {{id: seized_{k}, measure: seized, group: lane_{k}, value: {v:.12g}, "
+        f"tolerance: {tolerance * v:.12g}, source: \"by hand\"}}" for k, v in seized.items())
+    params = "\n".join(f"  - {{id: p_{k}, field: arcs/{k}/seizure, bounds: [0.01, 0.5]}}"
+                       for k in seized)
+    groups = "\n".join(f"  - {{id: lane_{k}, arcs: [{k}]}}" for k in seized)
+    return textwrap.dedent(f"""\
+        name: parallel
+        resources: [{{id: usd, budget: 1}}]
+        commodities: [{{id: fentanyl, unit: kg, value: 10}}]
+        nodes:
+          - {{id: src, kind: source}}
+          - {{id: mid}}
+          - {{id: hub, kind: market}}
+        supplies: [{{node: src, commodity: fentanyl, amount: 100}}]
+        arcs:
+          - {{id: sea, from: src, to: mid, seizure: {p['sea']}}}
+          - {{id: a, from: mid, to: hub, capacity: 40, seizure: {p['a']}}}
+          - {{id: b, from: mid, to: hub, capacity: 30, cost: 1, seizure: {p['b']}}}
+          - {{id: c, from: mid, to: hub, cost: 2, seizure: {{value: {p['c']}, source: "a guess"}}}}
+        actions:
+          - {{id: scan_c, cost: {{usd: 1}},
+             effects: [{{type: raise_seizure, arcs: [c], amount: 0.2}}]}}
+        """) + f"groups:\n{groups}\nobservations:\n{obs}\nparameters:\n{params}\n"
+
+
+#: the seizure rates the observations of ``calibration_yaml`` were computed from
+TRUE_RATES = {"sea": 0.1, "a": 0.05, "b": 0.2, "c": 0.3}
+
+__all__ += ["LANES_YAML", "calibration_yaml", "TRUE_RATES"]

@@ -50,5 +50,6 @@ from . import snip as _snip  # noqa: E402,F401  (snip)
 from . import planning as _planning  # noqa: E402,F401  (sweep, frontier, target, …, runs)
 from . import generate as _generate  # noqa: E402,F401  (registers generate grid|layered)
 from . import bench as _bench  # noqa: E402,F401  (registers bench)
+from . import calibrate as _calibrate  # noqa: E402,F401  (registers calibrate)
 
 __all__ = ["main"]

@@ -20,8 +20,11 @@ from .common import (
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=True))
-def validate(file: str) -> None:
-    """Check an instance file and list every problem (exit 1 if any)."""
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when an observation is not met by the no-action baseline.")
+def validate(file: str, strict: bool) -> None:
+    """Check an instance file and list every problem (exit 1 if any); then every
+    observation against the no-action baseline (a miss exits 1 only with --strict)."""
     from ..instance.reader import load_instance
 
     try:
@@ -36,6 +39,25 @@ def validate(file: str) -> None:
                f"{len(inst.commodities)} commodities, {len(inst.recipes)} recipes, "
                f"{len(inst.actions)} actions ({levels} levels), "
                f"resources {', '.join(f'{r.id}={r.budget:g}' for r in inst.resources)}")
+    if inst.observations:
+        _observations(inst, file, strict)
+
+
+def _observations(inst, file: str, strict: bool) -> None:
+    """The table of observations against the no-action baseline."""
+    from ..report.observations import render_readings
+    from ..studies.observe import baseline_quantities, readings
+
+    with user_errors():
+        rows = readings(inst, baseline_quantities(inst))
+    click.echo(render_readings(rows), nl=False)
+    missed = [r.observation.id for r in rows if not r.met]
+    if missed:
+        click.echo(f"{len(missed)} observation(s) not met: {', '.join(missed)} — the file "
+                   f"itself is valid" + (": exit 1 (--strict)" if strict else
+                                         " (exit 0; --strict exits 1 on a miss)"))
+        if strict:
+            sys.exit(EXIT_INPUT)
 
 
 @main.command()

@@ -329,6 +329,10 @@ class Instance:
     cvar_alpha: float = 0.9
     #: uncertain numbers for Monte Carlo, keyed like ``sources`` ("arcs/<id>/capacity")
     uncertain: dict[str, Distribution] = field(default_factory=dict, compare=False)
+    #: what was observed in the world, and the numbers calibration may change
+    groups: tuple["Group", ...] = ()
+    observations: tuple["Observation", ...] = ()
+    parameters: tuple["Parameter", ...] = ()
 
     def market_value(self, node: Node, commodity: Commodity) -> float:
         """v_{n,k}: the node's own value if given, else the commodity's default at markets
@@ -396,3 +400,76 @@ def _replace(inst: Instance, **changes) -> Instance:
     from dataclasses import replace
 
     return replace(inst, **changes)
+
+
+# --------------------------------------------------------------------------- observations
+# What was seen in the world, to compare the model with and to calibrate it
+# (docs/format.md, "groups", "observations", "parameters"; docs/model.md, "Observations
+# and calibration"). They do not change the smuggler's or the defender's problem.
+
+#: What an observation measures on the no-action baseline (see ``Measure``).
+MEASURES: tuple[str, ...] = (
+    "seizure_share", "seized", "delivered", "delivered_share", "ratio",
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named set of network elements to observe. A seizure on an arc belongs to the
+    group if the arc is selected (``arcs``, ``modes``, ``organizations`` through
+    ``Instance.arc_holder``) or if the arc's head node is (``nodes``, ``kinds``,
+    ``countries``: seized on arrival at the place); a delivery belongs to it if its
+    market node is selected."""
+
+    id: str
+    nodes: tuple[str, ...] = ()
+    arcs: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One modelled quantity. ``kind`` is one of ``MEASURES``; ``group`` the group it is
+    taken on (None: everywhere, for ``seized`` and ``delivered``); ``commodities`` the
+    commodities counted (None: all); ``units`` how many units of the measure's unit one
+    unit of a commodity counts for (default 1: e.g. ``{pills: 0.1}`` counts a thousand
+    pills as 0.1 kg). A ``ratio`` divides ``numerator`` by ``denominator``."""
+
+    kind: str
+    group: str | None = None
+    commodities: tuple[str, ...] | None = None
+    units: dict[str, float] = field(default_factory=dict)
+    numerator: "Measure | None" = None
+    denominator: "Measure | None" = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """An observed figure of the world: ``value`` ± ``tolerance`` (in ``unit``) of
+    ``measure`` on the no-action baseline; ``weight`` its weight in the calibration
+    misfit, ``source`` where the figure comes from."""
+
+    id: str
+    measure: Measure
+    value: float
+    tolerance: float
+    unit: str = ""
+    source: str = ""
+    weight: float = 1.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number of the file that calibration may change: ``field`` names it by its key
+    (as in ``Instance.sources``, e.g. ``arcs/manzanillo_in/seizure``), within
+    ``bounds`` (low, high); ``reason`` says why it is uncertain."""
+
+    id: str
+    field: str
+    bounds: tuple[float, float]
+    reason: str = ""

@@ -37,6 +37,7 @@ from .model import (
 TOP_LEVEL_FIELDS = frozenset({
     "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
     "supplies", "actions", "scenarios", "uncertainty", "references", "notes", "markets",
+    "groups", "observations", "parameters",
 })
 ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
                         "commodities", "organization", "description", "perceived"})
@@ -55,6 +56,7 @@ PERCEIVABLE_EFFECTS = ("raise_seizure", "raise_cost")
 
 def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") -> Instance:
     """Parse an instance from text; raise ``InstanceError`` listing every problem."""
+    from .observations import observation_problems
     from .scenarios import scenario_problems
     from .validate import validate
 
@@ -69,6 +71,7 @@ def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") ->
     problems = problems + validate(inst, whole_network=not problems)
     if not problems:
         problems = scenario_problems(inst)
+    problems = problems + observation_problems(inst, whole=not problems)
     if problems:
         raise InstanceError(problems)
     return inst
@@ -104,6 +107,8 @@ def load_instance(path: str | Path) -> Instance:
 
 def read_document(ctx: Context, doc: Any) -> Instance:
     """The whole file: top-level fields, then each section."""
+    from .observations import read_observing
+
     if not isinstance(doc, dict):
         ctx.err("file", None, "must be a mapping with sections nodes, arcs, … "
                 "(see docs/format.md)", None)
@@ -125,6 +130,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     actions = section("actions", read_action)
     scenarios = section("scenarios", read_scenario)
     risk, alpha = read_uncertainty(ctx, doc.get("uncertainty"), f.line_of(doc))
+    observing = read_observing(ctx, doc)
     for sec, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
         if not items:
             ctx.err(f"section '{sec}'", None, "must list at least one record", f.line_of(doc))
@@ -133,7 +139,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
         nodes=nodes, arcs=arcs, recipes=recipes,
         supplies=tuple(s for s in supplies if s is not None), actions=actions, markets=markets,
         path=ctx.path, sources=ctx.sources, lines=ctx.lines, scenarios=scenarios,
-        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain,
+        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain, **observing,
     )
 
 

@@ -106,12 +106,14 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     t.add_column("after", justify="right")
     t.add_column("change", justify="right")
     t.add_column("seized after" + (" (believed)" if bel is not None else ""), justify="right")
+    t.add_column("unit")
     for k, before in sorted(r.before.delivered_by_commodity.items()):
         after = r.after.delivered_by_commodity[k]
         if before == 0 and after == 0:
             continue
         change = "—" if before == 0 else f"{after / before - 1:+.1%}"
-        t.add_row((k), _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)))
+        t.add_row(k, _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)),
+                  r.after.units.get(k, ""))
     con.print(t)
 
     t = Table(title="Delivered per market and commodity", title_justify="left")
@@ -119,12 +121,16 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     t.add_column("commodity")
     t.add_column("before", justify="right")
     t.add_column("after", justify="right")
+    t.add_column("unit")
     for key in sorted(set(r.before.delivered) | set(r.after.delivered)):
         b, a = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
         if abs(b) < 1e-9 and abs(a) < 1e-9:
             continue
-        t.add_row((key[0]), (key[1]), _fmt(b), _fmt(a))
+        t.add_row(key[0], key[1], _fmt(b), _fmt(a),
+                  r.after.units.get(key[1], ""))
     con.print(t)
+    _seizures_per_arc(con, r)
+    _per_group(con, r)
 
     if r.scenarios:
         t = Table(title=f"Scenarios (risk measure: {r.risk}"
@@ -181,6 +187,52 @@ def _beliefs_table(b: BeliefsSummary, *, expected: bool) -> Table:
     for label, attr in rows:
         t.add_row(label, _fmt(getattr(b.before, attr)), _fmt(getattr(b.after, attr)))
     return t
+
+
+#: arcs shown in the table of seizures (the JSON output has every one)
+SEIZURE_ROWS = 15
+
+
+def _seizures_per_arc(con: Console, r: InterdictionResult) -> None:
+    """Expected units seized per arc and commodity (p·f), before and after the plan: the
+    largest ``SEIZURE_ROWS``."""
+    keys = set(r.before.seized_by_arc) | set(r.after.seized_by_arc)
+    if not keys:
+        return
+    size = {k: max(r.before.seized_by_arc.get(k, 0.0), r.after.seized_by_arc.get(k, 0.0))
+            for k in keys}
+    shown = sorted(keys, key=lambda k: (-size[k], k))[:SEIZURE_ROWS]
+    more = len(keys) - len(shown)
+    t = Table(title="Seized per arc and commodity (expected units)", title_justify="left",
+              caption=f"the largest {len(shown)}; {more} more in --json" if more else None,
+              caption_justify="left")
+    for col in ("arc", "commodity", "before", "after", "unit"):
+        t.add_column(col, justify="right" if col in ("before", "after") else "left")
+    for arc, k in shown:
+        t.add_row(arc, k, _fmt(r.before.seized_by_arc.get((arc, k), 0.0)),
+                  _fmt(r.after.seized_by_arc.get((arc, k), 0.0)),
+                  r.after.units.get(k, ""))
+    con.print(t)
+
+
+def _per_group(con: Console, r: InterdictionResult) -> None:
+    """Units seized on and delivered to each group of the instance, before and after."""
+    b, a = r.before, r.after
+    keys = sorted(set(b.seized_by_group) | set(a.seized_by_group) | set(b.delivered_by_group)
+                  | set(a.delivered_by_group))
+    if not keys:
+        return
+    t = Table(title="Seized on and delivered to each group (expected units)",
+              title_justify="left")
+    for col in ("group", "commodity", "seized before", "seized after", "delivered before",
+                "delivered after", "unit"):
+        t.add_column(col, justify="left" if col in ("group", "commodity", "unit") else "right")
+    for g, k in keys:
+        t.add_row(g, k, _fmt(b.seized_by_group.get((g, k), 0.0)),
+                  _fmt(a.seized_by_group.get((g, k), 0.0)),
+                  _fmt(b.delivered_by_group.get((g, k), 0.0)),
+                  _fmt(a.delivered_by_group.get((g, k), 0.0)), a.units.get(k, ""))
+    con.print(t)
 
 
 def render_comparison(comp) -> str:

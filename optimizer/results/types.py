@@ -13,6 +13,7 @@ from ..certify.certificate import Certificate
 from ..compile.network import CompiledNetwork, Plan
 from ..certify.response import SmugglerSolution
 from .routes import Route, decompose_routes
+from .seizures import group_totals, seized_units
 from ..options import SolutionStatus, Termination
 
 
@@ -36,6 +37,12 @@ class Response:
     flows: dict[tuple[str, str], float]  # (arc, commodity) → units entering the arc
     seized: dict[str, float]  # commodity → expected units lost on arcs
     routes: tuple[Route, ...]
+    #: (arc, commodity) → expected units seized on the arc, p·f (only those above 0)
+    seized_by_arc: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: (group, commodity) → units seized on / delivered to the group (only those above 0)
+    seized_by_group: dict[tuple[str, str], float] = field(default_factory=dict)
+    delivered_by_group: dict[tuple[str, str], float] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # commodity → its unit
 
     @staticmethod
     def from_solution(net: CompiledNetwork, sol: SmugglerSolution, eps: float = 1e-9,
@@ -50,13 +57,19 @@ class Response:
         flows = {(net.arc_ids[a], net.comm_ids[k]): float(f)
                  for a, k, f in zip(net.fc_arc, net.fc_comm, sol.flow) if f > thr}
         seized = {k: 0.0 for k in net.comm_ids}
-        lost = sol.flow * (1.0 - sol.data.fc_keep)
+        lost = seized_units(net, sol)
         for k, v in zip(net.fc_comm, lost):
             seized[net.comm_ids[k]] += float(v)
         supply = {(net.node_ids[n], net.comm_ids[k]): float(g)
                   for n, k, g in zip(net.sup_node, net.sup_comm, sol.supply)}
+        by_arc = {(net.arc_ids[a], net.comm_ids[k]): float(v)
+                  for a, k, v in zip(net.fc_arc, net.fc_comm, lost) if v > thr}
+        g_seized, g_delivered = group_totals(net, sol)
         return Response(sol.value, delivered, by_comm, supply, flows, seized,
-                        tuple(decompose_routes(net, sol, max_routes=max_routes)))
+                        tuple(decompose_routes(net, sol, max_routes=max_routes)),
+                        by_arc, {k: v for k, v in g_seized.items() if v > thr},
+                        {k: v for k, v in g_delivered.items() if v > thr},
+                        {c.id: c.unit for c in net.instance.commodities})
 
     @staticmethod
     def expected(parts: list[tuple[float, "Response"]]) -> "Response":
@@ -86,9 +99,13 @@ class Response:
                                         p * rt.units_delivered, p * rt.units_shipped,
                                         p * rt.value, rt.steps)
         ordered = sorted(routes.values(), key=lambda x: (-x.value, -x.units_delivered, x.describe()))
+        units: dict[str, str] = {}
+        for _, r in parts:
+            units.update(r.units)
         return Response(sum(p * r.value for p, r in parts), mix("delivered"),
                         mix("delivered_by_commodity"), mix("supply_used"), mix("flows"),
-                        mix("seized"), tuple(ordered))
+                        mix("seized"), tuple(ordered), mix("seized_by_arc"),
+                        mix("seized_by_group"), mix("delivered_by_group"), units)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +114,14 @@ class Response:
                           for (m, k), v in sorted(self.delivered.items())],
             "delivered_by_commodity": dict(sorted(self.delivered_by_commodity.items())),
             "seized_by_commodity": dict(sorted(self.seized.items())),
+            "seized": [{"arc": a, "commodity": k, "units": v, "unit": self.units.get(k, "")}
+                       for (a, k), v in sorted(self.seized_by_arc.items())],
+            "seized_by_group": [{"group": g, "commodity": k, "units": v,
+                                 "unit": self.units.get(k, "")}
+                                for (g, k), v in sorted(self.seized_by_group.items())],
+            "delivered_by_group": [{"group": g, "commodity": k, "units": v,
+                                    "unit": self.units.get(k, "")}
+                                   for (g, k), v in sorted(self.delivered_by_group.items())],
             "supply_used": [{"node": n, "commodity": k, "units": v}
                             for (n, k), v in sorted(self.supply_used.items())],
             "flows": [{"arc": a, "commodity": k, "units": v}
