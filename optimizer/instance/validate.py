@@ -16,7 +16,6 @@ from ..errors import Problem
 from .model import Action, Effect, Instance
 from .targets import ALLOWED_SELECTORS, TargetIndex, resolve_targets, used_selectors
 
-
 #: Largest coefficient HiGHS accepts in the constraint matrix (its ``large_matrix_value``).
 MAX_COEFFICIENT = 1e15
 
@@ -65,8 +64,9 @@ class _Validator:
         seen: Counter[tuple[str, str]] = Counter((s.node, s.commodity) for s in inst.supplies)
         for (node, comm), count in sorted(seen.items()):
             if count > 1:
-                self.err("supplies", f"{node}/{comm}", f"supply (node '{node}', commodity '{comm}')",
-                         None, f"listed {count} times (one supply per node and commodity)")
+                self.err("supplies", f"{node}/{comm}",
+                         f"supply (node '{node}', commodity '{comm}')", None,
+                         f"listed {count} times (one supply per node and commodity)")
         self.references()
         self.markets()
         self.recipe_cycles()
