@@ -23,9 +23,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Formulation(Protocol):
-    objective: Objective
-    tie: Tie
-    name: str
+    # read-only members, so frozen dataclasses implement the protocol
+    @property
+    def objective(self) -> Objective: ...
+
+    @property
+    def tie(self) -> Tie: ...
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def exact_claim(self) -> bool:
