@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..compile.network import CompiledNetwork, apply_plan
 from ..errors import SolveError
 from ..formulation.smuggler import build_smuggler_lp
-from ..compile.network import CompiledNetwork, apply_plan
-from .response import SmugglerSolution, check_flows, solution_from_values
-from ..solvers.base import open_session
 from ..options import SolveOptions, Termination
+from ..solvers.base import open_session
+from .response import SmugglerSolution, check_flows, solution_from_values
 
 REL_DELTA = 1e-9
 
@@ -53,7 +53,7 @@ def harm_range(net: CompiledNetwork, x: np.ndarray | None = None,
     opts = SolveOptions(threads=(options.threads if options else None))
     session = open_session(lp.model, opts)
     raw = session.solve()
-    if raw.termination != Termination.OPTIMAL or raw.values is None:
+    if raw.termination != Termination.OPTIMAL or raw.values is None or raw.objective is None:
         raise SolveError(f"the smuggler's LP did not solve: {raw.termination.value}")
     value = float(raw.objective)
     value_cost = lp.model.to_matrix().cost
@@ -67,7 +67,7 @@ def harm_range(net: CompiledNetwork, x: np.ndarray | None = None,
     for sense in ("min", "max"):
         session.set_objective(harm_cost, sense)
         r = session.solve()
-        if r.termination != Termination.OPTIMAL or r.values is None:
+        if r.termination != Termination.OPTIMAL or r.values is None or r.objective is None:
             raise SolveError(f"the harm LP ({sense}) did not solve: {r.termination.value}")
         v = r.values[:value_cost.shape[0]]
         sol = solution_from_values(net, lp, v, float(value_cost @ v), data)
