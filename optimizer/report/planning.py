@@ -94,7 +94,7 @@ def render_run(info, result: dict[str, Any] | None, points: list) -> str:
                      f"({info.instance_path}, sha256 {info.instance_hash[:12]})"))
     con.print(escape(f"Options {info.options}"))
     con.print(escape(f"Spec    {info.spec}"))
-    pts = points or [p for p in (result or {}).get("points", [])]
+    pts = points or list((result or {}).get("points", []))
     if pts:
         t = Table(title="Points", title_justify="left")
         t.add_column("budgets")

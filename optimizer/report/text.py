@@ -94,10 +94,10 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     t.add_column("before", justify="right")
     t.add_column("after", justify="right")
     for key in sorted(set(r.before.delivered) | set(r.after.delivered)):
-        b, a = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
-        if abs(b) < 1e-9 and abs(a) < 1e-9:
+        was, now = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
+        if abs(was) < 1e-9 and abs(now) < 1e-9:
             continue
-        t.add_row(escape(key[0]), escape(key[1]), _fmt(b), _fmt(a))
+        t.add_row(escape(key[0]), escape(key[1]), _fmt(was), _fmt(now))
     con.print(t)
 
     if r.scenarios:
@@ -124,7 +124,8 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         t.add_column("value", justify="right")
         t.add_column("route")
         for rt in r.after.routes[:routes]:
-            t.add_row(_fmt(rt.units_delivered), escape(rt.commodity), _fmt(rt.value), escape(rt.describe()))
+            t.add_row(_fmt(rt.units_delivered), escape(rt.commodity), _fmt(rt.value),
+                      escape(rt.describe()))
         if not r.after.routes:
             t.add_row("0", "", "", "(nothing reaches a market)")
         con.print(t)

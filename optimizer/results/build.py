@@ -13,7 +13,12 @@ from ..compile.network import CompiledNetwork, Plan
 from ..compile.problem import DefenderProblem
 from ..options import Objective, SolveOptions, Tie
 from .types import (
-    ChosenAction, HarmSummary, InterdictionResult, Response, ScenarioOutcome, Timings,
+    ChosenAction,
+    HarmSummary,
+    InterdictionResult,
+    Response,
+    ScenarioOutcome,
+    Timings,
 )
 
 if TYPE_CHECKING:  # pragma: no cover

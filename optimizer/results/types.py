@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from ..certify.certificate import Certificate
-from ..compile.network import CompiledNetwork, Plan
 from ..certify.response import SmugglerSolution
-from .routes import Route, decompose_routes
+from ..compile.network import CompiledNetwork, Plan
 from ..options import SolutionStatus, Termination
+from .routes import Route, decompose_routes
 
 
 @dataclass(frozen=True)
@@ -44,12 +44,12 @@ class Response:
         thr = eps * scale
         delivered = {(net.node_ids[n], net.comm_ids[k]): float(v)
                      for n, k, v in zip(net.del_node, net.del_comm, sol.delivered)}
-        by_comm = {k: 0.0 for k in net.comm_ids}
+        by_comm = dict.fromkeys(net.comm_ids, 0.0)
         for (_, k), v in delivered.items():
             by_comm[k] += v
         flows = {(net.arc_ids[a], net.comm_ids[k]): float(f)
                  for a, k, f in zip(net.fc_arc, net.fc_comm, sol.flow) if f > thr}
-        seized = {k: 0.0 for k in net.comm_ids}
+        seized = dict.fromkeys(net.comm_ids, 0.0)
         lost = sol.flow * (1.0 - sol.data.fc_keep)
         for k, v in zip(net.fc_comm, lost):
             seized[net.comm_ids[k]] += float(v)
@@ -85,7 +85,8 @@ class Response:
                     routes[key] = Route(rt.origin, rt.origin_commodity, rt.market, rt.commodity,
                                         p * rt.units_delivered, p * rt.units_shipped,
                                         p * rt.value, rt.steps)
-        ordered = sorted(routes.values(), key=lambda x: (-x.value, -x.units_delivered, x.describe()))
+        ordered = sorted(routes.values(),
+                         key=lambda x: (-x.value, -x.units_delivered, x.describe()))
         return Response(sum(p * r.value for p, r in parts), mix("delivered"),
                         mix("delivered_by_commodity"), mix("supply_used"), mix("flows"),
                         mix("seized"), tuple(ordered))
@@ -248,6 +249,6 @@ def _clean(obj: Any) -> Any:
         return f
     if isinstance(obj, (np.integer,)):
         return int(obj)
-    if hasattr(obj, "value") and isinstance(getattr(obj, "value"), str):
+    if hasattr(obj, "value") and isinstance(obj.value, str):
         return obj.value
     return obj
