@@ -21,15 +21,16 @@ import io
 import json
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..compile.network import Plan
 from ..parallel import Executor, SerialExecutor, drive
 from .points import PointResult, budget_key
+from .session import PlanningSession
 from .store import _restore, recording
 from .tasks import SessionSpec, task_call
-from .session import PlanningSession  # noqa: F401  (tasks run on one)
 
 
 @dataclass(frozen=True)
