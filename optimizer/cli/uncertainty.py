@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..errors import InstanceError, PlanError, Problem
 from ..compile.network import Plan
+from ..errors import InstanceError, PlanError, Problem
 from ..report.files import OutputSet
 from . import main
 from .common import interruptible, load_with_budgets, parse_budgets, user_errors
@@ -79,8 +79,9 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
         outputs.text(json_path, json.dumps(mc.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
     con.print(escape(f"Plan      {plan} (from {origin})"))
+    drawn = ", ".join(f"{k} {v}" for k, v in sorted(mc.scenario_counts.items()))
     con.print(f"Samples   {samples} (seed {seed}); uncertain numbers: {len(inst.uncertain)}; "
-              f"scenarios drawn: " + ", ".join(f"{k} {v}" for k, v in sorted(mc.scenario_counts.items())))
+              f"scenarios drawn: {drawn}")
     t = Table(title="Smuggler's value and units delivered under the plan", title_justify="left")
     for col in ("measure", "mean", "95% CI of mean", "5%", "50%", "95%"):
         t.add_column(col, justify="left" if col == "measure" else "right")
@@ -112,7 +113,8 @@ def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str 
         vu = value_of_uncertainty(inst, workers=workers)
         outputs.text(json_path, json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
-    con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan {escape(str(vu.rp_plan))}")
+    con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan "
+              f"{escape(str(vu.rp_plan))}")
     con.print(f"EEV  (mean-scenario plan, over the scenarios)  {vu.eev:,.6g}   plan "
               f"{escape(str(vu.mean_value_plan))}")
     con.print(f"WS   (each scenario's own optimum, averaged)   {vu.ws:,.6g}")
@@ -122,7 +124,8 @@ def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str 
     t.add_column("optimal value", justify="right")
     t.add_column("its plan")
     for sid in sorted(vu.scenario_plans):
-        t.add_row(escape(sid), f"{vu.scenario_values[sid]:,.6g}", escape(str(vu.scenario_plans[sid])))
+        t.add_row(escape(sid), f"{vu.scenario_values[sid]:,.6g}",
+                  escape(str(vu.scenario_plans[sid])))
     con.print(t)
 
 
