@@ -133,7 +133,9 @@ def _guarded(ctx: Ctx, body: Callable[[], Any]) -> Any:
     """Run a command's body: engine errors become messages and exit codes, Ctrl-C and
     SIGTERM stop it cleanly (``interruptible``), the store and workers are closed."""
     try:
-        with interruptible(ctx.interrupted), user_errors():
+        # user_errors outside: Ctrl-C/SIGTERM reach interruptible first, which says what
+        # the store keeps (user_errors would say "nothing was written")
+        with user_errors(), interruptible(ctx.interrupted):
             try:
                 return body()
             except ValueError as exc:
