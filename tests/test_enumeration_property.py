@@ -3,7 +3,6 @@ feasible plan with the smuggler's LP solved per plan (an oracle that never uses 
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -12,8 +11,6 @@ from optimizer import InstanceError, SolveOptions, compile_instance, solve
 from optimizer.certify.enumerate import enumerate_plans
 
 from helpers import random_instance
-
-
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])

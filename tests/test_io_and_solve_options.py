@@ -7,13 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from helpers import assert_certified
-from optimizer import SolveOptions, Termination, SolutionStatus, load_instance, solve
+from optimizer import SolutionStatus, SolveOptions, Termination, load_instance, solve
 from optimizer.cli import main
 from optimizer.instance.generators.grid import grid_instance
 from optimizer.instance.writer import write_instance
 
-from helpers import levels_instance, recipe_instance
+from helpers import assert_certified, levels_instance, recipe_instance
 
 GALLERY_NODES = "Node\nStart\nB\nC\nD\nEnd\n"
 GALLERY_ARCS = ("StartNode,EndNode,Capacity,Attackable\nStart,B,10,1\nStart,C,70,1\nC,B,30,1\n"

@@ -17,8 +17,14 @@ from click.testing import CliRunner
 from optimizer.cli import main
 from optimizer.errors import SetupError, SolveError
 from optimizer.parallel import (
-    DaskExecutor, JobTimeout, ProcessPool, RemoteTraceback, SerialExecutor, WorkerDied,
-    make_executor, run_all,
+    DaskExecutor,
+    JobTimeout,
+    ProcessPool,
+    RemoteTraceback,
+    SerialExecutor,
+    WorkerDied,
+    make_executor,
+    run_all,
 )
 from optimizer.planning.store import RunStore
 from optimizer.report.files import OutputSet

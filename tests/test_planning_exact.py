@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer import InstanceError, compile_instance, load_instance, solve
-from optimizer.cli import main
-from optimizer.pipeline import evaluate_plan
 from optimizer.certify.enumerate import enumerate_plans
+from optimizer.cli import main
 from optimizer.compile.network import Plan
 from optimizer.compile.problem import build_problem
+from optimizer.pipeline import evaluate_plan
 from optimizer.planning.frontier import exact_frontier
 from optimizer.planning.marginal import greedy_nested, marginal_gains, priority_list
 from optimizer.planning.session import PlanningSession

@@ -1,6 +1,6 @@
 """Pictures: the PNG of a frontier, and the offline HTML report rendered by headless
-Chromium (Debian's /usr/bin/chromium; the README's test command installs it, .ci/install-chromium.sh): the page
-is not blank, and moving the slider changes the plan shown."""
+Chromium (Debian's /usr/bin/chromium; the README's test command installs it,
+.ci/install-chromium.sh): the page is not blank, and moving the slider changes the plan shown."""
 
 from __future__ import annotations
 

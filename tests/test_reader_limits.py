@@ -107,7 +107,8 @@ def test_scenario_numbers_have_the_base_ranges(tmp_path, override, field, messag
 # ------------------------------------------------------------------ hostile YAML / JSON
 
 BOMB = "".join(
-    f"  - &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" if i else "  - &l0 [x, x, x, x, x, x, x, x, x]\n"
+    f"  - &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" if i
+    else "  - &l0 [x, x, x, x, x, x, x, x, x]\n"
     for i in range(9))
 
 

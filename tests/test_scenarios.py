@@ -11,18 +11,18 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import EVASION, assert_certified, evasion
 from optimizer import InstanceError, Plan, solve
-from optimizer.cli import main
 from optimizer.certify.enumerate import enumerate_plans
-from optimizer.instance.model import Distribution, Scenario, Shipment
+from optimizer.cli import main
 from optimizer.compile.problem import build_problem, risk_value
-from optimizer.studies.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
+from optimizer.instance.model import Distribution, Scenario, Shipment
+from optimizer.studies.uncertainty import (
+    monte_carlo,
+    sample_average_approximation,
+    value_of_uncertainty,
+)
 
-from helpers import random_instance, random_stochastic
-
-
-
+from helpers import EVASION, assert_certified, evasion, random_instance, random_stochastic
 
 
 @pytest.mark.parametrize("aggregate", [True, False])

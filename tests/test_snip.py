@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import assert_certified
 from optimizer import Plan, SolveOptions, solve
-from optimizer.instance.snip import dijkstra_value, published_optima, read_snip
-from optimizer.compile.problem import build_problem
 from optimizer.certify.response import solve_smuggler
+from optimizer.compile.problem import build_problem
+from optimizer.instance.snip import dijkstra_value, published_optima, read_snip
+
+from helpers import assert_certified
 
 NO_SENSOR = {0: 0.42183, 1: 0.33120, 2: 0.38570, 3: 0.37597, 4: 0.39748}
 
