@@ -116,6 +116,7 @@ def test_grids_all_methods_equal_enumeration(kind, shape, budget):
     assert solve(net, SolveOptions(method="benders")).method == f"benders-covering/{oracle}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,rows,budget", [("shortest_path", 8, 4), ("shortest_path", 10, 5),
                                               ("max_flow", 6, 3)])
 def test_grids_decomposition_equals_dual(kind, rows, budget):

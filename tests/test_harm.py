@@ -86,6 +86,7 @@ def with_harm(inst, rng):
     return replace(inst, commodities=comms)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.integers(min_value=0, max_value=10**9))
 def test_optimistic_and_pessimistic_equal_enumeration(seed):

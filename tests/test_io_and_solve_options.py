@@ -73,6 +73,7 @@ def test_generator_is_deterministic(tmp_path):
     assert (tmp_path / "a.yaml").read_bytes() != (tmp_path / "c.yaml").read_bytes()
 
 
+@pytest.mark.slow
 def test_node_limit_returns_best_plan_with_gap():
     """A 12×12 shortest-path grid with 6 interdictions is not solved at the root node: with
     a limit of one branch-and-bound node the engine returns the best plan found,

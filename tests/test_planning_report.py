@@ -63,6 +63,7 @@ def _plan_shown(dom: str) -> list[str]:
             for li in re.findall(r"<li>(.*?)</li>", m.group(1), re.S)]
 
 
+@pytest.mark.slow
 def test_report_renders_and_slider_changes_the_plan(report, tmp_path):
     import json
 

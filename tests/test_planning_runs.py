@@ -55,6 +55,7 @@ def test_grid_sweep_covers_both_resources(serial_grid):
     assert sum(p.warm_started for p in pts) > 0
 
 
+@pytest.mark.slow
 def test_process_pool_gives_the_serial_results(serial_grid):
     ex = ProcessPool(2)
     try:
@@ -65,6 +66,7 @@ def test_process_pool_gives_the_serial_results(serial_grid):
     assert _stable(res) == _stable(serial_grid)
 
 
+@pytest.mark.slow
 def test_dask_gives_the_serial_results(serial_grid):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
@@ -302,6 +304,7 @@ def test_cli_grid_sweep_and_deterministic_csv(tmp_path):
     assert rows[-1].split(",")[2] == "0.0"
 
 
+@pytest.mark.slow
 def test_frontier_pieces_on_a_pool_equal_serial():
     from optimizer.planning.frontier import exact_frontier
 
@@ -332,6 +335,7 @@ def _same(a, b):
     return a == b
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("executor", ["serial", "pool"])
 def test_every_planning_command_resumes_from_a_partial_store(tmp_path, executor):
     """Each command stores its certified pieces as it goes. Take the pieces found last away

@@ -228,6 +228,7 @@ def test_json_deep_nesting_is_refused(tmp_path):
     assert_refused(tmp_path, text, "file", None, "nested too deeply", name="inst.json")
 
 
+@pytest.mark.slow
 def test_recipe_chain_of_1200_steps_loads_and_a_long_cycle_is_found(tmp_path):
     chain = [f"c{i}" for i in range(1201)]
     comms = "".join(f"  - {{id: {c}}}\n" for c in chain)

@@ -74,6 +74,7 @@ def test_every_number_cites_the_paper_or_says_it_is_an_assumption():
     assert _numbers_without_source(doc)
 
 
+@pytest.mark.slow
 def test_readme_solve_command_end_to_end(tmp_path):
     """Run the README's first command (after its install step) as a user would."""
     first = next(line for line in (ROOT / "README.md").read_text().splitlines()
@@ -95,6 +96,7 @@ def test_readme_solve_command_end_to_end(tmp_path):
     assert re.search(r"Times\s+build [\d.]+ s, solve [\d.]+ s, check", proc.stdout)
 
 
+@pytest.mark.slow
 def test_backends_agree_on_the_shipped_instance():
     a = solve(SHIPPED)
     b = solve(SHIPPED, SolveOptions(backend="pyomo"))
@@ -102,6 +104,7 @@ def test_backends_agree_on_the_shipped_instance():
     assert a.value_after == pytest.approx(b.value_after, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_plan_changes_when_the_border_closes():
     """The paper's 2020 closure: private-vehicle lanes shut, drones rise (fn 65). Solved
     alone, the closure scenario's plan turns to drones and tunnels; the expected plan over
