@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from optimizer.errors import InstanceError
 from optimizer.instance.model import (
@@ -349,7 +350,7 @@ __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "R
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
            "valid_random_instance", "SMALL_YAML", "with_markets",
-           "random_stochastic"]
+           "random_stochastic", "with_beliefs"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:
@@ -359,11 +360,18 @@ def assert_certified(result, optimal: bool = True) -> None:
     checks = " | ".join(cert.checks)
     assert "budgets and exclusive levels kept" in checks
     assert "re-solved with the plan fixed" in checks
-    figure = result.harm.harm_after if result.harm is not None else result.value_after
-    assert cert.plan_value == figure
+    if result.harm is not None:
+        assert cert.plan_value == result.harm.harm_after
+    elif result.beliefs is not None:  # the certified figure: the smuggler's true value
+        assert cert.plan_value == pytest.approx(result.beliefs.after.true_value,
+                                                abs=cert.tolerance)
+    else:
+        assert cert.plan_value == result.value_after
+    mode = (result.harm.mode if result.harm is not None else
+            result.beliefs.mode if result.beliefs is not None else "optimistic")
     if optimal:
         assert result.optimal
-        if result.harm is None or result.harm.mode == "optimistic":
+        if mode == "optimistic":
             assert "= MILP objective (optimal)" in checks, checks
     if result.bound is not None:
         assert "≥ proven bound" in checks, checks
@@ -393,6 +401,48 @@ def with_markets(inst: Instance, seed: int) -> Instance:
     nodes = tuple(replace(n, values={}) for n in inst.nodes)
     comms = tuple(replace(c, value=0.0) for c in inst.commodities)
     out = replace(inst, markets=(market,), supplies=tuple(sups), nodes=nodes, commodities=comms)
+    problems = validate(out)
+    if problems:
+        raise InstanceError(problems)
+    return out
+
+
+def with_beliefs(inst: Instance, seed: int) -> Instance:
+    """``inst`` with a smuggler that believes other data: some arcs with a perceived seizure
+    or cost (in half the instances every other arc looks alike to it, so that it has many
+    optimal responses), some seizure / cost effects covert or misperceived (within the
+    effect's range), replacement values on the commodities. Raises InstanceError when the result is
+    invalid (e.g. perceived seizures that can total more than 1)."""
+    rng = np.random.default_rng(seed + 7)
+    flat = rng.random() < 0.5  # half the instances: every other arc looks alike (ties)
+    arcs = []
+    for a in inst.arcs:
+        u = rng.random()
+        if flat and u >= 0.4:
+            a = replace(a, perceived_seizure=0.1, perceived_cost=0.0)
+        elif u < 0.25:
+            a = replace(a, perceived_seizure=float(rng.choice([0.0, 0.1, 0.3, 0.5])))
+        elif u < 0.4:
+            a = replace(a, perceived_cost=float(rng.choice([0.0, 0.5, 2.0])))
+        arcs.append(a)
+    actions = []
+    for act in inst.actions:
+        effects = []
+        for e in act.effects:
+            if e.type in ("raise_seizure", "raise_cost"):
+                u = rng.random()
+                if u < 0.35:
+                    e = replace(e, perceived=False)
+                elif u < 0.7:
+                    top = 0.45 if e.type == "raise_seizure" else 8.0
+                    e = replace(e, perceived_amounts=tuple(
+                        float(v) for v in np.sort(rng.uniform(0.05, top, len(e.amounts)))))
+            effects.append(e)
+        actions.append(replace(act, effects=tuple(effects)))
+    comms = tuple(replace(c, replacement=float(rng.choice([0.0, 1.0, 5.0])),
+                          harm=float(rng.choice([0.5, 1.0, 3.0])))
+                  for c in inst.commodities)
+    out = replace(inst, arcs=tuple(arcs), actions=tuple(actions), commodities=comms)
     problems = validate(out)
     if problems:
         raise InstanceError(problems)

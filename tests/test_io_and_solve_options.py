@@ -224,3 +224,48 @@ def test_write_model_leaves_no_temporary_file_while_solving(tmp_path, monkeypatc
     assert res.exit_code == 0, res.output
     assert seen and all(names == [] for names in seen)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.mps"]
+
+
+@pytest.mark.parametrize("text,field,message", [
+    ('{"raid lab": 1, "raid lab": 1}', None, "duplicate key"),
+    ('{"raid lab": 1, "seal lab": 1}', None, "unknown action"),
+    ('{"scan a1": 4}', "level", "levels 1..3"),
+    ('{"scan a1": 1.5}', "level", "whole number"),
+    ('{"scan a1": 3, "raid a2": 1}', "usd", "but the budget is 6"),
+    ('[1, 2]', None, "must be a mapping"),
+    ('{"plan": ', None, "JSON"),
+])
+def test_plan_files_are_checked_against_the_instance(tmp_path, text, field, message):
+    """evaluate --plan: a repeated action, an unknown action or level, a plan over budget,
+    a malformed file: each a located input error (exit 1), nothing written."""
+    from optimizer.instance.writer import write_instance
+
+    from helpers import levels_instance
+
+    inst_path = tmp_path / "levels.yaml"
+    write_instance(levels_instance(6, 1), inst_path)
+    if "raid lab" in text:
+        text = text.replace("raid lab", "scan a1").replace("seal lab", "no such action")
+    plan = tmp_path / "plan.json"
+    plan.write_text(text)
+    out = tmp_path / "mc.json"
+    res = CliRunner().invoke(main, ["evaluate", str(inst_path), "--plan", str(plan), "-n", "5",
+                                    "--json", str(out)])
+    assert res.exit_code == 1, res.output
+    assert message in res.output and "plan.json" in res.output and "Traceback" not in res.output
+    if field:
+        assert f"field '{field}'" in res.output
+    assert not out.exists()
+
+
+def test_a_loose_gap_is_not_called_proven_optimal():
+    """--gap 0.5: HiGHS may stop at a plan 50% from its bound and call it optimal; the
+    report says "within the requested gap", with the proven gap, never "proven optimal"."""
+    from optimizer.report.text import status_text
+
+    inst = grid_instance(12, 12, budget=6, seed=1)  # stops 0.26% from its bound at --gap 0.5
+    r = solve(inst, SolveOptions(rel_gap=0.5))
+    assert r.optimal and r.gap is not None and r.gap > 1e-6
+    assert status_text(r).startswith("optimal within the requested gap of 50.00%")
+    tight = solve(grid_instance(4, 4, budget=2, seed=0))
+    assert status_text(tight) == "proven optimal"

@@ -415,3 +415,17 @@ def test_priorities_without_values_and_a_zero_budget_is_a_usage_error():
                                     "--executor", "serial", "--no-store"])
     assert res.exit_code == 2
     assert "--values" in res.output and "quarter points" in res.output
+
+
+def test_a_stopped_solve_never_returns_worse_than_its_start():
+    """With a microsecond to solve (no machine finishes), the session returns a plan no
+    worse than the warm start it was handed — not "no action"."""
+    from optimizer.options import SolveOptions
+
+    session = PlanningSession(EXAMPLE)
+    good = session.solve({"usd_m": 31})
+    assert good.plan
+    rushed = PlanningSession(EXAMPLE, SolveOptions(time_limit=1e-6))
+    p = rushed.solve({"usd_m": 31}, start=good.plan_obj())
+    assert p.value <= good.value + 1e-6 * max(1.0, good.value)
+    assert not p.optimal or p.value == pytest.approx(good.value)

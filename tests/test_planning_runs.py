@@ -194,8 +194,9 @@ def test_cli_sweep_outputs_and_runs(tmp_path):
 @pytest.mark.parametrize("args,code,needle", [
     (["-r", "euros", "--values", "0,1"], 2, "unknown resource 'euros'"),
     (["-r", "usd_m", "--values", "0,ten"], 2, "write numbers separated by commas"),
-    (["-r", "usd_m", "--values", "0,-5"], 1, "must be finite and ≥ 0"),
-    (["-r", "usd_m", "--from", "10", "--to", "0", "--step", "1"], 1, "need 0 ≤ --from ≤ --to"),
+    # a bad option value is a usage error (exit 2), like a malformed one
+    (["-r", "usd_m", "--values", "0,-5"], 2, "must be finite and ≥ 0"),
+    (["-r", "usd_m", "--from", "10", "--to", "0", "--step", "1"], 2, "need 0 ≤ --from ≤ --to"),
     (["-r", "usd_m", "--from", "0", "--to", "10"], 2, "give --from, --to and --step"),
     (["-r", "usd_m", "--values", "1", "-b", "mx_teams=x"], 2, "is not a number"),
 ])

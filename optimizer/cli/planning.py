@@ -92,7 +92,7 @@ class Ctx:
     def instance(self):
         if self.file is None:
             raise click.UsageError("this command needs an instance FILE")
-        return load_with_budgets(self.file, self.budgets)
+        return load_with_budgets(self.file, self.budgets, zero_sum="planning sessions")
 
     def open(self) -> None:
         from ..parallel import make_executor
@@ -138,8 +138,6 @@ def _guarded(ctx: Ctx, body: Callable[[], Any]) -> Any:
         with user_errors(), interruptible(ctx.interrupted):
             try:
                 return body()
-            except ValueError as exc:
-                fail(str(exc), EXIT_INPUT)
             except sqlite3.Error as exc:
                 where = ctx.store.path if ctx.store is not None else ctx.store_path
                 fail(f"run store {where}: {exc}", EXIT_INPUT)
@@ -171,7 +169,7 @@ def _fmt(v: float | None) -> str:
 def console():
     from rich.console import Console
 
-    return Console(highlight=False, emoji=False, soft_wrap=False, width=140)
+    return Console(markup=False, highlight=False, emoji=False, soft_wrap=False, width=140)
 
 
 @contextmanager

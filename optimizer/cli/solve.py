@@ -73,11 +73,13 @@ def validate(file: str) -> None:
               help="Solve one scenario alone, as an ordinary instance.")
 @click.option("--objective", type=click.Choice(["value", "harm"]), default="value",
               show_default=True,
-              help="value: minimise the smuggler's value (zero-sum); harm: minimise the "
-                   "planner's harm while the smuggler maximises its value.")
+              help="value: minimise the smuggler's value (zero-sum; its true value when it "
+                   "plans with perceived data); harm: minimise the planner's harm while the "
+                   "smuggler maximises its value.")
 @click.option("--tie", type=click.Choice(["optimistic", "pessimistic", "both"]), default="both",
-              show_default=True, help="Harm objective: which of the smuggler's optimal "
-                                      "responses counts (least or most harmful).")
+              show_default=True, help="Harm objective, or a smuggler with perceived data: "
+                                      "which of its optimal responses counts (the least or "
+                                      "the most favourable to the planner).")
 @click.option("--focus", multiple=True, metavar="COMMODITY",
               help="Harm objective: also compare the plan that minimises deliveries of this "
                    "commodity alone (e.g. a heroin-focused campaign). Repeatable.")
@@ -117,7 +119,10 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
         with outputs:
-            if objective == "harm":
+            if inst.has_beliefs:
+                text, payload, interrupted = _solve_beliefs(
+                    inst, options, objective, tie, focus, routes, model_tmp, risk, alpha)
+            elif objective == "harm":
                 from ..report.text import render_comparison
                 from ..studies.compare import compare_harm
 
@@ -147,3 +152,34 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                    err=True)
         sys.exit(EXIT_INTERRUPTED)
 
+
+
+def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ...],
+                   routes: int, model_tmp, risk: str | None, alpha: float | None
+                   ) -> tuple[str, str, bool]:
+    """An instance whose smuggler plans with perceived data: the bilevel MILP over the
+    perceived network (``formulation.PerceivedOutcome``), the outcome counted with the true
+    data, once per tie-break. Returns the summary, the JSON and whether Ctrl-C stopped a
+    solve."""
+    from ..errors import UsageError
+    from ..formulation import PerceivedOutcome
+    from ..options import Objective, Tie
+    from ..pipeline import solve as run
+    from ..report.text import render_solve
+
+    if focus:
+        raise UsageError("--focus compares harm plans for a smuggler that knows the true "
+                         "data; this instance gives it perceived data (solve without --focus)")
+    modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
+    results = {}
+    for i, mode in enumerate(modes):
+        formulation = PerceivedOutcome(Objective(objective), Tie(mode))
+        results[mode] = run(inst, options, formulation=formulation,
+                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha)
+        if results[mode].termination == Termination.INTERRUPTED:
+            break
+    text = "".join(render_solve(r, routes=routes) + "\n" for r in results.values())
+    payload = json.dumps(_clean({"beliefs": {m: r.to_dict() for m, r in results.items()}}),
+                         indent=2, sort_keys=True, allow_nan=False) + "\n"
+    interrupted = any(r.termination == Termination.INTERRUPTED for r in results.values())
+    return text, payload, interrupted

@@ -3,47 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from ..compile.network import Plan
-from ..errors import InstanceError, PlanError, Problem
+from ..errors import PlanError
+from ..instance.plans import read_plan
 from ..report.files import OutputSet
 from . import main
 from .common import interruptible, load_with_budgets, parse_budgets, user_errors
 
 
-def read_plan(path: str) -> Plan:
-    """A plan from JSON: either ``{"action": level, …}`` or a result written by
-    ``interdict solve --json`` (its ``plan`` field)."""
-    p = Path(path)
-    try:
-        data = json.loads(p.read_text())
-    except FileNotFoundError:
-        raise InstanceError([Problem(path, "file", None, "no such file", None)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InstanceError([Problem(path, "file", None, f"cannot read: {exc}", None)]) from None
-    except json.JSONDecodeError as exc:
-        raise InstanceError([Problem(path, "file", None, f"not valid JSON: {exc.msg}",
-                                     exc.lineno)]) from None
-    if isinstance(data, dict) and isinstance(data.get("plan"), dict):
-        data = data["plan"]
-    if not isinstance(data, dict):
-        raise InstanceError([Problem(path, "plan", None,
-                                     "must be a mapping action → level (or a solve result)", None)])
-    for action, level in data.items():
-        if isinstance(level, bool) or not isinstance(level, int) or level < 0:
-            raise InstanceError([Problem(path, f"action '{action}'", "level",
-                                         f"must be a whole number ≥ 0, got {level!r}", None)])
-    return Plan.of(data)
-
-
 def _console() -> Console:
-    return Console(width=110, force_terminal=False, color_system=None, highlight=False)
+    return Console(markup=False, width=110, force_terminal=False, color_system=None,
+                   highlight=False)
 
 
 @main.command()
@@ -65,12 +39,12 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
 
     budgets = parse_budgets(budget)
     with interruptible(), user_errors(), OutputSet(json_path) as outputs:
-        inst = load_with_budgets(file, budgets)
+        inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         if plan_path is None:
             plan = solve(inst).plan
             origin = "the optimal plan"
         else:
-            plan = read_plan(plan_path)
+            plan = read_plan(plan_path, inst)
             origin = plan_path
         try:
             mc = monte_carlo(inst, plan, samples, seed=seed, workers=workers)
@@ -78,7 +52,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
             raise PlanError(f"{plan_path}: {exc}") from None
         outputs.text(json_path, json.dumps(mc.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
-    con.print(escape(f"Plan      {plan} (from {origin})"))
+    con.print(f"Plan      {plan} (from {origin})")
     drawn = ", ".join(f"{k} {v}" for k, v in sorted(mc.scenario_counts.items()))
     con.print(f"Samples   {samples} (seed {seed}); uncertain numbers: {len(inst.uncertain)}; "
               f"scenarios drawn: {drawn}")
@@ -90,7 +64,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
     rows = [("value", mc.value)] + [(k, s) for k, s in sorted(mc.delivered.items())
                                     if s.quantiles.get("q95", 0.0) > 0 or s.mean > 0]
     for name, s in rows:
-        t.add_row(escape(name if name == "value" else f"{name} delivered"), _fmt(s.mean),
+        t.add_row((name if name == "value" else f"{name} delivered"), _fmt(s.mean),
                   f"[{_fmt(s.ci95[0])}, {_fmt(s.ci95[1])}]", _fmt(s.quantiles.get("q05", 0.0)),
                   _fmt(s.quantiles.get("q50", 0.0)), _fmt(s.quantiles.get("q95", 0.0)))
     con.print(t)
@@ -109,14 +83,14 @@ def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str 
 
     budgets = parse_budgets(budget)
     with interruptible(), user_errors(), OutputSet(json_path) as outputs:
-        inst = load_with_budgets(file, budgets)
+        inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         vu = value_of_uncertainty(inst, workers=workers)
         outputs.text(json_path, json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
     con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan "
-              f"{escape(str(vu.rp_plan))}")
+              f"{vu.rp_plan}")
     con.print(f"EEV  (mean-scenario plan, over the scenarios)  {vu.eev:,.6g}   plan "
-              f"{escape(str(vu.mean_value_plan))}")
+              f"{(str(vu.mean_value_plan))}")
     con.print(f"WS   (each scenario's own optimum, averaged)   {vu.ws:,.6g}")
     con.print(f"VSS = EEV − RP = {vu.vss:,.6g}     EVPI = RP − WS = {vu.evpi:,.6g}")
     t = Table(title="Each scenario alone", title_justify="left")
@@ -124,8 +98,7 @@ def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str 
     t.add_column("optimal value", justify="right")
     t.add_column("its plan")
     for sid in sorted(vu.scenario_plans):
-        t.add_row(escape(sid), f"{vu.scenario_values[sid]:,.6g}",
-                  escape(str(vu.scenario_plans[sid])))
+        t.add_row((sid), f"{vu.scenario_values[sid]:,.6g}", (str(vu.scenario_plans[sid])))
     con.print(t)
 
 
@@ -152,13 +125,13 @@ def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int
 
     budgets = parse_budgets(budget)
     with interruptible(), user_errors(), OutputSet(json_path) as outputs:
-        inst = load_with_budgets(file, budgets)
+        inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         res = sample_average_approximation(inst, samples, replications, eval_samples, seed=seed,
                                            options=SolveOptions(time_limit=time_limit),
                                            workers=workers)
         outputs.text(json_path, json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
-    con.print(escape(f"Chosen plan   {res.plan}"))
+    con.print(f"Chosen plan   {res.plan}")
     lb, ub = res.lower_bound, res.upper_bound
     con.print(f"Lower bound   {lb.mean:,.6g}  (95% CI [{lb.ci95[0]:,.6g}, {lb.ci95[1]:,.6g}], "
               f"{replications} replications of N = {samples})")
@@ -170,5 +143,5 @@ def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int
     t.add_column("SAA optimum", justify="right")
     t.add_column("evaluated", justify="right")
     for plan, v, e in res.candidates:
-        t.add_row(escape(str(plan)), f"{v:,.6g}", f"{e:,.6g}")
+        t.add_row((str(plan)), f"{v:,.6g}", f"{e:,.6g}")
     con.print(t)

@@ -116,6 +116,11 @@ class CompiledNetwork:
     seg_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     seg_width: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seg_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: r_k: what the smuggler pays per unit of k to make good unexpected losses (§13)
+    replacement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: an extra cost per unit on each flow column (empty: none); only the pessimistic
+    #: tie-break's perturbation sets it (formulation/bilevel.py ``perturbed``), either sign
+    fc_extra: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _cache: dict = field(default_factory=dict, repr=False)
 
     # sizes
@@ -170,6 +175,22 @@ class CompiledNetwork:
         if len(self.seg_good):
             np.maximum.at(top, self.seg_good, self.seg_price)
         return top
+
+    def unit_cost(self) -> np.ndarray:
+        """c_{a,k} λ_k per unit on each flow column, before any action (with ``fc_extra``)."""
+        base = self.arc_cost[self.fc_arc] * self.load[self.fc_comm]
+        return base + self.fc_extra if len(self.fc_extra) else base
+
+    def favourable_unit_cost(self) -> np.ndarray:
+        """The lowest unit cost any plan can give each flow column: ``unit_cost`` plus every
+        cost lever that lowers it (none in an instance: only a perturbation has them)."""
+        low = self.unit_cost()
+        cr = self.cost_raise
+        if len(cr) and cr.amount.min() < 0:
+            low = low.copy()
+            lam = self.load[self.fc_comm[cr.element]]
+            np.add.at(low, cr.element, np.minimum(cr.amount, 0.0) * lam)
+        return low
 
     # cached derived data -----------------------------------------------------------
     def potentials(self) -> np.ndarray:
@@ -364,6 +385,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         seg_good=np.array([s[0] for s in segs], dtype=np.int64),
         seg_width=np.array([s[1] for s in segs], dtype=float),
         seg_price=np.array([s[2] for s in segs], dtype=float),
+        replacement=np.array([c.replacement for c in comms], dtype=float),
     )
 
 
@@ -460,11 +482,12 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
         return x[levers.binary] > 0.5 if len(levers) else np.zeros(0, bool)
 
     fc_p = net.arc_p[net.fc_arc].copy()
-    fc_cost = net.arc_cost[net.fc_arc].copy()
+    fc_cost = net.unit_cost()
     m = on(net.seizure_raise)
     np.add.at(fc_p, net.seizure_raise.element[m], net.seizure_raise.amount[m])
     m = on(net.cost_raise)
-    np.add.at(fc_cost, net.cost_raise.element[m], net.cost_raise.amount[m])
+    np.add.at(fc_cost, net.cost_raise.element[m],
+              net.cost_raise.amount[m] * net.load[net.fc_comm[net.cost_raise.element[m]]])
     arc_alive = np.ones(net.n_arcs, bool)
     arc_alive[net.arc_removal.element[on(net.arc_removal)]] = False
     rec_active = np.ones(len(net.recipe_ids), bool)
@@ -486,7 +509,7 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
     return EffectiveData(
         fc_active=arc_alive[net.fc_arc],
         fc_keep=np.clip(1.0 - fc_p, 0.0, 1.0),
-        fc_unit_cost=fc_cost * net.load[net.fc_comm],
+        fc_unit_cost=fc_cost,
         arc_cap=cut(net.arc_cap, net.arc_cap_cut),
         rec_active=rec_active,
         rec_cap=cut(net.rec_cap, net.recipe_cap_cut),
@@ -535,7 +558,57 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
     are the bounds of every linearisation in the MILP. Computed per commodity (recipe
     outputs first) by a label-setting search: each arc maps a label y to (1 − p) y − c λ ≤ y,
     so the largest tentative label is final (Dijkstra's argument).
+
+    A perturbed network (``fc_extra``, cost levers of either sign) may make a unit cost
+    negative at some plan (a subsidy): see :func:`subsidy_allowance` for the bound then.
     """
+    low = net.favourable_unit_cost()
+    if low.min(initial=0.0) >= 0.0:
+        return _potentials(net, low)
+    return _potentials(net, np.maximum(low, 0.0)) + subsidy_allowance(net)[None, :]
+
+
+def subsidy_allowance(net: CompiledNetwork) -> np.ndarray:
+    """B_k: what subsidies (negative unit costs, only in a perturbed network) can add to the
+    potential of a unit of k. With π_c the potentials for the costs max(0, lowest cost),
+    π̂ = π_c + B_k satisfies every plan's potential row π̂_i ≥ (1 − p(x)) π̂_j − c(x) when
+    p(x) B_k ≥ s(x) = max(0, −c(x)). Writing c(x) = c₀ + Σ_{b ∈ x} c_b and
+    p(x) = p₀ + Σ_{b ∈ x} Δp_b (levers of the same binary on the same flow column),
+    s(x) ≤ s₀ + Σ_{b ∈ x} s_b with s = max(0, −c), so by the mediant inequality
+
+        B_k = max( max_{(a,k)} s₀/p₀,  max_{(b,a,k)} s_b/Δp_b,  max_{r: k → out} η_r B_out )
+
+    suffices (outputs first; a recipe row needs B_in ≥ η_r B_out). A subsidy where the
+    seizure it divides by is 0 has no finite bound (a unit could cycle for ever): SolveError."""
+    from ..errors import SolveError
+
+    K = net.n_comms
+    lam = net.load[net.fc_comm]
+    ratios: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [  # (flow column, s, p)
+        (np.arange(net.n_flows), np.maximum(-net.unit_cost(), 0.0), net.arc_p[net.fc_arc])]
+    cr, sz = net.cost_raise, net.seizure_raise
+    raise_of = {(b, fc): amt for b, fc, amt in zip(sz.binary.tolist(), sz.element.tolist(),
+                                                   sz.amount.tolist())}
+    ratios.append((cr.element, np.maximum(-cr.amount * lam[cr.element], 0.0),
+                   np.array([raise_of.get((b, fc), 0.0) for b, fc in
+                             zip(cr.binary.tolist(), cr.element.tolist())], float)))
+    B = np.zeros(K)
+    for fcs, sub, p in ratios:
+        has = sub > 0
+        if np.any(has & (p <= 0)):
+            fc = int(fcs[np.flatnonzero(has & (p <= 0))[0]])
+            raise SolveError(f"the perturbed smuggler earns a subsidy on arc "
+                             f"'{net.arc_ids[net.fc_arc[fc]]}' without a seizure to bound it: "
+                             "no finite value bound (use the optimistic tie-break)")
+        np.maximum.at(B, net.fc_comm[fcs[has]], sub[has] / p[has])
+    for k in commodity_order(net):  # outputs first
+        for r in np.flatnonzero(net.rec_in == k):
+            B[k] = max(B[k], net.rec_eta[r] * B[net.rec_out[r]])
+    return B
+
+
+def _potentials(net: CompiledNetwork, ucost: np.ndarray) -> np.ndarray:
+    """π* by label setting for unit costs ``ucost`` ≥ 0 (``value_potentials``)."""
     N, K = net.n_nodes, net.n_comms
     pot = np.zeros((N, K))
     in_fcs: list[list[int]] = [[] for _ in range(N * K)]
@@ -544,7 +617,6 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
     for fc in range(net.n_flows):
         in_fcs[int(heads[fc]) * K + int(net.fc_comm[fc])].append(fc)
     keep = 1.0 - net.arc_p[net.fc_arc]
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
     for n, k, v in zip(net.del_node.tolist(), net.del_comm.tolist(), delivery_potential(net)):
         pot[n, k] = max(pot[n, k], v)
     recipes_using: dict[int, list[int]] = defaultdict(list)

@@ -26,6 +26,7 @@ import numpy as np
 
 from ..errors import InstanceError, OptionError
 from ..errors import Problem as _Problem
+from ..instance.beliefs import perceived_instance
 from ..instance.model import Instance, Supply
 from ..instance.scenarios import scenario_instances
 from ..options import Risk
@@ -35,12 +36,20 @@ from .network import CompiledNetwork, compile_instance
 @dataclass
 class ScenarioNet:
     """One block of the problem: a compiled network and its weight. ``members`` lists the
-    instance's scenarios merged into it (one unless aggregated)."""
+    instance's scenarios merged into it (one unless aggregated). ``perceived``: the network
+    as the smuggler sees it (docs/model.md §13; same binaries and flow columns), None when
+    it sees the true data."""
 
     id: str
     probability: float
     net: CompiledNetwork
     members: tuple[str, ...]
+    perceived: CompiledNetwork | None = None
+
+    @property
+    def seen(self) -> CompiledNetwork:
+        """The network the smuggler plans with."""
+        return self.net if self.perceived is None else self.perceived
 
 
 @dataclass
@@ -57,6 +66,11 @@ class DefenderProblem:
     def net(self) -> CompiledNetwork:
         """The first scenario's network: actions, binaries and budgets are shared."""
         return self.scenarios[0].net
+
+    @property
+    def beliefs(self) -> bool:
+        """Whether the smuggler plans with perceived data (docs/model.md §13)."""
+        return any(s.perceived is not None for s in self.scenarios)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -86,9 +100,14 @@ class DefenderProblem:
         vec = self.net.budgets.copy()
         for rid, value in budgets.items():
             vec[self.net.resource_ids.index(rid)] = float(value)
-        return replace(self, scenarios=[replace(s, net=replace(s.net, budgets=vec,
-                                                               _cache=s.net._cache))
-                                        for s in self.scenarios])
+
+        def rebudget(net: CompiledNetwork) -> CompiledNetwork:
+            return replace(net, budgets=vec, _cache=net._cache)
+
+        return replace(self, scenarios=[
+            replace(s, net=rebudget(s.net),
+                    perceived=None if s.perceived is None else rebudget(s.perceived))
+            for s in self.scenarios])
 
 
 def risk_value(values: Sequence[float], probs: np.ndarray, risk: Risk | str,
@@ -151,8 +170,17 @@ def build_problem(inst: Instance, *, risk: Risk | str | None = None, alpha: floa
                              supplies=supplies)
         label = gid if len(members) == 1 else f"{gid}+{len(members) - 1} merged"
         scenarios.append(ScenarioNet(label, total, compile_instance(merged),
-                                     tuple(m[0] for m in members)))
+                                     tuple(m[0] for m in members),
+                                     compile_perceived(merged)))
     return DefenderProblem(inst, scenarios, risk, alpha)
+
+
+def compile_perceived(inst: Instance) -> CompiledNetwork | None:
+    """The network as the smuggler sees it (``instance.beliefs``), None when it sees the
+    true data. Same records in the same order, so the same binaries and flow columns."""
+    if not inst.has_beliefs:
+        return None
+    return compile_instance(perceived_instance(inst))
 
 
 def _uncapacitated(inst: Instance) -> bool:

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..compile.network import CompiledNetwork
+from ..instance.beliefs import refuse_beliefs
 from .blocks import LinearModel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -170,6 +171,7 @@ def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int
     (``add_risk_objective``; see ``build_problem_milp``). ``tag`` suffixes every block name
     (several copies of the problem in one model). Returns the blocks and the risk
     objective Σ coefs·x[cols] (at the optimum of the duals, the plan's value)."""
+    refuse_beliefs(problem.instance, "the zero-sum dual MILP")
     net0 = problem.net
     single = len(problem.scenarios) == 1
     blocks = []
@@ -248,10 +250,14 @@ def set_objective(m: LinearModel, cols: np.ndarray, coefs: np.ndarray) -> None:
         np.add.at(blk.obj, cols[sel] - blk.start, coefs[sel])
 
 
-def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "") -> DualBlock:
+def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "",
+                   flow_caps: np.ndarray | None = None) -> DualBlock:
     """Add the duals and dual rows of the smuggler's LP for ``net`` to ``m``, with the plan
     entering through the binaries at ``x_start`` (see the module docstring). ``tag``
-    suffixes block names (one block per scenario). Returns the block's objective."""
+    suffixes block names (one block per scenario). ``flow_caps``: bounds f ≤ F̄ that are
+    part of the LP (the bilevel MILP's bounded responses, for a perturbed network whose
+    optimum could exceed them; each finite one gets a dual θ ∈ [0, M_{a,k}], objective
+    F̄ θ, and +θ in its row). Returns the block's objective."""
     K = net.n_comms
     pot = net.potentials()
     reach = net.reachable()
@@ -263,8 +269,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     fc_tail = net.arc_tail[net.fc_arc]
     fc_head = net.arc_head[net.fc_arc]
     keep = 1.0 - net.arc_p[net.fc_arc]
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
-    gain = keep * pot[fc_head, net.fc_comm] - ucost  # M_{a,k}
+    ucost = net.unit_cost()
+    # M_{a,k}, with the lowest cost any plan gives (= ucost unless a perturbation lowers it)
+    gain = keep * pot[fc_head, net.fc_comm] - net.favourable_unit_cost()
     useful_fc = np.flatnonzero((gain > TOL) & reach[fc_tail, net.fc_comm]
                                & (net.arc_cap[net.fc_arc] > 0))
     R = len(net.recipe_ids)
@@ -417,6 +424,19 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     obj_cols.append(beta_col[cap_nodes])
     obj_coefs.append(net.node_cap[cap_nodes])
 
+    # ---------------------------------------------------------------- duals θ of f ≤ F̄
+    theta_fc, theta_start = np.zeros(0, np.int64), 0
+    if flow_caps is not None:
+        theta_fc = useful_fc[np.isfinite(flow_caps[useful_fc])]
+        theta_start = m.add_vars(
+            "theta" + sfx, len(theta_fc), lb=0.0, ub=gain[theta_fc],
+            keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
+                          for fc in theta_fc],
+            doc="θ_{a,k} ∈ [0, M_{a,k}]: value of one more unit of the flow bound F̄_{a,k}"
+        ).start
+        obj_cols.append(theta_start + np.arange(len(theta_fc)))
+        obj_coefs.append(flow_caps[theta_fc])
+
     # ---------------------------------------------------------------- products w = x·y
     # requests: (binary, y column, ȳ, where: 'obj' coefficient or (row block, row, coef))
     prod_b: list[np.ndarray] = []
@@ -512,6 +532,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     rows.append(u_local[has_alpha])
     cols.append(alpha_col[a_of][has_alpha])
     vals.append(net.load[net.fc_comm[useful_fc]][has_alpha])
+    rows.append(fc_row[theta_fc])
+    cols.append(theta_start + np.arange(len(theta_fc)))
+    vals.append(np.ones(len(theta_fc)))
     if len(seize_fc):
         codes_s = seize_b * ncol0 + seize_y
         ok = np.array([int(c) in w_index for c in codes_s], bool)
@@ -544,8 +567,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         lo=-ucost[useful_fc],
         keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
                       for fc in useful_fc],
-        doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + Σ Δc λ_k x + Σ M_{a,k} x_remove"
-            " ≥ −c_a λ_k")
+        doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + θ_{a,k} + Σ Δc λ_k x "
+            "+ Σ M_{a,k} x_remove ≥ −c_a λ_k")
 
     # recipe_dual(r)
     nR = len(useful_rec)

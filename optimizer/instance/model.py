@@ -69,6 +69,9 @@ class Commodity:
     value: float = 0.0
     description: str = ""
     harm: float = 0.0  # the planner's weight per unit delivered (h_{m,k} unless overridden)
+    #: r_k: what the smuggler pays per unit to make good losses it did not expect (seizure
+    #: truly above what it believes; docs/model.md §13)
+    replacement: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,9 @@ class Arc:
     seizure: float = 0.0
     commodities: tuple[str, ...] | None = None
     organization: str = ""  # the group that controls the movement (default: its tail node's)
+    #: what the smuggler believes (p̃_a, c̃_a; docs/model.md §13); None: the true value
+    perceived_seizure: float | None = None
+    perceived_cost: float | None = None
 
 
 @dataclass(frozen=True)
@@ -197,11 +203,21 @@ class Targets:
 
 @dataclass(frozen=True)
 class Effect:
-    """One effect of an action; ``amounts[l]`` is its size at level l (unused by remove)."""
+    """One effect of an action; ``amounts[l]`` is its size at level l (unused by remove).
+    What the smuggler believes (docs/model.md §13): ``perceived`` False for a covert effect
+    it does not see at all; ``perceived_amounts`` the size it sees at each level (None: the
+    true size)."""
 
     type: str
     targets: Targets
     amounts: tuple[float, ...]
+    perceived: bool = True
+    perceived_amounts: tuple[float, ...] | None = None
+
+    @property
+    def believed_true(self) -> bool:
+        """The smuggler sees this effect as it is."""
+        return self.perceived and self.perceived_amounts is None
 
 
 @dataclass(frozen=True)
@@ -326,6 +342,19 @@ class Instance:
     def harm_weight(self, node: Node, commodity: Commodity) -> float:
         """h_{n,k}: the node's own harm weight if given, else the commodity's."""
         return node.harm.get(commodity.id, commodity.harm)
+
+    @property
+    def has_beliefs(self) -> bool:
+        """Whether the smuggler's beliefs differ from the true data anywhere (an arc's
+        ``perceived`` values, a covert or misperceived effect), in the base data or in a
+        scenario (docs/model.md §13)."""
+        return (any(a.perceived_seizure is not None or a.perceived_cost is not None
+                    for a in self.arcs)
+                or any(not e.believed_true for act in self.actions for e in act.effects)
+                or any(a.perceived_seizure is not None or a.perceived_cost is not None
+                       for sc in self.scenarios for a in sc.new_arcs)
+                or any("perceived_seizure" in f or "perceived_cost" in f
+                       for sc in self.scenarios for f in sc.arcs.values()))
 
     @property
     def has_harm(self) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict, deque
+from dataclasses import replace
 from functools import cached_property
 
 from ..errors import Problem
@@ -72,6 +73,7 @@ class _Validator:
         self.recipe_cycles()
         self.actions()
         self.cumulative_effects()
+        self.perceived_effects()
         self.solver_coefficients()
         if whole_network:
             self.resources_used()
@@ -195,6 +197,7 @@ class _Validator:
                 self.effect_cuts_finite(act.id, f"action '{act.id}' effect #{ei + 1} "
                                         f"({eff.type})", eff)
         self.cumulative_effects()
+        self.perceived_effects()
         self.solver_coefficients()
 
     def action_costs(self, act: Action) -> None:
@@ -321,6 +324,20 @@ class _Validator:
                     self.err("actions", act_id, f"action '{act_id}'", "effects",
                              f"seizure probability of arc '{arc_id}' for '{k}' can reach "
                              f"{total:g} > 1 with actions {names}")
+
+    def perceived_effects(self) -> None:
+        """What the smuggler believes must make sense as data too: its perceived seizure
+        probability of an arc, plus every perceived raise at its strongest level, ≤ 1."""
+        from .beliefs import perceived_instance
+
+        if not self.inst.has_beliefs:
+            return
+        seen = _Validator(perceived_instance(self.inst))
+        seen.cumulative_effects()
+        for p in seen.problems:
+            if "seizure probability" in p.message:
+                self.problems.append(replace(p, message="as the smuggler perceives it: "
+                                             + p.message))
 
     def solver_coefficients(self) -> None:
         """The MILP's largest coefficients must stay within what HiGHS takes (matrix

@@ -144,6 +144,8 @@ def _commodity(c: Commodity, num: NumberWriter, inst: Instance) -> dict[str, Any
         d["value"] = num(c.value, f"{key}/value")
     if c.harm != 0.0:
         d["harm"] = num(c.harm, f"{key}/harm")
+    if c.replacement != 0.0:
+        d["replacement"] = num(c.replacement, f"{key}/replacement")
     _put(d, "description", c.description, "")
     return d
 
@@ -180,7 +182,18 @@ def _arc(a: Arc, num: NumberWriter) -> dict[str, Any]:
     if a.commodities is not None:
         d["commodities"] = list(a.commodities)
     _put(d, "organization", a.organization, "")
+    perceived = _perceived({"perceived_seizure": a.perceived_seizure,
+                            "perceived_cost": a.perceived_cost}, num, f"{key}/perceived")
+    if perceived:
+        d["perceived"] = perceived
     return d
+
+
+def _perceived(fields: dict[str, Any], num: NumberWriter, key: str) -> dict[str, Any]:
+    """An arc's ``perceived`` mapping from the fields ``perceived_seizure`` /
+    ``perceived_cost`` (those that are set)."""
+    return {f[len("perceived_"):]: num(v, f"{key}/{f[len('perceived_'):]}")
+            for f, v in fields.items() if f.startswith("perceived_") and v is not None}
 
 
 def _recipe(r: Recipe, num: NumberWriter) -> dict[str, Any]:
@@ -224,6 +237,14 @@ def _effect(e: Effect, num: NumberWriter, key: str) -> dict[str, Any]:
         amts = [num(v, f"{key}/level{li + 1}/amount") for li, v in enumerate(e.amounts)]
         noted = any(isinstance(v, dict) for v in amts)
         d["amount"] = amts[0] if len(set(e.amounts)) == 1 and not noted else amts
+    if not e.perceived:
+        d["perceived"] = False
+    if e.perceived_amounts is not None:
+        amts = [num(v, f"{key}/perceived/level{li + 1}/perceived_amount")
+                for li, v in enumerate(e.perceived_amounts)]
+        noted = any(isinstance(v, dict) for v in amts)
+        d["perceived_amount"] = amts[0] if len(set(e.perceived_amounts)) == 1 and not noted \
+            else amts
     return d
 
 
@@ -232,9 +253,12 @@ def _scenario(sc: Scenario, num: NumberWriter) -> dict[str, Any]:
     d: dict[str, Any] = {"id": sc.id, "probability": num(sc.probability, f"{key}/probability")}
     if sc.description:
         d["description"] = sc.description
-    arcs: list[dict[str, Any]] = [
-        {"id": aid, **{f: num(v, f"{key}/arcs/{aid}/{f}") for f, v in fields.items()}}
-        for aid, fields in sc.arcs.items()]
+    arcs: list[dict[str, Any]] = []
+    for aid, fields in sc.arcs.items():
+        rec = {"id": aid, **{f: num(v, f"{key}/arcs/{aid}/{f}") for f, v in fields.items()
+                             if not f.startswith("perceived_")}}
+        perceived = _perceived(fields, num, f"{key}/arcs/{aid}/perceived")
+        arcs.append({**rec, "perceived": perceived} if perceived else rec)
     arcs += [_arc(a, num) for a in sc.new_arcs]
     if arcs:
         d["arcs"] = arcs

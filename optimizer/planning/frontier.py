@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compile.network import Plan
-from ..errors import SolveError
+from ..errors import SolveError, UsageError
 from .points import PointResult
 from .session import PlanningSession
 
@@ -232,17 +232,17 @@ def exact_frontier(source, resource: str, lo: float, hi: float, *,
 
     t0 = time.perf_counter()
     if not (0 <= lo < hi):
-        raise ValueError(f"need 0 ≤ --from < --to, got {lo:g} and {hi:g}")
+        raise UsageError(f"need 0 ≤ --from < --to, got {lo:g} and {hi:g}")
     if pieces < 1:
-        raise ValueError("pieces must be ≥ 1")
+        raise UsageError("pieces must be ≥ 1")
     if isinstance(source, PlanningSession):
         session = source
         if budgets:
-            raise ValueError("pass budgets to the PlanningSession instead")
+            raise UsageError("pass budgets to the PlanningSession instead")
     else:
         session = PlanningSession(source, options, budgets=budgets)
     if resource not in session.resource_ids:
-        raise ValueError(f"unknown resource '{resource}'; this instance has "
+        raise UsageError(f"unknown resource '{resource}'; this instance has "
                          f"{session.resource_ids}")
     executor = executor or SerialExecutor()
     spec = spec_of(session)

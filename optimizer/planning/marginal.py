@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compile.network import Plan
-from ..errors import SolveError
+from ..errors import SolveError, UsageError
 from .points import PointResult, budget_key
 from .session import PlanningSession
 
@@ -175,9 +175,9 @@ def marginal_gains(source, steps: Mapping[str, float], *,
     B = dict(session.base_budgets)
     for r, s in steps.items():
         if r not in B:
-            raise ValueError(f"unknown resource '{r}'; this instance has {sorted(B)}")
+            raise UsageError(f"unknown resource '{r}'; this instance has {sorted(B)}")
         if not (s > 0):
-            raise ValueError(f"the step of '{r}' must be > 0, got {s:g}")
+            raise UsageError(f"the step of '{r}' must be > 0, got {s:g}")
     order = [r for r in session.resource_ids if r in steps]
     spec = spec_of(session)
     with recording(store, "marginal", spec, {"steps": {r: steps[r] for r in order}},
@@ -308,7 +308,7 @@ def greedy_nested(session: PlanningSession, resource: str, grid: list[float],
 def quarter_points(budget: float) -> list[float]:
     """The default budgets of a priority list: b/4, b/2, 3b/4 and b for a budget b > 0."""
     if not budget > 0:
-        raise ValueError(f"a budget of {budget:g} has no quarter points")
+        raise UsageError(f"a budget of {budget:g} has no quarter points")
     return [budget * q / 4 for q in (1, 2, 3, 4)]
 
 
@@ -331,13 +331,13 @@ def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
     session = source if isinstance(source, PlanningSession) else PlanningSession(
         source, options, budgets=budgets)
     if resource not in session.resource_ids:
-        raise ValueError(f"unknown resource '{resource}'; this instance has "
+        raise UsageError(f"unknown resource '{resource}'; this instance has "
                          f"{session.resource_ids}")
     grid = sorted({float(b) for b in budgets_grid})
     if not grid or grid[0] < 0:
-        raise ValueError("the budgets of a priority list must be ≥ 0")
+        raise UsageError("the budgets of a priority list must be ≥ 0")
     if method not in ("greedy", "exact"):
-        raise ValueError(f"unknown method {method!r} (greedy or exact)")
+        raise UsageError(f"unknown method {method!r} (greedy or exact)")
     spec = spec_of(session)
     params = {"resource": resource, "values": grid, "method": method, "time_limit": time_limit}
     with recording(store, "priorities", spec, params, fresh=fresh) as run:

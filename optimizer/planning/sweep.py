@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compile.network import Plan
+from ..errors import UsageError
 from ..parallel import Executor, SerialExecutor, drive
 from .points import PointResult, budget_key
 from .session import PlanningSession
@@ -45,22 +46,22 @@ class Axis:
         """start, start + step, … up to stop (inclusive when stop is on the grid,
         up to 1e-9 of a step)."""
         if not (step > 0) or not math.isfinite(step):
-            raise ValueError(f"--step must be > 0, got {step:g}")
+            raise UsageError(f"--step must be > 0, got {step:g}")
         if not (0 <= start <= stop) or not math.isfinite(stop):
-            raise ValueError(f"need 0 ≤ --from ≤ --to, got from {start:g} to {stop:g}")
+            raise UsageError(f"need 0 ≤ --from ≤ --to, got from {start:g} to {stop:g}")
         n = int(math.floor((stop - start) / step + 1e-9))
         if n + 1 > 100_000:
-            raise ValueError(f"the range has {n + 1} points; use a larger --step")
+            raise UsageError(f"the range has {n + 1} points; use a larger --step")
         return Axis(resource, tuple(_clean(start + i * step) for i in range(n + 1)))
 
     @staticmethod
     def of(resource: str, values: Sequence[float]) -> "Axis":
         vals = sorted({_clean(float(v)) for v in values})
         if not vals:
-            raise ValueError(f"no values given for '{resource}'")
+            raise UsageError(f"no values given for '{resource}'")
         bad = [v for v in vals if not (v >= 0) or not math.isfinite(v)]
         if bad:
-            raise ValueError(f"budgets of '{resource}' must be finite and ≥ 0, got {bad[0]:g}")
+            raise UsageError(f"budgets of '{resource}' must be finite and ≥ 0, got {bad[0]:g}")
         return Axis(resource, tuple(vals))
 
 
@@ -87,11 +88,11 @@ class SweepSpec:
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.axes) <= 2:
-            raise ValueError("a sweep has one or two resources")
+            raise UsageError("a sweep has one or two resources")
         if len(self.axes) == 2 and self.axes[0].resource == self.axes[1].resource:
-            raise ValueError("a grid needs two different resources")
+            raise UsageError("a grid needs two different resources")
         if self.chain < 1:
-            raise ValueError("chain length must be ≥ 1")
+            raise UsageError("chain length must be ≥ 1")
 
     def points(self) -> list[dict[str, float]]:
         """Every budget vector of the grid (only the swept resources), in sweep order."""
@@ -227,7 +228,7 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
     inst = problem.instance
     for a in sweep.axes:
         if a.resource not in net.resource_ids:
-            raise ValueError(f"unknown resource '{a.resource}'; this instance has "
+            raise UsageError(f"unknown resource '{a.resource}'; this instance has "
                              f"{net.resource_ids}")
     opts = planning_options(options)
     spec = SessionSpec(inst, {r: float(b) for r, b in zip(net.resource_ids, net.budgets)}, opts)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..compile.network import Plan
-from ..errors import InterdictError, SolveError
+from ..errors import InterdictError, SolveError, UsageError
 from .points import PointResult
 from .session import CheapestPlan, PlanningSession
 
@@ -48,7 +48,7 @@ class TargetConstraint(ABC):
 
     def __init__(self, reduction: float):
         if not (0 < reduction <= 1):
-            raise ValueError(f"a reduction must be in (0%, 100%], got {reduction:.4%}")
+            raise UsageError(f"a reduction must be in (0%, 100%], got {reduction:.4%}")
         self.reduction = reduction
 
     @abstractmethod
@@ -208,7 +208,7 @@ def make_target(kind: str, reduction: float, commodities: list[str]) -> TargetCo
         return ValueTarget(reduction)
     if kind in commodities:
         return CommodityTarget(kind, reduction)
-    raise ValueError(f"unknown target '{kind}': use 'value' or a commodity "
+    raise UsageError(f"unknown target '{kind}': use 'value' or a commodity "
                      f"({', '.join(commodities)})")
 
 
@@ -216,7 +216,7 @@ def parse_reduction(text: str) -> float:
     """``50%`` → 0.5; ``0.5`` → 0.5 (a plain number ≤ 1 is a fraction)."""
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(%?)\s*", text)
     if not m:
-        raise ValueError(f"{text!r}: write a reduction such as 50% or 0.5")
+        raise UsageError(f"{text!r}: write a reduction such as 50% or 0.5")
     v = float(m.group(1))
     return v / 100.0 if m.group(2) else v
 
@@ -278,7 +278,7 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
     """Target mode on a session (module docstring)."""
     t0 = time.perf_counter()
     if resource not in session.resource_ids:
-        raise ValueError(f"unknown resource '{resource}'; this instance has "
+        raise UsageError(f"unknown resource '{resource}'; this instance has "
                          f"{session.resource_ids}")
     top = session.max_spend(resource)
     unlimited = {resource: top}

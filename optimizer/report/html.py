@@ -139,7 +139,10 @@ def report_html(inst: Instance, *, title: str, resource: str, frames: list[dict[
                  for a in inst.arcs],
         "actions": _action_targets(inst),
     }
-    payload = json.dumps(data, sort_keys=True, allow_nan=False).replace("</", "<\\/")
+    # inside <script> the HTML parser still reacts to "<!--", "<script" and "</script": no
+    # "<", ">" or "&" may appear raw in the data (JSON escapes them, JSON.parse decodes)
+    payload = (json.dumps(data, sort_keys=True, allow_nan=False).replace("<", "\\u003c")
+               .replace(">", "\\u003e").replace("&", "\\u0026"))
     return (_TEMPLATE.replace("%%TITLE%%", _html.escape(title))
             .replace("%%DATA%%", payload))
 

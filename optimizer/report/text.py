@@ -5,10 +5,9 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from ..results.types import InterdictionResult
+from ..results.types import BeliefsSummary, InterdictionResult
 
 
 def _fmt(v: float | None, digits: int = 6) -> str:
@@ -27,19 +26,44 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.4%}"
 
 
+def status_text(r: InterdictionResult) -> str:
+    """"proven optimal" only for a plan proven within the default tolerance; a solve that
+    stopped at a looser requested gap says so, with the gap it proved."""
+    if not r.optimal:
+        return f"NOT proven optimal ({r.termination.value})"
+    requested = float(r.options.get("rel_gap", 1e-6))
+    if requested > 1e-6 and (r.gap or 0.0) > 1e-6:
+        return (f"optimal within the requested gap of {requested:.2%} (proven gap "
+                f"{(r.gap or 0.0):.2%}): a better plan may exist")
+    return "proven optimal"
+
+
 def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 110) -> str:
     """The summary ``interdict solve`` prints."""
     buf = io.StringIO()
-    con = Console(file=buf, width=width, force_terminal=False, color_system=None,
+    con = Console(markup=False, file=buf, width=width, force_terminal=False, color_system=None,
                   highlight=False, emoji=False)
     r = result
-    proven = "proven optimal" if r.optimal else f"NOT proven optimal ({r.termination.value})"
-    con.print(escape(f"Instance  {r.instance}  ({r.instance_path})"))
+    proven = status_text(r)
+    con.print(f"Instance  {r.instance}  ({r.instance_path})")
     con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
-    con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → {_fmt(r.value_after)} "
-              f"after the plan ({r.reduction:.1%} less)")
+    bel = r.beliefs
+    if bel is not None and r.harm is None:
+        con.print(f"Value     smuggler's true value {_fmt(bel.before.true_value)} before → "
+                  f"{_fmt(bel.after.true_value)} after the plan ({bel.mode} tie-break); "
+                  f"it believes {_fmt(r.value_before)} → {_fmt(r.value_after)}")
+    else:
+        con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → "
+                  f"{_fmt(r.value_after)} after the plan ({r.reduction:.1%} less)"
+                  + ("; as it believes" if bel is not None else ""))
     cert = r.certificate
-    if r.harm is None:
+    if bel is not None and r.harm is None:
+        con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
+        con.print(f"Check     PASSED ({len(cert.checks)} checks): with the plan fixed, the "
+                  f"smuggler's LP on the data it believes and its least and most favourable "
+                  f"optimal responses re-solved: {cert.measure} {_fmt(cert.plan_value, 10)} "
+                  f"(MILP {_fmt(cert.claimed_value, 10)}, tolerance {cert.tolerance:.1g})")
+    elif r.harm is None:
         con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
         con.print(f"Check     PASSED ({len(cert.checks)} checks): smuggler's LP re-solved with "
                   f"the plan fixed gives {_fmt(cert.plan_value, 10)} (MILP "
@@ -57,7 +81,9 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         con.print(f"          this plan: {_fmt(h.optimistic_after)} if the smuggler breaks ties "
                   f"in the planner's favour, {_fmt(h.pessimistic_after)} if against")
     for note in r.notes:
-        con.print(escape(f"Note      {note}"))
+        con.print(f"Note      {note}")
+    if bel is not None:
+        con.print(_beliefs_table(bel, expected=bool(r.scenarios)))
 
     t = Table(title="Plan", title_justify="left", show_lines=False)
     t.add_column("action")
@@ -66,7 +92,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     for res in r.budgets:
         t.add_column(res, justify="right")
     for a in r.actions:
-        t.add_row(escape(a.action), str(a.level), escape(a.label or a.name),
+        t.add_row((a.action), str(a.level), (a.label or a.name),
                   *[_fmt(a.cost.get(res, 0.0)) for res in r.budgets])
     if not r.actions:
         t.add_row("(no action)", "", "", *["" for _ in r.budgets])
@@ -79,13 +105,13 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     t.add_column("before", justify="right")
     t.add_column("after", justify="right")
     t.add_column("change", justify="right")
-    t.add_column("seized after", justify="right")
+    t.add_column("seized after" + (" (believed)" if bel is not None else ""), justify="right")
     for k, before in sorted(r.before.delivered_by_commodity.items()):
         after = r.after.delivered_by_commodity[k]
         if before == 0 and after == 0:
             continue
         change = "—" if before == 0 else f"{after / before - 1:+.1%}"
-        t.add_row(escape(k), _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)))
+        t.add_row((k), _fmt(before), _fmt(after), change, _fmt(r.after.seized.get(k, 0.0)))
     con.print(t)
 
     t = Table(title="Delivered per market and commodity", title_justify="left")
@@ -97,7 +123,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         was, now = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
         if abs(was) < 1e-9 and abs(now) < 1e-9:
             continue
-        t.add_row(escape(key[0]), escape(key[1]), _fmt(was), _fmt(now))
+        t.add_row(key[0], key[1], _fmt(was), _fmt(now))
     con.print(t)
 
     if r.scenarios:
@@ -112,7 +138,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         for k in comms:
             t.add_column(f"{k} after", justify="right")
         for s in r.scenarios:
-            t.add_row(escape(s.id), f"{s.probability:.4g}", _fmt(s.value_before),
+            t.add_row((s.id), f"{s.probability:.4g}", _fmt(s.value_before),
                       _fmt(s.value_after), *[_fmt(s.delivered_after.get(k, 0.0)) for k in comms])
         con.print(t)
 
@@ -124,8 +150,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
         t.add_column("value", justify="right")
         t.add_column("route")
         for rt in r.after.routes[:routes]:
-            t.add_row(_fmt(rt.units_delivered), escape(rt.commodity), _fmt(rt.value),
-                      escape(rt.describe()))
+            t.add_row(_fmt(rt.units_delivered), (rt.commodity), _fmt(rt.value), (rt.describe()))
         if not r.after.routes:
             t.add_row("0", "", "", "(nothing reaches a market)")
         con.print(t)
@@ -140,10 +165,28 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     return buf.getvalue()
 
 
+def _beliefs_table(b: BeliefsSummary, *, expected: bool) -> Table:
+    """The counted response before and after, as the smuggler believes it and as it is."""
+    t = Table(title="What the smuggler believes and what happens (" + b.mode + " tie-break"
+                    + ("; expected over scenarios" if expected else "") + ")",
+              title_justify="left")
+    t.add_column("")
+    t.add_column("before", justify="right")
+    t.add_column("after", justify="right")
+    rows = (("smuggler's value, believed (value units)", "believed_value"),
+            ("smuggler's value, true (value units)", "true_value"),
+            ("units seized, believed", "believed_seized"),
+            ("units seized, true", "true_seized"),
+            ("harm (harm units; deliveries as planned)", "harm"))
+    for label, attr in rows:
+        t.add_row(label, _fmt(getattr(b.before, attr)), _fmt(getattr(b.after, attr)))
+    return t
+
+
 def render_comparison(comp) -> str:
     """The zero-sum plan against the harm plan(s): deliveries and harm per commodity."""
     buf = io.StringIO()
-    con = Console(file=buf, width=180, force_terminal=False, color_system=None,
+    con = Console(markup=False, file=buf, width=180, force_terminal=False, color_system=None,
                   highlight=False, emoji=False)
     comms = sorted({k for o in comp.outcomes for k, v in o.delivered.items() if v > 1e-9}
                    | {k for o in comp.outcomes for k, v in o.harm.items() if v > 1e-9})
@@ -153,7 +196,7 @@ def render_comparison(comp) -> str:
     for o in comp.outcomes:
         if o.label not in seen:
             seen.add(o.label)
-            con.print(escape(f"  {o.label:<26} {o.plan}"))
+            con.print(f"  {o.label:<26} {o.plan}")
     t = Table(title_justify="left")
     t.add_column("plan", no_wrap=True)
     t.add_column("ties")
@@ -164,7 +207,7 @@ def render_comparison(comp) -> str:
         t.add_column(f"{k} harm", justify="right")
     t.add_column("total harm", justify="right")
     for o in comp.outcomes:
-        t.add_row(escape(o.label), o.mode[:4], _fmt(o.smuggler_value),
+        t.add_row((o.label), o.mode[:4], _fmt(o.smuggler_value),
                   *[_fmt(o.delivered.get(k, 0.0)) for k in comms],
                   *[_fmt(o.harm.get(k, 0.0)) for k in comms], _fmt(o.total_harm))
     con.print(t)

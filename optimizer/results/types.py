@@ -149,6 +149,35 @@ class HarmSummary:
 
 
 @dataclass(frozen=True)
+class BeliefFigures:
+    """One plan's counted response (expected over scenarios), as the smuggler believes it
+    and as it truly is (docs/model.md §13)."""
+
+    believed_value: float  # V̂: the smuggler's value with the data it believes
+    true_value: float  # V: less the unexpected losses it makes good at replacement value
+    believed_seized: float  # expected units seized at the seizure rates it believes
+    true_seized: float  # S: expected units seized at the true rates
+    harm: float  # H = Σ h d: deliveries as planned
+
+
+@dataclass(frozen=True)
+class BeliefsSummary:
+    """A solve where the smuggler plans with the data it believes: what the defender
+    minimised (``objective``: value = the smuggler's true value, or harm) under the
+    tie-break ``mode``, and the counted response before and after the plan."""
+
+    objective: str
+    mode: str
+    before: BeliefFigures
+    after: BeliefFigures
+    epsilon: float  # the pessimistic tie-break perturbation (0 for optimistic)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"objective": self.objective, "mode": self.mode, "epsilon": self.epsilon,
+                "before": vars(self.before), "after": vars(self.after)}
+
+
+@dataclass(frozen=True)
 class Timings:
     build: float  # compile the instance, state the MILP, hand it to the solver
     solve: float  # the MILP solve
@@ -187,6 +216,7 @@ class InterdictionResult:
     cvar_alpha: float | None = None
     scenarios: tuple[ScenarioOutcome, ...] = ()
     harm: HarmSummary | None = None
+    beliefs: BeliefsSummary | None = None
 
     @property
     def optimal(self) -> bool:
@@ -228,6 +258,7 @@ class InterdictionResult:
             "cvar_alpha": self.cvar_alpha,
             "scenarios": [s.to_dict() for s in self.scenarios],
             "harm": None if self.harm is None else self.harm.to_dict(),
+            "beliefs": None if self.beliefs is None else self.beliefs.to_dict(),
         })
 
     def to_json(self) -> str:
