@@ -21,9 +21,9 @@ and gap.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 
@@ -209,8 +209,8 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
     ``bound`` replaces the solver's bound (e.g. the pessimistic harm's bound from the
     optimistic optimum); a bound below the trivial 0 becomes 0 when the objective is
     never negative (``evaluator.nonnegative``). ``start``: a plan the solver was given as
-    a start; the returned plan is never worse than it. ``budgets``: the budgets the plan must keep (default: the
-    problem's)."""
+    a start; the returned plan is never worse than it. ``budgets``: the budgets the plan must
+    keep (default: the problem's)."""
     net = problem.net
     if raw.failed:
         # with budgets ≥ 0 the plan "no action" is feasible, so the MILP can only fail

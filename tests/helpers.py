@@ -11,11 +11,21 @@ import numpy as np
 import pytest
 
 from optimizer.errors import InstanceError
-from optimizer.instance.reader import read_instance_text
 from optimizer.instance.model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Scenario, Supply,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Recipe,
+    Resource,
+    Scenario,
+    Supply,
     Targets,
 )
+from optimizer.instance.reader import read_instance_text
 from optimizer.instance.validate import validate
 
 INF = math.inf
@@ -129,10 +139,14 @@ EVASION = textwrap.dedent("""\
       - {id: at, from: a, to: t, seizure: 0.5}
       - {id: s1t, from: s1, to: t, seizure: 0.6}
     actions:
-      - {id: sensor_s1a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
-      - {id: sensor_s2a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
-      - {id: sensor_at, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
-      - {id: sensor_s1t, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
+      - {id: sensor_s1a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
+      - {id: sensor_s2a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
+      - {id: sensor_at, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
+      - {id: sensor_s1t, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
     scenarios:
       - {id: from_s1, probability: 0.6, shipment: {origin: s1, destination: t, commodity: unit}}
       - {id: from_s2, probability: 0.4, shipment: {origin: s2, destination: t, commodity: unit}}
@@ -244,7 +258,8 @@ def random_instance(seed: int):
     if two:
         at = ids[int(rng.integers(1, n - 1))]
         cap = math.inf if rng.random() < 0.4 else float(rng.integers(2, 15))
-        recipes.append(Recipe("make", at, "raw", "product", float(rng.choice([0.5, 1.0, 2.0])), cap))
+        rate = float(rng.choice([0.5, 1.0, 2.0]))
+        recipes.append(Recipe("make", at, "raw", "product", rate, cap))
     supplies = [(ids[0], "raw", float(rng.integers(5, 30)))]
     two_res = bool(rng.integers(0, 2))
     resources = [Resource("r1", float(rng.integers(0, 5)))]

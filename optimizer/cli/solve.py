@@ -10,11 +10,16 @@ import click
 
 from ..errors import InstanceError
 from ..options import Termination
-from ..results.types import _clean
 from ..report.files import OutputSet
+from ..results.types import _clean
 from . import main
 from .common import (
-    EXIT_INPUT, EXIT_INTERRUPTED, load_with_budgets, one_scenario, parse_budgets, user_errors,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    load_with_budgets,
+    one_scenario,
+    parse_budgets,
+    user_errors,
 )
 
 
@@ -111,9 +116,9 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
           focus: tuple[str, ...], routes: int, quiet: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right."""
+    from ..options import Backend, Method, SolveOptions
     from ..pipeline import solve as run
     from ..report.text import render_solve
-    from ..options import SolveOptions
 
     model_suffix = ""
     if write_model is not None:
@@ -131,7 +136,8 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
         if scenario_id is not None:
             inst = one_scenario(inst, scenario_id)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                               backend=backend, method=method, verbose=verbose)
+                               backend=Backend.parse(backend, "backend"),
+                               method=Method.parse(method, "method"), verbose=verbose)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
         with outputs:
@@ -139,8 +145,8 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                 text, payload, interrupted = _solve_beliefs(
                     inst, options, objective, tie, focus, routes, model_tmp, risk, alpha)
             elif objective == "harm":
-                from ..studies.compare import compare_harm
                 from ..report.text import render_comparison
+                from ..studies.compare import compare_harm
 
                 modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
                 comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha,
@@ -189,7 +195,8 @@ def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ..
     modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
     results = {}
     for i, mode in enumerate(modes):
-        results[mode] = run(inst, options, formulation=PerceivedOutcome(Objective(objective), Tie(mode)),
+        formulation = PerceivedOutcome(Objective(objective), Tie(mode))
+        results[mode] = run(inst, options, formulation=formulation,
                             write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha)
         if results[mode].termination == Termination.INTERRUPTED:
             break

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import InstanceError, OptionError, Problem as _Problem
+from ..errors import InstanceError, OptionError
+from ..errors import Problem as _Problem
 from ..instance.beliefs import perceived_instance
 from ..instance.model import Instance, Supply
 from ..instance.scenarios import scenario_instances
@@ -160,11 +161,13 @@ def build_problem(inst: Instance, *, risk: Risk | str | None = None, alpha: floa
         else:
             weights: dict[tuple[str, str], float] = {}
             for _, p, sub in members:
+                share = p / total if total > 0 else 0.0
                 for s in sub.supplies:
-                    key = (s.node, s.commodity)
-                    weights[key] = weights.get(key, 0.0) + (p / total if total > 0 else 0.0) * s.amount
+                    at = (s.node, s.commodity)
+                    weights[at] = weights.get(at, 0.0) + share * s.amount
+            supplies = tuple(Supply(n, k, a) for (n, k), a in sorted(weights.items()))
             merged = replace(members[0][2], name=f"{inst.name}[{gid}+{len(members) - 1}]",
-                             supplies=tuple(Supply(n, k, a) for (n, k), a in sorted(weights.items())))
+                             supplies=supplies)
         label = gid if len(members) == 1 else f"{gid}+{len(members) - 1} merged"
         scenarios.append(ScenarioNet(label, total, compile_instance(merged),
                                      tuple(m[0] for m in members),

@@ -29,9 +29,27 @@ from . import fields as f
 from .fields import FRACTION, LIMIT, NONNEGATIVE, POSITIVE, PROBABILITY, Bounds, Context
 from .loader import LineDict, parse, quote
 from .model import (
-    ARC_MODES, EFFECT_TYPES, INF, NODE_KINDS, RESOURCE_KINDS, RISK_MEASURES, Action, Arc,
-    Commodity, Effect, Instance, Level, Market, Node, Piece, Recipe, Resource, Scenario,
-    Shipment, Supply, Targets,
+    ARC_MODES,
+    EFFECT_TYPES,
+    INF,
+    NODE_KINDS,
+    RESOURCE_KINDS,
+    RISK_MEASURES,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Market,
+    Node,
+    Piece,
+    Recipe,
+    Resource,
+    Scenario,
+    Shipment,
+    Supply,
+    Targets,
 )
 
 TOP_LEVEL_FIELDS = frozenset({

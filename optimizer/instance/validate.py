@@ -9,14 +9,13 @@ supply can reach, resources no action uses, cyclic recipes.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections import Counter, defaultdict, deque
+from dataclasses import replace
 from functools import cached_property
 
 from ..errors import Problem
 from .model import Action, Effect, Instance
 from .targets import ALLOWED_SELECTORS, TargetIndex, resolve_targets, used_selectors
-
 
 #: Largest coefficient HiGHS accepts in the constraint matrix (its ``large_matrix_value``).
 MAX_COEFFICIENT = 1e15
@@ -66,8 +65,9 @@ class _Validator:
         seen: Counter[tuple[str, str]] = Counter((s.node, s.commodity) for s in inst.supplies)
         for (node, comm), count in sorted(seen.items()):
             if count > 1:
-                self.err("supplies", f"{node}/{comm}", f"supply (node '{node}', commodity '{comm}')",
-                         None, f"listed {count} times (one supply per node and commodity)")
+                self.err("supplies", f"{node}/{comm}",
+                         f"supply (node '{node}', commodity '{comm}')", None,
+                         f"listed {count} times (one supply per node and commodity)")
         self.references()
         self.markets()
         self.recipe_cycles()

@@ -10,14 +10,29 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
 from .model import (
-    Action, Arc, Commodity, Effect, Group, Instance, Market, Measure, Node, Observation,
-    Parameter, Piece, Recipe, Resource, Scenario, Supply,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Group,
+    Instance,
+    Market,
+    Measure,
+    Node,
+    Observation,
+    Parameter,
+    Piece,
+    Recipe,
+    Resource,
+    Scenario,
+    Supply,
 )
 
 #: Writes one number: (value, key in ``Instance.sources``/``uncertain``) → plain data.
@@ -363,7 +378,7 @@ def write_instance(inst: Instance, path: str | Path) -> None:
 
 def dump_yaml(data: dict[str, Any]) -> str:
     """Readable YAML: top-level scalars, then each section as a list of one-line records."""
-    dumper: Callable[..., str] = lambda obj, **kw: yaml.dump(  # noqa: E731
+    dumper: Callable[..., str] = lambda obj, **kw: yaml.dump(
         obj, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
         allow_unicode=True, width=1 << 16, **kw)
     parts = []
