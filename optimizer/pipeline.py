@@ -21,19 +21,20 @@ and gap.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Mapping
 
 import numpy as np
 
 from .certify.certificate import Certificate, certify
-from .certify.evaluate import Evaluator, PlanEvaluation, evaluator_for
+from .certify.evaluate import Evaluator, OutcomeEvaluator, PlanEvaluation, evaluator_for
 from .certify.tidy import drop_redundant
 from .compile.network import CompiledNetwork, Plan
 from .compile.problem import DefenderProblem, ScenarioNet, build_problem
 from .errors import InstanceError, Problem, SolveError, UnboundedError, UsageError
-from .formulation import DualValue, Formulation, HarmBilevel
+from .formulation import DualValue, Formulation, OutcomeBilevel, PerceivedOutcome
+from .instance.beliefs import refuse_beliefs
 from .instance.model import Instance
 from .instance.reader import load_instance
 from .options import Method, Objective, Risk, SolutionStatus, SolveOptions, Termination, Tie
@@ -109,7 +110,7 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
     method = options.method
     if method == Method.DUAL:
         return method
-    value_only = formulation is None or formulation.objective == Objective.VALUE
+    value_only = formulation is None or isinstance(formulation, DualValue)
     single = len(problem.scenarios) == 1
     if method == Method.AUTO:
         if not (value_only and single):
@@ -118,8 +119,9 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
 
         return Method.BENDERS if shortest_path_structure(problem.net) else Method.DUAL
     if not value_only:
-        raise UsageError(f"method {method.value!r} minimises the smuggler's value; the harm "
-                          "objective runs the bilevel MILP (use --method dual)")
+        raise UsageError(f"method {method.value!r} minimises the smuggler's value when it "
+                         "knows the true data; the harm objective and a smuggler with "
+                         "beliefs run the bilevel MILP (use --method dual)")
     if not single:
         raise UsageError(f"method {method.value!r} solves single-scenario instances; this "
                           "one has scenarios (use --method dual, or --scenario ID)")
@@ -205,10 +207,10 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
     """Raw solution → plan → tidied → certified (the one finishing path).
 
     ``bound`` replaces the solver's bound (e.g. the pessimistic harm's bound from the
-    optimistic optimum); a bound below the trivial 0 (the objective is never negative)
-    becomes 0. ``start``: a plan the solver was given as a start; the returned plan is
-    never worse than it. ``budgets``: the budgets the plan must keep (default: the
-    problem's)."""
+    optimistic optimum); a bound below the trivial 0 becomes 0 when the objective is
+    never negative (``evaluator.nonnegative``). ``start``: a plan the solver was given as
+    a start; the returned plan is never worse than it. ``budgets``: the budgets the plan must
+    keep (default: the problem's)."""
     net = problem.net
     if raw.failed:
         # with budgets ≥ 0 the plan "no action" is feasible, so the MILP can only fail
@@ -232,7 +234,7 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
                                        lambda p: evaluator(p).objective)
         notes.extend(dropped)
     bound = raw.bound if bound is None else bound
-    if bound is not None and bound < 0.0 and _nonnegative(problem, evaluator):
+    if bound is not None and bound < 0.0 and evaluator.nonnegative:
         bound = 0.0
     problem.check_plan(plan)
     evaluation = evaluator(plan, fresh=True)
@@ -249,14 +251,6 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
     return Finished(plan, evaluation, cert, raw, bound, tuple(notes))
 
 
-def _nonnegative(problem: DefenderProblem, evaluator: Evaluator) -> bool:
-    """Whether the objective is ≥ 0 for every plan: the smuggler can always ship nothing;
-    harm is ≥ 0 when every harm weight is."""
-    if evaluator.objective == Objective.VALUE:
-        return True
-    return all(float(sc.net.del_harm.min(initial=0.0)) >= 0.0 for sc in problem.scenarios)
-
-
 # ----------------------------------------------------------------------------- the whole run
 
 
@@ -266,32 +260,40 @@ def solve(source: Source, options: SolveOptions | None = None, *,
           write_model: ModelTarget | None = None, tidy: bool = True,
           risk: Risk | str | None = None, alpha: float | None = None) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
-    value), certify it, and describe it.
+    value; when the smuggler plans with beliefs, ``PerceivedOutcome``: its true value under
+    the optimistic tie-break), certify it, and describe it.
 
     ``risk`` (expected | worst | cvar) and ``alpha`` override the instance's choice for
     scenarios. ``tidy`` drops actions the plan pays for without changing its objective
     (``certify.tidy``); the value, bound and certificate are unaffected."""
     options = options or SolveOptions()
-    formulation = formulation or DualValue()
     t_start = time.perf_counter()
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
+    if formulation is None:
+        formulation = PerceivedOutcome() if problem.beliefs else DualValue()
     _check_objective_data(problem, formulation)
-    evaluator = evaluator_for(problem, formulation.objective, formulation.tie, options)
+    evaluator = (OutcomeEvaluator(problem, formulation.objective, formulation.tie, options)
+                 if isinstance(formulation, OutcomeBilevel) else
+                 evaluator_for(problem, formulation.objective, formulation.tie, options))
     t_compiled = time.perf_counter()
 
     baseline = evaluator(Plan.of({}), fresh=True)
     scale = max(1.0, abs(baseline.objective))
-    if formulation.objective == Objective.HARM:  # the tolerance of the harm's extreme response
-        scale = max(scale, abs(_harm_scale(problem, baseline)))
+    if isinstance(formulation, OutcomeBilevel):  # the tolerance of the extreme responses
+        scale = max(scale, _outcome_scale(problem, baseline))
     t_base = time.perf_counter()
 
     solved = solve_formulation(problem, formulation, options, write_model)
     notes: list[str] = []
+    if problem.beliefs:
+        notes.append("the smuggler plans with the data it believes (perceived seizure, cost "
+                     "and effects); the outcome is counted with the true data")
     bound = None
-    if not formulation.exact_claim and isinstance(formulation, HarmBilevel):
-        solved, formulation, notes = _settle_tie_break(problem, formulation, solved, evaluator,
-                                                       options, scale)
-        bound = _optimistic_bound(problem, options)
+    if not formulation.exact_claim and isinstance(formulation, OutcomeBilevel):
+        solved, formulation, settled = _settle_tie_break(problem, formulation, solved,
+                                                         evaluator, options, scale)
+        notes.extend(settled)
+        bound = _optimistic_bound(problem, formulation, options)
         notes.append("lower bound: the optimistic optimum (never above the pessimistic one)")
     t_solved = time.perf_counter()
 
@@ -308,6 +310,8 @@ def solve(source: Source, options: SolveOptions | None = None, *,
 
 
 def _check_objective_data(problem: DefenderProblem, formulation: Formulation) -> None:
+    if problem.beliefs and not isinstance(formulation, OutcomeBilevel):
+        refuse_beliefs(problem.instance, f"the formulation {formulation.name!r}")
     if formulation.objective == Objective.HARM and not any(
             float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios):
         raise InstanceError([Problem(problem.instance.path, "commodities", "harm",
@@ -315,18 +319,20 @@ def _check_objective_data(problem: DefenderProblem, formulation: Formulation) ->
                                      "(or market nodes) a 'harm' per unit delivered", None)])
 
 
-def _harm_scale(problem: DefenderProblem, baseline: PlanEvaluation) -> float:
-    """The larger of the two tie-breaks' harms with no action."""
-    return problem.combine([r.harm(Tie.PESSIMISTIC) for r in baseline.harm])
+def _outcome_scale(problem: DefenderProblem, baseline: PlanEvaluation) -> float:
+    """The largest magnitude of the two tie-breaks' outcomes with no action."""
+    return max(abs(problem.combine([r.outcome(t) for r in baseline.harm]))
+               for t in (Tie.OPTIMISTIC, Tie.PESSIMISTIC))
 
 
-def _settle_tie_break(problem: DefenderProblem, formulation: HarmBilevel, solved: Solved,
+def _settle_tie_break(problem: DefenderProblem, formulation: OutcomeBilevel, solved: Solved,
                       evaluator: Evaluator, options: SolveOptions, scale: float,
-                      ) -> tuple[Solved, HarmBilevel, list[str]]:
-    """The pessimistic tie-break perturbs the smuggler's values by ε·harm: ε too large
-    over-states a plan's harm, ε lost in the solver's tolerances under-states it. Re-solve
-    with ε adjusted until the MILP's claim matches the plan's exact pessimistic harm (at
-    most four solves). The MILP's value and ε of the accepted solve are kept."""
+                      ) -> tuple[Solved, OutcomeBilevel, list[str]]:
+    """The pessimistic tie-break perturbs the smuggler's values by ε·outcome: ε too large
+    over-states a plan's outcome, ε lost in the solver's tolerances under-states it.
+    Re-solve with ε adjusted until the MILP's claim matches the plan's exact pessimistic
+    outcome (at most four solves). The MILP's value and ε of the accepted solve are
+    kept."""
     notes: list[str] = []
     tol = 1e-6 * scale
     tried: set[float] = set()
@@ -349,17 +355,18 @@ def _settle_tie_break(problem: DefenderProblem, formulation: HarmBilevel, solved
         if eps in tried:
             return solved, formulation, notes
         notes.append(f"pessimistic tie-break ε = {milp_eps:.3g} gave {raw.objective:.6g} for a "
-                     f"plan whose most harmful optimal response gives {exact:.6g}; re-solved "
-                     f"with ε = {eps:.3g}")
+                     f"plan whose least favourable optimal response gives {exact:.6g}; "
+                     f"re-solved with ε = {eps:.3g}")
         formulation = formulation.with_epsilon(eps)
         solved = solve_formulation(problem, formulation, options)
 
 
-def _optimistic_bound(problem: DefenderProblem, options: SolveOptions) -> float | None:
-    """A valid lower bound on the pessimistic harm optimum: the optimistic MILP's proven
-    bound (every plan's least harmful optimal response is no more harmful than its most
-    harmful one)."""
-    solved = solve_formulation(problem, HarmBilevel(Tie.OPTIMISTIC), options)
+def _optimistic_bound(problem: DefenderProblem, formulation: OutcomeBilevel,
+                      options: SolveOptions) -> float | None:
+    """A valid lower bound on the pessimistic optimum: the optimistic MILP's proven bound
+    (every plan's least favourable optimal response counts at least its most favourable
+    one)."""
+    solved = solve_formulation(problem, formulation.optimistic(), options)
     return solved.raw.bound
 
 
@@ -367,7 +374,7 @@ def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = 
                   budgets: Mapping[str, float] | None = None,
                   write_model: ModelTarget | None = None, tidy: bool = True,
                   risk: Risk | str | None = None, alpha: float | None = None):
-    """The certified optimal schedule over the instance's horizon (docs/model.md §13): one
+    """The certified optimal schedule over the instance's horizon (docs/model.md §14): one
     MILP over the start binaries with a dual block per (scenario, period), finished by the
     same path as every solve (tidy, every period's smuggler LP re-solved with the schedule
     fixed, certificate). ``budgets``: ``b`` (every period), ``b@PERIOD``, ``b@total``.

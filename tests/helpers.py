@@ -8,13 +8,24 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from optimizer.errors import InstanceError
-from optimizer.instance.reader import read_instance_text
 from optimizer.instance.model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Scenario, Supply,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Recipe,
+    Resource,
+    Scenario,
+    Supply,
     Targets,
 )
+from optimizer.instance.reader import read_instance_text
 from optimizer.instance.validate import validate
 
 INF = math.inf
@@ -148,10 +159,14 @@ EVASION = textwrap.dedent("""\
       - {id: at, from: a, to: t, seizure: 0.5}
       - {id: s1t, from: s1, to: t, seizure: 0.6}
     actions:
-      - {id: sensor_s1a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
-      - {id: sensor_s2a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
-      - {id: sensor_at, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
-      - {id: sensor_s1t, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
+      - {id: sensor_s1a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
+      - {id: sensor_s2a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
+      - {id: sensor_at, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
+      - {id: sensor_s1t, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
     scenarios:
       - {id: from_s1, probability: 0.6, shipment: {origin: s1, destination: t, commodity: unit}}
       - {id: from_s2, probability: 0.4, shipment: {origin: s2, destination: t, commodity: unit}}
@@ -263,7 +278,8 @@ def random_instance(seed: int):
     if two:
         at = ids[int(rng.integers(1, n - 1))]
         cap = math.inf if rng.random() < 0.4 else float(rng.integers(2, 15))
-        recipes.append(Recipe("make", at, "raw", "product", float(rng.choice([0.5, 1.0, 2.0])), cap))
+        rate = float(rng.choice([0.5, 1.0, 2.0]))
+        recipes.append(Recipe("make", at, "raw", "product", rate, cap))
     supplies = [(ids[0], "raw", float(rng.integers(5, 30)))]
     two_res = bool(rng.integers(0, 2))
     resources = [Resource("r1", float(rng.integers(0, 5)))]
@@ -354,7 +370,7 @@ __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "R
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
            "valid_random_instance", "SMALL_YAML", "HORIZON_YAML", "with_markets",
-           "random_stochastic"]
+           "random_stochastic", "with_beliefs"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:
@@ -364,13 +380,20 @@ def assert_certified(result, optimal: bool = True) -> None:
     checks = " | ".join(cert.checks)
     assert "budgets and exclusive levels kept" in checks
     assert "re-solved with the plan fixed" in checks
-    harm = getattr(result, "harm", None)  # a horizon result has no harm, no value_after
-    figure = harm.harm_after if harm is not None else getattr(
-        result, "value_after", getattr(result, "objective_after", None))
-    assert cert.plan_value == figure
+    harm = getattr(result, "harm", None)  # a horizon result has no harm, no beliefs
+    beliefs = getattr(result, "beliefs", None)
+    if harm is not None:
+        assert cert.plan_value == harm.harm_after
+    elif beliefs is not None:  # the certified figure: the smuggler's true value
+        assert cert.plan_value == pytest.approx(beliefs.after.true_value, abs=cert.tolerance)
+    else:
+        assert cert.plan_value == getattr(result, "value_after",
+                                          getattr(result, "objective_after", None))
+    mode = (harm.mode if harm is not None else
+            beliefs.mode if beliefs is not None else "optimistic")
     if optimal:
         assert result.optimal
-        if harm is None or harm.mode == "optimistic":
+        if mode == "optimistic":
             assert "= MILP objective (optimal)" in checks, checks
     if result.bound is not None:
         assert "≥ proven bound" in checks, checks
@@ -404,3 +427,134 @@ def with_markets(inst: Instance, seed: int) -> Instance:
     if problems:
         raise InstanceError(problems)
     return out
+
+
+def with_beliefs(inst: Instance, seed: int) -> Instance:
+    """``inst`` with a smuggler that believes other data: some arcs with a perceived seizure
+    or cost (in half the instances every other arc looks alike to it, so that it has many
+    optimal responses), some seizure / cost effects covert or misperceived (within the
+    effect's range), replacement values on the commodities. Raises InstanceError when the result is
+    invalid (e.g. perceived seizures that can total more than 1)."""
+    rng = np.random.default_rng(seed + 7)
+    flat = rng.random() < 0.5  # half the instances: every other arc looks alike (ties)
+    arcs = []
+    for a in inst.arcs:
+        u = rng.random()
+        if flat and u >= 0.4:
+            a = replace(a, perceived_seizure=0.1, perceived_cost=0.0)
+        elif u < 0.25:
+            a = replace(a, perceived_seizure=float(rng.choice([0.0, 0.1, 0.3, 0.5])))
+        elif u < 0.4:
+            a = replace(a, perceived_cost=float(rng.choice([0.0, 0.5, 2.0])))
+        arcs.append(a)
+    actions = []
+    for act in inst.actions:
+        effects = []
+        for e in act.effects:
+            if e.type in ("raise_seizure", "raise_cost"):
+                u = rng.random()
+                if u < 0.35:
+                    e = replace(e, perceived=False)
+                elif u < 0.7:
+                    top = 0.45 if e.type == "raise_seizure" else 8.0
+                    e = replace(e, perceived_amounts=tuple(
+                        float(v) for v in np.sort(rng.uniform(0.05, top, len(e.amounts)))))
+            effects.append(e)
+        actions.append(replace(act, effects=tuple(effects)))
+    comms = tuple(replace(c, replacement=float(rng.choice([0.0, 1.0, 5.0])),
+                          harm=float(rng.choice([0.5, 1.0, 3.0])))
+                  for c in inst.commodities)
+    out = replace(inst, arcs=tuple(arcs), actions=tuple(actions), commodities=comms)
+    problems = validate(out)
+    if problems:
+        raise InstanceError(problems)
+    return out
+
+
+# ----------------------------------------------------------------------------- observations
+
+#: Two lanes in series, two commodities in different units, groups of every kind, and
+#: observations. By hand (no action): 100 kg fentanyl and 50 thousand pills leave src;
+#: lane1 (p = 0.1) seizes 10 kg and 5 thousand pills, lane2 (p = 0.2) 18 kg and 9;
+#: 72 kg and 36 thousand pills reach hub.
+LANES_YAML = textwrap.dedent("""\
+    name: lanes
+    resources: [{id: usd, budget: 1}]
+    commodities:
+      - {id: fentanyl, unit: kg, value: 10}
+      - {id: pills, unit: thousand pills, value: 2}
+    nodes:
+      - {id: src, kind: source, country: MX}
+      - {id: mid, kind: crossing, country: MX, organization: CJNG}
+      - {id: hub, kind: market, country: US}
+    supplies:
+      - {node: src, commodity: fentanyl, amount: 100}
+      - {node: src, commodity: pills, amount: 50}
+    arcs:
+      - {id: lane1, from: src, to: mid, seizure: 0.1}
+      - {id: lane2, from: mid, to: hub, mode: poe_private,
+         seizure: {value: 0.2, source: "scan rate x find rate"}}
+    actions:
+      - {id: scan, cost: {usd: 1}, effects: [{type: raise_seizure, arcs: [lane2], amount: 0.1}]}
+    groups:
+      - {id: border, arcs: [lane2]}
+      - {id: at_mid, nodes: [mid]}
+      - {id: mexico, countries: [MX]}
+      - {id: us, countries: [US]}
+      - {id: markets, kinds: [market]}
+      - {id: cjng, organizations: [CJNG]}
+      - {id: pov, modes: [poe_private]}
+    observations:
+      - {id: seized_border, measure: seized, group: border, commodity: fentanyl, value: 18,
+         tolerance: 1, source: "CBP"}
+      - {id: share_border, measure: seizure_share, group: border, commodity: fentanyl,
+         value: 0.6, tolerance: 0.05}
+      - {id: pills_ratio, measure: ratio, group: border, units: {pills: 0.1}, unit: kg,
+         numerator: {measure: seized, commodity: pills},
+         denominator: {measure: seized, commodity: [pills, fentanyl]}, value: 0.05,
+         tolerance: 0.01}
+    parameters:
+      - {id: p2, field: arcs/lane2/seizure, bounds: [0.05, 0.5], reason: "scan rate unknown"}
+    """)
+
+
+def calibration_yaml(p: dict[str, float], tolerance: float = 0.02) -> str:
+    """Three parallel lanes after a sea leg; observations of the units seized on each,
+    computed by hand for the seizure rates ``TRUE_RATES``, and the four rates declared as
+    parameters with the file's values ``p``. By hand, with all 100 kg shipped: sea seizes
+    100·p_sea, lane A (capacity 40) 40·p_a, lane B (capacity 30) 30·p_b, lane C the rest,
+    p_c·(100·(1 − p_sea) − 70): 10, 2, 6 and 6 kg at the true rates. ``tolerance`` is a
+    fraction of each observed value."""
+    t = TRUE_RATES
+    seized = {"sea": 100 * t["sea"], "a": 40 * t["a"], "b": 30 * t["b"],
+              "c": t["c"] * (100 * (1 - t["sea"]) - 70)}
+    obs = "\n".join(
+        f"  - {{id: seized_{k}, measure: seized, group: lane_{k}, value: {v:.12g}, "
+        f"tolerance: {tolerance * v:.12g}, source: \"by hand\"}}" for k, v in seized.items())
+    params = "\n".join(f"  - {{id: p_{k}, field: arcs/{k}/seizure, bounds: [0.01, 0.5]}}"
+                       for k in seized)
+    groups = "\n".join(f"  - {{id: lane_{k}, arcs: [{k}]}}" for k in seized)
+    return textwrap.dedent(f"""\
+        name: parallel
+        resources: [{{id: usd, budget: 1}}]
+        commodities: [{{id: fentanyl, unit: kg, value: 10}}]
+        nodes:
+          - {{id: src, kind: source}}
+          - {{id: mid}}
+          - {{id: hub, kind: market}}
+        supplies: [{{node: src, commodity: fentanyl, amount: 100}}]
+        arcs:
+          - {{id: sea, from: src, to: mid, seizure: {p['sea']}}}
+          - {{id: a, from: mid, to: hub, capacity: 40, seizure: {p['a']}}}
+          - {{id: b, from: mid, to: hub, capacity: 30, cost: 1, seizure: {p['b']}}}
+          - {{id: c, from: mid, to: hub, cost: 2, seizure: {{value: {p['c']}, source: "a guess"}}}}
+        actions:
+          - {{id: scan_c, cost: {{usd: 1}},
+             effects: [{{type: raise_seizure, arcs: [c], amount: 0.2}}]}}
+        """) + f"groups:\n{groups}\nobservations:\n{obs}\nparameters:\n{params}\n"
+
+
+#: the seizure rates the observations of ``calibration_yaml`` were computed from
+TRUE_RATES = {"sea": 0.1, "a": 0.05, "b": 0.2, "c": 0.3}
+
+__all__ += ["LANES_YAML", "calibration_yaml", "TRUE_RATES"]

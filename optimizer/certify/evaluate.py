@@ -2,8 +2,9 @@
 scenario block, combined by the problem's risk measure (docs/model.md §7).
 
 The *evaluator* of a formulation gives the number that formulation minimises, for any
-plan: the smuggler's value (zero-sum) or the planner's harm under a tie-break (the least
-or the most harmful of the smuggler's optimal responses, ``certify.harm``). Tidying and
+plan: the smuggler's value (zero-sum) or an outcome under a tie-break — the planner's harm
+or the smuggler's true value, the least or the most of it over the smuggler's optimal
+responses (``certify.harm``). Tidying and
 the certificate both use it, so every figure a result reports comes from here.
 """
 
@@ -13,8 +14,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from ..compile.network import Plan
+from ..compile.outcome import scenario_outcome
 from ..options import Objective, SolveOptions, Tie
-from .harm import HarmRange, harm_range
+from .harm import OutcomeRange, outcome_range
 from .response import SmugglerSession, SmugglerSolution, solve_smuggler
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,7 +35,7 @@ class PlanEvaluation:
     objective: float
     value: float
     responses: tuple[SmugglerSolution, ...]
-    harm: tuple[HarmRange, ...] = ()
+    harm: tuple[OutcomeRange, ...] = ()  # the outcome ranges (outcome objectives only)
 
     @property
     def values(self) -> list[float]:
@@ -44,6 +46,7 @@ class PlanEvaluation:
 class Evaluator(Protocol):
     objective: Objective
     label: str  # e.g. "smuggler's value", "harm (optimistic)"
+    nonnegative: bool  # the objective is ≥ 0 for every plan
 
     def __call__(self, plan: Plan, *, fresh: bool = False) -> PlanEvaluation:
         """Evaluate ``plan``; ``fresh``: every LP built anew (the certificate) rather than
@@ -56,6 +59,7 @@ class ValueEvaluator:
 
     objective = Objective.VALUE
     label = "smuggler's value"
+    nonnegative = True  # the smuggler can always ship nothing
 
     def __init__(self, problem: DefenderProblem, options: SolveOptions | None = None):
         self.problem = problem
@@ -75,28 +79,45 @@ class ValueEvaluator:
         return PlanEvaluation(plan, value, value, tuple(sols))
 
 
-class HarmEvaluator:
-    """The planner's harm of a plan under a tie-break (``certify.harm``)."""
+class OutcomeEvaluator:
+    """An outcome of a plan under a tie-break (``certify.harm.outcome_range``): the least
+    or the most of the outcome over the smuggler's optimal responses, the smuggler planning
+    with the data it believes and the outcome counted with the true data (``objective``:
+    harm, or value — the smuggler's true value; docs/model.md §13)."""
 
-    objective = Objective.HARM
-
-    def __init__(self, problem: DefenderProblem, tie: Tie, options: SolveOptions | None = None):
+    def __init__(self, problem: DefenderProblem, objective: Objective, tie: Tie,
+                 options: SolveOptions | None = None):
         self.problem = problem
+        self.objective = Objective.parse(objective, "objective")
         self.tie = Tie.parse(tie, "tie")
         self.options = options
-        self.label = f"harm ({self.tie.value})"
+        self.outcomes = [scenario_outcome(sc, self.objective.value) for sc in problem.scenarios]
+        what = "harm" if self.objective == Objective.HARM else "smuggler's true value"
+        self.label = f"{what} ({self.tie.value})"
+        self.nonnegative = all(o.nonnegative for o in self.outcomes)
 
     def __call__(self, plan: Plan, *, fresh: bool = False) -> PlanEvaluation:
         x = plan.binaries(self.problem.net)
-        ranges = tuple(harm_range(sc.net, x, self.options) for sc in self.problem.scenarios)
+        ranges = tuple(outcome_range(sc.seen, x, self.options, o)
+                       for sc, o in zip(self.problem.scenarios, self.outcomes))
         return PlanEvaluation(
-            plan, self.problem.combine([r.harm(self.tie) for r in ranges]),
+            plan, self.problem.combine([r.outcome(self.tie) for r in ranges]),
             self.problem.combine([r.value for r in ranges]),
             tuple(r.response(self.tie) for r in ranges), ranges)
 
 
+class HarmEvaluator(OutcomeEvaluator):
+    """The planner's harm of a plan under a tie-break."""
+
+    def __init__(self, problem: DefenderProblem, tie: Tie, options: SolveOptions | None = None):
+        super().__init__(problem, Objective.HARM, tie, options)
+
+
 def evaluator_for(problem: DefenderProblem, objective: Objective = Objective.VALUE,
                   tie: Tie = Tie.OPTIMISTIC, options: SolveOptions | None = None) -> Evaluator:
-    if objective == Objective.HARM:
-        return HarmEvaluator(problem, tie, options)
+    """The evaluator of ``objective``: the smuggler's value (zero-sum), or an outcome over
+    the smuggler's optimal responses — harm, or, when the smuggler plans with beliefs, its
+    true value."""
+    if objective == Objective.HARM or problem.beliefs:
+        return OutcomeEvaluator(problem, objective, tie, options)
     return ValueEvaluator(problem, options)

@@ -9,14 +9,20 @@ HiGHS runs still prints its best certified plan).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import click
 
 from ..errors import (
-    CertificateError, InstanceError, InterdictError, OptionError, PlanError, SetupError,
-    SolveError, UsageError,
+    CertificateError,
+    InstanceError,
+    InterdictError,
+    OptionError,
+    PlanError,
+    SetupError,
+    SolveError,
+    UsageError,
 )
 
 EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE, EXIT_CERT = 1, 2, 3, 4
@@ -92,10 +98,16 @@ def parse_budgets(values: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
-def load_with_budgets(path: str, budgets: dict[str, float]):
+def load_with_budgets(path: str, budgets: dict[str, float], zero_sum: str | None = None):
+    """The instance at ``path`` with some budgets replaced. ``zero_sum``: the command is a
+    zero-sum computation (its name), refused for an instance where the smuggler plans with
+    beliefs (UsageError naming what to use instead)."""
+    from ..instance.beliefs import refuse_beliefs
     from ..instance.reader import load_instance
 
     inst = load_instance(path)
+    if zero_sum is not None:
+        refuse_beliefs(inst, zero_sum)
     known = [r.id for r in inst.resources]
     unknown = sorted(set(budgets) - set(known))
     if unknown:

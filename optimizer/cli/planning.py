@@ -13,15 +13,21 @@ import functools
 import json
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
 from ..report.files import OutputSet
 from . import main
 from .common import (
-    EXIT_INPUT, fail, interruptible, load_with_budgets, parse_budgets, user_errors,
+    EXIT_INPUT,
+    fail,
+    interruptible,
+    load_with_budgets,
+    parse_budgets,
+    user_errors,
 )
 
 
@@ -84,7 +90,9 @@ class Ctx:
         self.executor: Any = None
 
     def instance(self):
-        return load_with_budgets(self.file, self.budgets)
+        if self.file is None:
+            raise click.UsageError("this command needs an instance FILE")
+        return load_with_budgets(self.file, self.budgets, zero_sum="planning sessions")
 
     def open(self) -> None:
         from ..parallel import make_executor
@@ -125,7 +133,9 @@ def _guarded(ctx: Ctx, body: Callable[[], Any]) -> Any:
     """Run a command's body: engine errors become messages and exit codes, Ctrl-C and
     SIGTERM stop it cleanly (``interruptible``), the store and workers are closed."""
     try:
-        with interruptible(ctx.interrupted), user_errors():
+        # user_errors outside: Ctrl-C/SIGTERM reach interruptible first, which says what
+        # the store keeps (user_errors would say "nothing was written")
+        with user_errors(), interruptible(ctx.interrupted):
             try:
                 return body()
             except sqlite3.Error as exc:
@@ -280,7 +290,7 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         if any(v is None for v in (start, stop, step)):
             raise click.UsageError("give --from, --to and --step (or --values)")
         axis = Axis.range(resource, start, stop, step)
-    axes = (axis,)
+    axes: tuple[Axis, ...] = (axis,)
     if resource2 is not None or values2 is not None:
         if not (resource2 and values2):
             raise click.UsageError("a grid needs both --resource2 and --values2")
@@ -563,7 +573,10 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
     target cannot be reached."""
     from ..planning.session import PlanningSession
     from ..planning.target import (
-        TargetNotSupported, cheapest_to_targets, make_target, parse_reduction,
+        TargetNotSupported,
+        cheapest_to_targets,
+        make_target,
+        parse_reduction,
     )
     from ..report.planning import render_target
     from ..results.types import _clean

@@ -10,18 +10,26 @@ import click
 
 from ..errors import InstanceError
 from ..options import Termination
-from ..results.types import _clean
 from ..report.files import OutputSet
+from ..results.types import _clean
 from . import main
 from .common import (
-    EXIT_INPUT, EXIT_INTERRUPTED, load_with_budgets, one_scenario, parse_budgets, user_errors,
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    load_with_budgets,
+    one_scenario,
+    parse_budgets,
+    user_errors,
 )
 
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=True))
-def validate(file: str) -> None:
-    """Check an instance file and list every problem (exit 1 if any)."""
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when an observation is not met by the no-action baseline.")
+def validate(file: str, strict: bool) -> None:
+    """Check an instance file and list every problem (exit 1 if any); then every
+    observation against the no-action baseline (a miss exits 1 only with --strict)."""
     from ..instance.reader import load_instance
 
     try:
@@ -36,6 +44,25 @@ def validate(file: str) -> None:
                f"{len(inst.commodities)} commodities, {len(inst.recipes)} recipes, "
                f"{len(inst.actions)} actions ({levels} levels), "
                f"resources {', '.join(f'{r.id}={r.budget:g}' for r in inst.resources)}")
+    if inst.observations:
+        _observations(inst, file, strict)
+
+
+def _observations(inst, file: str, strict: bool) -> None:
+    """The table of observations against the no-action baseline."""
+    from ..report.observations import render_readings
+    from ..studies.observe import baseline_quantities, readings
+
+    with user_errors():
+        rows = readings(inst, baseline_quantities(inst))
+    click.echo(render_readings(rows), nl=False)
+    missed = [r.observation.id for r in rows if not r.met]
+    if missed:
+        click.echo(f"{len(missed)} observation(s) not met: {', '.join(missed)} — the file "
+                   f"itself is valid" + (": exit 1 (--strict)" if strict else
+                                         " (exit 0; --strict exits 1 on a miss)"))
+        if strict:
+            sys.exit(EXIT_INPUT)
 
 
 @main.command()
@@ -68,11 +95,13 @@ def validate(file: str) -> None:
               help="Solve one scenario alone, as an ordinary instance.")
 @click.option("--objective", type=click.Choice(["value", "harm"]), default="value",
               show_default=True,
-              help="value: minimise the smuggler's value (zero-sum); harm: minimise the "
-                   "planner's harm while the smuggler maximises its value.")
+              help="value: minimise the smuggler's value (zero-sum; its true value when it "
+                   "plans with perceived data); harm: minimise the planner's harm while the "
+                   "smuggler maximises its value.")
 @click.option("--tie", type=click.Choice(["optimistic", "pessimistic", "both"]), default="both",
-              show_default=True, help="Harm objective: which of the smuggler's optimal "
-                                      "responses counts (least or most harmful).")
+              show_default=True, help="Harm objective, or a smuggler with perceived data: "
+                                      "which of its optimal responses counts (the least or "
+                                      "the most favourable to the planner).")
 @click.option("--focus", multiple=True, metavar="COMMODITY",
               help="Harm objective: also compare the plan that minimises deliveries of this "
                    "commodity alone (e.g. a heroin-focused campaign). Repeatable.")
@@ -98,9 +127,9 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right (with --horizon: the optimal schedule over the
     instance's periods, each period certified)."""
+    from ..options import Backend, Method, SolveOptions
     from ..pipeline import solve as run
     from ..report.text import render_solve
-    from ..options import SolveOptions
 
     model_suffix = ""
     if write_model is not None:
@@ -140,13 +169,17 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
         if scenario_id is not None:
             inst = one_scenario(inst, scenario_id)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                               backend=backend, method=method, verbose=verbose)
+                               backend=Backend.parse(backend, "backend"),
+                               method=Method.parse(method, "method"), verbose=verbose)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
         with outputs:
-            if objective == "harm":
-                from ..studies.compare import compare_harm
+            if inst.has_beliefs:
+                text, payload, interrupted = _solve_beliefs(
+                    inst, options, objective, tie, focus, routes, model_tmp, risk, alpha)
+            elif objective == "harm":
                 from ..report.text import render_comparison
+                from ..studies.compare import compare_harm
 
                 modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
                 comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha,
@@ -201,3 +234,34 @@ def _emit(text: str, payload: str, json_stdout: bool, quiet: bool, interrupted: 
                    err=True)
         sys.exit(EXIT_INTERRUPTED)
 
+
+
+def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ...],
+                   routes: int, model_tmp, risk: str | None, alpha: float | None
+                   ) -> tuple[str, str, bool]:
+    """An instance whose smuggler plans with perceived data: the bilevel MILP over the
+    perceived network (``formulation.PerceivedOutcome``), the outcome counted with the true
+    data, once per tie-break. Returns the summary, the JSON and whether Ctrl-C stopped a
+    solve."""
+    from ..errors import UsageError
+    from ..formulation import PerceivedOutcome
+    from ..options import Objective, Tie
+    from ..pipeline import solve as run
+    from ..report.text import render_solve
+
+    if focus:
+        raise UsageError("--focus compares harm plans for a smuggler that knows the true "
+                         "data; this instance gives it perceived data (solve without --focus)")
+    modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
+    results = {}
+    for i, mode in enumerate(modes):
+        formulation = PerceivedOutcome(Objective(objective), Tie(mode))
+        results[mode] = run(inst, options, formulation=formulation,
+                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha)
+        if results[mode].termination == Termination.INTERRUPTED:
+            break
+    text = "".join(render_solve(r, routes=routes) + "\n" for r in results.values())
+    payload = json.dumps(_clean({"beliefs": {m: r.to_dict() for m, r in results.items()}}),
+                         indent=2, sort_keys=True, allow_nan=False) + "\n"
+    interrupted = any(r.termination == Termination.INTERRUPTED for r in results.values())
+    return text, payload, interrupted

@@ -2,7 +2,7 @@
 
 A horizon of T periods (``instance.model.Horizon``) is one defender's problem whose
 binaries are the **starts** y_{j,l,s} — action j at level l started in period s — and whose
-blocks are the pairs (scenario σ, period t) (docs/model.md §13). Block (σ, t) is scenario σ's
+blocks are the pairs (scenario σ, period t) (docs/model.md §14). Block (σ, t) is scenario σ's
 network in period t (the period's data changes applied) as a *time-expanded compiled
 network*: every lever (b, element, amount) of the single-period binary b = (j, l) becomes the
 levers ((j, l, s), element, amount · S_{j,l}(t − s)) for every start s ≤ t whose strength

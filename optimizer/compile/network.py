@@ -16,8 +16,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -127,6 +127,11 @@ class CompiledNetwork:
     # and the groups' names; None = the actions (``exclusive_groups``)
     exclusive_group: np.ndarray | None = None
     exclusive_names: list[str] | None = None
+    #: r_k: what the smuggler pays per unit of k to make good unexpected losses (§13)
+    replacement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: an extra cost per unit on each flow column (empty: none); only the pessimistic
+    #: tie-break's perturbation sets it (formulation/bilevel.py ``perturbed``), either sign
+    fc_extra: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _cache: dict = field(default_factory=dict, repr=False)
 
     # sizes
@@ -164,7 +169,7 @@ class CompiledNetwork:
         """A readable key per supply piece: (node, commodity), with the piece's number when
         the supply has a cost curve of several pieces."""
         counts = np.bincount(self.sup_record, minlength=int(self.sup_record.max(initial=-1)) + 1)
-        first = {}
+        first: dict[int, int] = {}
         keys: list[tuple] = []
         for s, rec in enumerate(self.sup_record.tolist()):
             base = (self.node_ids[self.sup_node[s]], self.comm_ids[self.sup_comm[s]])
@@ -189,6 +194,21 @@ class CompiledNetwork:
         if self.exclusive_group is None:
             return self.binary_action, self.action_ids
         return self.exclusive_group, self.exclusive_names or []
+    def unit_cost(self) -> np.ndarray:
+        """c_{a,k} λ_k per unit on each flow column, before any action (with ``fc_extra``)."""
+        base = self.arc_cost[self.fc_arc] * self.load[self.fc_comm]
+        return base + self.fc_extra if len(self.fc_extra) else base
+
+    def favourable_unit_cost(self) -> np.ndarray:
+        """The lowest unit cost any plan can give each flow column: ``unit_cost`` plus every
+        cost lever that lowers it (none in an instance: only a perturbation has them)."""
+        low = self.unit_cost()
+        cr = self.cost_raise
+        if len(cr) and cr.amount.min() < 0:
+            low = low.copy()
+            lam = self.load[self.fc_comm[cr.element]]
+            np.add.at(low, cr.element, np.minimum(cr.amount, 0.0) * lam)
+        return low
 
     # cached derived data -----------------------------------------------------------
     def potentials(self) -> np.ndarray:
@@ -222,9 +242,9 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
     arc_p = np.array([a.seizure for a in arcs], dtype=float)
     fc_arc_l: list[int] = []
     fc_comm_l: list[int] = []
-    for i, a in enumerate(arcs):
-        allowed = range(len(comm_ids)) if a.commodities is None else sorted(
-            kidx[k] for k in set(a.commodities))
+    for i, arc in enumerate(arcs):
+        allowed = range(len(comm_ids)) if arc.commodities is None else sorted(
+            kidx[k] for k in set(arc.commodities))
         for k in allowed:
             fc_arc_l.append(i)
             fc_comm_l.append(k)
@@ -254,20 +274,21 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
 
     # deliveries: a fixed value per unit, or the units of a market's good they give
     goods = list(inst.markets)
-    accepted = {(m.node, k): (g, rate) for g, m in enumerate(goods) for k, rate in m.accepts.items()}
+    accepted = {(m.node, k): (g, rate)
+                for g, m in enumerate(goods) for k, rate in m.accepts.items()}
     dels: list[tuple[int, int, float, int, float]] = []  # node, commodity, value, good, rate
-    for n in inst.nodes:
+    for node in inst.nodes:
         for c in comms:
-            g_rate = accepted.get((n.id, c.id))
+            g_rate = accepted.get((node.id, c.id))
             if g_rate is not None:
-                dels.append((nidx[n.id], kidx[c.id], 0.0, g_rate[0], float(g_rate[1])))
+                dels.append((nidx[node.id], kidx[c.id], 0.0, g_rate[0], float(g_rate[1])))
             else:
-                v = inst.market_value(n, c)
+                v = inst.market_value(node, c)
                 if v > 0:
-                    dels.append((nidx[n.id], kidx[c.id], v, -1, 0.0))
+                    dels.append((nidx[node.id], kidx[c.id], v, -1, 0.0))
     didx: dict[int, list[int]] = defaultdict(list)
-    for i, d in enumerate(dels):
-        didx[d[0]].append(i)
+    for i, sale in enumerate(dels):
+        didx[sale[0]].append(i)
     del_node = np.array([d[0] for d in dels], dtype=np.int64)
     del_comm = np.array([d[1] for d in dels], dtype=np.int64)
     del_value = np.array([d[2] for d in dels], dtype=float)
@@ -382,6 +403,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         seg_good=np.array([s[0] for s in segs], dtype=np.int64),
         seg_width=np.array([s[1] for s in segs], dtype=float),
         seg_price=np.array([s[2] for s in segs], dtype=float),
+        replacement=np.array([c.replacement for c in comms], dtype=float),
     )
 
 
@@ -478,11 +500,12 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
         return x[levers.binary] > 0.5 if len(levers) else np.zeros(0, bool)
 
     fc_p = net.arc_p[net.fc_arc].copy()
-    fc_cost = net.arc_cost[net.fc_arc].copy()
+    fc_cost = net.unit_cost()
     m = on(net.seizure_raise)
     np.add.at(fc_p, net.seizure_raise.element[m], net.seizure_raise.amount[m])
     m = on(net.cost_raise)
-    np.add.at(fc_cost, net.cost_raise.element[m], net.cost_raise.amount[m])
+    np.add.at(fc_cost, net.cost_raise.element[m],
+              net.cost_raise.amount[m] * net.load[net.fc_comm[net.cost_raise.element[m]]])
     arc_alive = np.ones(net.n_arcs, bool)
     arc_alive[net.arc_removal.element[on(net.arc_removal)]] = False
     rec_active = np.ones(len(net.recipe_ids), bool)
@@ -504,7 +527,7 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
     return EffectiveData(
         fc_active=arc_alive[net.fc_arc],
         fc_keep=np.clip(1.0 - fc_p, 0.0, 1.0),
-        fc_unit_cost=fc_cost * net.load[net.fc_comm],
+        fc_unit_cost=fc_cost,
         arc_cap=cut(net.arc_cap, net.arc_cap_cut),
         rec_active=rec_active,
         rec_cap=cut(net.rec_cap, net.recipe_cap_cut),
@@ -521,7 +544,7 @@ def commodity_order(net: CompiledNetwork) -> list[int]:
     """Commodities ordered so that every recipe's output comes before its input
     (recipes form a DAG over commodities; validation rejects cycles)."""
     succ: dict[int, set[int]] = defaultdict(set)
-    indeg = defaultdict(int)
+    indeg: dict[int, int] = defaultdict(int)
     for i, o in zip(net.rec_in.tolist(), net.rec_out.tolist()):
         if o not in succ[i]:
             succ[i].add(o)
@@ -553,7 +576,57 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
     are the bounds of every linearisation in the MILP. Computed per commodity (recipe
     outputs first) by a label-setting search: each arc maps a label y to (1 − p) y − c λ ≤ y,
     so the largest tentative label is final (Dijkstra's argument).
+
+    A perturbed network (``fc_extra``, cost levers of either sign) may make a unit cost
+    negative at some plan (a subsidy): see :func:`subsidy_allowance` for the bound then.
     """
+    low = net.favourable_unit_cost()
+    if low.min(initial=0.0) >= 0.0:
+        return _potentials(net, low)
+    return _potentials(net, np.maximum(low, 0.0)) + subsidy_allowance(net)[None, :]
+
+
+def subsidy_allowance(net: CompiledNetwork) -> np.ndarray:
+    """B_k: what subsidies (negative unit costs, only in a perturbed network) can add to the
+    potential of a unit of k. With π_c the potentials for the costs max(0, lowest cost),
+    π̂ = π_c + B_k satisfies every plan's potential row π̂_i ≥ (1 − p(x)) π̂_j − c(x) when
+    p(x) B_k ≥ s(x) = max(0, −c(x)). Writing c(x) = c₀ + Σ_{b ∈ x} c_b and
+    p(x) = p₀ + Σ_{b ∈ x} Δp_b (levers of the same binary on the same flow column),
+    s(x) ≤ s₀ + Σ_{b ∈ x} s_b with s = max(0, −c), so by the mediant inequality
+
+        B_k = max( max_{(a,k)} s₀/p₀,  max_{(b,a,k)} s_b/Δp_b,  max_{r: k → out} η_r B_out )
+
+    suffices (outputs first; a recipe row needs B_in ≥ η_r B_out). A subsidy where the
+    seizure it divides by is 0 has no finite bound (a unit could cycle for ever): SolveError."""
+    from ..errors import SolveError
+
+    K = net.n_comms
+    lam = net.load[net.fc_comm]
+    ratios: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [  # (flow column, s, p)
+        (np.arange(net.n_flows), np.maximum(-net.unit_cost(), 0.0), net.arc_p[net.fc_arc])]
+    cr, sz = net.cost_raise, net.seizure_raise
+    raise_of = {(b, fc): amt for b, fc, amt in zip(sz.binary.tolist(), sz.element.tolist(),
+                                                   sz.amount.tolist())}
+    ratios.append((cr.element, np.maximum(-cr.amount * lam[cr.element], 0.0),
+                   np.array([raise_of.get((b, fc), 0.0) for b, fc in
+                             zip(cr.binary.tolist(), cr.element.tolist())], float)))
+    B = np.zeros(K)
+    for fcs, sub, p in ratios:
+        has = sub > 0
+        if np.any(has & (p <= 0)):
+            fc = int(fcs[np.flatnonzero(has & (p <= 0))[0]])
+            raise SolveError(f"the perturbed smuggler earns a subsidy on arc "
+                             f"'{net.arc_ids[net.fc_arc[fc]]}' without a seizure to bound it: "
+                             "no finite value bound (use the optimistic tie-break)")
+        np.maximum.at(B, net.fc_comm[fcs[has]], sub[has] / p[has])
+    for k in commodity_order(net):  # outputs first
+        for r in np.flatnonzero(net.rec_in == k):
+            B[k] = max(B[k], net.rec_eta[r] * B[net.rec_out[r]])
+    return B
+
+
+def _potentials(net: CompiledNetwork, ucost: np.ndarray) -> np.ndarray:
+    """π* by label setting for unit costs ``ucost`` ≥ 0 (``value_potentials``)."""
     N, K = net.n_nodes, net.n_comms
     pot = np.zeros((N, K))
     in_fcs: list[list[int]] = [[] for _ in range(N * K)]
@@ -562,7 +635,6 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
     for fc in range(net.n_flows):
         in_fcs[int(heads[fc]) * K + int(net.fc_comm[fc])].append(fc)
     keep = 1.0 - net.arc_p[net.fc_arc]
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
     for n, k, v in zip(net.del_node.tolist(), net.del_comm.tolist(), delivery_potential(net)):
         pot[n, k] = max(pot[n, k], v)
     recipes_using: dict[int, list[int]] = defaultdict(list)
@@ -614,7 +686,7 @@ def forward_reachable(net: CompiledNetwork) -> np.ndarray:
     recipes_at: dict[tuple[int, int], list[int]] = defaultdict(list)
     for r in range(len(net.recipe_ids)):
         recipes_at[(int(net.rec_node[r]), int(net.rec_in[r]))].append(int(net.rec_out[r]))
-    queue = deque()
+    queue: deque[tuple[int, int]] = deque()
     for n, k, amt in zip(net.sup_node.tolist(), net.sup_comm.tolist(), net.sup_amount.tolist()):
         if amt > 0 and not seen[n, k]:
             seen[n, k] = True

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import InstanceError, OptionError, Problem as _Problem
+from ..errors import InstanceError, OptionError
+from ..errors import Problem as _Problem
+from ..instance.beliefs import perceived_instance
 from ..instance.model import Instance, Supply
 from ..instance.scenarios import scenario_instances
 from ..options import Risk
@@ -34,12 +36,20 @@ from .network import CompiledNetwork, compile_instance
 @dataclass
 class ScenarioNet:
     """One block of the problem: a compiled network and its weight. ``members`` lists the
-    instance's scenarios merged into it (one unless aggregated)."""
+    instance's scenarios merged into it (one unless aggregated). ``perceived``: the network
+    as the smuggler sees it (docs/model.md §13; same binaries and flow columns), None when
+    it sees the true data."""
 
     id: str
     probability: float
     net: CompiledNetwork
     members: tuple[str, ...]
+    perceived: CompiledNetwork | None = None
+
+    @property
+    def seen(self) -> CompiledNetwork:
+        """The network the smuggler plans with."""
+        return self.net if self.perceived is None else self.perceived
 
 
 @dataclass
@@ -56,6 +66,11 @@ class DefenderProblem:
     def net(self) -> CompiledNetwork:
         """The first scenario's network: actions, binaries and budgets are shared."""
         return self.scenarios[0].net
+
+    @property
+    def beliefs(self) -> bool:
+        """Whether the smuggler plans with perceived data (docs/model.md §13)."""
+        return any(s.perceived is not None for s in self.scenarios)
 
     @property
     def probabilities(self) -> np.ndarray:
@@ -113,9 +128,14 @@ class DefenderProblem:
         vec = self.net.budgets.copy()
         for rid, value in budgets.items():
             vec[self.net.resource_ids.index(rid)] = float(value)
-        return replace(self, scenarios=[replace(s, net=replace(s.net, budgets=vec,
-                                                               _cache=s.net._cache))
-                                        for s in self.scenarios])
+
+        def rebudget(net: CompiledNetwork) -> CompiledNetwork:
+            return replace(net, budgets=vec, _cache=net._cache)
+
+        return replace(self, scenarios=[
+            replace(s, net=rebudget(s.net),
+                    perceived=None if s.perceived is None else rebudget(s.perceived))
+            for s in self.scenarios])
 
 
 def risk_value(values: Sequence[float], probs: np.ndarray, risk: Risk | str,
@@ -169,15 +189,26 @@ def build_problem(inst: Instance, *, risk: Risk | str | None = None, alpha: floa
         else:
             weights: dict[tuple[str, str], float] = {}
             for _, p, sub in members:
+                share = p / total if total > 0 else 0.0
                 for s in sub.supplies:
-                    key = (s.node, s.commodity)
-                    weights[key] = weights.get(key, 0.0) + (p / total if total > 0 else 0.0) * s.amount
+                    at = (s.node, s.commodity)
+                    weights[at] = weights.get(at, 0.0) + share * s.amount
+            supplies = tuple(Supply(n, k, a) for (n, k), a in sorted(weights.items()))
             merged = replace(members[0][2], name=f"{inst.name}[{gid}+{len(members) - 1}]",
-                             supplies=tuple(Supply(n, k, a) for (n, k), a in sorted(weights.items())))
+                             supplies=supplies)
         label = gid if len(members) == 1 else f"{gid}+{len(members) - 1} merged"
         scenarios.append(ScenarioNet(label, total, compile_instance(merged),
-                                     tuple(m[0] for m in members)))
+                                     tuple(m[0] for m in members),
+                                     compile_perceived(merged)))
     return DefenderProblem(inst, scenarios, risk, alpha)
+
+
+def compile_perceived(inst: Instance) -> CompiledNetwork | None:
+    """The network as the smuggler sees it (``instance.beliefs``), None when it sees the
+    true data. Same records in the same order, so the same binaries and flow columns."""
+    if not inst.has_beliefs:
+        return None
+    return compile_instance(perceived_instance(inst))
 
 
 def _uncapacitated(inst: Instance) -> bool:

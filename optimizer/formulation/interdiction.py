@@ -17,9 +17,10 @@ strong duality the defender minimises this jointly over x and the duals. The pla
   M_r = η_r π*_{n,out}, M_{m,k} = v_{m,k}. No global big-M.
 - raised cost: c + Δc x is linear in x (no product).
 - cut capacity / supply and raised seizure: products w = x_b · y of a binary and a dual
-  variable y ∈ [0, ȳ], with ȳ from π* (ᾱ_a = max_k ((1−p_a) π*_{j,k}/λ_k − c_a), ρ̄_r = η_r π*_{n,out},
-  β̄_n = max_r ρ̄_r, π̄ = π*). Every product appears where a larger w only helps the
-  minimiser (objective −u·f·w, or +Δp·w in a ≥ row), so the exact linearisation needs only
+  variable y ∈ [0, ȳ], with ȳ from π* (ᾱ_a = max_k ((1−p_a) π*_{j,k}/λ_k − c_a),
+  ρ̄_r = η_r π*_{n,out}, β̄_n = max_r ρ̄_r, π̄ = π*). Every product appears where a larger w only
+  helps the minimiser (objective −u·f·w, or +Δp·w in a ≥ row), so the exact linearisation needs
+  only
 
         w ≤ ȳ x_b,        Σ_{levels l of action j} w_{j,l} ≤ y
 
@@ -35,12 +36,12 @@ Wood (2002) and Cormican, Morton & Wood (1998) for the dual / linearised forms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from typing import TYPE_CHECKING
-
 from ..compile.network import CompiledNetwork
+from ..instance.beliefs import refuse_beliefs
 from .blocks import LinearModel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -184,6 +185,7 @@ def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int
     (``add_risk_objective``; see ``build_problem_milp``). ``tag`` suffixes every block name
     (several copies of the problem in one model). Returns the blocks and the risk
     objective Σ coefs·x[cols] (at the optimum of the duals, the plan's value)."""
+    refuse_beliefs(problem.instance, "the zero-sum dual MILP")
     net0 = problem.net
     single = len(problem.scenarios) == 1
     blocks = []
@@ -235,7 +237,8 @@ def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]
                        keys=lambda: [(i,) for i in ids], doc="u_s ≥ (E_s − η)^+")
         pre = [(eta.start, 1.0)]
         name, doc = "cvar_excess", "u_s − E_s + η ≥ 0"
-        objective = (np.concatenate([[eta.start], u.start + np.arange(len(exprs))]).astype(np.int64),
+        eta_u = np.concatenate([[eta.start], u.start + np.arange(len(exprs))])
+        objective = (eta_u.astype(np.int64),
                      np.concatenate([[1.0], np.asarray(probs, float) / (1.0 - alpha)]))
     else:
         raise ValueError(f"unknown risk measure {risk!r}")
@@ -265,10 +268,14 @@ def set_objective(m: LinearModel, cols: np.ndarray, coefs: np.ndarray) -> None:
         np.add.at(blk.obj, cols[sel] - blk.start, coefs[sel])
 
 
-def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "") -> DualBlock:
+def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "",
+                   flow_caps: np.ndarray | None = None) -> DualBlock:
     """Add the duals and dual rows of the smuggler's LP for ``net`` to ``m``, with the plan
     entering through the binaries at ``x_start`` (see the module docstring). ``tag``
-    suffixes block names (one block per scenario). Returns the block's objective."""
+    suffixes block names (one block per scenario). ``flow_caps``: bounds f ≤ F̄ that are
+    part of the LP (the bilevel MILP's bounded responses, for a perturbed network whose
+    optimum could exceed them; each finite one gets a dual θ ∈ [0, M_{a,k}], objective
+    F̄ θ, and +θ in its row). Returns the block's objective."""
     K = net.n_comms
     pot = net.potentials()
     reach = net.reachable()
@@ -280,8 +287,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     fc_tail = net.arc_tail[net.fc_arc]
     fc_head = net.arc_head[net.fc_arc]
     keep = 1.0 - net.arc_p[net.fc_arc]
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
-    gain = keep * pot[fc_head, net.fc_comm] - ucost  # M_{a,k}
+    ucost = net.unit_cost()
+    # M_{a,k}, with the lowest cost any plan gives (= ucost unless a perturbation lowers it)
+    gain = keep * pot[fc_head, net.fc_comm] - net.favourable_unit_cost()
     useful_fc = np.flatnonzero((gain > TOL) & reach[fc_tail, net.fc_comm]
                                & (net.arc_cap[net.fc_arc] > 0))
     R = len(net.recipe_ids)
@@ -434,6 +442,19 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     obj_cols.append(beta_col[cap_nodes])
     obj_coefs.append(net.node_cap[cap_nodes])
 
+    # ---------------------------------------------------------------- duals θ of f ≤ F̄
+    theta_fc, theta_start = np.zeros(0, np.int64), 0
+    if flow_caps is not None:
+        theta_fc = useful_fc[np.isfinite(flow_caps[useful_fc])]
+        theta_start = m.add_vars(
+            "theta" + sfx, len(theta_fc), lb=0.0, ub=gain[theta_fc],
+            keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
+                          for fc in theta_fc],
+            doc="θ_{a,k} ∈ [0, M_{a,k}]: value of one more unit of the flow bound F̄_{a,k}"
+        ).start
+        obj_cols.append(theta_start + np.arange(len(theta_fc)))
+        obj_coefs.append(flow_caps[theta_fc])
+
     # ---------------------------------------------------------------- products w = x·y
     # requests: (binary, y column, ȳ, where: 'obj' coefficient or (row block, row, coef))
     prod_b: list[np.ndarray] = []
@@ -451,7 +472,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     lv = net.seizure_raise
     sel = fc_row[lv.element] >= 0 if len(lv) else np.zeros(0, bool)
     seize_b, seize_fc, seize_amt = lv.binary[sel], lv.element[sel], lv.amount[sel]
-    seize_y = pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc) else np.zeros(0, np.int64)
+    seize_y = (pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc)
+               else np.zeros(0, np.int64))
     request(seize_b, seize_y, pot[fc_head[seize_fc], net.fc_comm[seize_fc]])
 
     obj_terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (binary, ycol, coef)
@@ -507,9 +529,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     w_obj = np.zeros(len(w_codes))
     for b, ycols, coef in obj_terms:
         for bb, yy, cc in zip(b.tolist(), ycols.tolist(), coef.tolist()):
-            i = w_index.get(bb * ncol0 + yy)
-            if i is not None:
-                w_obj[i] += cc
+            wi = w_index.get(bb * ncol0 + yy)
+            if wi is not None:
+                w_obj[wi] += cc
     w = m.add_vars("w" + sfx, len(w_codes), lb=0.0, ub=w_ybar, keys=w_keys,
                    doc="w = x_{j,l}·y: product of a binary and a bounded dual variable y")
     obj_cols.append(w.start + np.arange(len(w_codes)))
@@ -528,6 +550,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     rows.append(u_local[has_alpha])
     cols.append(alpha_col[a_of][has_alpha])
     vals.append(net.load[net.fc_comm[useful_fc]][has_alpha])
+    rows.append(fc_row[theta_fc])
+    cols.append(theta_start + np.arange(len(theta_fc)))
+    vals.append(np.ones(len(theta_fc)))
     if len(seize_fc):
         codes_s = seize_b * ncol0 + seize_y
         ok = np.array([int(c) in w_index for c in codes_s], bool)
@@ -558,8 +583,10 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     m.add_rows(
         "arc_dual" + sfx, nU, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
         lo=-ucost[useful_fc],
-        keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]]) for fc in useful_fc],
-        doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + Σ Δc λ_k x + Σ M_{a,k} x_remove ≥ −c_a λ_k")
+        keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
+                      for fc in useful_fc],
+        doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + θ_{a,k} + Σ Δc λ_k x "
+            "+ Σ M_{a,k} x_remove ≥ −c_a λ_k")
 
     # recipe_dual(r)
     nR = len(useful_rec)
@@ -569,9 +596,13 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
             pi_of(net.rec_node[useful_rec], net.rec_out[useful_rec])]
     vals = [np.ones(nR), -net.rec_eta[useful_rec]]
     has_rho = rho_col[useful_rec] >= 0
-    rows.append(r_local[has_rho]); cols.append(rho_col[useful_rec][has_rho]); vals.append(np.ones(int(has_rho.sum())))  # noqa: E702
+    rows.append(r_local[has_rho])
+    cols.append(rho_col[useful_rec][has_rho])
+    vals.append(np.ones(int(has_rho.sum())))
     has_beta = beta_col[net.rec_node[useful_rec]] >= 0
-    rows.append(r_local[has_beta]); cols.append(beta_col[net.rec_node[useful_rec]][has_beta]); vals.append(np.ones(int(has_beta.sum())))  # noqa: E702
+    rows.append(r_local[has_beta])
+    cols.append(beta_col[net.rec_node[useful_rec]][has_beta])
+    vals.append(np.ones(int(has_beta.sum())))
     rec_row = np.full(R, -1, np.int64)
     rec_row[useful_rec] = r_local
     lv = net.recipe_removal
@@ -581,7 +612,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         cols.append(x_start + lv.binary[sel])
         vals.append(rec_gain[lv.element[sel]])
     m.add_rows(
-        "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo=0.0,
+        "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+        lo=0.0,
         keys=lambda: [(net.recipe_ids[r],) for r in useful_rec],
         doc="π_{n,in} − η_r π_{n,out} + ρ_r + β_n + M_r x_remove ≥ 0")
 
@@ -606,7 +638,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     m.add_rows(
         "delivery_dual" + sfx, len(delivery_rows), rows_l, cols_l, vals_l,
         lo=net.del_value[del_arr] if len(del_arr) else np.zeros(0),
-        keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]]) for d in del_arr],
+        keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]])
+                      for d in del_arr],
         doc="π_{m,k} − ρ_{m,k} φ_g + M x_remove ≥ v_{m,k}")
 
     # linearisation rows for the products

@@ -339,9 +339,9 @@ def records(ctx: Context, doc: dict, section: str, record: str | None = None) ->
     return out
 
 
-def holder(value: Any, line: int | None, key: str = "amount") -> LineDict:
+def holder(value: Any, line: int | None, field: str = "amount") -> LineDict:
     """A one-field record, to read an item of a list (e.g. one level's amount) as a field."""
-    out = LineDict({key: value})
+    out = LineDict({field: value})
     out.line = line
     return out
 

@@ -1,7 +1,7 @@
 """Horizons: check them against the instance and give each period's data.
 
 A horizon (``model.Horizon``) spreads the defender's plan over several periods
-(docs/model.md §13). Each period may change the data (``changes``: the same fields and the
+(docs/model.md §14). Each period may change the data (``changes``: the same fields and the
 same checks as scenarios); actions carry a ``timing`` (``model.Timing``). The checks here
 need the whole instance (resources, actions, period labels); the field-level ones happened
 while reading. Each problem names the file, the line, the record and the field.

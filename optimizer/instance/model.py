@@ -69,6 +69,9 @@ class Commodity:
     value: float = 0.0
     description: str = ""
     harm: float = 0.0  # the planner's weight per unit delivered (h_{m,k} unless overridden)
+    #: r_k: what the smuggler pays per unit to make good losses it did not expect (seizure
+    #: truly above what it believes; docs/model.md §13)
+    replacement: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,9 @@ class Arc:
     seizure: float = 0.0
     commodities: tuple[str, ...] | None = None
     organization: str = ""  # the group that controls the movement (default: its tail node's)
+    #: what the smuggler believes (p̃_a, c̃_a; docs/model.md §13); None: the true value
+    perceived_seizure: float | None = None
+    perceived_cost: float | None = None
 
 
 @dataclass(frozen=True)
@@ -197,11 +203,21 @@ class Targets:
 
 @dataclass(frozen=True)
 class Effect:
-    """One effect of an action; ``amounts[l]`` is its size at level l (unused by remove)."""
+    """One effect of an action; ``amounts[l]`` is its size at level l (unused by remove).
+    What the smuggler believes (docs/model.md §13): ``perceived`` False for a covert effect
+    it does not see at all; ``perceived_amounts`` the size it sees at each level (None: the
+    true size)."""
 
     type: str
     targets: Targets
     amounts: tuple[float, ...]
+    perceived: bool = True
+    perceived_amounts: tuple[float, ...] | None = None
+
+    @property
+    def believed_true(self) -> bool:
+        """The smuggler sees this effect as it is."""
+        return self.perceived and self.perceived_amounts is None
 
 
 #: How an action's cost falls over a horizon (docs/format.md, "Horizons").
@@ -210,7 +226,7 @@ COST_TIMINGS: tuple[str, ...] = ("one_off", "recurring")
 
 @dataclass(frozen=True)
 class Timing:
-    """How an action (or one level) acts over a horizon (docs/model.md §13): the strength
+    """How an action (or one level) acts over a horizon (docs/model.md §14): the strength
     of its effects k periods after its start, what it costs when, and whether it may be
     started again. Either an explicit ``profile`` (strength in the start period, the next
     one, …; 0 after its end) or the shortcuts: ``lag`` periods at strength 0, then
@@ -346,7 +362,7 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Horizon:
-    """Plans over several periods (docs/format.md, "Horizons"; docs/model.md §13).
+    """Plans over several periods (docs/format.md, "Horizons"; docs/model.md §14).
 
     ``labels`` name the periods in order; ``discount`` is the rate r per period (period t
     weighs 1/(1 + r)^t, t = 0 first); ``budgets`` give resource → one budget per period
@@ -405,6 +421,10 @@ class Instance:
     #: uncertain numbers for Monte Carlo, keyed like ``sources`` ("arcs/<id>/capacity")
     uncertain: dict[str, Distribution] = field(default_factory=dict, compare=False)
     horizon: Horizon | None = None  # plans over several periods (``--horizon``)
+    #: what was observed in the world, and the numbers calibration may change
+    groups: tuple["Group", ...] = ()
+    observations: tuple["Observation", ...] = ()
+    parameters: tuple["Parameter", ...] = ()
 
     def market_value(self, node: Node, commodity: Commodity) -> float:
         """v_{n,k}: the node's own value if given, else the commodity's default at markets
@@ -418,6 +438,19 @@ class Instance:
     def harm_weight(self, node: Node, commodity: Commodity) -> float:
         """h_{n,k}: the node's own harm weight if given, else the commodity's."""
         return node.harm.get(commodity.id, commodity.harm)
+
+    @property
+    def has_beliefs(self) -> bool:
+        """Whether the smuggler's beliefs differ from the true data anywhere (an arc's
+        ``perceived`` values, a covert or misperceived effect), in the base data or in a
+        scenario (docs/model.md §13)."""
+        return (any(a.perceived_seizure is not None or a.perceived_cost is not None
+                    for a in self.arcs)
+                or any(not e.believed_true for act in self.actions for e in act.effects)
+                or any(a.perceived_seizure is not None or a.perceived_cost is not None
+                       for sc in self.scenarios for a in sc.new_arcs)
+                or any("perceived_seizure" in f or "perceived_cost" in f
+                       for sc in self.scenarios for f in sc.arcs.values()))
 
     @property
     def has_harm(self) -> bool:
@@ -463,3 +496,76 @@ def _replace(record, **changes):
     from dataclasses import replace
 
     return replace(record, **changes)
+
+
+# --------------------------------------------------------------------------- observations
+# What was seen in the world, to compare the model with and to calibrate it
+# (docs/format.md, "groups", "observations", "parameters"; docs/model.md, "Observations
+# and calibration"). They do not change the smuggler's or the defender's problem.
+
+#: What an observation measures on the no-action baseline (see ``Measure``).
+MEASURES: tuple[str, ...] = (
+    "seizure_share", "seized", "delivered", "delivered_share", "ratio",
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named set of network elements to observe. A seizure on an arc belongs to the
+    group if the arc is selected (``arcs``, ``modes``, ``organizations`` through
+    ``Instance.arc_holder``) or if the arc's head node is (``nodes``, ``kinds``,
+    ``countries``: seized on arrival at the place); a delivery belongs to it if its
+    market node is selected."""
+
+    id: str
+    nodes: tuple[str, ...] = ()
+    arcs: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    organizations: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One modelled quantity. ``kind`` is one of ``MEASURES``; ``group`` the group it is
+    taken on (None: everywhere, for ``seized`` and ``delivered``); ``commodities`` the
+    commodities counted (None: all); ``units`` how many units of the measure's unit one
+    unit of a commodity counts for (default 1: e.g. ``{pills: 0.1}`` counts a thousand
+    pills as 0.1 kg). A ``ratio`` divides ``numerator`` by ``denominator``."""
+
+    kind: str
+    group: str | None = None
+    commodities: tuple[str, ...] | None = None
+    units: dict[str, float] = field(default_factory=dict)
+    numerator: "Measure | None" = None
+    denominator: "Measure | None" = None
+
+
+@dataclass(frozen=True)
+class Observation:
+    """An observed figure of the world: ``value`` ± ``tolerance`` (in ``unit``) of
+    ``measure`` on the no-action baseline; ``weight`` its weight in the calibration
+    misfit, ``source`` where the figure comes from."""
+
+    id: str
+    measure: Measure
+    value: float
+    tolerance: float
+    unit: str = ""
+    source: str = ""
+    weight: float = 1.0
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A number of the file that calibration may change: ``field`` names it by its key
+    (as in ``Instance.sources``, e.g. ``arcs/manzanillo_in/seizure``), within
+    ``bounds`` (low, high); ``reason`` says why it is uncertain."""
+
+    id: str
+    field: str
+    bounds: tuple[float, float]
+    reason: str = ""

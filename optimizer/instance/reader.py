@@ -59,12 +59,18 @@ from .model import (
 TOP_LEVEL_FIELDS = frozenset({
     "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
     "supplies", "actions", "scenarios", "uncertainty", "references", "notes", "markets",
-    "horizon",
+    "horizon", "groups", "observations", "parameters",
 })
 ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
-                        "commodities", "organization", "description"})
+                        "commodities", "organization", "description", "perceived"})
 EFFECT_FIELDS = frozenset({"type", "arcs", "nodes", "recipes", "modes", "commodities",
-                           "organizations", "amount", "description"})
+                           "organizations", "amount", "description", "perceived",
+                           "perceived_amount"})
+#: What an arc's ``perceived`` mapping may give (what the smuggler believes), with ranges.
+PERCEIVED_ARC_FIELDS = {"seizure": PROBABILITY, "cost": NONNEGATIVE}
+#: Effects the smuggler may misperceive: those that change only the seizure or the cost of
+#: a route (a removal or a cut changes what it can ship, which it always sees).
+PERCEIVABLE_EFFECTS = ("raise_seizure", "raise_cost")
 
 
 # --------------------------------------------------------------------------- public API
@@ -73,6 +79,7 @@ EFFECT_FIELDS = frozenset({"type", "arcs", "nodes", "recipes", "modes", "commodi
 def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") -> Instance:
     """Parse an instance from text; raise ``InstanceError`` listing every problem."""
     from .horizon import horizon_problems
+    from .observations import observation_problems
     from .scenarios import scenario_problems
     from .validate import validate
 
@@ -87,6 +94,7 @@ def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") ->
     problems = problems + validate(inst, whole_network=not problems)
     if not problems:
         problems = scenario_problems(inst)
+    problems = problems + observation_problems(inst, whole=not problems)
     if not problems:
         problems = horizon_problems(inst)
     if problems:
@@ -124,6 +132,8 @@ def load_instance(path: str | Path) -> Instance:
 
 def read_document(ctx: Context, doc: Any) -> Instance:
     """The whole file: top-level fields, then each section."""
+    from .observations import read_observing
+
     if not isinstance(doc, dict):
         ctx.err("file", None, "must be a mapping with sections nodes, arcs, … "
                 "(see docs/format.md)", None)
@@ -148,6 +158,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     horizon = read_horizon(ctx, doc.get("horizon"), f.line_of(doc))
     if isinstance(doc.get("horizon"), dict):
         actions = apply_timings(ctx, actions, doc["horizon"])
+    observing = read_observing(ctx, doc)
     for sec, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
         if not items:
             ctx.err(f"section '{sec}'", None, "must list at least one record", f.line_of(doc))
@@ -157,6 +168,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
         supplies=tuple(s for s in supplies if s is not None), actions=actions, markets=markets,
         path=ctx.path, sources=ctx.sources, lines=ctx.lines, scenarios=scenarios,
         risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain, horizon=horizon,
+        **observing,
     )
 
 
@@ -213,16 +225,19 @@ def read_resource(ctx: Context, rec: dict) -> Resource | None:
 def read_commodity(ctx: Context, rec: dict) -> Commodity | None:
     cid = f.ident(ctx, rec, "id", "commodity")
     record = f"commodity '{cid}'"
-    f.check_fields(ctx, rec, {"id", "unit", "load", "value", "harm", "description"}, record)
+    f.check_fields(ctx, rec, {"id", "unit", "load", "value", "harm", "replacement",
+                              "description"}, record)
     ctx.note_line("commodities", cid, rec)
     key = f"commodities/{cid}"
     load = f.number(ctx, rec, "load", record, key, POSITIVE, default=1.0)
     value = f.number(ctx, rec, "value", record, key, NONNEGATIVE, default=0.0)
     harm = f.number(ctx, rec, "harm", record, key, NONNEGATIVE, default=0.0)
+    replacement = f.number(ctx, rec, "replacement", record, key, NONNEGATIVE, default=0.0)
     if cid is None:
         return None
     return Commodity(cid, f.text(ctx, rec, "unit", record, default="unit"), _or(load, 1.0),
-                     _or(value, 0.0), f.text(ctx, rec, "description", record), _or(harm, 0.0))
+                     _or(value, 0.0), f.text(ctx, rec, "description", record), _or(harm, 0.0),
+                     _or(replacement, 0.0))
 
 
 def read_node(ctx: Context, rec: dict) -> Node | None:
@@ -269,10 +284,31 @@ def read_arc(ctx: Context, rec: dict, prefix: str = "") -> Arc | None:
     seizure = f.number(ctx, rec, "seizure", record, key, PROBABILITY, default=0.0)
     comms = f.id_list(ctx, rec, "commodities", record)
     org = f.text(ctx, rec, "organization", record)
+    perceived = read_perceived_arc(ctx, rec, record, key)
     if aid is None or src is None or dst is None:
         return None
     return Arc(aid, src, dst, mode, _or(cap, INF), _or(cost, 0.0), _or(seizure, 0.0), comms,
-               org)
+               org, perceived.get("perceived_seizure"), perceived.get("perceived_cost"))
+
+
+def read_perceived_arc(ctx: Context, rec: dict, record: str, key: str) -> dict[str, float]:
+    """An arc's ``perceived: {seizure?, cost?}``: what the smuggler believes (p̃ ∈ [0, 1),
+    c̃ ≥ 0), as the ``Arc`` fields ``perceived_seizure`` / ``perceived_cost``."""
+    raw = rec.get("perceived")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        ctx.err(record, "perceived", "must be a mapping {seizure?, cost?} (what the smuggler "
+                f"believes), got {quote(raw)}", f.line_of(rec))
+        return {}
+    prec = f"{record} perceived"
+    f.check_fields(ctx, raw, set(PERCEIVED_ARC_FIELDS), prec)
+    out = {}
+    for fld, bounds in PERCEIVED_ARC_FIELDS.items():
+        v = f.number(ctx, raw, fld, prec, f"{key}/perceived", bounds)
+        if v is not None:
+            out[f"perceived_{fld}"] = v
+    return out
 
 
 def read_recipe(ctx: Context, rec: dict) -> Recipe | None:
@@ -480,9 +516,39 @@ def read_effect(ctx: Context, raw: Any, record: str, key: str, n_levels: int,
             ctx.err(record, "amount", "'remove' takes no amount", f.line_of(raw))
     elif etype:
         amounts = read_amounts(ctx, raw, record, key, etype, n_levels)
+    perceived, perceived_amounts = read_effect_belief(ctx, raw, record, key, etype, n_levels)
     if not etype:
         return None
-    return Effect(etype, targets, amounts)
+    return Effect(etype, targets, amounts, perceived, perceived_amounts)
+
+
+def read_effect_belief(ctx: Context, raw: dict, record: str, key: str, etype: str | None,
+                       n_levels: int) -> tuple[bool, tuple[float, ...] | None]:
+    """``perceived: false`` (a covert effect: the smuggler does not see it) or
+    ``perceived_amount`` (the size the smuggler sees, one number or one per level, in the
+    same range as ``amount``); only for effects on seizure and cost."""
+    has_flag, has_amount = raw.get("perceived") is not None, raw.get("perceived_amount") is not None
+    if not (has_flag or has_amount):
+        return True, None
+    line = f.line_of(raw)
+    if etype and etype not in PERCEIVABLE_EFFECTS:
+        fld = "perceived" if has_flag else "perceived_amount"
+        ctx.err(record, fld, f"only {' and '.join(PERCEIVABLE_EFFECTS)} may be misperceived: "
+                f"the smuggler always sees a '{etype}' (it changes what can be shipped)", line)
+        return True, None
+    perceived = raw.get("perceived", True)
+    if not isinstance(perceived, bool):
+        ctx.err(record, "perceived", f"must be true or false, got {quote(perceived)}", line)
+        return True, None
+    if has_amount and not perceived:
+        ctx.err(record, "perceived_amount", "a covert effect (perceived: false) has no "
+                "perceived amount: give one or the other", line)
+        return False, None
+    if not has_amount or not etype:
+        return perceived, None
+    amounts = read_amounts(ctx, raw, record, f"{key}/perceived", etype, n_levels,
+                           field="perceived_amount")
+    return True, amounts
 
 
 #: The range of an effect's amount, by effect type.
@@ -493,24 +559,25 @@ AMOUNT_BOUNDS: dict[str, Bounds] = {
 
 
 def read_amounts(ctx: Context, raw: dict, record: str, key: str, etype: str,
-                 n_levels: int) -> tuple[float, ...]:
-    """One amount for every level, or a list with one per level (each required)."""
+                 n_levels: int, field: str = "amount") -> tuple[float, ...]:
+    """One amount for every level, or a list with one per level (each required);
+    ``field``: where they are (``amount``, or ``perceived_amount``)."""
     line = f.line_of(raw)
     zeros = tuple(0.0 for _ in range(n_levels))
-    if raw.get("amount") is None:
-        what = "is required" if "amount" not in raw else "is empty"
-        ctx.err(record, "amount", f"{what}: '{etype}' needs an amount (one number, or one per "
+    if raw.get(field) is None:
+        what = "is required" if field not in raw else "is empty"
+        ctx.err(record, field, f"{what}: '{etype}' needs an amount (one number, or one per "
                 "level)", line)
         return zeros
-    val = raw["amount"]
+    val = raw[field]
     if isinstance(val, list) and len(val) != n_levels:
-        ctx.err(record, "amount", f"lists {len(val)} amounts but the action has "
+        ctx.err(record, field, f"lists {len(val)} amounts but the action has "
                 f"{n_levels} level(s)", line)
         return zeros
     items = val if isinstance(val, list) else [val] * n_levels
     out = []
     for i, item in enumerate(items):
-        v = f.number(ctx, f.holder(item, line), "amount", record, f"{key}/level{i + 1}",
+        v = f.number(ctx, f.holder(item, line, field), field, record, f"{key}/level{i + 1}",
                      AMOUNT_BOUNDS[etype], required=True)
         out.append(_or(v, 0.0))
     return tuple(out)
@@ -553,7 +620,8 @@ def read_data_changes(ctx: Context, rec: dict, record: str, key: str) -> dict[st
     nodes = {nid: fields for item in f.records(ctx, rec, "nodes", record)
              for nid, fields in [read_node_override(ctx, item, record, key)] if nid is not None}
     comms = read_overrides(ctx, rec, "commodities", record, key,
-                           {"value": NONNEGATIVE, "load": POSITIVE, "harm": NONNEGATIVE})
+                           {"value": NONNEGATIVE, "load": POSITIVE, "harm": NONNEGATIVE,
+                            "replacement": NONNEGATIVE})
     recipes = read_overrides(ctx, rec, "recipes", record, key,
                              {"yield": POSITIVE, "capacity": LIMIT})
     remove = f.id_list(ctx, rec, "remove_arcs", record) or ()
@@ -567,7 +635,8 @@ ARC_OVERRIDES = {"capacity": LIMIT, "cost": NONNEGATIVE, "seizure": PROBABILITY}
 
 def read_arc_overrides(ctx: Context, rec: dict, record: str, key: str
                        ) -> tuple[dict[str, dict[str, float]], list[Arc]]:
-    """A scenario's ``arcs``: ``{id, capacity?, cost?, seizure?}`` overrides an existing arc;
+    """A scenario's ``arcs``: ``{id, capacity?, cost?, seizure?, perceived?}`` overrides an
+    existing arc;
     a record with ``from``/``to`` is an arc that exists only in the scenario."""
     overrides: dict[str, dict[str, float]] = {}
     new_arcs: list[Arc] = []
@@ -578,8 +647,10 @@ def read_arc_overrides(ctx: Context, rec: dict, record: str, key: str
                 new_arcs.append(a)
             continue
         aid = f.ident(ctx, item, "id", f"{record} arc")
-        fields = _override_fields(ctx, item, f"{record} arc '{aid}'", f"{key}/arcs/{aid}",
-                                  ARC_OVERRIDES)
+        arec = f"{record} arc '{aid}'"
+        fields = _override_fields(ctx, item, arec, f"{key}/arcs/{aid}", ARC_OVERRIDES,
+                                  also=frozenset({"perceived"}))
+        fields.update(read_perceived_arc(ctx, item, arec, f"{key}/arcs/{aid}"))
         if aid is not None:
             overrides[aid] = fields
     return overrides, new_arcs
@@ -600,8 +671,11 @@ def read_overrides(ctx: Context, rec: dict, section: str, record: str, key: str,
 
 
 def _override_fields(ctx: Context, item: dict, record: str, key: str,
-                     allowed: dict[str, Bounds]) -> dict[str, float]:
-    f.check_fields(ctx, item, {"id", *allowed}, record)
+                     allowed: dict[str, Bounds],
+                     also: frozenset[str] = frozenset()) -> dict[str, float]:
+    """The numbers ``allowed`` of an override record (``also``: its other fields, read by
+    the caller)."""
+    f.check_fields(ctx, item, {"id", *allowed, *also}, record)
     out = {}
     for fld, bounds in allowed.items():
         v = f.number(ctx, item, fld, record, key, bounds)

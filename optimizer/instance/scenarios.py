@@ -14,13 +14,25 @@ actions, so every scenario compiles to a network with the same binaries.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import InstanceError, Problem
 from .model import Instance, Scenario, Supply
 from .validate import validate, validate_values
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 PROBABILITY_TOL = 1e-6
+
+R = TypeVar("R", bound="DataclassInstance")
+
+
+def _with(record: R, fields: Mapping[str, Any]) -> R:
+    """``record`` with the named fields replaced (names and types checked by the reader)."""
+    return replace(record, **fields)
 
 
 def check_scenarios(inst: Instance) -> list[Problem]:
@@ -100,9 +112,9 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
         fields = dict(sc.arcs.get(a.id, {}))
         if a.id in removed:
             fields["capacity"] = 0.0
-        arcs.append(replace(a, **fields) if fields else a)
+        arcs.append(_with(a, fields) if fields else a)
     arcs.extend(sc.new_arcs)
-    comms = [replace(c, **sc.commodities[c.id]) if c.id in sc.commodities else c
+    comms = [_with(c, sc.commodities[c.id]) if c.id in sc.commodities else c
              for c in inst.commodities]
     nodes = []
     for n in inst.nodes:
@@ -111,8 +123,8 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
             values = {**n.values, **over.get("values", {})}
             n = replace(n, capacity=over.get("capacity", n.capacity), values=values)
         nodes.append(n)
-    recipes = [replace(r, **{("yield_" if k == "yield" else k): v
-                             for k, v in sc.recipes[r.id].items()}) if r.id in sc.recipes else r
+    recipes = [_with(r, {("yield_" if k == "yield" else k): v
+                         for k, v in sc.recipes[r.id].items()}) if r.id in sc.recipes else r
                for r in inst.recipes]
     supplies = {(s.node, s.commodity): s.amount for s in inst.supplies}
     supplies.update(sc.supplies)
@@ -213,14 +225,14 @@ def mean_instance(inst: Instance) -> Instance:
     keys = list(dict.fromkeys(k for d in amounts for k in d))
     supplies = tuple(Supply(n, k, mean([d.get((n, k), 0.0) for d in amounts])) for n, k in keys)
     comms_by = per_scenario(lambda s: s.commodities)
-    comms = tuple(replace(c, **{f: mean([getattr(d[c.id], f) for d in comms_by])
-                                for f in ("value", "load", "harm")})
+    comms = tuple(_with(c, {f: mean([getattr(d[c.id], f) for d in comms_by])
+                            for f in ("value", "load", "harm")})
                   for c in base.commodities)
     nodes_by = per_scenario(lambda s: s.nodes)
     nodes = []
     for n in base.nodes:
         copies = [d[n.id] for d in nodes_by]
-        per_comm = {}
+        per_comm: dict[str, dict[str, float]] = {}
         for fld in ("values", "harm"):
             default = {c.id: (c.value if fld == "values" else c.harm)
                        for c in base.commodities}
@@ -228,7 +240,7 @@ def mean_instance(inst: Instance) -> Instance:
             per_comm[fld] = {k: mean([getattr(x, fld).get(
                 k, default[k] if (fld == "harm" or x.kind == "market") else 0.0) for x in copies])
                 for k in ks}
-        nodes.append(replace(n, capacity=mean([x.capacity for x in copies]), **per_comm))
+        nodes.append(_with(n, {"capacity": mean([x.capacity for x in copies]), **per_comm}))
     recipes_by = per_scenario(lambda s: s.recipes)
     recipes = tuple(replace(r, yield_=mean([d[r.id].yield_ for d in recipes_by]),
                             capacity=mean([d[r.id].capacity for d in recipes_by]))

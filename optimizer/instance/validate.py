@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict, deque
+from dataclasses import replace
 from functools import cached_property
 
 from ..errors import Problem
 from .model import Action, Effect, Instance
 from .targets import ALLOWED_SELECTORS, TargetIndex, resolve_targets, used_selectors
-
 
 #: Largest coefficient HiGHS accepts in the constraint matrix (its ``large_matrix_value``).
 MAX_COEFFICIENT = 1e15
@@ -65,13 +65,15 @@ class _Validator:
         seen: Counter[tuple[str, str]] = Counter((s.node, s.commodity) for s in inst.supplies)
         for (node, comm), count in sorted(seen.items()):
             if count > 1:
-                self.err("supplies", f"{node}/{comm}", f"supply (node '{node}', commodity '{comm}')",
-                         None, f"listed {count} times (one supply per node and commodity)")
+                self.err("supplies", f"{node}/{comm}",
+                         f"supply (node '{node}', commodity '{comm}')", None,
+                         f"listed {count} times (one supply per node and commodity)")
         self.references()
         self.markets()
         self.recipe_cycles()
         self.actions()
         self.cumulative_effects()
+        self.perceived_effects()
         self.solver_coefficients()
         if whole_network:
             self.resources_used()
@@ -195,6 +197,7 @@ class _Validator:
                 self.effect_cuts_finite(act.id, f"action '{act.id}' effect #{ei + 1} "
                                         f"({eff.type})", eff)
         self.cumulative_effects()
+        self.perceived_effects()
         self.solver_coefficients()
 
     def action_costs(self, act: Action) -> None:
@@ -340,6 +343,20 @@ class _Validator:
         if horizon is None:
             return 1.0
         return max(act.timing_of(level).strengths(horizon.count), default=0.0)
+
+    def perceived_effects(self) -> None:
+        """What the smuggler believes must make sense as data too: its perceived seizure
+        probability of an arc, plus every perceived raise at its strongest level, ≤ 1."""
+        from .beliefs import perceived_instance
+
+        if not self.inst.has_beliefs:
+            return
+        seen = _Validator(perceived_instance(self.inst))
+        seen.cumulative_effects()
+        for p in seen.problems:
+            if "seizure probability" in p.message:
+                self.problems.append(replace(p, message="as the smuggler perceives it: "
+                                             + p.message))
 
     def solver_coefficients(self) -> None:
         """The MILP's largest coefficients must stay within what HiGHS takes (matrix

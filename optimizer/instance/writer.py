@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -20,10 +21,14 @@ from .model import (
     Arc,
     Commodity,
     Effect,
+    Group,
     Horizon,
     Instance,
     Market,
+    Measure,
     Node,
+    Observation,
+    Parameter,
     Piece,
     Recipe,
     Resource,
@@ -46,7 +51,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
     out["resources"] = [_resource(r, num) for r in inst.resources]
     out["commodities"] = [_commodity(c, num, inst) for c in inst.commodities]
     out["nodes"] = [_node(n, num) for n in inst.nodes]
-    out["arcs"] = [_arc(a, num) for a in inst.arcs]
+    out["arcs"] = [_arc(a, num, frozenset(inst.sources)) for a in inst.arcs]
     if inst.recipes:
         out["recipes"] = [_recipe(r, num) for r in inst.recipes]
     if inst.supplies:
@@ -60,6 +65,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                               "cvar_alpha": num(inst.cvar_alpha, "uncertainty/cvar_alpha")}
     if inst.scenarios:
         out["scenarios"] = [_scenario(sc, num) for sc in inst.scenarios]
+    out.update(_observing(inst, num))
     if inst.horizon is not None:
         out["horizon"] = _horizon(inst.horizon, num)
     return out
@@ -195,10 +201,12 @@ def _commodity(c: Commodity, num: NumberWriter, inst: Instance) -> dict[str, Any
     _put(d, "unit", c.unit, "unit")
     if c.load != 1.0 or f"{key}/load" in inst.sources:
         d["load"] = num(c.load, f"{key}/load")
-    if c.value != 0.0:
+    if c.value != 0.0 or f"{key}/value" in inst.sources:
         d["value"] = num(c.value, f"{key}/value")
-    if c.harm != 0.0:
+    if c.harm != 0.0 or f"{key}/harm" in inst.sources:
         d["harm"] = num(c.harm, f"{key}/harm")
+    if c.replacement != 0.0:
+        d["replacement"] = num(c.replacement, f"{key}/replacement")
     _put(d, "description", c.description, "")
     return d
 
@@ -222,20 +230,32 @@ def _node(n: Node, num: NumberWriter) -> dict[str, Any]:
     return d
 
 
-def _arc(a: Arc, num: NumberWriter) -> dict[str, Any]:
-    """One arc record (of the instance or of a scenario); defaults left out."""
+def _arc(a: Arc, num: NumberWriter, noted: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """One arc record (of the instance or of a scenario); defaults left out unless they
+    carry a source note (``noted``: keys of notes)."""
     key = f"arcs/{a.id}"
     d: dict[str, Any] = {"id": a.id, "from": a.source, "to": a.target, "mode": a.mode}
     if not math.isinf(a.capacity):
         d["capacity"] = num(a.capacity, f"{key}/capacity")
-    if a.cost:
+    if a.cost or f"{key}/cost" in noted:
         d["cost"] = num(a.cost, f"{key}/cost")
-    if a.seizure:
+    if a.seizure or f"{key}/seizure" in noted:
         d["seizure"] = num(a.seizure, f"{key}/seizure")
     if a.commodities is not None:
         d["commodities"] = list(a.commodities)
     _put(d, "organization", a.organization, "")
+    perceived = _perceived({"perceived_seizure": a.perceived_seizure,
+                            "perceived_cost": a.perceived_cost}, num, f"{key}/perceived")
+    if perceived:
+        d["perceived"] = perceived
     return d
+
+
+def _perceived(fields: dict[str, Any], num: NumberWriter, key: str) -> dict[str, Any]:
+    """An arc's ``perceived`` mapping from the fields ``perceived_seizure`` /
+    ``perceived_cost`` (those that are set)."""
+    return {f[len("perceived_"):]: num(v, f"{key}/{f[len('perceived_'):]}")
+            for f, v in fields.items() if f.startswith("perceived_") and v is not None}
 
 
 def _recipe(r: Recipe, num: NumberWriter) -> dict[str, Any]:
@@ -287,6 +307,14 @@ def _effect(e: Effect, num: NumberWriter, key: str) -> dict[str, Any]:
         amts = [num(v, f"{key}/level{li + 1}/amount") for li, v in enumerate(e.amounts)]
         noted = any(isinstance(v, dict) for v in amts)
         d["amount"] = amts[0] if len(set(e.amounts)) == 1 and not noted else amts
+    if not e.perceived:
+        d["perceived"] = False
+    if e.perceived_amounts is not None:
+        amts = [num(v, f"{key}/perceived/level{li + 1}/perceived_amount")
+                for li, v in enumerate(e.perceived_amounts)]
+        noted = any(isinstance(v, dict) for v in amts)
+        d["perceived_amount"] = amts[0] if len(set(e.perceived_amounts)) == 1 and not noted \
+            else amts
     return d
 
 
@@ -296,9 +324,12 @@ def _scenario(sc: Scenario, num: NumberWriter, key: str = "") -> dict[str, Any]:
     d: dict[str, Any] = {"id": sc.id, "probability": num(sc.probability, f"{key}/probability")}
     if sc.description:
         d["description"] = sc.description
-    arcs: list[dict[str, Any]] = [
-        {"id": aid, **{f: num(v, f"{key}/arcs/{aid}/{f}") for f, v in fields.items()}}
-        for aid, fields in sc.arcs.items()]
+    arcs: list[dict[str, Any]] = []
+    for aid, fields in sc.arcs.items():
+        rec = {"id": aid, **{f: num(v, f"{key}/arcs/{aid}/{f}") for f, v in fields.items()
+                             if not f.startswith("perceived_")}}
+        perceived = _perceived(fields, num, f"{key}/arcs/{aid}/perceived")
+        arcs.append({**rec, "perceived": perceived} if perceived else rec)
     arcs += [_arc(a, num) for a in sc.new_arcs]
     if arcs:
         d["arcs"] = arcs
@@ -338,6 +369,62 @@ def _scenario_node(nid: str, fields: dict[str, Any], num: NumberWriter,
     return rec
 
 
+def _observing(inst: Instance, num: NumberWriter) -> dict[str, Any]:
+    """The sections groups, observations and parameters (those the instance has)."""
+    out: dict[str, Any] = {}
+    if inst.groups:
+        out["groups"] = [_group(g) for g in inst.groups]
+    if inst.observations:
+        out["observations"] = [_observation(o, num) for o in inst.observations]
+    if inst.parameters:
+        out["parameters"] = [_parameter(p) for p in inst.parameters]
+    return out
+
+
+def _group(g: Group) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": g.id}
+    for fld in ("nodes", "arcs", "modes", "kinds", "organizations", "countries"):
+        if getattr(g, fld):
+            d[fld] = list(getattr(g, fld))
+    _put(d, "description", g.description, "")
+    return d
+
+
+def _measure(m: Measure, parent: Measure | None = None) -> dict[str, Any]:
+    """A measure's fields (a ratio's part: only those that differ from the ratio's)."""
+    d: dict[str, Any] = {"measure": m.kind}
+    if m.group is not None and (parent is None or m.group != parent.group):
+        d["group"] = m.group
+    if m.commodities is not None and (parent is None or m.commodities != parent.commodities):
+        d["commodity"] = m.commodities[0] if len(m.commodities) == 1 else list(m.commodities)
+    units = m.units if parent is None else {k: v for k, v in m.units.items()
+                                            if parent.units.get(k) != v}
+    if units:
+        d["units"] = dict(units)
+    if m.numerator is not None and m.denominator is not None:
+        d["numerator"] = _measure(m.numerator, m)
+        d["denominator"] = _measure(m.denominator, m)
+    return d
+
+
+def _observation(o: Observation, num: NumberWriter) -> dict[str, Any]:
+    key = f"observations/{o.id}"
+    d: dict[str, Any] = {"id": o.id, **_measure(o.measure), "value": num(o.value, f"{key}/value"),
+                         "tolerance": num(o.tolerance, f"{key}/tolerance")}
+    _put(d, "unit", o.unit, "")
+    if o.weight != 1.0:
+        d["weight"] = num(o.weight, f"{key}/weight")
+    _put(d, "source", o.source, "")
+    _put(d, "description", o.description, "")
+    return d
+
+
+def _parameter(p: Parameter) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": p.id, "field": p.field, "bounds": [float(b) for b in p.bounds]}
+    _put(d, "reason", p.reason, "")
+    return d
+
+
 def write_instance(inst: Instance, path: str | Path) -> None:
     """Write an instance as YAML (one flow-style line per record) or JSON (by suffix).
 
@@ -356,7 +443,7 @@ def write_instance(inst: Instance, path: str | Path) -> None:
 
 def dump_yaml(data: dict[str, Any]) -> str:
     """Readable YAML: top-level scalars, then each section as a list of one-line records."""
-    dumper: Callable[..., str] = lambda obj, **kw: yaml.dump(  # noqa: E731
+    dumper: Callable[..., str] = lambda obj, **kw: yaml.dump(
         obj, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False,
         allow_unicode=True, width=1 << 16, **kw)
     parts = []

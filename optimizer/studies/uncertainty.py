@@ -24,18 +24,20 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..errors import InstanceError, Problem
-from ..instance.model import Instance, Supply
-from ..instance.scenarios import materialize, mean_instance, scenario_instances
+from ..certify.response import solve_smuggler
 from ..compile.network import Plan, compile_instance
 from ..compile.problem import DefenderProblem, ScenarioNet
-from ..certify.response import solve_smuggler
-from ..options import SolveOptions
+from ..errors import InstanceError, Problem
+from ..instance.model import Instance
+from ..instance.numbers import locate, set_numbers
+from ..instance.scenarios import materialize, mean_instance, scenario_instances
+from ..options import Risk, SolveOptions
 from ..parallel import Executor
 
 # ----------------------------------------------------------------------------- VSS / EVPI
@@ -100,90 +102,9 @@ def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None, *,
 
 
 def apply_values(inst: Instance, values: dict[str, float]) -> Instance:
-    """The instance with numbers replaced, keys as in ``Instance.sources``/``uncertain``:
-    ``arcs/<id>/<capacity|cost|seizure>``, ``supplies/<node>/<commodity>/amount``,
-    ``recipes/<id>/<yield|capacity>``, ``nodes/<id>/capacity``, ``nodes/<id>/values/<k>``,
-    ``commodities/<id>/<value|load>``, ``resources/<id>/budget``,
-    ``actions/<id>/effects/<e>/level<l>/amount``, ``actions/<id>/cost/<resource>``."""
-    if not values:
-        return inst
-    by_section: dict[str, dict[str, float]] = {}
-    for key, v in values.items():
-        section = key.split("/", 1)[0]
-        by_section.setdefault(section, {})[key] = v
-
-    def field_of(key: str) -> tuple[str, str]:
-        _, rest = key.split("/", 1)
-        ident, fld = rest.rsplit("/", 1)
-        return ident, fld
-
-    def overridden(records: tuple, section: str) -> tuple:
-        """Records of a section with fields replaced (``recipes/<id>/yield`` → ``yield_``)."""
-        if section not in by_section:
-            return records
-        upd: dict[str, dict[str, float]] = {}
-        for k, v in by_section[section].items():
-            ident, fld = field_of(k)
-            upd.setdefault(ident, {})["yield_" if fld == "yield" else fld] = v
-        return tuple(replace(r, **upd[r.id]) if r.id in upd else r for r in records)
-
-    arcs = overridden(inst.arcs, "arcs")
-    supplies = inst.supplies
-    if "supplies" in by_section:
-        amounts = {}
-        for k, v in by_section["supplies"].items():
-            _, node, comm, _ = k.split("/")
-            amounts[(node, comm)] = v
-        supplies = tuple(Supply(s.node, s.commodity, amounts.get((s.node, s.commodity), s.amount))
-                         for s in supplies)
-    recipes = overridden(inst.recipes, "recipes")
-    nodes = inst.nodes
-    if "nodes" in by_section:
-        caps: dict[str, float] = {}
-        vals: dict[str, dict[str, float]] = {}
-        for k, v in by_section["nodes"].items():
-            parts = k.split("/")
-            if len(parts) == 3:
-                caps[parts[1]] = v
-            else:
-                vals.setdefault(parts[1], {})[parts[3]] = v
-        nodes = tuple(replace(n, capacity=caps.get(n.id, n.capacity),
-                              values={**n.values, **vals.get(n.id, {})}) for n in nodes)
-    comms = overridden(inst.commodities, "commodities")
-    resources = inst.resources
-    if "resources" in by_section:
-        budgets = {field_of(k)[0]: v for k, v in by_section["resources"].items()}
-        resources = tuple(replace(r, budget=budgets.get(r.id, r.budget)) for r in resources)
-    actions = inst.actions
-    if "actions" in by_section:
-        actions = tuple(_apply_action_values(a, by_section["actions"]) for a in actions)
-    return replace(inst, arcs=arcs, supplies=supplies, recipes=recipes, nodes=nodes,
-                   commodities=comms, resources=resources, actions=actions)
-
-
-def _apply_action_values(action, values: dict[str, float]):
-    prefix = f"actions/{action.id}/"
-    mine = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
-    if not mine:
-        return action
-    effects = list(action.effects)
-    for i, eff in enumerate(effects):
-        amounts = list(eff.amounts)
-        for lv in range(len(amounts)):
-            key = f"effects/{i + 1}/level{lv + 1}/amount"
-            if key in mine:
-                cap = math.inf if eff.type == "raise_cost" else 1.0
-                amounts[lv] = min(max(mine[key], 0.0), cap)
-        effects[i] = replace(eff, amounts=tuple(amounts))
-    levels = list(action.levels)
-    for k, v in mine.items():
-        parts = k.split("/")
-        if parts[0] == "cost":
-            levels = [replace(lv, cost={**lv.cost, parts[1]: v}) for lv in levels]
-        elif parts[0] == "levels" and len(parts) == 4:
-            li = int(parts[1]) - 1
-            levels[li] = replace(levels[li], cost={**levels[li].cost, parts[3]: v})
-    return replace(action, effects=tuple(effects), levels=tuple(levels))
+    """The instance with numbers replaced, keys as in ``Instance.sources``/``uncertain``
+    (``instance.numbers.set_numbers``: every number of the file has a key)."""
+    return set_numbers(inst, values)
 
 
 #: the valid range of each kind of field, for clipping sampled values
@@ -192,10 +113,11 @@ _LIMITS = {"seizure": (0.0, 1.0 - 1e-9), "capacity": (0.0, math.inf), "cost": (0
            "load": (1e-12, math.inf), "budget": (0.0, math.inf)}
 
 
-def _limits(key: str) -> tuple[float, float]:
+def _limits(inst: Instance, key: str) -> tuple[float, float]:
     last = key.rsplit("/", 1)[-1]
-    if key.startswith("actions/") and "/effects/" in key:
-        return (0.0, math.inf)  # fractions are capped at 1 by effect type in apply_values
+    if key.startswith("actions/") and "/effects/" in key:  # a fraction (≤ 1) or a raise
+        at_most = locate(inst, key).bounds.at_most
+        return (0.0, math.inf if at_most is None else at_most)
     if key.startswith("nodes/") and "/values/" in key:
         return _LIMITS["value"]
     return _LIMITS.get(last, (-math.inf, math.inf))
@@ -205,7 +127,7 @@ def draw_sample(inst: Instance, rng: np.random.Generator) -> tuple[str, Instance
     """One sample: a scenario drawn by probability (if any), then every uncertain number."""
     values = {}
     for key in sorted(inst.uncertain):
-        lo, hi = _limits(key)
+        lo, hi = _limits(inst, key)
         values[key] = float(np.clip(inst.uncertain[key].sample(rng), lo, hi))
     sampled = apply_values(inst, values)
     if inst.scenarios:
@@ -233,8 +155,8 @@ class Summary:
         mean = float(a.mean()) if n else math.nan
         std = float(a.std(ddof=1)) if n > 1 else 0.0
         half = _t95(n - 1) * std / math.sqrt(n) if n > 1 else 0.0
-        qs = {f"q{int(q * 100):02d}": float(np.quantile(a, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)} \
-            if n else {}
+        qs = {f"q{int(q * 100):02d}": float(np.quantile(a, q))
+              for q in (0.05, 0.25, 0.5, 0.75, 0.95)} if n else {}
         return Summary(mean, std, (mean - half, mean + half), qs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -242,13 +164,10 @@ class Summary:
 
 
 def _t95(dof: int) -> float:
-    """Two-sided 95% Student t quantile (scipy when available, normal beyond 30 dof)."""
-    try:
-        from scipy.stats import t
+    """Two-sided 95% Student t quantile with ``dof`` degrees of freedom (at least 1)."""
+    from scipy.stats import t
 
-        return float(t.ppf(0.975, max(dof, 1)))
-    except Exception:  # pragma: no cover
-        return 1.96
+    return float(t.ppf(0.975, max(dof, 1)))
 
 
 @dataclass(frozen=True)
@@ -278,7 +197,7 @@ def _evaluate_samples(args) -> list[tuple[str, float, dict[str, float]]]:
         sid, sample = draw_sample(inst, rng)
         net = compile_instance(sample)
         sol = solve_smuggler(net, plan.binaries(net), SolveOptions(threads=1))
-        by_comm = {k: 0.0 for k in net.comm_ids}
+        by_comm = dict.fromkeys(net.comm_ids, 0.0)
         for k, d in zip(net.del_comm, sol.delivered):
             by_comm[net.comm_ids[k]] += float(d)
         out.append((sid, sol.value, by_comm))
@@ -366,7 +285,7 @@ def sample_problem(inst: Instance, samples: int, seed: int) -> DefenderProblem:
         scen.append(ScenarioNet(f"sample{i}", 1.0 / samples, compile_instance(sample),
                                 (f"sample{i}",)))
     base = replace(inst, scenarios=())
-    return DefenderProblem(base, scen, "expected", inst.cvar_alpha)
+    return DefenderProblem(base, scen, Risk.EXPECTED, inst.cvar_alpha)
 
 
 def _saa_replication(inst: Instance, samples: int, seed: int, options: SolveOptions
