@@ -15,18 +15,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from helpers import (
-    HORIZON_YAML,
-    SHIPPED,
-    Commodity,
-    Resource,
-    action,
-    arc,
-    assert_certified,
-    instance,
-    market,
-    valid_random_instance,
-)
 from optimizer import InstanceError, SolveOptions, solve
 from optimizer.certify.response import solve_smuggler
 from optimizer.cli import main
@@ -39,6 +27,19 @@ from optimizer.instance.scenarios import materialize
 from optimizer.instance.validate import validate
 from optimizer.pipeline import solve_horizon
 from optimizer.studies.horizon import evaluate_schedule
+
+from helpers import (
+    HORIZON_YAML,
+    SHIPPED,
+    Commodity,
+    Resource,
+    action,
+    arc,
+    assert_certified,
+    instance,
+    market,
+    valid_random_instance,
+)
 
 
 def _single(plan: Plan) -> dict[str, int]:

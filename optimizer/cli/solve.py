@@ -148,14 +148,15 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
         # every output path is checked before any work; all are written together at the
         # end, or none (a failure, Ctrl-C or SIGTERM leaves no file behind)
         outputs = OutputSet(None if json_stdout else json_path, output, write_model, png_path)
+        options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
+                               backend=Backend.parse(backend, "backend"),
+                               method=Method.parse(method, "method"), verbose=verbose)
         if horizon:
             from ..instance.reader import load_instance
 
             inst = load_instance(file)
             if scenario_id is not None:
                 inst = one_scenario(inst, scenario_id)
-            options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                                   backend=backend, method=method, verbose=verbose)
             model_file = (lambda: outputs.file(write_model)) if write_model else None
             with outputs:
                 text, payload, interrupted = _solve_horizon(
@@ -168,9 +169,6 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
         inst = load_with_budgets(file, budgets)
         if scenario_id is not None:
             inst = one_scenario(inst, scenario_id)
-        options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
-                               backend=Backend.parse(backend, "backend"),
-                               method=Method.parse(method, "method"), verbose=verbose)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
         with outputs:

@@ -249,5 +249,5 @@ def mean_instance(inst: Instance) -> Instance:
                    commodities=comms, nodes=tuple(nodes), recipes=recipes, scenarios=())
 
 
-__all__ = ["changed_problems", "check_changes", "check_scenarios", "materialize", "scenario_instances", "scenario_problems",
-           "mean_instance"]
+__all__ = ["changed_problems", "check_changes", "check_scenarios", "materialize",
+           "mean_instance", "scenario_instances", "scenario_problems"]
