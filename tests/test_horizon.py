@@ -215,7 +215,8 @@ def random_horizon(seed: int):
     return out
 
 
-@pytest.mark.parametrize("seed", range(14))
+@pytest.mark.parametrize("seed", [*range(6), *(pytest.param(s, marks=pytest.mark.slow)
+                                                for s in range(6, 14))])
 def test_milp_equals_enumeration_of_schedules(seed):
     try:
         inst = random_horizon(seed)
