@@ -364,6 +364,18 @@ def test_solve_horizon_writes_the_schedule_json_and_picture(tmp_path):
     assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_png_of_effects_stronger_than_stated(tmp_path):
+    """A profile above 1 (an effect that grows, like alternative livelihoods) is drawn."""
+    from optimizer.report.horizon import horizon_png
+
+    text = HORIZON_YAML.replace("profile: [1, 0.6, 0.3]", "profile: [1, 1.5, 1.8]")
+    inst = read_instance_text(text, "h.yaml")
+    r = evaluate_schedule(build_horizon_problem(inst), Plan.of({"close_pov@2021": 1}))
+    assert [s.strength for s in r.schedule] == [(1.0, 1.5, 1.8)]
+    horizon_png(r, tmp_path / "g.png")
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_png_without_horizon_is_a_usage_error(tmp_path):
     path = tmp_path / "h.yaml"
     path.write_text(HORIZON_YAML)

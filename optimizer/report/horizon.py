@@ -131,18 +131,21 @@ def horizon_png(r: HorizonResult, path: str | Path) -> None:
         2, 1, figsize=(max(8.0, 1.2 * T + 5), 3.0 + 0.32 * max(len(rows), 1) + 3.2),
         sharex=True, gridspec_kw={"height_ratios": [max(len(rows), 1) * 0.32 + 1.0, 3.2]})
     for y, s in enumerate(rows):
+        peak = max(1.0, *s.strength)  # strengths may exceed 1 (an effect that grows)
         for t, (v, lb) in enumerate(zip(s.strength, labels)):
             if lb in s.active or v > 0:
                 ax1.barh(y, 0.92, left=t - 0.46, height=0.7, color="#1f4e79",
-                         alpha=0.15 + 0.85 * v, edgecolor="#1f4e79", lw=0.6)
+                         alpha=0.15 + 0.85 * min(1.0, v / peak), edgecolor="#1f4e79", lw=0.6)
+                ax1.text(t, y, f"{v:.2g}", ha="center", va="center", fontsize=7,
+                         color="white" if v / peak > 0.5 else "black")
         ax1.plot(labels.index(s.start) - 0.46, y, marker=">", color="#c0392b", ms=6)
     ax1.set_yticks(range(len(rows)))
     ax1.set_yticklabels([f"{s.action} (level {s.level})" for s in rows], fontsize=8)
     ax1.set_ylim(max(len(rows), 1) - 0.5, -0.5)
     ax1.set_xlim(-0.6, T - 0.4)
     ax1.set_ylabel("started action")
-    ax1.set_title(f"Schedule over {T} {r.unit}s: {r.instance} (red: start; shade: strength "
-                  "of the effects, 0-1)", fontsize=10)
+    ax1.set_title(f"Schedule over {T} {r.unit}s: {r.instance} (red: start; number and "
+                  "shade: strength of the effects, 1 = the stated effect)", fontsize=10)
     ax1.grid(axis="x", alpha=0.3)
     xs = list(range(T))
     ax2.plot(xs, [p.value_before for p in r.periods], "o--", color="#7f7f7f",
