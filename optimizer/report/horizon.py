@@ -14,10 +14,6 @@ from .plots import _plt
 from .text import _fmt, _pct, status_text
 
 
-def _unit(units: dict[str, str], key: str) -> str:
-    return f"{key} ({units[key]})" if units.get(key) else key
-
-
 def render_horizon(result: HorizonResult, *, width: int = 120,
                    static: HorizonResult | None = None) -> str:
     """The summary ``interdict solve --horizon`` prints; ``static``: the best one-period
@@ -43,11 +39,14 @@ def render_horizon(result: HorizonResult, *, width: int = 120,
               f"{_fmt(cert.claimed_value, 10)}, tolerance {cert.tolerance:.1g})")
     for note in r.notes:
         con.print(f"Note      {note}")
+    units = [f"{k}: {u}" for k, u in {**r.resource_units, **r.commodity_units}.items() if u]
+    if units:
+        con.print("Units     " + "; ".join(units) + "; values in the instance's value unit")
     con.print(_schedule_table(r))
     con.print(_period_table(r))
     if r.totals:
         con.print("Totals    " + "; ".join(
-            f"{_unit(r.resource_units, k)} spent {_fmt(spent)} of {_fmt(lim)} over the horizon"
+            f"{k} spent {_fmt(spent)} of {_fmt(lim)} over the horizon"
             for k, (lim, spent) in r.totals.items()))
     if static is not None:
         con.print(_static_lines(r, static))
@@ -73,11 +72,10 @@ def _schedule_table(r: HorizonResult) -> Table:
     for s in r.schedule:
         cells = [f"{v:.2g}" if v > 0 else ("·" if lb in s.active else "")
                  for v, lb in zip(s.strength, labels)]
-        cost = "; ".join(f"{_unit(r.resource_units, k)} "
-                         + " ".join(_fmt(v) if v else "0" for v in vals)
+        cost = "; ".join(f"{k} " + " ".join(_fmt(v) if v else "0" for v in vals)
                          for k, vals in s.cost.items())
         t.add_row(s.action + (" (repeatable)" if s.repeat else ""),
-                  f"{s.level}" + (f" {s.label}" if s.label else ""), s.start, *cells, cost)
+                  str(s.level), s.start, *cells, cost)
     if not r.schedule:
         t.add_row("(no action)", "", "", *["" for _ in labels], "")
     return t
@@ -93,11 +91,11 @@ def _period_table(r: HorizonResult) -> Table:
     t.add_column("less", justify="right")
     comms = sorted({k for p in r.periods for k, v in p.delivered_before.items() if v > 1e-9})
     for k in comms:
-        t.add_column(f"{_unit(r.commodity_units, k)} delivered", justify="right")
+        t.add_column(f"{k} delivered", justify="right")
     res = list(r.periods[0].budget) if r.periods else []
     for k in res:
-        t.add_column(f"{_unit(r.resource_units, k)} spent / budget"
-                     + (" (carried)" if r.carry_over else ""), justify="right")
+        t.add_column(f"{k} spent / budget" + (" (carried)" if r.carry_over else ""),
+                     justify="right")
     for p in r.periods:
         t.add_row(p.period, f"{p.weight:.4g}", _fmt(p.value_before), _fmt(p.value_after),
                   f"{p.reduction:.1%}",
