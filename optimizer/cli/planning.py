@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from ..errors import SetupError
 from ..report.files import OutputSet
 from . import main
 from .common import (
@@ -431,10 +432,9 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
 @click.pass_obj
 def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> None:
     """Draw a stored sweep or frontier again (HTML report, PNG) without solving."""
-    from ..instance.reader import load_instance
     from ..planning.frontier import Frontier, Step
     from ..planning.points import PointResult
-    from ..planning.session import instance_digest
+    from ..planning.resume import stored_instance
     from ..planning.sweep import SweepResult, SweepSpec
 
     if not (html_path or png_path):
@@ -445,11 +445,11 @@ def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> 
         if info.kind not in ("sweep", "sweep-pyomo", "frontier") or res is None:
             fail(f"run {run_id} is a {info.kind} run ({info.status}); only finished sweeps and "
                  "frontiers have pictures", EXIT_INPUT)
-        inst = load_instance(instance_path or info.instance_path)
-        base = inst.with_budgets(res["base_budgets"])
-        if instance_digest(base) != info.instance_hash:
-            fail(f"{instance_path or info.instance_path} is not the instance of run {run_id} "
-                 "(its content changed); pass the right file with --instance", EXIT_INPUT)
+        try:
+            inst = stored_instance(instance_path or info.instance_path, res["base_budgets"],
+                                   info.instance_hash, run_id)
+        except SetupError as err:
+            fail(str(err), EXIT_INPUT)
         with outputs:
             if info.kind == "frontier":
                 front = Frontier(res["instance"], res["instance_path"], res["resource"],
