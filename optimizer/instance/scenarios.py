@@ -14,6 +14,7 @@ actions, so every scenario compiles to a network with the same binaries.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 from ..errors import InstanceError, Problem
@@ -225,7 +226,8 @@ def mean_instance(inst: Instance) -> Instance:
                    commodities=comms, nodes=tuple(nodes), recipes=recipes, scenarios=())
 
 
-def _mean_supplies(per_scenario: list[tuple[Supply, ...]], mean) -> tuple[Supply, ...]:
+def _mean_supplies(per_scenario: list[tuple[Supply, ...]],
+                   mean: Callable[[list[float]], float]) -> tuple[Supply, ...]:
     """The mean-value supplies: a supply that is the same record in every scenario stays
     (with its cost curve); one that differs gets the mean amount (0 where absent), its
     curve's pieces scaled by mean ÷ the first record's amount (costs unchanged)."""

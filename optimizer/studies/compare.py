@@ -9,15 +9,16 @@ harm plan avoids it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from ..pipeline import ModelTarget, as_problem, solve
 from ..certify.harm import harm_range
-from .harm import solve_harm
 from ..compile.network import Plan
-from ..results.types import InterdictionResult
 from ..options import SolveOptions, Termination
+from ..pipeline import ModelTarget, as_problem, solve
+from ..results.types import InterdictionResult
+from .harm import solve_harm
 
 
 @dataclass(frozen=True)
