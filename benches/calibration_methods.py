@@ -21,9 +21,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from helpers import TRUE_RATES, calibration_yaml
 from optimizer.instance.reader import read_instance_text
 from optimizer.studies.calibrate import METHODS, calibrate
+
+from helpers import TRUE_RATES, calibration_yaml
 
 VALUE_PARAMETER = "  - {id: value, field: commodities/fentanyl/value, bounds: [1, 20]}\n"
 

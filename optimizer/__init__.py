@@ -8,14 +8,19 @@ Python API (the CLI is a thin layer over it)::
     print(result.plan, result.value_before, result.value_after, result.gap)
 """
 
-from .pipeline import as_network, build_milp, evaluate_plan, solve  # noqa: F401
+from .compile.network import CompiledNetwork, Plan, compile_instance  # noqa: F401
 from .errors import (  # noqa: F401
-    CertificateError, InstanceError, InterdictError, PlanError, Problem, SolveError,
+    CertificateError,
+    InstanceError,
+    InterdictError,
+    PlanError,
+    Problem,
+    SolveError,
     UnboundedError,
 )
 from .instance import Instance, load_instance, read_instance_text, write_instance  # noqa: F401
-from .compile.network import CompiledNetwork, Plan, compile_instance  # noqa: F401
-from .results.types import InterdictionResult  # noqa: F401
 from .options import SolutionStatus, SolveOptions, Termination  # noqa: F401
+from .pipeline import as_network, build_milp, evaluate_plan, solve  # noqa: F401
+from .results.types import InterdictionResult  # noqa: F401
 
 __version__ = "0.1.0"

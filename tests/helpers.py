@@ -11,11 +11,21 @@ import numpy as np
 import pytest
 
 from optimizer.errors import InstanceError
-from optimizer.instance.reader import read_instance_text
 from optimizer.instance.model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Scenario, Supply,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Recipe,
+    Resource,
+    Scenario,
+    Supply,
     Targets,
 )
+from optimizer.instance.reader import read_instance_text
 from optimizer.instance.validate import validate
 
 INF = math.inf
@@ -55,6 +65,26 @@ SMALL_YAML = textwrap.dedent("""\
         effects: [{type: cut_supply, nodes: [china], amount: 0.5}]
     """)
 
+
+#: SMALL_YAML's network over three years: a decaying capacity cut, a lab raid that
+#: regenerates after a year, a period whose supply grows, carry-over of unspent money.
+HORIZON_YAML = SMALL_YAML[:SMALL_YAML.index("  - id: close_pov")] + textwrap.dedent("""\
+      - id: close_pov
+        cost: {usd: 1}
+        timing: {profile: [1, 0.6, 0.3], cost: one_off, repeat: true}
+        effects: [{type: cut_capacity, arcs: [pov], amount: 0.5}]
+      - id: raid_lab
+        cost: {usd: 2}
+        timing: {regenerates_after: 1, cost: one_off, repeat: true}
+        effects: [{type: remove, nodes: [lab]}]
+    horizon:
+      periods: {count: 3, unit: year, start: 2021}
+      discount: 0.05
+      budgets: {usd: [2, 2, 3]}
+      carry_over: true
+      changes:
+        - {period: 2023, supplies: [{node: china, commodity: precursor, amount: 150}]}
+""")
 
 
 def arc(src, dst, cap=INF, cost=0.0, p=0.0, mode="other", id=None, comms=None) -> Arc:
@@ -129,10 +159,14 @@ EVASION = textwrap.dedent("""\
       - {id: at, from: a, to: t, seizure: 0.5}
       - {id: s1t, from: s1, to: t, seizure: 0.6}
     actions:
-      - {id: sensor_s1a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
-      - {id: sensor_s2a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
-      - {id: sensor_at, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
-      - {id: sensor_s1t, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
+      - {id: sensor_s1a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
+      - {id: sensor_s2a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
+      - {id: sensor_at, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
+      - {id: sensor_s1t, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
     scenarios:
       - {id: from_s1, probability: 0.6, shipment: {origin: s1, destination: t, commodity: unit}}
       - {id: from_s2, probability: 0.4, shipment: {origin: s2, destination: t, commodity: unit}}
@@ -244,7 +278,8 @@ def random_instance(seed: int):
     if two:
         at = ids[int(rng.integers(1, n - 1))]
         cap = math.inf if rng.random() < 0.4 else float(rng.integers(2, 15))
-        recipes.append(Recipe("make", at, "raw", "product", float(rng.choice([0.5, 1.0, 2.0])), cap))
+        rate = float(rng.choice([0.5, 1.0, 2.0]))
+        recipes.append(Recipe("make", at, "raw", "product", rate, cap))
     supplies = [(ids[0], "raw", float(rng.integers(5, 30)))]
     two_res = bool(rng.integers(0, 2))
     resources = [Resource("r1", float(rng.integers(0, 5)))]
@@ -334,7 +369,7 @@ def random_stochastic(seed: int):
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
-           "valid_random_instance", "SMALL_YAML", "with_markets",
+           "valid_random_instance", "SMALL_YAML", "HORIZON_YAML", "with_markets",
            "random_stochastic", "with_beliefs"]
 
 
@@ -345,15 +380,17 @@ def assert_certified(result, optimal: bool = True) -> None:
     checks = " | ".join(cert.checks)
     assert "budgets and exclusive levels kept" in checks
     assert "re-solved with the plan fixed" in checks
-    if result.harm is not None:
-        assert cert.plan_value == result.harm.harm_after
-    elif result.beliefs is not None:  # the certified figure: the smuggler's true value
-        assert cert.plan_value == pytest.approx(result.beliefs.after.true_value,
-                                                abs=cert.tolerance)
+    harm = getattr(result, "harm", None)  # a horizon result has no harm, no beliefs
+    beliefs = getattr(result, "beliefs", None)
+    if harm is not None:
+        assert cert.plan_value == harm.harm_after
+    elif beliefs is not None:  # the certified figure: the smuggler's true value
+        assert cert.plan_value == pytest.approx(beliefs.after.true_value, abs=cert.tolerance)
     else:
-        assert cert.plan_value == result.value_after
-    mode = (result.harm.mode if result.harm is not None else
-            result.beliefs.mode if result.beliefs is not None else "optimistic")
+        assert cert.plan_value == getattr(result, "value_after",
+                                          getattr(result, "objective_after", None))
+    mode = (harm.mode if harm is not None else
+            beliefs.mode if beliefs is not None else "optimistic")
     if optimal:
         assert result.optimal
         if mode == "optimistic":

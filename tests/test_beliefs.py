@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from helpers import assert_certified, random_instance, with_beliefs
 from optimizer import InstanceError, Plan, solve
 from optimizer.certify.enumerate import feasible_plans
 from optimizer.certify.evaluate import OutcomeEvaluator
@@ -28,6 +27,8 @@ from optimizer.formulation.bilevel import build_harm_milp, build_outcome_milp
 from optimizer.instance.beliefs import perceived_instance
 from optimizer.instance.reader import read_instance_text
 from optimizer.instance.writer import instance_to_dict, write_instance
+
+from helpers import assert_certified, random_instance, with_beliefs
 
 #: Two lanes to one market. Lane A is believed watched (seizure 0.5) but is not (0);
 #: lane B is seized at 0.2, as believed. A covert scanner and a visible one each raise B's

@@ -31,6 +31,7 @@ def test_registry_lists_families_and_rejects_unknown_ones():
         assert c.build() == c.build()
 
 
+@pytest.mark.slow
 def test_bench_runs_tiny_family_end_to_end(tmp_path):
     out, md = tmp_path / "b.json", tmp_path / "b.md"
     r = CliRunner().invoke(main, ["bench", "--size", "tiny", "--family", "grid-sp",
@@ -80,6 +81,7 @@ def test_baseline_comparison_flags_regressions_and_wrong_answers(tmp_path):
     assert r.exit_code == 1 and "unknown benchmark family" in r.output
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_worker_too(tmp_path):
     """Killing a bench run (SIGTERM to the parent) leaves no orphaned worker solving."""
     import os

@@ -9,11 +9,12 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from helpers import LANES_YAML, TRUE_RATES, calibration_yaml
 from optimizer.cli import main
 from optimizer.instance.reader import load_instance, read_instance_text
 from optimizer.studies.calibrate import calibrate
 from optimizer.studies.observe import baseline_quantities, readings
+
+from helpers import LANES_YAML, TRUE_RATES, calibration_yaml
 
 PERTURBED = {"sea": 0.3, "a": 0.2, "b": 0.05, "c": 0.1}
 

@@ -143,6 +143,7 @@ def test_ctrl_c_twice_on_a_pool_frontier_then_resume(tmp_path):
     assert after["solves"] < expected["solves"]  # the stored steps were not solved again
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143),
                                       (signal.SIGKILL, -9)])
 def test_a_stopped_pool_sweep_leaves_no_worker(tmp_path, sig, code):

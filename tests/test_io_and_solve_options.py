@@ -7,13 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from helpers import assert_certified
-from optimizer import SolveOptions, Termination, SolutionStatus, load_instance, solve
+from optimizer import SolutionStatus, SolveOptions, Termination, load_instance, solve
 from optimizer.cli import main
 from optimizer.instance.generators.grid import grid_instance
 from optimizer.instance.writer import write_instance
 
-from helpers import levels_instance, recipe_instance
+from helpers import assert_certified, levels_instance, recipe_instance
 
 GALLERY_NODES = "Node\nStart\nB\nC\nD\nEnd\n"
 GALLERY_ARCS = ("StartNode,EndNode,Capacity,Attackable\nStart,B,10,1\nStart,C,70,1\nC,B,30,1\n"
@@ -74,6 +73,7 @@ def test_generator_is_deterministic(tmp_path):
     assert (tmp_path / "a.yaml").read_bytes() != (tmp_path / "c.yaml").read_bytes()
 
 
+@pytest.mark.slow
 def test_node_limit_returns_best_plan_with_gap():
     """A 12×12 shortest-path grid with 6 interdictions is not solved at the root node: with
     a limit of one branch-and-bound node the engine returns the best plan found,
@@ -238,8 +238,9 @@ def test_write_model_leaves_no_temporary_file_while_solving(tmp_path, monkeypatc
 def test_plan_files_are_checked_against_the_instance(tmp_path, text, field, message):
     """evaluate --plan: a repeated action, an unknown action or level, a plan over budget,
     a malformed file: each a located input error (exit 1), nothing written."""
-    from helpers import levels_instance
     from optimizer.instance.writer import write_instance
+
+    from helpers import levels_instance
 
     inst_path = tmp_path / "levels.yaml"
     write_instance(levels_instance(6, 1), inst_path)

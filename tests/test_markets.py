@@ -3,18 +3,24 @@ supply cost curves, against enumeration and hand-derived answers."""
 
 from __future__ import annotations
 
-
-
 import pytest
 
-from helpers import (
-    Commodity, Node, Resource, action, arc, assert_certified, instance, random_instance,
-    with_markets,
-)
 from optimizer import InstanceError, SolveOptions, compile_instance, solve
 from optimizer.certify.enumerate import enumerate_plans
 from optimizer.certify.response import solve_smuggler
 from optimizer.instance.model import Market, Piece, Scenario, Supply
+
+from helpers import (
+    Commodity,
+    Node,
+    Resource,
+    action,
+    arc,
+    assert_certified,
+    instance,
+    random_instance,
+    with_markets,
+)
 
 
 def market_instances(n: int):
@@ -141,7 +147,7 @@ def test_scenarios_keep_supply_curves():
     inst = replace(inst, supplies=(Supply("src", "precursor", 30.0, curve),), scenarios=(
         Scenario("dearer", 0.5, arcs={"src->m": {"cost": 0.5}}),
         Scenario("capped", 0.5, supplies={("src", "precursor"): 4.0})))
-    subs = dict((sc.id, sub) for sc, sub in scenario_instances(inst))
+    subs = {sc.id: sub for sc, sub in scenario_instances(inst)}
     assert subs["dearer"].supplies == (Supply("src", "precursor", 30.0, curve),)
     assert subs["capped"].supplies == (Supply("src", "precursor", 4.0),)
     values = {k: solve_smuggler(compile_instance(s)).value for k, s in subs.items()}
@@ -207,7 +213,8 @@ markets:
     accepts: {heroin: 1, fentanyl: 2}
     curve: [{up_to: 10, price: 10}, {up_to: 30, price: 4}]
 actions:
-  - {id: hit_cjng, cost: {usd: 1}, effects: [{type: raise_cost, organizations: [CJNG], commodities: [fentanyl], amount: 5}]}
+  - {id: hit_cjng, cost: {usd: 1},
+     effects: [{type: raise_cost, organizations: [CJNG], commodities: [fentanyl], amount: 5}]}
 """
 
 
@@ -245,10 +252,10 @@ def test_organization_targets_only_its_arcs_and_that_drug():
 
 
 @pytest.mark.parametrize("old,new,field,message", [
-    ("{up_to: 10, price: 10}, {up_to: 30, price: 4}", "{up_to: 10, price: 4}, {up_to: 30, price: 10}",
-     "price", "prices must fall"),
-    ("{up_to: 10, price: 10}, {up_to: 30, price: 4}", "{up_to: 10, price: 10}, {up_to: 5, price: 4}",
-     "up_to", "above the previous"),
+    ("{up_to: 10, price: 10}, {up_to: 30, price: 4}",
+     "{up_to: 10, price: 4}, {up_to: 30, price: 10}", "price", "prices must fall"),
+    ("{up_to: 10, price: 10}, {up_to: 30, price: 4}",
+     "{up_to: 10, price: 10}, {up_to: 5, price: 4}", "up_to", "above the previous"),
     ("accepts: {heroin: 1, fentanyl: 2}", "accepts: {heroin: 1, morphine: 2}",
      "accepts", "unknown commodity 'morphine'"),
     ("accepts: {heroin: 1, fentanyl: 2}", "accepts: {heroin: 1, fentanyl: 0}",

@@ -10,11 +10,12 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from helpers import LANES_YAML
 from optimizer import solve
 from optimizer.cli import main
 from optimizer.instance.reader import read_instance_text
 from optimizer.studies.observe import baseline_quantities, readings
+
+from helpers import LANES_YAML
 
 APPROX = {"rel": 1e-9, "abs": 1e-9}
 

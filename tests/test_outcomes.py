@@ -8,10 +8,11 @@ import math
 
 import pytest
 
-from helpers import Node, Resource, action, arc, assert_certified, instance
 from optimizer import SolveOptions, solve
 from optimizer.planning.frontier import exact_frontier
 from optimizer.planning.session import PlanningSession
+
+from helpers import Node, Resource, action, arc, assert_certified, instance
 
 
 def two_lanes():

@@ -17,8 +17,14 @@ from click.testing import CliRunner
 from optimizer.cli import main
 from optimizer.errors import SetupError, SolveError
 from optimizer.parallel import (
-    DaskExecutor, JobTimeout, ProcessPool, RemoteTraceback, SerialExecutor, WorkerDied,
-    make_executor, run_all,
+    DaskExecutor,
+    JobTimeout,
+    ProcessPool,
+    RemoteTraceback,
+    SerialExecutor,
+    WorkerDied,
+    make_executor,
+    run_all,
 )
 from optimizer.planning.store import RunStore
 from optimizer.report.files import OutputSet
@@ -59,6 +65,7 @@ def pool():
         yield p
 
 
+@pytest.mark.slow
 def test_results_come_in_call_order_with_progress(pool):
     seen = []
     calls = [(_after, (0.4, 0)), (_after, (0.0, 1)), (_after, (0.2, 2)), (_after, (0.0, 3))]
@@ -81,6 +88,7 @@ def test_workers_ignore_ctrl_c(pool):
     assert run_all(pool, [(_sigint_handler, ())] * 2) == [True, True]
 
 
+@pytest.mark.slow
 def test_time_limit_kills_the_worker_and_the_pool_goes_on():
     with ProcessPool(1) as p:
         job = p.submit(_after, 60, 1, timeout=0.5)
@@ -92,6 +100,7 @@ def test_time_limit_kills_the_worker_and_the_pool_goes_on():
         assert run_all(p, [(_after, (0, 5))]) == [5]
 
 
+@pytest.mark.slow
 def test_a_dying_worker_is_reported_and_replaced():
     with ProcessPool(1) as p:
         job = p.submit(_exit, 3)
@@ -101,6 +110,7 @@ def test_a_dying_worker_is_reported_and_replaced():
         assert run_all(p, [(_after, (0, 2))]) == [2]
 
 
+@pytest.mark.slow
 def test_fresh_pool_runs_each_job_in_a_new_process():
     with ProcessPool(1, fresh=True) as p:
         pids = run_all(p, [(os.getpid, ())] * 3)
@@ -120,6 +130,7 @@ def test_cancel_and_close_stop_running_workers_at_once():
     assert all(j.state == "cancelled" for j in jobs)
 
 
+@pytest.mark.slow
 def test_unreachable_dask_scheduler_is_a_clean_error(monkeypatch, tmp_path):
     pytest.importorskip("distributed")
     monkeypatch.setattr(DaskExecutor, "CONNECT_SECONDS", 1)

@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer import InstanceError, compile_instance, load_instance, solve
-from optimizer.cli import main
-from optimizer.pipeline import evaluate_plan
 from optimizer.certify.enumerate import enumerate_plans
+from optimizer.cli import main
 from optimizer.compile.network import Plan
 from optimizer.compile.problem import build_problem
+from optimizer.pipeline import evaluate_plan
 from optimizer.planning.frontier import exact_frontier
 from optimizer.planning.marginal import greedy_nested, marginal_gains, priority_list
 from optimizer.planning.session import PlanningSession
@@ -334,6 +334,7 @@ def test_exact_nested_plans_with_scenarios_equal_enumeration(seed, grid, risk):
     _check_exact_nested(PlanningSession(problem), inst, grid, risk)
 
 
+@pytest.mark.slow
 def test_shipped_instance_budget_changes_in_one_loaded_model():
     """On the shipped instance a HighsSession solved at usd_m=0 and re-solved at 200 after a
     row-bound change reports 4.70e6 "optimal" (HiGHS 1.16 re-uses the old solution as a MIP

@@ -1,6 +1,6 @@
 """Pictures: the PNG of a frontier, and the offline HTML report rendered by headless
-Chromium (Debian's /usr/bin/chromium; the README's test command installs it, .ci/install-chromium.sh): the page
-is not blank, and moving the slider changes the plan shown."""
+Chromium (Debian's /usr/bin/chromium; the README's test command installs it,
+.ci/install-chromium.sh): the page is not blank, and moving the slider changes the plan shown."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def _plan_shown(dom: str) -> list[str]:
             for li in re.findall(r"<li>(.*?)</li>", m.group(1), re.S)]
 
 
+@pytest.mark.slow
 def test_report_renders_and_slider_changes_the_plan(report, tmp_path):
     import json
 

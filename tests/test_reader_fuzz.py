@@ -1,9 +1,9 @@
 """Property: whatever is done to a small valid instance file — keys deleted, types swapped,
 huge / negative / NaN / infinite numbers, duplicate ids, unknown references, aliases,
 duplicated keys, cut text — reading it either raises ``InstanceError`` whose every problem
-names the file, a record and (unless it is about the whole file) a line, or gives an instance that ``solve`` turns
-into a certified plan or refuses with a named reason (an ``InterdictError``). Never
-another exception."""
+names the file, a record and (unless it is about the whole file) a line, or gives an instance
+that ``solve`` turns into a certified plan or refuses with a named reason (an
+``InterdictError``). Never another exception."""
 
 from __future__ import annotations
 
@@ -84,7 +84,8 @@ def text_mutation(text: str, op: str, pick: int) -> str:
     if op == "alias":  # share a record through an anchor and alias
         return text.replace("- {id: usd,", "- &r {id: usd,", 1) + "notes: [*r, *r]\n"
     if op == "duplicate_key":
-        return "".join(lines[:i]) + lines[i].replace("{", "{id: again, ", 1) + "".join(lines[i + 1:])
+        doubled = lines[i].replace("{", "{id: again, ", 1)
+        return "".join(lines[:i]) + doubled + "".join(lines[i + 1:])
     if op == "truncate":
         return text[: pick % len(text)]
     if op == "bomb":

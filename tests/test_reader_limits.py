@@ -107,7 +107,8 @@ def test_scenario_numbers_have_the_base_ranges(tmp_path, override, field, messag
 # ------------------------------------------------------------------ hostile YAML / JSON
 
 BOMB = "".join(
-    f"  - &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" if i else "  - &l0 [x, x, x, x, x, x, x, x, x]\n"
+    f"  - &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" if i
+    else "  - &l0 [x, x, x, x, x, x, x, x, x]\n"
     for i in range(9))
 
 
@@ -227,6 +228,7 @@ def test_json_deep_nesting_is_refused(tmp_path):
     assert_refused(tmp_path, text, "file", None, "nested too deeply", name="inst.json")
 
 
+@pytest.mark.slow
 def test_recipe_chain_of_1200_steps_loads_and_a_long_cycle_is_found(tmp_path):
     chain = [f"c{i}" for i in range(1201)]
     comms = "".join(f"  - {{id: {c}}}\n" for c in chain)

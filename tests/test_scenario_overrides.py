@@ -79,6 +79,7 @@ def random_scenarios(seed: int) -> Instance:
                                          for i in range(n)))
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
 @given(st.integers(min_value=0, max_value=10**9))

@@ -11,18 +11,18 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import EVASION, assert_certified, evasion
 from optimizer import InstanceError, Plan, solve
-from optimizer.cli import main
 from optimizer.certify.enumerate import enumerate_plans
-from optimizer.instance.model import Distribution, Scenario, Shipment
+from optimizer.cli import main
 from optimizer.compile.problem import build_problem, risk_value
-from optimizer.studies.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
+from optimizer.instance.model import Distribution, Scenario, Shipment
+from optimizer.studies.uncertainty import (
+    monte_carlo,
+    sample_average_approximation,
+    value_of_uncertainty,
+)
 
-from helpers import random_instance, random_stochastic
-
-
-
+from helpers import EVASION, assert_certified, evasion, random_instance, random_stochastic
 
 
 @pytest.mark.parametrize("aggregate", [True, False])
@@ -74,6 +74,7 @@ def test_scenario_optima_equal_enumeration(seed, risk):
     assert oracle.values[r.plan] == pytest.approx(r.value_after, abs=tol)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 5, 7])
 def test_robust_at_least_expected_and_vss_evpi_nonnegative(seed):
     inst = random_stochastic(seed)
@@ -199,6 +200,7 @@ def test_worst_case_ignores_a_scenario_that_cannot_happen(budget, expected, plan
     assert_certified(r)
 
 
+@pytest.mark.slow
 def test_cli_uncertainty_results_do_not_depend_on_the_worker_count(tmp_path):
     """evaluate (Monte Carlo), saa and vss, through the command line, with 1 and 2 worker
     processes: identical JSON (every sample and replication has its own seed, every MILP

@@ -17,12 +17,13 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from helpers import ROOT, SHIPPED, assert_certified
 from optimizer import SolveOptions, load_instance, solve
 from optimizer.certify.response import solve_smuggler
 from optimizer.cli import main
 from optimizer.compile.network import Plan, compile_instance
 from optimizer.instance.scenarios import scenario_instances
+
+from helpers import ROOT, SHIPPED, assert_certified
 
 ALLOWED_SOURCES = ("paper", "assumption", "geography")
 CALIBRATED = "calibrated (interdict calibrate"
@@ -180,10 +181,11 @@ def test_every_number_cites_the_paper_or_says_it_is_an_assumption():
     assert _source_problems("assumption: Mexican checkpoints (paper, Introduction, fn 8)")
 
 
+@pytest.mark.slow
 def test_readme_solve_command_end_to_end(tmp_path):
     """Run the README's first command (after its install step) as a user would."""
-    first = next(ln for ln in (ROOT / "README.md").read_text().splitlines()
-                 if "interdict solve" in ln)
+    first = next(line for line in (ROOT / "README.md").read_text().splitlines()
+                 if "interdict solve" in line)
     command = first.split("&&")[-1].strip().strip("`")
     args = shlex.split(command)
     assert Path(args[0]).name == "interdict" and args[1] == "solve"
@@ -202,6 +204,7 @@ def test_readme_solve_command_end_to_end(tmp_path):
     assert re.search(r"Times\s+build [\d.]+ s, solve [\d.]+ s, check", proc.stdout)
 
 
+@pytest.mark.slow
 def test_backends_agree_on_the_shipped_instance():
     a = solve(SHIPPED)
     b = solve(SHIPPED, SolveOptions(backend="pyomo"))
@@ -209,6 +212,7 @@ def test_backends_agree_on_the_shipped_instance():
     assert a.value_after == pytest.approx(b.value_after, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_plan_changes_when_the_border_closes():
     """The paper's 2020 closure: private-vehicle lanes shut, drones rise (fn 65). Solved
     alone, the closure scenario's plan turns to drones and tunnels; the expected plan over
@@ -236,9 +240,10 @@ def test_plan_changes_when_the_border_closes():
 def test_ci_runs_the_readme_test_command():
     """`.ci/run` must run exactly the README's second set-up command."""
     lines = (ROOT / "README.md").read_text().splitlines()
-    commands = [ln for ln in lines[:8] if ln.startswith("python3 -m venv")]
+    commands = [line for line in lines[:8] if line.startswith("python3 -m venv")]
     assert len(commands) == 2 and "interdict solve" in commands[0]
-    ci = [ln for ln in (ROOT / ".ci" / "run").read_text().splitlines() if ln.startswith("python3")]
+    ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.startswith("python3")]
     assert ci == [commands[1]]
 
 

@@ -106,7 +106,7 @@ def test_validation_error_classes(tmp_path, name, old, new, record, field, messa
     text = VALID.replace(old, new, 1)
     path, res = run(tmp_path, text)
     assert res.exit_code == 1, res.output
-    lines = [l for l in res.output.splitlines() if record in l and re.search(message, l)]
+    lines = [out for out in res.output.splitlines() if record in out and re.search(message, out)]
     assert lines, res.output
     line = lines[0]
     assert line.startswith(str(path)), line  # names the file …

@@ -155,8 +155,10 @@ def comparison(records: list[RunRecord]) -> str:
         d, b = runs.get("dual/highs"), runs.get("benders/highs")
         if d and b and d.total_s and b.total_s:
             same = "–"
-            if d.status == b.status == "optimal" and d.objective is not None and b.objective is not None:
-                same = "yes" if abs(d.objective - b.objective) <= 1e-6 * max(1, abs(d.objective)) else "NO"
+            if (d.status == b.status == "optimal" and d.objective is not None
+                    and b.objective is not None):
+                close = abs(d.objective - b.objective) <= 1e-6 * max(1, abs(d.objective))
+                same = "yes" if close else "NO"
             lines.append(f"| {case} | {d.total_s:.2f} | {b.total_s:.2f} | "
                          f"{d.total_s / b.total_s:.1f}× | {d.status} | {b.status} | {same} |")
         m = runs.get("dual/highs-mps")

@@ -23,10 +23,12 @@ import subprocess
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from ..errors import SetupError
 from ..parallel import JobTimeout, ProcessPool, WorkerDied
 from .registry import BenchCase, find_case
 
@@ -82,13 +84,14 @@ def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 
 def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -> RunRecord:
+    from ..options import Method, SolveOptions
     from ..pipeline import solve
-    from ..options import SolveOptions
 
     t0 = time.perf_counter()
     inst = case.build()
     gen = time.perf_counter() - t0
-    res = solve(inst, SolveOptions(time_limit=time_limit, threads=threads, method=method))
+    res = solve(inst, SolveOptions(time_limit=time_limit, threads=threads,
+                                   method=Method.parse(method, "method")))
     ms = res.model_size
     plan = res.plan.as_dict()
     independent = case.evaluate(plan) if case.evaluate is not None else None
@@ -145,6 +148,8 @@ def _cli_run(case: BenchCase, solver: str, path: str, time_limit: float,
              threads: int) -> RunRecord:
     """CBC / GLPK / SCIP on the MPS through their command lines; parse their logs."""
     exe = shutil.which(EXECUTABLES[solver])
+    if exe is None:
+        raise SetupError(f"{EXECUTABLES[solver]} not found on PATH")
     if solver == "cbc":
         cmd = [exe, path, "-sec", f"{time_limit:g}", "-threads", str(threads),
                "-ratioGap", "1e-6", "-solve", "-quit"]
@@ -175,7 +180,9 @@ def _cli_run(case: BenchCase, solver: str, path: str, time_limit: float,
         vals = re.findall(r"mip =\s+" + _NUM + r"\s+>=\s+(\S+)", out)
         if vals:
             obj = float(vals[-1][0])
-            bound = obj if status == "optimal" else (float(vals[-1][1]) if vals[-1][1][0] in "-+0123456789" else None)
+            reported = vals[-1][1]  # the bound, or text such as "tree is empty"
+            bound = obj if status == "optimal" else (
+                float(reported) if reported[0] in "-+0123456789" else None)
     else:
         if re.search(r"SCIP Status\s*:\s*problem is solved \[optimal", out):
             status = "optimal"
@@ -279,7 +286,8 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                 task = {"kind": "mps", "solver": s, "case": case.key, "size": case.size,
                         "path": path, "time_limit": plan.time_limit, "threads": plan.threads}
                 kind, payload = _spawn(pool, task, deadline)
+                failed = kind if kind == "killed" else "error"
                 emit(RunRecord(**payload) if kind == "ok"
-                     else base(case, "dual", s, kind if kind == "killed" else "error", str(payload)))
+                     else base(case, "dual", s, failed, str(payload)))
             Path(path).unlink(missing_ok=True)
     return records

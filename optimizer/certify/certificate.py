@@ -18,8 +18,9 @@ A plan that fails any check raises ``CertificateError``: it is never a result, s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

@@ -75,7 +75,7 @@ def outcome_range(net: CompiledNetwork, x: np.ndarray | None = None,
     opts = SolveOptions(threads=(options.threads if options else None))
     session = open_session(lp.model, opts)
     raw = session.solve()
-    if raw.termination != Termination.OPTIMAL or raw.values is None:
+    if raw.termination != Termination.OPTIMAL or raw.values is None or raw.objective is None:
         raise SolveError(f"the smuggler's LP did not solve: {raw.termination.value}")
     value = float(raw.objective)
     value_cost = lp.model.to_matrix().cost
@@ -90,7 +90,7 @@ def outcome_range(net: CompiledNetwork, x: np.ndarray | None = None,
     for sense in ("min", "max"):
         session.set_objective(cost, sense)
         r = session.solve()
-        if r.termination != Termination.OPTIMAL or r.values is None:
+        if r.termination != Termination.OPTIMAL or r.values is None or r.objective is None:
             raise SolveError(f"the {outcome.name} LP ({sense}) did not solve: "
                              f"{r.termination.value}")
         v = r.values[:value_cost.shape[0]]

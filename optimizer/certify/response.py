@@ -11,12 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..compile.network import CompiledNetwork, EffectiveData, apply_plan
 from ..errors import CertificateError, SolveError, UnboundedError
 from ..formulation.smuggler import build_smuggler_lp
-from ..compile.network import CompiledNetwork, EffectiveData, apply_plan
+from ..options import LpAlgorithm, SolveOptions, Termination
 from ..solvers.base import solve_once
 from ..solvers.highs import HighsSession
-from ..options import LpAlgorithm, SolveOptions, Termination
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,8 @@ def _solution(net: CompiledNetwork, lp, raw, data: EffectiveData) -> SmugglerSol
             "through arcs without capacity, so no plan can bound the smuggler's value "
             "(give the supply an amount or an arc on each route a capacity)")
     if raw.termination != Termination.OPTIMAL or raw.values is None:
-        raise SolveError(f"the smuggler's LP did not solve: {raw.termination.value} ({raw.message})")
+        raise SolveError(f"the smuggler's LP did not solve: {raw.termination.value} "
+                         f"({raw.message})")
     sol = solution_from_values(net, lp, raw.values, float(raw.objective), data)
     check_flows(net, sol)
     return sol
@@ -103,7 +104,8 @@ class SmugglerSession:
                                 net.rec_node * K + net.rec_in, net.rec_node * K + net.rec_out,
                                 net.sup_node * K + net.sup_comm, net.del_node * K + net.del_comm])
         uniq = np.unique(codes)
-        self.head_row = bal.start + np.searchsorted(uniq, net.arc_head[net.fc_arc] * K + net.fc_comm)
+        head_codes = net.arc_head[net.fc_arc] * K + net.fc_comm
+        self.head_row = bal.start + np.searchsorted(uniq, head_codes)
         cap = m.row_blocks["capacity"]
         self.cap_arcs = np.flatnonzero(np.isfinite(base.arc_cap))
         self.cap_rows = cap.start + np.arange(len(self.cap_arcs))
@@ -205,7 +207,8 @@ def check_flows(net: CompiledNetwork, sol: SmugglerSolution, rel_tol: float = 1e
         goods = np.zeros(net.n_goods)
         np.add.at(goods, net.seg_good, sol.sold)
         with_good = net.del_good >= 0
-        np.add.at(goods, net.del_good[with_good], -net.del_rate[with_good] * sol.delivered[with_good])
+        np.add.at(goods, net.del_good[with_good],
+                  -net.del_rate[with_good] * sol.delivered[with_good])
         if goods.max(initial=0.0) > tol:
             g = int(np.argmax(goods))
             problems.append(f"good {net.good_ids[g]} sold beyond what was delivered "

@@ -9,7 +9,7 @@ re-solve, so the plan's value is unchanged.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..compile.network import CompiledNetwork, Plan
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import click
 
-
 EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, not the user's input
 
 
@@ -44,12 +43,12 @@ def main() -> None:
     """Network-interdiction optimizer: where limited enforcement stops the most."""
 
 
-from . import solve as _solve  # noqa: E402,F401  (registers validate, solve)
-from . import uncertainty as _uncertainty  # noqa: E402,F401  (evaluate, vss, saa)
-from . import snip as _snip  # noqa: E402,F401  (snip)
-from . import planning as _planning  # noqa: E402,F401  (sweep, frontier, target, …, runs)
-from . import generate as _generate  # noqa: E402,F401  (registers generate grid|layered)
 from . import bench as _bench  # noqa: E402,F401  (registers bench)
 from . import calibrate as _calibrate  # noqa: E402,F401  (registers calibrate)
+from . import generate as _generate  # noqa: E402,F401  (registers generate grid|layered)
+from . import planning as _planning  # noqa: E402,F401  (sweep, frontier, target, …, runs)
+from . import snip as _snip  # noqa: E402,F401  (snip)
+from . import solve as _solve  # noqa: E402,F401  (registers validate, solve)
+from . import uncertainty as _uncertainty  # noqa: E402,F401  (evaluate, vss, saa)
 
 __all__ = ["main"]

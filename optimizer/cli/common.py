@@ -9,14 +9,20 @@ HiGHS runs still prints its best certified plan).
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import click
 
 from ..errors import (
-    CertificateError, InstanceError, InterdictError, OptionError, PlanError, SetupError,
-    SolveError, UsageError,
+    CertificateError,
+    InstanceError,
+    InterdictError,
+    OptionError,
+    PlanError,
+    SetupError,
+    SolveError,
+    UsageError,
 )
 
 EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE, EXIT_CERT = 1, 2, 3, 4

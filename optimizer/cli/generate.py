@@ -15,9 +15,9 @@ def generate() -> None:
 
 
 def _write(inst, output: str) -> None:
+    from ..errors import InstanceError
     from ..instance.validate import validate
     from ..instance.writer import write_instance
-    from ..errors import InstanceError
 
     problems = validate(inst)
     if problems:  # a generator bug, never the user's: refuse to write a bad file

@@ -13,15 +13,21 @@ import functools
 import json
 import sqlite3
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import click
 
 from ..report.files import OutputSet
 from . import main
 from .common import (
-    EXIT_INPUT, fail, interruptible, load_with_budgets, parse_budgets, user_errors,
+    EXIT_INPUT,
+    fail,
+    interruptible,
+    load_with_budgets,
+    parse_budgets,
+    user_errors,
 )
 
 
@@ -84,6 +90,8 @@ class Ctx:
         self.executor: Any = None
 
     def instance(self):
+        if self.file is None:
+            raise click.UsageError("this command needs an instance FILE")
         return load_with_budgets(self.file, self.budgets, zero_sum="planning sessions")
 
     def open(self) -> None:
@@ -125,7 +133,9 @@ def _guarded(ctx: Ctx, body: Callable[[], Any]) -> Any:
     """Run a command's body: engine errors become messages and exit codes, Ctrl-C and
     SIGTERM stop it cleanly (``interruptible``), the store and workers are closed."""
     try:
-        with interruptible(ctx.interrupted), user_errors():
+        # user_errors outside: Ctrl-C/SIGTERM reach interruptible first, which says what
+        # the store keeps (user_errors would say "nothing was written")
+        with user_errors(), interruptible(ctx.interrupted):
             try:
                 return body()
             except sqlite3.Error as exc:
@@ -259,10 +269,15 @@ def _check_resource(inst, resource: str, hint: str = "--resource") -> None:
               help="Picture of value and delivered units against the budget.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
               help="Self-contained report with the map and a budget slider.")
+@click.option("--horizon", is_flag=True,
+              help="Sweep the optimal schedule over the instance's horizon: -r RESOURCE "
+                   "(every period), RESOURCE@PERIOD or RESOURCE@total; solved one point after "
+                   "another (no store, warm starts or grid).")
 @session_options
 @with_ctx
 def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2, chain: int,
-          cold: bool, backend: str, json_path, csv_path, png_path, html_path) -> None:
+          cold: bool, backend: str, json_path, csv_path, png_path, html_path,
+          horizon: bool) -> None:
     """Solve FILE at every budget of a range (--from/--to/--step) or list (--values) of one
     resource, or a grid of two; every plan certified. Resumes an interrupted run."""
     from ..planning.sweep import Axis, SweepSpec, run_sweep
@@ -275,11 +290,14 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         if any(v is None for v in (start, stop, step)):
             raise click.UsageError("give --from, --to and --step (or --values)")
         axis = Axis.range(resource, start, stop, step)
-    axes = (axis,)
+    axes: tuple[Axis, ...] = (axis,)
     if resource2 is not None or values2 is not None:
         if not (resource2 and values2):
             raise click.UsageError("a grid needs both --resource2 and --values2")
         axes = (axis, Axis.of(resource2, parse_values(values2, "--values2")))
+    if horizon:
+        _sweep_horizon(ctx, axes, backend, json_path, csv_path, png_path, html_path)
+        return
     spec = SweepSpec(axes, chain=chain, warm=not cold)
     outputs = OutputSet(json_path, csv_path, png_path, html_path)
     ctx.open()
@@ -309,6 +327,30 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         _sweep_outputs(outputs, result, inst, json_path, csv_path, png_path, html_path)
     if not ctx.quiet:
         click.echo(render_sweep(result), nl=False)
+
+
+def _sweep_horizon(ctx: Ctx, axes, backend: str, json_path, csv_path, png_path,
+                   html_path) -> None:
+    """``sweep --horizon``: the schedule at every budget (``planning.horizon_sweep``)."""
+    from ..planning.horizon_sweep import horizon_sweep_png, render_horizon_sweep, sweep_horizon
+
+    if len(axes) > 1 or backend != "highs" or html_path:
+        raise click.UsageError("a horizon sweep takes one resource, the highs backend and "
+                               "no --html")
+    outputs = OutputSet(json_path, csv_path, png_path)
+    inst = ctx.instance()  # no executor or store: points are solved here, one by one
+    if inst.horizon is None:
+        raise click.UsageError(f"{inst.path} has no 'horizon' section")
+    with progress_bar(ctx.quiet, "horizon sweep") as update:
+        result = sweep_horizon(inst, axes[0].resource, axes[0].values, ctx.options,
+                               progress=update)
+    with outputs:
+        outputs.text(json_path, result.to_json())
+        outputs.text(csv_path, result.to_csv())
+        if png_path:
+            horizon_sweep_png(result, outputs.file(png_path))
+    if not ctx.quiet:
+        click.echo(render_horizon_sweep(result), nl=False)
 
 
 # ---------------------------------------------------------------------------- runs
@@ -531,7 +573,10 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
     target cannot be reached."""
     from ..planning.session import PlanningSession
     from ..planning.target import (
-        TargetNotSupported, cheapest_to_targets, make_target, parse_reduction,
+        TargetNotSupported,
+        cheapest_to_targets,
+        make_target,
+        parse_reduction,
     )
     from ..report.planning import render_target
     from ..results.types import _clean

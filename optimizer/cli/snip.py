@@ -27,12 +27,12 @@ def snip(folder: str | None, k: int, snipno: int, budget: int, write_path: str |
          time_limit: float | None, threads: int | None, json_path: str | None) -> None:
     """Read a SNIP instance into the engine's format, then write it or solve it and compare
     with the published optimum (Chen & Luedtke 2022, snipno 3)."""
-    from ..pipeline import solve
     from ..instance.snip import default_folder, dijkstra_value, published_optima, read_snip
     from ..instance.writer import write_instance
-    from ..report.text import render_solve
     from ..options import SolveOptions
+    from ..pipeline import solve
     from ..report.files import atomic_write_text
+    from ..report.text import render_solve
 
     with user_errors():
         src = Path(folder) if folder else default_folder()

@@ -9,14 +9,15 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import PlanError
-from ..report.files import OutputSet
 from ..instance.plans import read_plan
+from ..report.files import OutputSet
 from . import main
 from .common import interruptible, load_with_budgets, parse_budgets, user_errors
 
 
 def _console() -> Console:
-    return Console(markup=False, width=110, force_terminal=False, color_system=None, highlight=False)
+    return Console(markup=False, width=110, force_terminal=False, color_system=None,
+                   highlight=False)
 
 
 @main.command()
@@ -51,9 +52,10 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
             raise PlanError(f"{plan_path}: {exc}") from None
         outputs.text(json_path, json.dumps(mc.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
-    con.print((f"Plan      {plan} (from {origin})"))
+    con.print(f"Plan      {plan} (from {origin})")
+    drawn = ", ".join(f"{k} {v}" for k, v in sorted(mc.scenario_counts.items()))
     con.print(f"Samples   {samples} (seed {seed}); uncertain numbers: {len(inst.uncertain)}; "
-              f"scenarios drawn: " + ", ".join(f"{k} {v}" for k, v in sorted(mc.scenario_counts.items())))
+              f"scenarios drawn: {drawn}")
     t = Table(title="Smuggler's value and units delivered under the plan", title_justify="left")
     for col in ("measure", "mean", "95% CI of mean", "5%", "50%", "95%"):
         t.add_column(col, justify="left" if col == "measure" else "right")
@@ -85,7 +87,8 @@ def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str 
         vu = value_of_uncertainty(inst, workers=workers)
         outputs.text(json_path, json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
-    con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan {(str(vu.rp_plan))}")
+    con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan "
+              f"{vu.rp_plan}")
     con.print(f"EEV  (mean-scenario plan, over the scenarios)  {vu.eev:,.6g}   plan "
               f"{(str(vu.mean_value_plan))}")
     con.print(f"WS   (each scenario's own optimum, averaged)   {vu.ws:,.6g}")
@@ -128,7 +131,7 @@ def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int
                                            workers=workers)
         outputs.text(json_path, json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n")
     con = _console()
-    con.print((f"Chosen plan   {res.plan}"))
+    con.print(f"Chosen plan   {res.plan}")
     lb, ub = res.lower_bound, res.upper_bound
     con.print(f"Lower bound   {lb.mean:,.6g}  (95% CI [{lb.ci95[0]:,.6g}, {lb.ci95[1]:,.6g}], "
               f"{replications} replications of N = {samples})")

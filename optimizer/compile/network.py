@@ -16,8 +16,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -47,6 +47,12 @@ class Levers:
     def __len__(self) -> int:
         return len(self.binary)
 
+
+#: The ``CompiledNetwork`` fields that hold levers (one ``Levers`` each).
+LEVER_FIELDS: tuple[str, ...] = (
+    "arc_removal", "recipe_removal", "delivery_removal", "arc_cap_cut", "recipe_cap_cut",
+    "node_cap_cut", "supply_cut", "seizure_raise", "cost_raise",
+)
 
 # ----------------------------------------------------------------------------- network
 
@@ -116,6 +122,11 @@ class CompiledNetwork:
     seg_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     seg_width: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seg_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # binaries of which a plan takes at most one, wider than one action's levels (over a
+    # horizon: every start of an action that may not be repeated): group index per binary
+    # and the groups' names; None = the actions (``exclusive_groups``)
+    exclusive_group: np.ndarray | None = None
+    exclusive_names: list[str] | None = None
     #: r_k: what the smuggler pays per unit of k to make good unexpected losses (§13)
     replacement: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: an extra cost per unit on each flow column (empty: none); only the pessimistic
@@ -158,7 +169,7 @@ class CompiledNetwork:
         """A readable key per supply piece: (node, commodity), with the piece's number when
         the supply has a cost curve of several pieces."""
         counts = np.bincount(self.sup_record, minlength=int(self.sup_record.max(initial=-1)) + 1)
-        first = {}
+        first: dict[int, int] = {}
         keys: list[tuple] = []
         for s, rec in enumerate(self.sup_record.tolist()):
             base = (self.node_ids[self.sup_node[s]], self.comm_ids[self.sup_comm[s]])
@@ -176,6 +187,13 @@ class CompiledNetwork:
             np.maximum.at(top, self.seg_good, self.seg_price)
         return top
 
+    def exclusive_groups(self) -> tuple[np.ndarray, list[str]]:
+        """(group of each binary, group names): binaries of one group are never taken
+        together, so the products of one dual with them share one cap row in the MILP
+        (``formulation.interdiction``). Default: the levels of each action."""
+        if self.exclusive_group is None:
+            return self.binary_action, self.action_ids
+        return self.exclusive_group, self.exclusive_names or []
     def unit_cost(self) -> np.ndarray:
         """c_{a,k} λ_k per unit on each flow column, before any action (with ``fc_extra``)."""
         base = self.arc_cost[self.fc_arc] * self.load[self.fc_comm]
@@ -224,9 +242,9 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
     arc_p = np.array([a.seizure for a in arcs], dtype=float)
     fc_arc_l: list[int] = []
     fc_comm_l: list[int] = []
-    for i, a in enumerate(arcs):
-        allowed = range(len(comm_ids)) if a.commodities is None else sorted(
-            kidx[k] for k in set(a.commodities))
+    for i, arc in enumerate(arcs):
+        allowed = range(len(comm_ids)) if arc.commodities is None else sorted(
+            kidx[k] for k in set(arc.commodities))
         for k in allowed:
             fc_arc_l.append(i)
             fc_comm_l.append(k)
@@ -256,20 +274,21 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
 
     # deliveries: a fixed value per unit, or the units of a market's good they give
     goods = list(inst.markets)
-    accepted = {(m.node, k): (g, rate) for g, m in enumerate(goods) for k, rate in m.accepts.items()}
+    accepted = {(m.node, k): (g, rate)
+                for g, m in enumerate(goods) for k, rate in m.accepts.items()}
     dels: list[tuple[int, int, float, int, float]] = []  # node, commodity, value, good, rate
-    for n in inst.nodes:
+    for node in inst.nodes:
         for c in comms:
-            g_rate = accepted.get((n.id, c.id))
+            g_rate = accepted.get((node.id, c.id))
             if g_rate is not None:
-                dels.append((nidx[n.id], kidx[c.id], 0.0, g_rate[0], float(g_rate[1])))
+                dels.append((nidx[node.id], kidx[c.id], 0.0, g_rate[0], float(g_rate[1])))
             else:
-                v = inst.market_value(n, c)
+                v = inst.market_value(node, c)
                 if v > 0:
-                    dels.append((nidx[n.id], kidx[c.id], v, -1, 0.0))
+                    dels.append((nidx[node.id], kidx[c.id], v, -1, 0.0))
     didx: dict[int, list[int]] = defaultdict(list)
-    for i, d in enumerate(dels):
-        didx[d[0]].append(i)
+    for i, sale in enumerate(dels):
+        didx[sale[0]].append(i)
     del_node = np.array([d[0] for d in dels], dtype=np.int64)
     del_comm = np.array([d[1] for d in dels], dtype=np.int64)
     del_value = np.array([d[2] for d in dels], dtype=float)
@@ -525,7 +544,7 @@ def commodity_order(net: CompiledNetwork) -> list[int]:
     """Commodities ordered so that every recipe's output comes before its input
     (recipes form a DAG over commodities; validation rejects cycles)."""
     succ: dict[int, set[int]] = defaultdict(set)
-    indeg = defaultdict(int)
+    indeg: dict[int, int] = defaultdict(int)
     for i, o in zip(net.rec_in.tolist(), net.rec_out.tolist()):
         if o not in succ[i]:
             succ[i].add(o)
@@ -667,7 +686,7 @@ def forward_reachable(net: CompiledNetwork) -> np.ndarray:
     recipes_at: dict[tuple[int, int], list[int]] = defaultdict(list)
     for r in range(len(net.recipe_ids)):
         recipes_at[(int(net.rec_node[r]), int(net.rec_in[r]))].append(int(net.rec_out[r]))
-    queue = deque()
+    queue: deque[tuple[int, int]] = deque()
     for n, k, amt in zip(net.sup_node.tolist(), net.sup_comm.tolist(), net.sup_amount.tolist()):
         if amt > 0 and not seen[n, k]:
             seen[n, k] = True

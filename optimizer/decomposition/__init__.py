@@ -7,6 +7,12 @@ the fastest subproblem oracle the instance allows: shortest paths or maximum flo
 
 from .covering import DecompositionOutcome, relaxation_bound, solve_decomposed  # noqa: F401
 from .oracles import (  # noqa: F401
-    Cut, LPOracle, MaxFlowOracle, Oracle, ShortestPathOracle, choose_oracle,
-    max_flow_structure, shortest_path_structure,
+    Cut,
+    LPOracle,
+    MaxFlowOracle,
+    Oracle,
+    ShortestPathOracle,
+    choose_oracle,
+    max_flow_structure,
+    shortest_path_structure,
 )

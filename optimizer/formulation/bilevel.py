@@ -44,9 +44,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import SolveError
 from ..compile.network import CompiledNetwork, Levers, commodity_order
 from ..compile.outcome import Outcome, harm_outcome, scenario_outcome
+from ..errors import SolveError
 from .blocks import LinearModel
 from .interdiction import ProblemMILP, add_actions, add_dual_block, add_risk_objective
 
@@ -146,7 +146,7 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
     sfx = f"_{tag}" if tag else ""
     bnd = flow_bounds(net)
     F, R, S, D = net.n_flows, len(net.recipe_ids), len(net.sup_node), len(net.del_node)
-    fc_name = lambda fc: (net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])  # noqa: E731
+    fc_name = lambda fc: (net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
     f = m.add_vars("f" + sfx, F, lb=0.0, ub=bnd.flow,
                    keys=lambda: [fc_name(fc) for fc in range(F)],
                    doc="f_{a,k} ∈ [0, F̄_{a,k}]: the smuggler's flow")
@@ -240,7 +240,8 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
                   np.ones(S), net.supply_cut, "g_s + σ_s Σ cut·x ≤ σ_s", lambda s: sup_keys[s])
 
     # removals: f ≤ F̄(1 − x), z ≤ Z̄(1 − x), d ≤ D̄(1 − x)
-    rr, cc, vv, hi, keys = [], [], [], [], []
+    rr, cc, vv, keys = [], [], [], []
+    hi: list[float] = []
     fcs_of_arc: dict[int, list[int]] = {}
     for fc, a in enumerate(net.fc_arc.tolist()):
         fcs_of_arc.setdefault(a, []).append(fc)
@@ -256,7 +257,8 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
 
     for b, a in zip(net.arc_removal.binary.tolist(), net.arc_removal.element.tolist()):
         for fc in fcs_of_arc.get(a, ()):
-            removal(f.start + fc, b, bnd.flow[fc], f"flow of {fc_name(fc)[1]} on arc {fc_name(fc)[0]}")
+            arc_id, comm_id = fc_name(fc)
+            removal(f.start + fc, b, bnd.flow[fc], f"flow of {comm_id} on arc {arc_id}")
     for b, r in zip(net.recipe_removal.binary.tolist(), net.recipe_removal.element.tolist()):
         removal(z.start + r, b, bnd.recipe[r], f"recipe {net.recipe_ids[r]}")
     for b, dd in zip(net.delivery_removal.binary.tolist(), net.delivery_removal.element.tolist()):
@@ -269,7 +271,8 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
     nS = len(net.seg_good)
     good_total = np.zeros(net.n_goods)
     with_good = np.flatnonzero(net.del_good >= 0)
-    np.add.at(good_total, net.del_good[with_good], net.del_rate[with_good] * bnd.delivery[with_good])
+    np.add.at(good_total, net.del_good[with_good],
+              net.del_rate[with_good] * bnd.delivery[with_good])
     q = m.add_vars("q" + sfx, nS, lb=0.0,
                    ub=np.minimum(net.seg_width, good_total[net.seg_good]) if nS else 0.0,
                    keys=lambda: [(net.good_ids[gg], i) for i, gg in enumerate(net.seg_good)],

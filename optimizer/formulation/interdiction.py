@@ -17,9 +17,10 @@ strong duality the defender minimises this jointly over x and the duals. The pla
   M_r = η_r π*_{n,out}, M_{m,k} = v_{m,k}. No global big-M.
 - raised cost: c + Δc x is linear in x (no product).
 - cut capacity / supply and raised seizure: products w = x_b · y of a binary and a dual
-  variable y ∈ [0, ȳ], with ȳ from π* (ᾱ_a = max_k ((1−p_a) π*_{j,k}/λ_k − c_a), ρ̄_r = η_r π*_{n,out},
-  β̄_n = max_r ρ̄_r, π̄ = π*). Every product appears where a larger w only helps the
-  minimiser (objective −u·f·w, or +Δp·w in a ≥ row), so the exact linearisation needs only
+  variable y ∈ [0, ȳ], with ȳ from π* (ᾱ_a = max_k ((1−p_a) π*_{j,k}/λ_k − c_a),
+  ρ̄_r = η_r π*_{n,out}, β̄_n = max_r ρ̄_r, π̄ = π*). Every product appears where a larger w only
+  helps the minimiser (objective −u·f·w, or +Δp·w in a ≥ row), so the exact linearisation needs
+  only
 
         w ≤ ȳ x_b,        Σ_{levels l of action j} w_{j,l} ≤ y
 
@@ -35,10 +36,9 @@ Wood (2002) and Cormican, Morton & Wood (1998) for the dual / linearised forms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-
-from typing import TYPE_CHECKING
 
 from ..compile.network import CompiledNetwork
 from ..instance.beliefs import refuse_beliefs
@@ -160,8 +160,22 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
     """
     m = LinearModel("interdiction", sense="min")
     x, budget = add_actions(m, problem.net)
+    add_exclusive_rows(m, x.start, problem.exclusive())
     blocks, _ = add_scenario_blocks(m, problem, x.start)
     return ScenarioMILP(m, problem, x.start, budget.start, blocks)
+
+
+def add_exclusive_rows(m: LinearModel, x_start: int, sets: list[tuple[str, np.ndarray]],
+                       tag: str = "") -> None:
+    """once(set): Σ_{b ∈ set} x_b ≤ 1 (``DefenderProblem.exclusive``: over a horizon, an
+    action that may not be repeated starts at most once)."""
+    if not sets:
+        return
+    rows = np.concatenate([np.full(len(members), i) for i, (_, members) in enumerate(sets)])
+    cols = x_start + np.concatenate([members for _, members in sets])
+    m.add_rows("once" + (f"_{tag}" if tag else ""), len(sets), rows, cols, np.ones(len(cols)),
+               hi=1.0, keys=lambda: [(name,) for name, _ in sets],
+               doc="Σ_{l,s} x_{j,l,s} ≤ 1: an action that may not be repeated starts once")
 
 
 def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int,
@@ -180,9 +194,13 @@ def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int
             raise ValueError(f"scenario {sc.id!r} does not share the actions")
         parts = [p for p in (tag, "" if single else _tag(sc.id)) if p]
         blocks.append(add_dual_block(m, sc.net, x_start, "_".join(parts)))
-    objective = add_risk_objective(m, [(b.obj_cols, b.obj_coefs) for b in blocks],
-                                   problem.probabilities, "expected" if single else problem.risk,
-                                   problem.alpha, [sc.id for sc in problem.scenarios], tag)
+    groups = problem.groups()
+    exprs = [(np.concatenate([blocks[b].obj_cols for b, _ in members]).astype(np.int64),
+              np.concatenate([w * blocks[b].obj_coefs for b, w in members]))
+             for _, _, members in groups]
+    objective = add_risk_objective(m, exprs, np.array([p for _, p, _ in groups]),
+                                   "expected" if len(groups) == 1 else problem.risk,
+                                   problem.alpha, [g[0] for g in groups], tag)
     return blocks, objective
 
 
@@ -219,7 +237,8 @@ def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]
                        keys=lambda: [(i,) for i in ids], doc="u_s ≥ (E_s − η)^+")
         pre = [(eta.start, 1.0)]
         name, doc = "cvar_excess", "u_s − E_s + η ≥ 0"
-        objective = (np.concatenate([[eta.start], u.start + np.arange(len(exprs))]).astype(np.int64),
+        eta_u = np.concatenate([[eta.start], u.start + np.arange(len(exprs))])
+        objective = (eta_u.astype(np.int64),
                      np.concatenate([[1.0], np.asarray(probs, float) / (1.0 - alpha)]))
     else:
         raise ValueError(f"unknown risk measure {risk!r}")
@@ -453,7 +472,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     lv = net.seizure_raise
     sel = fc_row[lv.element] >= 0 if len(lv) else np.zeros(0, bool)
     seize_b, seize_fc, seize_amt = lv.binary[sel], lv.element[sel], lv.amount[sel]
-    seize_y = pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc) else np.zeros(0, np.int64)
+    seize_y = (pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc)
+               else np.zeros(0, np.int64))
     request(seize_b, seize_y, pot[fc_head[seize_fc], net.fc_comm[seize_fc]])
 
     obj_terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (binary, ycol, coef)
@@ -509,9 +529,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     w_obj = np.zeros(len(w_codes))
     for b, ycols, coef in obj_terms:
         for bb, yy, cc in zip(b.tolist(), ycols.tolist(), coef.tolist()):
-            i = w_index.get(bb * ncol0 + yy)
-            if i is not None:
-                w_obj[i] += cc
+            wi = w_index.get(bb * ncol0 + yy)
+            if wi is not None:
+                w_obj[wi] += cc
     w = m.add_vars("w" + sfx, len(w_codes), lb=0.0, ub=w_ybar, keys=w_keys,
                    doc="w = x_{j,l}·y: product of a binary and a bounded dual variable y")
     obj_cols.append(w.start + np.arange(len(w_codes)))
@@ -563,7 +583,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     m.add_rows(
         "arc_dual" + sfx, nU, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
         lo=-ucost[useful_fc],
-        keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]]) for fc in useful_fc],
+        keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
+                      for fc in useful_fc],
         doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + θ_{a,k} + Σ Δc λ_k x "
             "+ Σ M_{a,k} x_remove ≥ −c_a λ_k")
 
@@ -575,9 +596,13 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
             pi_of(net.rec_node[useful_rec], net.rec_out[useful_rec])]
     vals = [np.ones(nR), -net.rec_eta[useful_rec]]
     has_rho = rho_col[useful_rec] >= 0
-    rows.append(r_local[has_rho]); cols.append(rho_col[useful_rec][has_rho]); vals.append(np.ones(int(has_rho.sum())))  # noqa: E702
+    rows.append(r_local[has_rho])
+    cols.append(rho_col[useful_rec][has_rho])
+    vals.append(np.ones(int(has_rho.sum())))
     has_beta = beta_col[net.rec_node[useful_rec]] >= 0
-    rows.append(r_local[has_beta]); cols.append(beta_col[net.rec_node[useful_rec]][has_beta]); vals.append(np.ones(int(has_beta.sum())))  # noqa: E702
+    rows.append(r_local[has_beta])
+    cols.append(beta_col[net.rec_node[useful_rec]][has_beta])
+    vals.append(np.ones(int(has_beta.sum())))
     rec_row = np.full(R, -1, np.int64)
     rec_row[useful_rec] = r_local
     lv = net.recipe_removal
@@ -587,7 +612,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         cols.append(x_start + lv.binary[sel])
         vals.append(rec_gain[lv.element[sel]])
     m.add_rows(
-        "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo=0.0,
+        "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+        lo=0.0,
         keys=lambda: [(net.recipe_ids[r],) for r in useful_rec],
         doc="π_{n,in} − η_r π_{n,out} + ρ_r + β_n + M_r x_remove ≥ 0")
 
@@ -612,7 +638,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     m.add_rows(
         "delivery_dual" + sfx, len(delivery_rows), rows_l, cols_l, vals_l,
         lo=net.del_value[del_arr] if len(del_arr) else np.zeros(0),
-        keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]]) for d in del_arr],
+        keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]])
+                      for d in del_arr],
         doc="π_{m,k} − ρ_{m,k} φ_g + M x_remove ≥ v_{m,k}")
 
     # linearisation rows for the products
@@ -623,7 +650,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([np.ones(nW), -w_ybar]), hi=0.0, keys=w_keys,
         doc="w_{j,l,y} − ȳ x_{j,l} ≤ 0")
     n_cols_w = ncol0
-    group_code = net.binary_action[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
+    exclusive, group_names = net.exclusive_groups()
+    group_code = exclusive[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
     groups, g_local = np.unique(group_code, return_inverse=True)
     g_y = groups % n_cols_w if len(groups) else np.zeros(0, np.int64)
     m.add_rows(
@@ -631,9 +659,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([g_local, np.arange(len(groups))]),
         np.concatenate([w.start + np.arange(nW), g_y]),
         np.concatenate([np.ones(nW), -np.ones(len(groups))]), hi=0.0,
-        keys=lambda: (lambda names: [(net.action_ids[g // n_cols_w], names[g % n_cols_w])
+        keys=lambda: (lambda names: [(group_names[g // n_cols_w], names[g % n_cols_w])
                                      for g in groups])(y_names()),
-        doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
+        doc="Σ_{b in an exclusive group (the levels of j)} w_{b,y} − y ≤ 0")
 
     cols_all = np.concatenate(obj_cols).astype(np.int64)
     coefs_all = np.concatenate(obj_coefs)

@@ -58,7 +58,8 @@ def build_smuggler_lp(net: CompiledNetwork, data: EffectiveData) -> SmugglerLP:
         doc="g_s: units taken from supply piece s (σ_s units at marginal cost c_s)")
     d = m.add_vars(
         "deliver", D, lb=0.0, ub=np.where(data.del_active, np.inf, 0.0), obj=net.del_value,
-        keys=lambda: [(net.node_ids[n], net.comm_ids[k]) for n, k in zip(net.del_node, net.del_comm)],
+        keys=lambda: [(net.node_ids[n], net.comm_ids[k])
+                      for n, k in zip(net.del_node, net.del_comm)],
         doc="d_{m,k}: units of k sold at market m, each worth v_{m,k}")
 
     # balance rows: one per (node, commodity) that any term touches
@@ -93,7 +94,8 @@ def build_smuggler_lp(net: CompiledNetwork, data: EffectiveData) -> SmugglerLP:
     row_of_node[nodes_capped] = np.arange(len(nodes_capped))
     sel = row_of_node[net.rec_node] >= 0 if R else np.zeros(0, bool)
     m.add_rows("throughput", len(nodes_capped), row_of_node[net.rec_node][sel] if R else [],
-               z.start + rr[sel] if R else [], np.ones(int(sel.sum())), hi=data.node_cap[nodes_capped],
+               z.start + rr[sel] if R else [], np.ones(int(sel.sum())),
+               hi=data.node_cap[nodes_capped],
                keys=lambda: [(net.node_ids[n],) for n in nodes_capped],
                doc="Σ_{r at n} z_r ≤ U_n")
     G = net.n_goods

@@ -26,8 +26,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
@@ -78,7 +79,7 @@ def _repr_pieces(value: Any, active: set[int]) -> Iterator[str]:
         active.add(id(value))
         is_map = isinstance(value, dict)
         yield "{" if is_map else "["
-        for i, item in enumerate(value.items() if is_map else value):
+        for i, item in enumerate(value.items() if isinstance(value, dict) else value):
             if i:
                 yield ", "
             if is_map:
@@ -261,9 +262,9 @@ def _parse_json(text: str, found: _Collector) -> Any:
     """``json.loads`` (the C scanner) with line numbers, duplicate keys and limits.
 
     A pre-pass over the brackets outside strings (strings are blanked first by a regular
-    expression, so a bracket inside one never confuses it) gives the nesting depth before the recursive scanner runs, and the line of
-    every ``{`` in the order the objects are *closed*, which is the order in which
-    ``object_pairs_hook`` is called."""
+    expression, so a bracket inside one never confuses it) gives the nesting depth before the
+    recursive scanner runs, and the line of every ``{`` in the order the objects are *closed*,
+    which is the order in which ``object_pairs_hook`` is called."""
     lines = _json_object_lines(text, found)
     if lines is None:
         return None

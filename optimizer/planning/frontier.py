@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from ..errors import SolveError, UsageError
 from ..compile.network import Plan
+from ..errors import SolveError, UsageError
 from .points import PointResult
 from .session import PlanningSession
 

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-from ..errors import SolveError, UsageError
 from ..compile.network import Plan
+from ..errors import SolveError, UsageError
 from .points import PointResult, budget_key
 from .session import PlanningSession
 
@@ -115,7 +116,8 @@ class Marginal:
                 "gains": [{"resource": g.resource, "step": g.step, "value": g.value,
                            "gain": g.gain, "per_unit": g.per_unit, "added": g.added,
                            "dropped": g.dropped,
-                           "next_action": None if g.next_action is None else g.next_action.to_dict(),
+                           "next_action": (None if g.next_action is None
+                                           else g.next_action.to_dict()),
                            "point": g.point.to_dict()} for g in self.gains],
                 "seconds": self.seconds, "run_id": self.run_id}
 
@@ -158,8 +160,9 @@ def solve_points(run, executor, spec, budget_vectors: list[dict[str, float]],
     return [have[k] for k in keys]
 
 
-def marginal_gains(source, steps: Mapping[str, float], *, budgets: Mapping[str, float] | None = None,
-                   options=None, executor=None, store=None, fresh: bool = False) -> Marginal:
+def marginal_gains(source, steps: Mapping[str, float], *,
+                   budgets: Mapping[str, float] | None = None, options=None,
+                   executor=None, store=None, fresh: bool = False) -> Marginal:
     """What one more step of each resource buys at ``budgets`` (module docstring). The
     solves run on ``executor``; ``store`` keeps each as it is certified (resumable)."""
     from ..parallel import SerialExecutor
@@ -408,6 +411,7 @@ def _ordered_items(session: PlanningSession, resource: str, grid: list[float],
                 key = (not fits, -per, -(prefix_value - v), a, lv)
                 if best is None or key < best[0]:
                     best = (key, a, lv, v, add, fits)
+            assert best is not None, "nested plans: the next one adds a level to the prefix"
             _, a, lv, v, add, fits = best
             prefix = Plan.of({**cur, a: lv})
             prefix_value = v

@@ -123,6 +123,5 @@ def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
             return start, "exact nested MILP returned worse plans than greedy: greedy kept"
     proven = raw.status == SolutionStatus.OPTIMAL
     gap = "" if raw.bound is None else f", proven bound on the total {raw.bound:.10g}"
-    return plans, (f"exact nested plans: total value {total:.10g}"
-                   f" ({'proven optimal' if proven else 'not proven optimal: ' + raw.termination.value}"
-                   f"{gap})")
+    proof = "proven optimal" if proven else f"not proven optimal: {raw.termination.value}"
+    return plans, f"exact nested plans: total value {total:.10g} ({proof}{gap})"

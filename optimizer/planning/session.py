@@ -21,8 +21,9 @@ start and the result says so (``fallback``).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -95,8 +96,9 @@ class PlanningSession:
     certified in every scenario.
     """
 
-    def __init__(self, source: Instance | CompiledNetwork | str, options: SolveOptions | None = None,
-                 *, budgets: Mapping[str, float] | None = None):
+    def __init__(self, source: Instance | CompiledNetwork | str,
+                 options: SolveOptions | None = None, *,
+                 budgets: Mapping[str, float] | None = None):
         from ..pipeline import as_problem
 
         t0 = time.perf_counter()
@@ -254,7 +256,7 @@ class PlanningSession:
             for a, f in zip(sc.net.fc_arc.tolist(), loads.tolist()):
                 arc_flow[sc.net.arc_ids[a]] = arc_flow.get(sc.net.arc_ids[a], 0.0) + f
         arc_flow = {a: f for a, f in arc_flow.items() if f > 1e-9 * self.scale}
-        base = dict(
+        base: dict[str, Any] = dict(
             budgets=B, plan=plan.as_dict(), value=float(after.value), bound=None, gap=None,
             optimal=False, termination="evaluated", spend=plan.spend(self.net),
             delivered={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
@@ -275,7 +277,8 @@ class PlanningSession:
 
     # ------------------------------------------------------------------ cheapest plans
     def cheapest(self, resource: str, cap: float, budgets: Mapping[str, float] | None = None,
-                 start: Plan | None = None, *, cost_tol: float | None = None) -> CheapestPlan | None:
+                 start: Plan | None = None, *,
+                 cost_tol: float | None = None) -> CheapestPlan | None:
         """The plan of least spend in ``resource`` whose smuggler value is ≤ ``cap``, within
         ``budgets`` (the budget of ``resource`` is an upper limit too). None if no plan
         within the budgets reaches ``cap``.

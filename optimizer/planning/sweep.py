@@ -16,22 +16,22 @@ that point's plan as the start, which again gives identical results.
 
 from __future__ import annotations
 
-from ..errors import UsageError
-
 import csv
 import io
 import json
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..compile.network import Plan
+from ..errors import UsageError
 from ..parallel import Executor, SerialExecutor, drive
 from .points import PointResult, budget_key
+from .session import PlanningSession
 from .store import _restore, recording
 from .tasks import SessionSpec, task_call
-from .session import PlanningSession  # noqa: F401  (tasks run on one)
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,12 @@ import json
 import re
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from ..errors import InterdictError, SolveError, UsageError
 from ..compile.network import Plan
+from ..errors import InterdictError, SolveError, UsageError
 from .points import PointResult
 from .session import CheapestPlan, PlanningSession
 
@@ -134,6 +135,7 @@ class CommodityTarget(TargetConstraint):
         r = solve_harm(self._problem(session).with_budgets(B), session.options, mode=self.MODE)
         if not r.optimal:
             raise SolveError(f"the fewest-{self.kind} solve stopped on {r.termination.value}")
+        assert r.harm is not None, "a harm solve's result carries its harm summary"
         return session.point_of(r.plan, B, optimal=True, termination="optimal",
                                 notes=[f"fewest units of {self.kind} delivered: "
                                        f"{r.harm.harm_after:.10g} ({self.MODE} response)"])
@@ -160,10 +162,10 @@ def cheapest_under_units(session: PlanningSession, target: CommodityTarget, reso
     objective. Certified: budgets kept and the plan's exact count ≤ limit + 2·tol."""
     import numpy as np
 
-    from ..formulation.bilevel import build_harm_milp
-    from ..solvers.base import open_session
-    from ..options import SolutionStatus, Termination
     from ..certify.tidy import drop_redundant
+    from ..formulation.bilevel import build_harm_milp
+    from ..options import SolutionStatus, Termination
+    from ..solvers.base import open_session
 
     t0 = time.perf_counter()
     B = session.budget_vector(budgets)
@@ -206,7 +208,8 @@ def make_target(kind: str, reduction: float, commodities: list[str]) -> TargetCo
         return ValueTarget(reduction)
     if kind in commodities:
         return CommodityTarget(kind, reduction)
-    raise UsageError(f"unknown target '{kind}': use 'value' or a commodity ({', '.join(commodities)})")
+    raise UsageError(f"unknown target '{kind}': use 'value' or a commodity "
+                     f"({', '.join(commodities)})")
 
 
 def parse_reduction(text: str) -> float:

@@ -16,8 +16,9 @@ import functools
 import hashlib
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from ..instance.model import Instance
 from ..options import SolveOptions

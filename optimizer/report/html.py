@@ -4,8 +4,8 @@ external script, style or font), everything drawn as inline SVG by a small scrip
 - the curve: the smuggler's value against the budget (breakpoints / plan changes marked),
   the budget chosen with the slider highlighted;
 - the network: nodes placed by latitude/longitude (equirectangular, bounding box of the
-  nodes inside Tukey's fences of 3 × IQR in each coordinate; outliers such as overseas suppliers are pinned to the border
-  with a dashed ring); nodes without coordinates are placed at the mean of their placed
+  nodes inside Tukey's fences of 3 × IQR in each coordinate; outliers such as overseas
+  suppliers are pinned to the border with a dashed ring); nodes without coordinates are placed at the mean of their placed
   neighbours (repeatedly), any left over in a row along the bottom. The plan's targets
   are drawn red, the smuggler's flows orange with width by load, at the chosen budget;
 - a slider over the sweep points (or frontier segments) and the tables: plan, spend,
@@ -95,8 +95,9 @@ def layout(inst: Instance, width: float = 760, height: float = 520, pad: float =
     return pos
 
 
-def _action_targets(inst: Instance) -> dict[str, dict[str, list[str]]]:
-    out = {}
+def _action_targets(inst: Instance) -> dict[str, dict[str, Any]]:
+    """Per action: the arcs and nodes it targets (sorted ids) and its name."""
+    out: dict[str, dict[str, Any]] = {}
     for act in inst.actions:
         arcs: set[str] = set()
         nodes: set[str] = set()

@@ -36,8 +36,8 @@ def render_sweep(result) -> str:
     buf = io.StringIO()
     con = _console(buf)
     res = result.resources
-    con.print((f"Sweep of {', '.join(res)} on {result.instance} ({result.instance_path}); "
-                     f"smuggler's value with no action {_fmt(result.value_before)}"))
+    con.print(f"Sweep of {', '.join(res)} on {result.instance} ({result.instance_path}); "
+                     f"smuggler's value with no action {_fmt(result.value_before)}")
     t = Table(title_justify="left")
     for r in res:
         t.add_column(r, justify="right")
@@ -89,11 +89,11 @@ def render_runs(runs: list) -> str:
 def render_run(info, result: dict[str, Any] | None, points: list) -> str:
     buf = io.StringIO()
     con = _console(buf)
-    con.print((f"Run {info.id}: {info.kind}, {info.status}, instance {info.instance} "
-                     f"({info.instance_path}, sha256 {info.instance_hash[:12]})"))
-    con.print((f"Options {info.options}"))
-    con.print((f"Spec    {info.spec}"))
-    pts = points or [p for p in (result or {}).get("points", [])]
+    con.print(f"Run {info.id}: {info.kind}, {info.status}, instance {info.instance} "
+                     f"({info.instance_path}, sha256 {info.instance_hash[:12]})")
+    con.print(f"Options {info.options}")
+    con.print(f"Spec    {info.spec}")
+    pts = points or list((result or {}).get("points", []))
     if pts:
         t = Table(title="Points", title_justify="left")
         t.add_column("budgets")
@@ -105,7 +105,7 @@ def render_run(info, result: dict[str, Any] | None, points: list) -> str:
                       _fmt(d["value"]), (_plan_text(d["plan"])))
         con.print(t)
     elif result:
-        con.print((f"Summary {info.summary}"))
+        con.print(f"Summary {info.summary}")
     return buf.getvalue()
 
 
@@ -113,8 +113,8 @@ def render_compare(a, b, pa: list, pb: list) -> str:
     """Point-by-point comparison of two sweeps (points with the same budgets)."""
     buf = io.StringIO()
     con = _console(buf)
-    con.print((f"Run {a.id} ({a.instance}, {a.instance_hash[:10]}) vs run {b.id} "
-                     f"({b.instance}, {b.instance_hash[:10]})"))
+    con.print(f"Run {a.id} ({a.instance}, {a.instance_hash[:10]}) vs run {b.id} "
+                     f"({b.instance}, {b.instance_hash[:10]})")
     if a.instance_hash != b.instance_hash:
         con.print("Note: the instances differ (content hash).")
     ka = {p.key: p for p in pa}
@@ -142,8 +142,8 @@ def render_compare(a, b, pa: list, pb: list) -> str:
 def render_frontier(f) -> str:
     buf = io.StringIO()
     con = _console(buf)
-    con.print((f"Exact frontier of {f.resource} on {f.instance} over [{_fmt(f.lo)}, "
-                     f"{_fmt(f.hi)}]; value with no action {_fmt(f.value_before)}"))
+    con.print(f"Exact frontier of {f.resource} on {f.instance} over [{_fmt(f.lo)}, "
+                     f"{_fmt(f.hi)}]; value with no action {_fmt(f.value_before)}")
     t = Table(title_justify="left")
     t.add_column(f"{f.resource} from", justify="right")
     t.add_column("to", justify="right")
@@ -168,32 +168,32 @@ def render_frontier(f) -> str:
 def render_target(r) -> str:
     buf = io.StringIO()
     con = _console(buf)
-    con.print((f"Target: {r.target} (from {_fmt(r.reference)} to ≤ {_fmt(r.limit)}), "
+    con.print(f"Target: {r.target} (from {_fmt(r.reference)} to ≤ {_fmt(r.limit)}), "
                      f"spending as little {r.resource} as possible; other budgets "
-                     f"{ {k: v for k, v in r.base_budgets.items() if k != r.resource} }"))
+                     f"{ {k: v for k, v in r.base_budgets.items() if k != r.resource} }")
     measure = "value" if r.kind == "value" else f"units of {r.kind}"
     if r.reached:
         p = r.point
         level = p.value if r.level is None else r.level
-        con.print((f"Reached: cheapest spend {_fmt(r.cost)} {r.resource}; {measure} "
+        con.print(f"Reached: cheapest spend {_fmt(r.cost)} {r.resource}; {measure} "
                          f"{_fmt(level)} ({1 - level / r.reference:.1%} less)"
-                         + ("" if r.kind == "value" else f"; smuggler's value {_fmt(p.value)}")))
-        con.print((f"Plan     {_plan_text(p.plan)}"))
-        con.print((f"Spend    {p.spend}"))
+                         + ("" if r.kind == "value" else f"; smuggler's value {_fmt(p.value)}"))
+        con.print(f"Plan     {_plan_text(p.plan)}")
+        con.print(f"Spend    {p.spend}")
     else:
         best = r.best.value if r.best_level is None else r.best_level
-        con.print((f"UNREACHABLE with the other budgets fixed: the best reachable "
+        con.print(f"UNREACHABLE with the other budgets fixed: the best reachable "
                          f"reduction is {r.best_reduction:.1%} ({measure} {_fmt(best)}), "
-                         f"first reached at {_fmt(r.best_cost)} {r.resource}"))
-        con.print((f"Best plan {_plan_text(r.best.plan)}"))
+                         f"first reached at {_fmt(r.best_cost)} {r.resource}")
+        con.print(f"Best plan {_plan_text(r.best.plan)}")
     return buf.getvalue()
 
 
 def render_marginal(m) -> str:
     buf = io.StringIO()
     con = _console(buf)
-    con.print((f"At budgets {m.budgets}: value {_fmt(m.base.value)} with plan "
-                     f"{_plan_text(m.base.plan)}"))
+    con.print(f"At budgets {m.budgets}: value {_fmt(m.base.value)} with plan "
+                     f"{_plan_text(m.base.plan)}")
     t = Table(title="What one more step of each resource buys", title_justify="left")
     for c in ("resource", "step", "value after", "gain", "gain per unit", "plan changes",
               "next action to fund (gain, added cost)"):
@@ -213,9 +213,9 @@ def render_marginal(m) -> str:
 def render_priorities(p) -> str:
     buf = io.StringIO()
     con = _console(buf)
-    con.print((f"Priority list for {p.resource} on {p.instance} ({p.method} nested plans for "
+    con.print(f"Priority list for {p.resource} on {p.instance} ({p.method} nested plans for "
                      f"budgets {', '.join(_fmt(b) for b in p.budgets)}); value with no action "
-                     f"{_fmt(p.value_before)}"))
+                     f"{_fmt(p.value_before)}")
     t = Table(title_justify="left")
     for c in ("#", "fund", f"cumulative {p.resource}", "value", "optimal at that spend",
               "regret"):
@@ -226,7 +226,7 @@ def render_priorities(p) -> str:
                   "(breaks another budget)" if it.regret is None else _fmt(it.regret))
     con.print(t)
     for note in p.notes or []:
-        con.print((f"Note: {note}"))
+        con.print(f"Note: {note}")
     t = Table(title="At the planning budgets", title_justify="left")
     for c in ("budget", "nested plan value", "optimal value", "regret"):
         t.add_column(c, justify="right")

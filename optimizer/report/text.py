@@ -7,6 +7,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from ..results.horizon import HorizonResult
 from ..results.types import BeliefsSummary, InterdictionResult
 
 
@@ -26,7 +27,7 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.4%}"
 
 
-def status_text(r: InterdictionResult) -> str:
+def status_text(r: InterdictionResult | HorizonResult) -> str:
     """"proven optimal" only for a plan proven within the default tolerance; a solve that
     stopped at a looser requested gap says so, with the gap it proved."""
     if not r.optimal:
@@ -45,13 +46,13 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
                   highlight=False, emoji=False)
     r = result
     proven = status_text(r)
-    con.print((f"Instance  {r.instance}  ({r.instance_path})"))
+    con.print(f"Instance  {r.instance}  ({r.instance_path})")
     con.print(f"Status    {proven}; termination {r.termination.value}; method {r.method}")
     bel = r.beliefs
     if bel is not None and r.harm is None:
         con.print(f"Value     smuggler's true value {_fmt(bel.before.true_value)} before → "
-                  f"{_fmt(bel.after.true_value)} after the plan ({bel.mode} tie-break); it believes "
-                  f"{_fmt(r.value_before)} → {_fmt(r.value_after)}")
+                  f"{_fmt(bel.after.true_value)} after the plan ({bel.mode} tie-break); "
+                  f"it believes {_fmt(r.value_before)} → {_fmt(r.value_after)}")
     else:
         con.print(f"Value     smuggler's value {_fmt(r.value_before)} before → "
                   f"{_fmt(r.value_after)} after the plan ({r.reduction:.1%} less)"
@@ -123,10 +124,10 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     t.add_column("after", justify="right")
     t.add_column("unit")
     for key in sorted(set(r.before.delivered) | set(r.after.delivered)):
-        b, a = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
-        if abs(b) < 1e-9 and abs(a) < 1e-9:
+        was, now = r.before.delivered.get(key, 0.0), r.after.delivered.get(key, 0.0)
+        if abs(was) < 1e-9 and abs(now) < 1e-9:
             continue
-        t.add_row(key[0], key[1], _fmt(b), _fmt(a),
+        t.add_row(key[0], key[1], _fmt(was), _fmt(now),
                   r.after.units.get(key[1], ""))
     con.print(t)
     _seizures_per_arc(con, r)
@@ -248,7 +249,7 @@ def render_comparison(comp) -> str:
     for o in comp.outcomes:
         if o.label not in seen:
             seen.add(o.label)
-            con.print((f"  {o.label:<26} {o.plan}"))
+            con.print(f"  {o.label:<26} {o.plan}")
     t = Table(title_justify="left")
     t.add_column("plan", no_wrap=True)
     t.add_column("ties")

@@ -11,13 +11,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..certify.evaluate import PlanEvaluation
-from ..compile.outcome import harm_outcome, seized_outcome, true_value_outcome
 from ..compile.network import CompiledNetwork, Plan
+from ..compile.outcome import harm_outcome, seized_outcome, true_value_outcome
 from ..compile.problem import DefenderProblem
 from ..options import Objective, SolveOptions, Tie
 from .types import (
-    BeliefFigures, BeliefsSummary, ChosenAction, HarmSummary, InterdictionResult, Response,
-    ScenarioOutcome, Timings,
+    BeliefFigures,
+    BeliefsSummary,
+    ChosenAction,
+    HarmSummary,
+    InterdictionResult,
+    Response,
+    ScenarioOutcome,
+    Timings,
 )
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compile.network import CompiledNetwork
 from ..certify.response import SmugglerSolution
+from ..compile.network import CompiledNetwork
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,8 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
                               "commodity": net.comm_ids[net.fc_comm[idx]]})
             elif kind == "recipe":
                 rem_z[idx] -= bottleneck / m_up
-                steps.append({"recipe": net.recipe_ids[idx], "node": net.node_ids[net.rec_node[idx]],
+                steps.append({"recipe": net.recipe_ids[idx],
+                              "node": net.node_ids[net.rec_node[idx]],
                               "commodity": net.comm_ids[net.rec_out[idx]]})
             else:
                 rem_g[idx] -= bottleneck / m_up
@@ -157,14 +158,15 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
             units_delivered=float(bottleneck), units_shipped=float(bottleneck / path[-1][2]),
             value=float(bottleneck * unit_value[d]), steps=tuple(steps)))
     merged: dict[tuple, Route] = {}
-    for r in routes:  # the same path found twice is one route
-        key = (r.origin, r.origin_commodity, r.market, r.commodity, r.steps and tuple(
-            (s.get("arc") or s.get("recipe")) for s in r.steps))
+    for route in routes:  # the same path found twice is one route
+        path_ids = tuple((s.get("arc") or s.get("recipe")) for s in route.steps)
+        key = (route.origin, route.origin_commodity, route.market, route.commodity, path_ids)
         if key in merged:
             o = merged[key]
             merged[key] = Route(o.origin, o.origin_commodity, o.market, o.commodity,
-                                o.units_delivered + r.units_delivered,
-                                o.units_shipped + r.units_shipped, o.value + r.value, o.steps)
+                                o.units_delivered + route.units_delivered,
+                                o.units_shipped + route.units_shipped, o.value + route.value,
+                                o.steps)
         else:
-            merged[key] = r
+            merged[key] = route
     return sorted(merged.values(), key=lambda r: (-r.value, -r.units_delivered, r.describe()))

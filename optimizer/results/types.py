@@ -10,11 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..certify.certificate import Certificate
-from ..compile.network import CompiledNetwork, Plan
 from ..certify.response import SmugglerSolution
+from ..compile.network import CompiledNetwork, Plan
+from ..options import SolutionStatus, Termination
 from .routes import Route, decompose_routes
 from .seizures import group_totals, seized_units
-from ..options import SolutionStatus, Termination
 
 
 @dataclass(frozen=True)
@@ -51,12 +51,12 @@ class Response:
         thr = eps * scale
         delivered = {(net.node_ids[n], net.comm_ids[k]): float(v)
                      for n, k, v in zip(net.del_node, net.del_comm, sol.delivered)}
-        by_comm = {k: 0.0 for k in net.comm_ids}
+        by_comm = dict.fromkeys(net.comm_ids, 0.0)
         for (_, k), v in delivered.items():
             by_comm[k] += v
         flows = {(net.arc_ids[a], net.comm_ids[k]): float(f)
                  for a, k, f in zip(net.fc_arc, net.fc_comm, sol.flow) if f > thr}
-        seized = {k: 0.0 for k in net.comm_ids}
+        seized = dict.fromkeys(net.comm_ids, 0.0)
         lost = seized_units(net, sol)
         for k, v in zip(net.fc_comm, lost):
             seized[net.comm_ids[k]] += float(v)
@@ -98,7 +98,8 @@ class Response:
                     routes[key] = Route(rt.origin, rt.origin_commodity, rt.market, rt.commodity,
                                         p * rt.units_delivered, p * rt.units_shipped,
                                         p * rt.value, rt.steps)
-        ordered = sorted(routes.values(), key=lambda x: (-x.value, -x.units_delivered, x.describe()))
+        ordered = sorted(routes.values(),
+                         key=lambda x: (-x.value, -x.units_delivered, x.describe()))
         units: dict[str, str] = {}
         for _, r in parts:
             units.update(r.units)
@@ -304,6 +305,6 @@ def _clean(obj: Any) -> Any:
         return f
     if isinstance(obj, (np.integer,)):
         return int(obj)
-    if hasattr(obj, "value") and isinstance(getattr(obj, "value"), str):
+    if hasattr(obj, "value") and isinstance(obj.value, str):
         return obj.value
     return obj

@@ -205,7 +205,8 @@ class HighsSession:
     # -- changes without rebuilding
     def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         rows = np.asarray(rows, np.int32)
-        self.h.changeRowsBounds(len(rows), rows, np.asarray(lower, float),
+        # changeRowsBounds exists in highspy but its type stubs omit it
+        self.h.changeRowsBounds(len(rows), rows, np.asarray(lower, float),  # type: ignore[attr-defined]
                                 np.asarray(upper, float))
 
     def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
@@ -274,8 +275,8 @@ class HighsSession:
         presolve = None
         if self.is_mip:
             if self._start_pending:
-                presolve = self.h.getOptionValue("presolve")
-                presolve = presolve[1] if isinstance(presolve, tuple) else presolve
+                current = self.h.getOptionValue("presolve")
+                presolve = current[1] if isinstance(current, tuple) else current
                 _set(self.h, "presolve", "off")
             else:
                 self.h.clearSolver()

@@ -56,21 +56,21 @@ def build_pyomo(model: LinearModel) -> PyomoModel:
 
     pm = pyo.ConcreteModel(name=model.name)
     columns: list[Any] = [None] * model.n_cols
-    for blk in model.var_blocks.values():
-        keys = [tuple(str(k) for k in key) for key in blk.keys()]
+    for var_blk in model.var_blocks.values():
+        keys = [tuple(str(k) for k in key) for key in var_blk.keys()]
         index = pyo.Set(initialize=keys, dimen=len(keys[0]) if keys else 1, ordered=True)
-        pm.add_component(f"{blk.name}_index", index)
+        pm.add_component(f"{var_blk.name}_index", index)
         pos = {k: i for i, k in enumerate(keys)}
 
-        def bounds(m: Any, *key: Any, _blk: Any = blk, _pos: dict = pos) -> tuple:
+        def bounds(m: Any, *key: Any, _blk: Any = var_blk, _pos: dict = pos) -> tuple:
             i = _pos[tuple(key)]
             return (_opt(_blk.lb[i]), _opt(_blk.ub[i]))
 
-        var = pyo.Var(index, domain=pyo.Binary if blk.integer else pyo.Reals, bounds=bounds,
-                      doc=blk.doc)
-        pm.add_component(blk.name, var)
+        var = pyo.Var(index, domain=pyo.Binary if var_blk.integer else pyo.Reals, bounds=bounds,
+                      doc=var_blk.doc)
+        pm.add_component(var_blk.name, var)
         for i, key in enumerate(keys):
-            columns[blk.start + i] = var[key]
+            columns[var_blk.start + i] = var[key]
 
     cost = np.concatenate([b.obj for b in model.var_blocks.values()]) if model.var_blocks \
         else np.zeros(0)

@@ -4,7 +4,7 @@ the pipeline's (``pipeline.solve``), the exact harm of a plan ``certify.harm``."
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..formulation import HarmBilevel
 from ..options import Risk, SolveOptions, Tie

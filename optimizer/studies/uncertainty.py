@@ -24,19 +24,20 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
+from ..certify.response import solve_smuggler
+from ..compile.network import Plan, compile_instance
+from ..compile.problem import DefenderProblem, ScenarioNet
 from ..errors import InstanceError, Problem
 from ..instance.model import Instance
 from ..instance.numbers import locate, set_numbers
 from ..instance.scenarios import materialize, mean_instance, scenario_instances
-from ..compile.network import Plan, compile_instance
-from ..compile.problem import DefenderProblem, ScenarioNet
-from ..certify.response import solve_smuggler
-from ..options import SolveOptions
+from ..options import Risk, SolveOptions
 from ..parallel import Executor
 
 # ----------------------------------------------------------------------------- VSS / EVPI
@@ -154,8 +155,8 @@ class Summary:
         mean = float(a.mean()) if n else math.nan
         std = float(a.std(ddof=1)) if n > 1 else 0.0
         half = _t95(n - 1) * std / math.sqrt(n) if n > 1 else 0.0
-        qs = {f"q{int(q * 100):02d}": float(np.quantile(a, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)} \
-            if n else {}
+        qs = {f"q{int(q * 100):02d}": float(np.quantile(a, q))
+              for q in (0.05, 0.25, 0.5, 0.75, 0.95)} if n else {}
         return Summary(mean, std, (mean - half, mean + half), qs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,13 +164,10 @@ class Summary:
 
 
 def _t95(dof: int) -> float:
-    """Two-sided 95% Student t quantile (scipy when available, normal beyond 30 dof)."""
-    try:
-        from scipy.stats import t
+    """Two-sided 95% Student t quantile with ``dof`` degrees of freedom (at least 1)."""
+    from scipy.stats import t
 
-        return float(t.ppf(0.975, max(dof, 1)))
-    except Exception:  # pragma: no cover
-        return 1.96
+    return float(t.ppf(0.975, max(dof, 1)))
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,7 @@ def _evaluate_samples(args) -> list[tuple[str, float, dict[str, float]]]:
         sid, sample = draw_sample(inst, rng)
         net = compile_instance(sample)
         sol = solve_smuggler(net, plan.binaries(net), SolveOptions(threads=1))
-        by_comm = {k: 0.0 for k in net.comm_ids}
+        by_comm = dict.fromkeys(net.comm_ids, 0.0)
         for k, d in zip(net.del_comm, sol.delivered):
             by_comm[net.comm_ids[k]] += float(d)
         out.append((sid, sol.value, by_comm))
@@ -287,7 +285,7 @@ def sample_problem(inst: Instance, samples: int, seed: int) -> DefenderProblem:
         scen.append(ScenarioNet(f"sample{i}", 1.0 / samples, compile_instance(sample),
                                 (f"sample{i}",)))
     base = replace(inst, scenarios=())
-    return DefenderProblem(base, scen, "expected", inst.cvar_alpha)
+    return DefenderProblem(base, scen, Risk.EXPECTED, inst.cvar_alpha)
 
 
 def _saa_replication(inst: Instance, samples: int, seed: int, options: SolveOptions

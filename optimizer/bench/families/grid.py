@@ -3,6 +3,8 @@ shortest-path (lengthening) and max-flow (removal) interdiction, unit costs."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from ...instance.generators.grid import grid_instance
 from ..registry import BenchCase, register_family
 
@@ -26,8 +28,7 @@ def _cases(kind: str, family: str, table: dict, size: str):
         for b in budgets:
             for s in seeds:
                 yield BenchCase(family, f"{r}x{c}-b{b}-s{s}", size,
-                                lambda r=r, c=c, b=b, s=s: grid_instance(r, c, budget=b, seed=s,
-                                                                         kind=kind),
+                                partial(grid_instance, r, c, budget=b, seed=s, kind=kind),
                                 {"rows": r, "cols": c, "budget": b, "seed": s})
 
 

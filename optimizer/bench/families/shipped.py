@@ -3,6 +3,7 @@ at hand (the benchmark runs from a checkout)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from ...instance.reader import load_instance
@@ -16,5 +17,5 @@ ROOT = Path(__file__).resolve().parents[3]
 def shipped(size: str):
     path = ROOT / "instances" / "mexico_us.yaml"
     if size in ("small", "medium") and path.exists():
-        yield BenchCase("shipped", "mexico_us", size, lambda p=path: load_instance(p),
+        yield BenchCase("shipped", "mexico_us", size, partial(load_instance, path),
                         {"file": "instances/mexico_us.yaml"})
