@@ -301,6 +301,7 @@ def _violence(inst, plan: dict[str, int]) -> float:
     return sum(acts[a].levels[lv - 1].cost.get("violence", 0.0) for a, lv in plan.items())
 
 
+@pytest.mark.slow
 def test_high_value_targeting_causes_more_violence_and_stops_less():
     """The paper (Fentanyl/Interdiction as disruption): high-value targeting 'inflamed the
     criminal market in Mexico and intensified violence' and did not cut flows; middle-layer
