@@ -14,7 +14,7 @@ actions, so every scenario compiles to a network with the same binaries.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -126,11 +126,13 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
     recipes = [_with(r, {("yield_" if k == "yield" else k): v
                          for k, v in sc.recipes[r.id].items()}) if r.id in sc.recipes else r
                for r in inst.recipes]
-    supplies = {(s.node, s.commodity): s.amount for s in inst.supplies}
-    supplies.update(sc.supplies)
+    # a supply the scenario names becomes a fixed cap; the others keep their records
+    # (with their cost curves)
+    supplies = {(s.node, s.commodity): s for s in inst.supplies}
+    supplies.update({(n, k): Supply(n, k, v) for (n, k), v in sc.supplies.items()})
     if sc.shipment is not None:
         sh = sc.shipment
-        supplies = {(sh.origin, sh.commodity): sh.amount}
+        supplies = {(sh.origin, sh.commodity): Supply(sh.origin, sh.commodity, sh.amount)}
         comms = [replace(c, value=0.0) if c.value else c for c in comms]
         nodes = [replace(n, values={sh.commodity: sh.value}) if n.id == sh.destination
                  else replace(n, values={}) if n.values else n
@@ -140,7 +142,7 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
         name=f"{inst.name}[{sc.id}]",
         arcs=tuple(arcs), commodities=tuple(comms), nodes=tuple(nodes),
         recipes=tuple(recipes),
-        supplies=tuple(Supply(n, k, v) for (n, k), v in supplies.items()),
+        supplies=tuple(supplies.values()),
         scenarios=(),
     )
 
@@ -221,9 +223,7 @@ def mean_instance(inst: Instance) -> Instance:
             proto, capacity=mean([a.capacity if a is not None else 0.0 for a in here]),
             cost=mean([a.cost for a in present], weights),
             seizure=min(mean([a.seizure for a in present], weights), 1 - 1e-12)))
-    amounts = [{(x.node, x.commodity): x.amount for x in s.supplies} for _, s in subs]
-    keys = list(dict.fromkeys(k for d in amounts for k in d))
-    supplies = tuple(Supply(n, k, mean([d.get((n, k), 0.0) for d in amounts])) for n, k in keys)
+    supplies = _mean_supplies([s.supplies for _, s in subs], mean)
     comms_by = per_scenario(lambda s: s.commodities)
     comms = tuple(_with(c, {f: mean([getattr(d[c.id], f) for d in comms_by])
                             for f in ("value", "load", "harm")})
@@ -247,6 +247,30 @@ def mean_instance(inst: Instance) -> Instance:
                     for r in base.recipes)
     return replace(inst, name=f"{inst.name}[mean]", arcs=tuple(arcs), supplies=supplies,
                    commodities=comms, nodes=tuple(nodes), recipes=recipes, scenarios=())
+
+
+def _mean_supplies(per_scenario: list[tuple[Supply, ...]],
+                   mean: Callable[[list[float]], float]) -> tuple[Supply, ...]:
+    """The mean-value supplies: a supply that is the same record in every scenario stays
+    (with its cost curve); one that differs gets the mean amount (0 where absent), its
+    curve's pieces scaled by mean ÷ the first record's amount (costs unchanged)."""
+    by_key = [{(x.node, x.commodity): x for x in sups} for sups in per_scenario]
+    keys = list(dict.fromkeys(k for d in by_key for k in d))
+    out = []
+    for n, k in keys:
+        here = [d.get((n, k)) for d in by_key]
+        first = next(s for s in here if s is not None)
+        if all(s == first for s in here):
+            out.append(first)
+            continue
+        amount = mean([s.amount if s is not None else 0.0 for s in here])
+        if first.curve and first.amount > 0:
+            f = amount / first.amount
+            out.append(Supply(n, k, amount, tuple(replace(p, up_to=p.up_to * f)
+                                                   for p in first.curve)))
+        else:
+            out.append(Supply(n, k, amount))
+    return tuple(out)
 
 
 __all__ = ["changed_problems", "check_changes", "check_scenarios", "materialize",

@@ -264,4 +264,25 @@ def render_comparison(comp) -> str:
                   *[_fmt(o.delivered.get(k, 0.0)) for k in comms],
                   *[_fmt(o.harm.get(k, 0.0)) for k in comms], _fmt(o.total_harm))
     con.print(t)
+    con.print(_shift_text(comp))
     return buf.getvalue()
+
+
+def _shift_text(comp) -> str:
+    """The substitution warning: each plan that raises the deliveries of some commodity
+    above the no-action level, with the units before and after; or that no plan does."""
+    units = comp.zero_sum.after.units
+    shifts = comp.shifts()
+    if not shifts:
+        return "No plan raises the deliveries of any commodity above the no-action level."
+    lines = ["WARNING - substitution: these plans raise the deliveries of a commodity above "
+             "the no-action level (suppressing one drug pushes the smuggler into another):"]
+    for s in shifts:
+        rise = (f"+{(s.after - s.before) / s.before:.1%}" if s.before > 0 else "from none")
+        lines.append(f"  {s.label} ({s.mode} ties): {s.commodity} delivered {_fmt(s.before)} → "
+                     f"{_fmt(s.after)} {units.get(s.commodity, 'units')} ({rise})")
+    raised = {s.label for s in shifts}
+    clean = sorted({o.label for o in comp.outcomes if o.label != "no action"} - raised)
+    if clean:
+        lines.append(f"  raising none: {', '.join(clean)}")
+    return "\n".join(lines)

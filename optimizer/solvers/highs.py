@@ -16,6 +16,10 @@ HiGHS 1.16, applied here so no caller has to know them:
 4. Ctrl-C during a solve asks HiGHS to stop (``cancelSolve``); the solve returns within a
    fraction of a second with termination ``interrupted`` and the best solution found.
 5. With ``verbose`` the solver's log goes to stderr (stdout carries reports and JSON).
+6. A warm LP re-solve (after an objective or row change) can end "optimal" while the
+   solution it reports is primal infeasible (seen on the shipped instance with beliefs:
+   the max-true-value LP after the min one). Such an LP is solved once more from scratch
+   (solver cleared); a fresh solve of the same model is feasible.
 """
 
 from __future__ import annotations
@@ -280,11 +284,19 @@ class HighsSession:
         t0 = time.perf_counter()
         try:
             _run_interruptible(self.h)
+            if not self.is_mip and self._optimal_but_infeasible():  # rule 6
+                self.h.clearSolver()
+                _run_interruptible(self.h)
         finally:
             if presolve is not None:
                 _set(self.h, "presolve", presolve)
             self._start_pending = False
         return self._collect(time.perf_counter() - t0)
+
+    def _optimal_but_infeasible(self) -> bool:
+        """HiGHS says optimal, but its primal solution is not feasible (rule 6)."""
+        return (str(self.h.getModelStatus()).split(".")[-1] == "kOptimal"
+                and self.h.getInfo().primal_solution_status != 2)
 
     def _collect(self, seconds: float) -> RawSolution:
         h = self.h
