@@ -49,6 +49,9 @@ def exit_codes_text() -> str:
     return "\b\nExit codes:\n" + "\n".join(f"  {c:<4}{what}" for c, what in EXIT_CODES)
 
 
+SHIPPED = "instances/mexico_us.yaml"  # the instance the help's examples use
+
+
 def examples(*lines: str) -> str:
     """A command's help epilog: its examples, one command per line, kept as written."""
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)

@@ -24,6 +24,10 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import Progress as Display
+from rich.text import Text
 
 from ..solvers.base import MipProgress, mip_progress
 
@@ -60,18 +64,43 @@ def mip_text(p: MipProgress) -> str:
 
 class Progress:
     """Progress on ``stream`` (stderr); ``enabled`` False shows nothing, ``live`` picks rich
-    (a terminal) over plain lines."""
+    (a terminal) over plain lines. On a terminal every bar and line of one command shares
+    one rich display (rich allows one at a time), stopped when the command's ``with``
+    block ends."""
 
     def __init__(self, enabled: bool, live: bool, stream: TextIO | None = None,
                  every: float = 1.0):
         self.enabled, self.live, self.every = enabled, live, every
         self.stream = stream if stream is not None else sys.stderr
+        self._display: Any = None
 
     @staticmethod
     def choose(quiet: bool, force: bool = False) -> "Progress":
         """Shown on a terminal or when forced; never when quiet."""
         tty = _isatty(sys.stderr)
         return Progress(enabled=not quiet and (tty or force), live=tty)
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the terminal display (what it shows stays on the screen)."""
+        if self._display is not None:
+            self._display.stop()
+            self._display = None
+
+    def _rich(self) -> Any:
+        """The command's one rich display, started on first use."""
+        if self._display is None:
+            self._display = Display(TextColumn("{task.description}"), _Bar(),
+                                    TextColumn("{task.fields[status]}"), TimeElapsedColumn(),
+                                    _Eta(), console=Console(file=self.stream),
+                                    transient=False)
+            self._display.start()
+        return self._display
 
     # ------------------------------------------------------------------ counted work
     @contextmanager
@@ -81,115 +110,97 @@ class Progress:
         if not self.enabled:
             yield _nothing
             return
-        if self.live:
-            with self._rich_counted(label, total, unit) as update:
-                yield update
-            return
-        line = _Lines(self.stream, self.every)
         state: dict[str, Any] = {"total": total, "done": 0.0, "note": ""}
-        t0 = time.perf_counter()
 
-        def text() -> str:
-            done, tot = state["done"], state["total"]
-            elapsed = time.perf_counter() - t0
-            head = f"{label}: {_count(done)}" + (f"/{_count(tot)}" if tot else "") + \
+        def status() -> str:
+            tot = state["total"]
+            text = _count(state["done"]) + (f"/{_count(tot)}" if tot else "") + \
                 (f" {unit}" if unit else "")
-            eta = ""
-            if tot and 0 < done < tot:
-                eta = f", ETA {_clock(elapsed * (tot - done) / done)}"
-            note = f"; {state['note']}" if state["note"] else ""
-            return f"{head}, elapsed {_clock(elapsed)}{eta}{note}"
+            return text + (f"; {state['note']}" if state["note"] else "")
 
-        def update(done: float, total: float | None = None, note: str = "") -> None:
+        def record(done: float, total_now: float | None, note: str) -> None:
             state["done"] = done
-            if total is not None:
-                state["total"] = total
+            if total_now is not None:
+                state["total"] = total_now
             if note:
                 state["note"] = note
-            line.show(text())
+
+        if self.live:
+            task: Any = None
+
+            def update(done: float, total: float | None = None, note: str = "") -> None:
+                nonlocal task
+                record(done, total, note)
+                display = self._rich()
+                if task is None:
+                    task = display.add_task(label, total=state["total"], status="")
+                display.update(task, completed=done, total=state["total"], status=status())
+
+            yield update
+            return
+        line = _Lines(self.stream, self.every)
+        t0 = time.perf_counter()
+
+        def plain(done: float, total: float | None = None, note: str = "") -> None:
+            record(done, total, note)
+            elapsed = time.perf_counter() - t0
+            tot = state["total"]
+            eta = (f", ETA {_clock(elapsed * (tot - done) / done)}"
+                   if tot and 0 < done < tot else "")
+            line.show(f"{label}: {status()}, elapsed {_clock(elapsed)}{eta}")
 
         try:
-            yield update
+            yield plain
         finally:
             line.last()
-
-    @contextmanager
-    def _rich_counted(self, label: str, total: float | None, unit: str) -> Iterator[Update]:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        from rich.progress import Progress as Bar
-
-        columns = [TextColumn(label), BarColumn(),
-                   TextColumn("{task.fields[count]}" + (f" {unit}" if unit else "")),
-                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                   TextColumn("{task.fields[note]}")]
-        bar = Bar(*columns, console=Console(file=self.stream), transient=False)
-        task: Any = None
-
-        def update(done: float, total_now: float | None = None, note: str = "") -> None:
-            nonlocal task, total
-            if total_now is not None:
-                total = total_now
-            count = _count(done) + (f"/{_count(total)}" if total else "")
-            if task is None:
-                bar.start()
-                task = bar.add_task(label, total=total, count=count, note=note)
-            fields = {"count": count} | ({"note": note} if note else {})
-            bar.update(task, completed=done, total=total, **fields)
-
-        try:
-            yield update
-        finally:
-            if task is not None:
-                bar.stop()
 
     # ------------------------------------------------------------------ a MILP
     @contextmanager
     def solving(self, label: str) -> Iterator[None]:
         """A live line for every MIP solve started in the block: incumbent, bound, gap,
-        nodes and elapsed time."""
+        nodes and elapsed time (removed from the terminal when the block ends)."""
         if not self.enabled:
             yield
             return
         if self.live:
-            with self._rich_solving(label):
-                yield
+            display = self._rich()
+            task = display.add_task(label, total=None, status="starting", mip=True)
+
+            def live(p: MipProgress) -> None:
+                display.update(task, status=mip_text(p))
+
+            try:
+                with mip_progress(live):
+                    yield
+            finally:
+                display.remove_task(task)
             return
         line = _Lines(self.stream, self.every)
 
-        def report(p: MipProgress) -> None:
+        def plain(p: MipProgress) -> None:
             line.show(f"{label}: {mip_text(p)}, elapsed {_clock(p.seconds)}")
 
-        with mip_progress(report):
+        with mip_progress(plain):
             try:
                 yield
             finally:
                 line.last()
 
-    @contextmanager
-    def _rich_solving(self, label: str) -> Iterator[None]:
-        from rich.console import Console
-        from rich.progress import Progress as Bar
-        from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        bar = Bar(SpinnerColumn(), TextColumn(label), TextColumn("{task.fields[status]}"),
-                  TimeElapsedColumn(), console=Console(file=self.stream), transient=True)
-        task = bar.add_task(label, total=None, status="building and starting the solver")
+class _Bar(BarColumn):
+    """The bar of counted work; nothing on a MILP's line."""
 
-        def report(p: MipProgress) -> None:
-            bar.update(task, status=mip_text(p))
+    def render(self, task: Any) -> Any:
+        return Text("") if task.fields.get("mip") else super().render(task)
 
-        bar.start()
-        try:
-            with mip_progress(report):
-                yield
-        finally:
-            bar.stop()
+
+class _Eta(TimeRemainingColumn):
+    """"ETA h:mm:ss" where the work is counted."""
+
+    def render(self, task: Any) -> Any:
+        if task.fields.get("mip") or not task.total:
+            return Text("")
+        return Text.assemble("ETA ", super().render(task))
 
 
 class _Lines:

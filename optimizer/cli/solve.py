@@ -170,7 +170,7 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                                method=Method.parse(method, "method"), verbose=verbose)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
-        with outputs, progress.solving(f"solve {objective}"):
+        with outputs, progress, progress.solving(f"solve ({objective})"):
             if inst.has_beliefs:
                 text, payload, interrupted = _solve_beliefs(
                     inst, options, objective, tie, focus, routes, model_tmp, risk, alpha)
