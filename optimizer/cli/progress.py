@@ -104,9 +104,11 @@ class Progress:
 
     # ------------------------------------------------------------------ counted work
     @contextmanager
-    def counted(self, label: str, total: float | None = None, unit: str = "") -> Iterator[Update]:
+    def counted(self, label: str, total: float | None = None, unit: str = "", *,
+                every: float | None = None) -> Iterator[Update]:
         """A bar from the first ``update(done, total=None, note="")`` to the end of the
-        block: done of total ``unit``, elapsed time and ETA."""
+        block: done of total ``unit``, elapsed time and ETA. ``every``: seconds between
+        plain lines (default the Progress's; 0 writes every update)."""
         if not self.enabled:
             yield _nothing
             return
@@ -138,7 +140,7 @@ class Progress:
 
             yield update
             return
-        line = _Lines(self.stream, self.every)
+        line = _Lines(self.stream, self.every if every is None else every)
         t0 = time.perf_counter()
 
         def plain(done: float, total: float | None = None, note: str = "") -> None:

@@ -28,7 +28,7 @@ from .progress import Progress, progress_option
 
 
 @main.command(epilog=examples("interdict validate instances/mexico_us.yaml",
-                              "interdict validate instances/calibrated.yaml --strict"))
+                              "interdict validate observed.yaml --strict"))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--strict", is_flag=True,
               help="Exit 1 when an observation is not met by the no-action baseline.")
