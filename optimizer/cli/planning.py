@@ -34,8 +34,11 @@ from .common import (
 )
 from .progress import Progress, progress_option
 
-
 # ---------------------------------------------------------------------------- shared options
+STORE_HELP = ("SQLite run store (default: $INTERDICT_STORE, else runs.sqlite in the user "
+              "data directory, e.g. ~/.local/share/interdict; 'interdict runs' prints it).")
+
+
 def executor_options(fn: Callable) -> Callable:
     """--executor, --workers, --address, --quiet, --progress."""
     decorators: list[Callable[[Callable], Callable]] = [
@@ -63,7 +66,7 @@ def session_options(fn: Callable) -> Callable:
         click.option("--gap", "rel_gap", type=click.FloatRange(min=0), default=1e-6,
                      show_default=True, help="Relative MIP gap at which a plan counts as optimal."),
         click.option("--store", "store_path", type=click.Path(dir_okay=False), default=None,
-                     help="SQLite run store (default .interdict/runs.sqlite or $INTERDICT_STORE)."),
+                     help=STORE_HELP),
         click.option("--no-store", is_flag=True, help="Do not record the run."),
         click.option("--fresh", is_flag=True,
                      help="Solve everything again in a new run (do not resume a stored one)."),
@@ -315,7 +318,7 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
     "interdict runs report 3 --html sweep.html", "interdict runs resume 3",
     "INTERDICT_STORE=./runs.sqlite interdict runs"))
 @click.option("--store", "store_path", type=click.Path(dir_okay=False), default=None,
-              help="SQLite run store (default .interdict/runs.sqlite or $INTERDICT_STORE).")
+              help=STORE_HELP)
 @click.pass_context
 def runs(cx: click.Context, store_path: str | None) -> None:
     """List the runs in the store (or: runs show ID, compare A B, report ID, resume ID).
@@ -332,6 +335,7 @@ def runs(cx: click.Context, store_path: str | None) -> None:
             click.echo(f"no run store at {path}")
             return
         with user_errors(), RunStore(path) as store:
+            click.echo(f"Run store {store.path}")
             click.echo(render_runs(store.runs()), nl=False)
 
 
@@ -370,7 +374,11 @@ def runs_show(store_path, run_id: int, as_json: bool) -> None:
 @click.argument("run_b", type=int)
 @click.pass_obj
 def runs_compare(store_path, run_a: int, run_b: int) -> None:
-    """Compare two sweeps point by point (same budgets): values and plans."""
+    """Compare two runs point by point at the same budgets of the swept resource(s):
+    values and plans, after a list of what else differs (fixed budgets, options, instance
+    data record by record). Runs on different data or with other fixed budgets compare
+    too."""
+    from ..planning.store import compare_runs
     from ..report.planning import render_compare
 
     with _stored_run(store_path, run_a) as (store, a):
@@ -378,7 +386,32 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
             b = store.run(run_b)
         except KeyError:
             fail(f"no run {run_b} in {store.path}", EXIT_INPUT)
-        click.echo(render_compare(a, b, _run_points(store, a), _run_points(store, b)), nl=False)
+        insts = _run_instances(a, b)
+        comparison = compare_runs(store, a, b, _run_points(store, a), _run_points(store, b),
+                                  instances=insts)
+        click.echo(render_compare(comparison), nl=False)
+
+
+def _run_instances(*infos) -> tuple | None:
+    """Each run's instance as it was (its file with the run's budgets), when every file
+    still reads and still has the content the run recorded; else None."""
+    from ..errors import InterdictError
+    from ..instance.reader import load_instance
+    from ..planning.session import instance_digest
+
+    out = []
+    for info in infos:
+        try:
+            inst = load_instance(info.instance_path)
+            budgets = {r.id: info.options.get("budgets", {}).get(r.id, r.budget)
+                       for r in inst.resources}
+            inst = inst.with_budgets(budgets)
+        except (InterdictError, OSError):
+            return None
+        if instance_digest(inst) != info.instance_hash:
+            return None
+        out.append(inst)
+    return tuple(out)
 
 
 @runs.command("report")
