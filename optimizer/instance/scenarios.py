@@ -140,17 +140,21 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
 
 
 def _materialize_all(inst: Instance) -> tuple[list[tuple[Scenario, Instance]], list[Problem]]:
+    from .validate import scenario_arcs
+
     problems = check_scenarios(inst)
     if problems:
         return [], problems
     out = []
+    elsewhere = scenario_arcs(inst)  # arcs of some scenario that actions may name
     for sc in inst.scenarios:
         sub = materialize(inst, sc)
         # the base is valid and check_scenarios covered references; re-check what an
         # override can break: new arcs (everything), numbers (the same rules as the base
         # data: cuts of finite capacities and supplies only, cumulative effects ≤ 100%,
         # seizure ≤ 1; the ranges of single numbers were checked while reading)
-        found = validate(sub, whole_network=False) if sc.new_arcs else validate_values(sub)
+        found = (validate(sub, whole_network=False, elsewhere=elsewhere) if sc.new_arcs
+                 else validate_values(sub))
         line = inst.lines.get(f"scenarios/{sc.id}")
         for p in found:
             problems.append(replace(p, record=f"scenario '{sc.id}': {p.record}",
