@@ -353,7 +353,8 @@ def _stored_run(store_path: str | None, run_id: int) -> Iterator[tuple[Any, Any]
         yield store, info
 
 
-@runs.command("show")
+@runs.command("show", epilog=examples("interdict runs show 3",
+                                      "interdict runs show 3 --json | python -m json.tool"))
 @click.argument("run_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored result as JSON.")
 @click.pass_obj
@@ -369,7 +370,7 @@ def runs_show(store_path, run_id: int, as_json: bool) -> None:
         click.echo(render_run(info, result, _run_points(store, info)), nl=False)
 
 
-@runs.command("compare")
+@runs.command("compare", epilog=examples("interdict runs compare 3 4"))
 @click.argument("run_a", type=int)
 @click.argument("run_b", type=int)
 @click.pass_obj
@@ -414,7 +415,9 @@ def _run_instances(*infos) -> tuple | None:
     return tuple(out)
 
 
-@runs.command("report")
+@runs.command("report", epilog=examples(
+    "interdict runs report 3 --html sweep.html --png sweep.png",
+    "interdict runs report 3 --html sweep.html --instance moved/mexico_us.yaml"))
 @click.argument("run_id", type=int)
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None)
@@ -459,7 +462,8 @@ def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> 
                 _sweep_outputs(outputs, swept, inst, None, None, png_path, html_path)
 
 
-@runs.command("resume")
+@runs.command("resume", epilog=examples("interdict runs resume 3",
+                                        "interdict runs resume 3 --executor serial"))
 @click.argument("run_id", type=int)
 @click.option("--instance", "instance_path", type=click.Path(dir_okay=True), default=None,
               help="The instance file, if it moved since the run (its content must match).")
