@@ -20,11 +20,17 @@ a file — without writing text and parsing it again.
 (6.0, 2.0, {'cut s-t': 1})
 
 ``from_networkx`` reads a directed (or undirected: both directions) graph whose node and
-edge attributes use the same names as the file format (docs/format.md)::
+edge attributes use the same names as the file format (docs/format.md):
 
-    G = nx.DiGraph()
-    G.add_edge("s", "t", capacity=4, cost=1, removal_cost=1)
-    inst = from_networkx(G, supplies={"s": 10}, values={"t": 5}, budget=1)
+>>> import networkx as nx
+>>> from optimizer.build import from_networkx
+>>> G = nx.DiGraph()
+>>> G.add_edge("s", "t", capacity=4, cost=1, removal_cost=1)
+>>> G.add_edge("s", "t2", capacity=1)
+>>> G.add_edge("t2", "t", capacity=1)
+>>> r = solve(from_networkx(G, supplies={"s": 10}, values={"t": 5}, budget=1))
+>>> r.value_before, r.value_after
+(21.0, 5.0)
 """
 
 from __future__ import annotations
