@@ -300,3 +300,11 @@ def test_gallery_shortest_path_with_two_destinations_is_refused(tmp_path):
     with pytest.raises(InstanceError) as exc:
         read_gallery(folder)
     assert "one origin (−q) and one destination (+q)" in str(exc.value)
+
+
+def test_scenario_node_capacity_without_recipe_is_refused():
+    text = SCENARIO_ARC.replace("      - {id: calm, probability: 0.5}",
+                                "      - {id: calm, probability: 0.5, "
+                                "nodes: [{id: b, capacity: 2}]}")
+    msgs = problems_of(text)
+    assert any("scenario 'calm'" in m and "node 'b' capacity" in m for m in msgs), msgs

@@ -57,6 +57,7 @@ def check_scenarios(inst: Instance) -> list[Problem]:
     nodes = {n.id for n in inst.nodes}
     comms = {c.id for c in inst.commodities}
     recipes = {r.id for r in inst.recipes}
+    recipe_nodes = {r.node for r in inst.recipes}
     for sc in inst.scenarios:
         for a in sc.arcs:
             if a not in arcs:
@@ -77,6 +78,9 @@ def check_scenarios(inst: Instance) -> list[Problem]:
             if k not in comms:
                 err(sc, "supplies", f"unknown commodity '{k}'")
         for n, fields in sc.nodes.items():
+            if n in nodes and "capacity" in fields and n not in recipe_nodes:
+                err(sc, "nodes", f"node '{n}' capacity: caps what the node's recipes "
+                    "process, but no recipe is at this node, so it would cap nothing")
             if n not in nodes:
                 err(sc, "nodes", f"unknown node '{n}'")
             for k in fields.get("values", {}):
