@@ -139,6 +139,15 @@ def _instance(file: str, budget: tuple[str, ...], scenario_id: str | None):
                    "commodity alone (e.g. a heroin-focused campaign). Repeatable.")
 @click.option("--routes", type=click.IntRange(min=0), default=10, show_default=True,
               help="Routes to show.")
+@click.option("--horizon", "horizon", is_flag=True,
+              help="Plan over the instance's horizon: which action starts when, with "
+                   "effects that fade, lag or regenerate; budgets per period (--budget "
+                   "RESOURCE=X for every period, RESOURCE@PERIOD=X, RESOURCE@total=X).")
+@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
+              help="With --horizon: the schedule as a Gantt chart above the value per period.")
+@click.option("--versus-repeated", is_flag=True,
+              help="With --horizon: also certify the best first-period plan repeated every "
+                   "period, and compare.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Print no summary and no progress (use with --json).")
 @progress_option
@@ -147,27 +156,51 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
           threads: int | None, backend: str, method: str, output: str | None,
           json_path: str | None, write_model: str | None, risk: str | None,
           alpha: float | None, scenario_id: str | None, objective: str, tie: str,
-          focus: tuple[str, ...], routes: int, quiet: bool, force_progress: bool,
-          verbose: bool) -> None:
+          focus: tuple[str, ...], routes: int, horizon: bool, png_path: str | None,
+          versus_repeated: bool, quiet: bool, force_progress: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
-    the certificate that both are right. While the MILP runs, a live line on stderr shows
-    the incumbent, the bound and the gap."""
+    the certificate that both are right (with --horizon: the optimal schedule over the
+    instance's periods, each period certified). While a MILP runs, a live line on stderr
+    shows the incumbent, the bound and the gap."""
     from ..options import Backend, Method, SolveOptions
     from ..pipeline import solve as run
     from ..report.text import render_solve
 
     if write_model is not None:
         _model_suffix(write_model, "--write-model")
+    budgets = parse_budgets(budget)
     emit = Emit(json_path, quiet)
     progress = Progress.choose(quiet or verbose, force_progress)
+    if not horizon and (png_path or versus_repeated):
+        raise click.UsageError("--png and --versus-repeated need --horizon")
+    if horizon and objective == "harm":
+        raise click.UsageError("--horizon minimises the smuggler's value; the harm objective "
+                               "is single-period")
     with user_errors():
         # every output path is checked before any work; all are written together at the
         # end, or none (a failure, Ctrl-C or SIGTERM leaves no file behind)
-        outputs = OutputSet(emit.file, output, write_model)
-        inst = _instance(file, budget, scenario_id)
+        outputs = OutputSet(emit.file, output, write_model, png_path)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                                backend=Backend.parse(backend, "backend"),
                                method=Method.parse(method, "method"), verbose=verbose)
+        if horizon:
+            from ..instance.reader import load_instance
+
+            inst = load_instance(file)
+            if scenario_id is not None:
+                inst = one_scenario(inst, scenario_id)
+            model_file = (lambda: outputs.file(write_model)) if write_model else None
+            with outputs, progress, progress.solving("solve (horizon)"):
+                text, payload, interrupted = _solve_horizon(
+                    inst, options, budgets, model_file, risk, alpha,
+                    (lambda: outputs.file(png_path)) if png_path else None, versus_repeated)
+                outputs.text(emit.file, payload)
+                outputs.text(output, text)
+            _finish(emit, text, payload, interrupted)
+            return
+        inst = load_with_budgets(file, budgets)
+        if scenario_id is not None:
+            inst = one_scenario(inst, scenario_id)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
         with outputs, progress, progress.solving(f"solve ({objective})"):
@@ -193,6 +226,34 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                 interrupted = result.termination == Termination.INTERRUPTED
             outputs.text(emit.file, payload)
             outputs.text(output, text)
+    _finish(emit, text, payload, interrupted)
+
+
+def _solve_horizon(inst, options, budgets, model_file, risk, alpha, png_file, versus):
+    """(summary, JSON, interrupted) of a horizon solve; the PNG staged if asked."""
+    from ..pipeline import solve_horizon
+    from ..report.horizon import horizon_png, render_horizon
+
+    result = solve_horizon(inst, options, budgets=budgets, write_model=model_file, risk=risk,
+                           alpha=alpha)
+    static = None
+    data = result.to_dict()
+    if versus:
+        from ..studies.horizon import repeat_one_period
+
+        rep = repeat_one_period(inst, options, budgets=budgets, risk=risk, alpha=alpha)
+        static = rep.repeated
+        data["versus_repeated"] = {"one_period_plan": rep.one_period.plan.as_dict(),
+                                   "repeated": rep.repeated.to_dict()}
+    if png_file is not None:
+        horizon_png(result, png_file())
+    payload = json.dumps(_clean(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return (render_horizon(result, static=static), payload,
+            result.termination == Termination.INTERRUPTED)
+
+
+def _finish(emit: Emit, text: str, payload: str, interrupted: bool) -> None:
+    """The JSON (on stdout with --json -), the summary, and exit 130 after Ctrl-C."""
     emit.json(payload)
     emit.summary(text)
     if interrupted:

@@ -7,6 +7,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
+from ..results.horizon import HorizonResult
 from ..results.types import BeliefsSummary, InterdictionResult
 
 
@@ -26,7 +27,7 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.4%}"
 
 
-def status_text(r: InterdictionResult) -> str:
+def status_text(r: InterdictionResult | HorizonResult) -> str:
     """"proven optimal" only for a plan proven within the default tolerance; a solve that
     stopped at a looser requested gap says so, with the gap it proved."""
     if not r.optimal:
