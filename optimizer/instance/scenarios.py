@@ -65,6 +65,7 @@ def check_changes(inst: Instance, sc: Scenario, err) -> None:
     nodes = {n.id for n in inst.nodes}
     comms = {c.id for c in inst.commodities}
     recipes = {r.id for r in inst.recipes}
+    recipe_nodes = {r.node for r in inst.recipes}
     for a in sc.arcs:
         if a not in arcs:
             err("arcs", f"unknown arc '{a}' (to add an arc here give 'from' and 'to')")
@@ -84,6 +85,9 @@ def check_changes(inst: Instance, sc: Scenario, err) -> None:
         if k not in comms:
             err("supplies", f"unknown commodity '{k}'")
     for n, fields in sc.nodes.items():
+        if n in nodes and "capacity" in fields and n not in recipe_nodes:
+            err("nodes", f"node '{n}' capacity: caps what the node's recipes process, but no "
+                "recipe is at this node, so it would cap nothing")
         if n not in nodes:
             err("nodes", f"unknown node '{n}'")
         for k in fields.get("values", {}):
@@ -148,27 +152,32 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
 
 
 def _materialize_all(inst: Instance) -> tuple[list[tuple[Scenario, Instance]], list[Problem]]:
+    from .validate import scenario_arcs
+
     problems = check_scenarios(inst)
     if problems:
         return [], problems
     out = []
+    elsewhere = scenario_arcs(inst)  # arcs of some scenario that actions may name
     for sc in inst.scenarios:
         sub = materialize(inst, sc)
         problems += changed_problems(sub, bool(sc.new_arcs), f"scenario '{sc.id}'",
-                                     inst.lines.get(f"scenarios/{sc.id}"))
+                                     inst.lines.get(f"scenarios/{sc.id}"), elsewhere)
         out.append((sc, sub))
     return out, problems
 
 
-def changed_problems(sub: Instance, new_arcs: bool, record: str,
-                     line: int | None) -> list[Problem]:
+def changed_problems(sub: Instance, new_arcs: bool, record: str, line: int | None,
+                     elsewhere: frozenset[str] = frozenset()) -> list[Problem]:
     """What data changes broke in ``sub`` (a materialised scenario or period), each
     problem's record prefixed with ``record`` and placed at ``line``. The base is valid and
     the references were checked; re-check what an override can break: new arcs
     (everything), numbers (the same rules as the base data: cuts of finite capacities and
     supplies only, cumulative effects ≤ 100%, seizure ≤ 1; the ranges of single numbers
-    were checked while reading)."""
-    found = validate(sub, whole_network=False) if new_arcs else validate_values(sub)
+    were checked while reading). ``elsewhere``: arcs of other scenarios that actions may
+    name (``validate.scenario_arcs``)."""
+    found = (validate(sub, whole_network=False, elsewhere=elsewhere) if new_arcs
+             else validate_values(sub))
     return [replace(p, record=f"{record}: {p.record}", line=line if line is not None else p.line)
             for p in found]
 

@@ -109,33 +109,37 @@ def render_run(info, result: dict[str, Any] | None, points: list) -> str:
     return buf.getvalue()
 
 
-def render_compare(a, b, pa: list, pb: list) -> str:
-    """Point-by-point comparison of two sweeps (points with the same budgets)."""
+def render_compare(c) -> str:
+    """Point-by-point comparison of two runs (``planning.store.RunComparison``): what
+    differs between them, then values and plans at the same budgets of the swept
+    resources."""
+    a, b = c.a, c.b
     buf = io.StringIO()
     con = _console(buf)
-    con.print(f"Run {a.id} ({a.instance}, {a.instance_hash[:10]}) vs run {b.id} "
-                     f"({b.instance}, {b.instance_hash[:10]})")
-    if a.instance_hash != b.instance_hash:
-        con.print("Note: the instances differ (content hash).")
-    ka = {p.key: p for p in pa}
-    kb = {p.key: p for p in pb}
-    common = sorted(set(ka) & set(kb))
+    con.print(f"Run {a.id} ({a.kind}, {a.instance}, {a.instance_hash[:10]}) vs run {b.id} "
+              f"({b.kind}, {b.instance}, {b.instance_hash[:10]})")
+    if c.differences:
+        con.print("What differs between the runs:")
+        for line in c.differences:
+            con.print(f"  {line}")
+    else:
+        con.print("Same instance data, fixed budgets and options.")
     t = Table(title_justify="left")
-    t.add_column("budgets")
+    for r in c.matched_on:
+        t.add_column(r, justify="right")
     t.add_column(f"value {a.id}", justify="right")
     t.add_column(f"value {b.id}", justify="right")
     t.add_column("difference", justify="right")
     t.add_column("plans")
-    for k in common:
-        x, y = ka[k], kb[k]
+    for x, y in c.rows:
         same = "same plan" if x.plan == y.plan else (
             f"-{_plan_text({q: x.plan[q] for q in x.plan if y.plan.get(q) != x.plan[q]})} "
             f"+{_plan_text({q: y.plan[q] for q in y.plan if x.plan.get(q) != y.plan[q]})}")
-        t.add_row((", ".join(f"{r}={_fmt(v)}" for r, v in sorted(x.budgets.items()))),
-                  _fmt(x.value), _fmt(y.value), _fmt(y.value - x.value), (same))
+        t.add_row(*[_fmt(x.budgets[r]) for r in c.matched_on], _fmt(x.value), _fmt(y.value),
+                  _fmt(y.value - x.value), same)
     con.print(t)
-    con.print(f"{len(common)} common points; {len(set(ka) - set(kb))} only in run {a.id}, "
-              f"{len(set(kb) - set(ka))} only in run {b.id}")
+    con.print(f"{len(c.rows)} points at the same {', '.join(c.matched_on)}; {c.only_a} only "
+              f"in run {a.id}, {c.only_b} only in run {b.id}")
     return buf.getvalue()
 
 

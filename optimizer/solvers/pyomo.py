@@ -17,6 +17,7 @@ module is the only place that touches it.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -313,7 +314,9 @@ class PyomoSession:
             self._pass_start(h, self._start)
             solver_options["presolve"] = "off"  # rule 2 of solvers.highs
             self._start = None
-        kwargs: dict[str, Any] = dict(tee=o.verbose, load_solutions=False,
+        # the log goes to stderr: stdout carries reports and JSON
+        kwargs: dict[str, Any] = dict(tee=[sys.stderr] if o.verbose else False,
+                                      load_solutions=False,
                                       raise_exception_on_nonoptimal_result=False,
                                       rel_gap=self.rel_gap, threads=o.threads or 0,
                                       solver_options=solver_options)
