@@ -119,3 +119,24 @@ def test_sigterm_stops_the_worker_too(tmp_path):
                 os.kill(w, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_bench_runs_the_textbook_peer_beside_the_engine(tmp_path):
+    """``--method textbook``: Wood's MILP in Pyomo on the same grid, the same optimum, and
+    the side-by-side table of the two totals."""
+    out, md = tmp_path / "t.json", tmp_path / "t.md"
+    r = CliRunner().invoke(main, ["bench", "--size", "tiny", "--family", "grid-mf",
+                                  "--method", "auto", "--method", "textbook",
+                                  "--time-limit", "30", "--json", str(out), "--markdown", str(md)])
+    assert r.exit_code == 0, r.output
+    runs = {x["method"]: x for x in json.loads(out.read_text())["runs"]}
+    assert set(runs) == {"auto", "textbook"}
+    assert runs["textbook"]["status"] == runs["auto"]["status"] == "optimal"
+    assert runs["textbook"]["objective"] == pytest.approx(runs["auto"]["objective"], abs=1e-9)
+    assert runs["textbook"]["certified"] is False and runs["auto"]["certified"] is True
+    assert runs["auto"]["load_avg"] is not None
+    text = md.read_text()
+    assert "Against the textbook peer" in text
+    row = next(line for line in text.splitlines() if line.startswith("| grid-mf/4x4-b2-s0 | auto |")
+               and "×" in line)
+    assert "| optimal | optimal | yes |" in row
