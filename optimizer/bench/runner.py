@@ -277,7 +277,21 @@ class BenchPlan:
     time_limit: float = 60.0
     threads: int = 2
     rel_gap: float = 1e-6  # the relative MIP gap at which a run counts as optimal
+    repeat: int = 1  # runs of each (case, engine method); the median one is recorded
     grace: float = 120.0  # seconds beyond the time limit before a worker is killed
+
+
+def median_run(runs: list[RunRecord]) -> RunRecord:
+    """The run of median total time (the lower one of an even count), with every run's
+    total in ``extra["repeat_totals_s"]``; a failed run is reported instead, if any."""
+    failed = [r for r in runs if r.total_s is None]
+    if failed or len(runs) == 1:
+        return failed[0] if failed else runs[0]
+    ordered = sorted(runs, key=lambda r: r.total_s or 0.0)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    chosen.extra = {**chosen.extra, "repeat_totals_s": [r.total_s for r in runs],
+                    "repeat_loads": [r.load_avg for r in runs]}
+    return chosen
 
 
 def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = None
@@ -299,14 +313,19 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
             tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
         for case in plan.cases:
             if "highs" in plan.solvers:
+                runs: dict[str, list[RunRecord]] = {m: [] for m in plan.methods}
+                for _ in range(plan.repeat):  # rounds: the methods alternate under one load
+                    for method in plan.methods:
+                        task = {"kind": "engine", "case": case.key, "size": case.size,
+                                "method": method, "time_limit": plan.time_limit,
+                                "threads": plan.threads, "rel_gap": plan.rel_gap}
+                        kind, payload = _spawn(pool, task, deadline)
+                        runs[method].append(
+                            RunRecord(**payload) if kind == "ok" else
+                            base(case, method, "highs", kind if kind == "killed" else "error",
+                                 str(payload)))
                 for method in plan.methods:
-                    task = {"kind": "engine", "case": case.key, "size": case.size,
-                            "method": method, "time_limit": plan.time_limit,
-                            "threads": plan.threads, "rel_gap": plan.rel_gap}
-                    kind, payload = _spawn(pool, task, deadline)
-                    emit(RunRecord(**payload) if kind == "ok"
-                         else base(case, method, "highs", kind if kind == "killed" else "error",
-                                   str(payload)))
+                    emit(median_run(runs[method]))
             mps_solvers = [s for s in plan.solvers if s in MPS_SOLVERS]
             if not mps_solvers:
                 continue

@@ -34,6 +34,9 @@ from .common import EXIT_INPUT, interruptible, user_errors
 @click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True)
 @click.option("--gap", "rel_gap", type=click.FloatRange(min=0, max=1), default=1e-6,
               show_default=True, help="Relative MIP gap at which a run counts as optimal.")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Run each case and engine method this many times, the methods in turn, "
+                   "and record the median run (a shared machine's load varies).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
               help="Write the results as JSON.")
 @click.option("--markdown", "md_path", type=click.Path(dir_okay=False), default=None,
@@ -45,7 +48,8 @@ from .common import EXIT_INPUT, interruptible, user_errors
 @click.option("--list", "list_only", is_flag=True, help="List families and cases, run nothing.")
 def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
           solvers: tuple[str, ...], case_filter: str | None, time_limit: float, threads: int,
-          rel_gap: float, json_path: str | None, md_path: str | None, baseline: str | None,
+          rel_gap: float, repeat: int, json_path: str | None, md_path: str | None,
+          baseline: str | None,
           fail_on_regression: bool, list_only: bool) -> None:
     """Measure build, solve and check time, bound, gap, nodes, objective and peak memory
     per family, method and solver, under a time limit."""
@@ -92,11 +96,13 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
     with interruptible():  # Ctrl-C or SIGTERM: the running worker is stopped, exit 130/143
         for fam_name, fam_cases in by_family.items():
             plan = BenchPlan(fam_cases, methods or fams[fam_name].methods, solvers,
-                             time_limit=time_limit, threads=threads, rel_gap=rel_gap)
+                             time_limit=time_limit, threads=threads, rel_gap=rel_gap,
+                             repeat=repeat)
             records.extend(run_plan(plan, show))
     findings = report.compare(records, base) if base is not None else None
     settings = {"size": size, "families": sorted(by_family), "time_limit": time_limit,
-                "threads": threads, "rel_gap": rel_gap, "solvers": list(solvers),
+                "threads": threads, "rel_gap": rel_gap, "repeat": repeat,
+                "solvers": list(solvers),
                 "methods": list(methods) or "per family"}
     doc = report.document(records, settings)
     table = report.markdown(records, findings)
