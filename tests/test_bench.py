@@ -145,7 +145,7 @@ def test_bench_runs_the_textbook_peer_beside_the_engine(tmp_path):
 def test_a_repeated_run_records_the_median_and_every_total():
     from optimizer.bench.runner import median_run
 
-    runs = [_rec(total_s=t, load_avg=l) for t, l in ((3.0, 1.0), (1.0, 2.0), (2.0, 3.0))]
+    runs = [_rec(total_s=t, load_avg=ld) for t, ld in ((3.0, 1.0), (1.0, 2.0), (2.0, 3.0))]
     chosen = median_run(runs)
     assert chosen.total_s == 2.0
     assert chosen.extra["repeat_totals_s"] == [3.0, 1.0, 2.0]
