@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import CertificateError, SolveError, UnboundedError
-from ..formulation.smuggler import build_smuggler_lp
+from ..formulation.smuggler import build_smuggler_lp, capacity_rows, flow_upper
 from ..compile.network import CompiledNetwork, EffectiveData, apply_plan
 from ..solvers.highs import HighsSession
 from ..options import LpAlgorithm, SolveOptions, Termination
@@ -142,7 +142,7 @@ class SmugglerSession:
         uniq = np.unique(codes)
         self.head_row = bal.start + np.searchsorted(uniq, net.arc_head[net.fc_arc] * K + net.fc_comm)
         cap = m.row_blocks["capacity"]
-        self.cap_arcs = np.flatnonzero(np.isfinite(base.arc_cap))
+        self.cap_arcs = capacity_rows(net, base)
         self.cap_rows = cap.start + np.arange(len(self.cap_arcs))
         self.arc_row = np.zeros(net.n_arcs, bool)
         self.arc_row[self.cap_arcs] = True
@@ -170,14 +170,15 @@ class SmugglerSession:
         upper bounds and the (1 − p) coefficients."""
         net = self.net
         # arcs (nodes) without a capacity (throughput) row whose capacity was cut to
-        # nothing: close their columns
+        # nothing: close their columns (an arc with one flow column has its capacity as
+        # that column's bound anyway)
         dead_arc = ~self.arc_row & (data.arc_cap <= 0)
         rec_ub = np.where(data.rec_active, data.rec_cap, 0.0)
         if len(rec_ub):
             dead_node = ~self.node_row & (data.node_cap <= 0)
             rec_ub = np.where(dead_node[net.rec_node], 0.0, rec_ub)
         return {
-            "flow_ub": np.where(data.fc_active & ~dead_arc[net.fc_arc], np.inf, 0.0),
+            "flow_ub": np.where(dead_arc[net.fc_arc], 0.0, flow_upper(net, data)),
             "rec_ub": rec_ub,
             "sup_ub": np.asarray(data.sup_amount, float).copy(),
             "del_ub": np.where(data.del_active, np.inf, 0.0),
