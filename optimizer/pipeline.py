@@ -265,14 +265,17 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
            exact_claim: bool, scale: float, options: SolveOptions,
            budgets: Mapping[str, float] | None = None, bound: float | None = None,
            tidy: bool = True, start: Plan | None = None,
-           deadline: Deadline | None = None) -> Finished:
+           deadline: Deadline | None = None,
+           baseline: PlanEvaluation | None = None) -> Finished:
     """Raw solution → plan → tidied → certified (the one finishing path).
 
     ``bound`` replaces the solver's bound (e.g. the pessimistic harm's bound from the
     optimistic optimum); a bound below the trivial 0 becomes 0 when the objective is
     never negative (``evaluator.nonnegative``). ``start``: a plan the solver was given as
     a start; the returned plan is never worse than it. ``budgets``: the budgets the plan
-    must keep (default: the problem's). ``deadline``: tidying stops when it is short."""
+    must keep (default: the problem's). ``deadline``: tidying stops when it is short.
+    ``baseline``: the fresh evaluation of "no action" by ``evaluator``, the certificate's
+    evaluation when the plan is "no action" (e.g. a solve stopped before any plan)."""
     net = problem.net
     if raw.failed:
         # with budgets ≥ 0 the plan "no action" is feasible, so the MILP can only fail
@@ -299,6 +302,8 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
         notes.extend(dropped)
         if tidied != plan:
             plan, evaluation = tidied, evaluator(tidied, fresh=True)
+    elif not plan.levels and baseline is not None:
+        evaluation = baseline
     else:
         evaluation = evaluator(plan, fresh=True)
     bound = raw.bound if bound is None else bound
@@ -371,7 +376,7 @@ def solve(source: Source, options: SolveOptions | None = None, *,
 
     finished = finish(problem, evaluator, solved.raw, x_start=solved.x_start,
                       exact_claim=formulation.exact_claim, scale=scale, options=options,
-                      bound=bound, tidy=tidy, deadline=deadline)
+                      bound=bound, tidy=tidy, deadline=deadline, baseline=baseline)
     t_checked = time.perf_counter()
     return interdiction_result(
         problem, baseline, finished, formulation=formulation, method=solved.method,

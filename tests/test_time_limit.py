@@ -137,3 +137,18 @@ def test_tidying_stops_when_time_is_short_and_the_plan_is_still_certified(clock)
     assert any("tidying stopped at the time limit" in n and "2 of 2" in n
                for n in short.notes)
     assert short.certificate.plan_value == pytest.approx(5.0)
+
+
+def test_a_solve_stopped_before_any_plan_reuses_the_baseline_for_the_certificate():
+    """No plan from the solver: "no action" is certified with the baseline's fresh LP
+    (no second solve of the same LP)."""
+    problem = as_problem(duplicate_cuts())
+    evaluator = ValueEvaluator(problem)
+    baseline = evaluator(Plan.of({}), fresh=True)
+    raw = RawSolution(Termination.TIME_LIMIT, SolutionStatus.NONE, None, None, 2.5, None,
+                      0, 0.0, "fake")
+    done = finish(problem, evaluator, raw, x_start=0, exact_claim=True, scale=10.0,
+                  options=SolveOptions(), baseline=baseline)
+    assert done.plan.levels == () and done.evaluation is baseline
+    assert done.certificate.plan_value == pytest.approx(10.0)
+    assert done.certificate.bound == pytest.approx(2.5)
