@@ -109,8 +109,10 @@ class SmugglerSession:
     is a fresh solve of that plan, as ``solve_smuggler`` does; every answer passes
     ``check_flows``.
 
-    Bounding without solving (``anchor``, ``bound``, ``trial``, ``accept``; used by
-    ``certify.tidy``): the LP is  max cᵀf  s.t. A f ≤ U, 0 ≤ f ≤ u  (every row has only an
+    Tidying (``certify.evaluate.ValueTrials``): ``anchor`` keeps an optimal solution;
+    ``bound`` bounds another plan's value from it without solving; ``trial`` re-solves
+    another plan from its basis; ``accept_bound`` / ``accept_trial`` make the plan last
+    bounded / tried the anchored one. The bound: the LP is  max cᵀf  s.t. A f ≤ U, 0 ≤ f ≤ u  (every row has only an
     upper bound, every column lower bound 0). For the reduced costs d = c − Aᵀy and row
     duals y ≥ 0 of an optimal solution, weak duality gives for any other plan's data
     (c′, A′, U′, u′), keeping y and d′ = c′ − A′ᵀy,
