@@ -62,3 +62,9 @@ class SolveError(InterdictError):
 
 class UnboundedError(SolveError):
     """The smuggler's problem is unbounded (unlimited supply on an uncapacitated route)."""
+
+
+class SetupError(InterdictError):
+    """Something a command needs around it is unusable: an output path it cannot write, a
+    run store that is not one, a Dask scheduler it cannot reach. The message names it
+    (CLI exit 1)."""

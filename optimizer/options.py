@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import Any, Self
 
 from .errors import OptionError
 
@@ -20,7 +20,7 @@ class _Choice(str, enum.Enum):
     """A closed set of names; ``parse`` turns text into a member or raises OptionError."""
 
     @classmethod
-    def parse(cls, value: Any, what: str) -> Any:
+    def parse(cls, value: Any, what: str) -> Self:
         if isinstance(value, cls):
             return value
         try:
@@ -45,7 +45,7 @@ class Method(_Choice):
 class Backend(_Choice):
     """Which solver interface states and solves the model."""
 
-    HIGHS = "highs"  # arrays straight to highspy
+    HIGHS = "highs"  # arrays straight to HiGHS
     PYOMO = "pyomo"  # the same model as a Pyomo ConcreteModel, Pyomo's highs interface
 
 

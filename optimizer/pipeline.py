@@ -15,33 +15,95 @@ results.
 5. **results** (``results.build``): the typed ``InterdictionResult``.
 
 A time limit (or Ctrl-C) returns the best plan found, certified, with its proven bound
-and gap.
+and gap. The time limit (``SolveOptions.time_limit``, T seconds) bounds the whole run
+(``Deadline``): reading (when the caller says when it began), compiling, the baseline,
+stating the MILP, solving, tidying and the certificate. The MILP gets what is left of T
+when it starts, less a reserve for the certificate (``RESERVE_FACTOR`` × the baseline LP's
+time + ``RESERVE_SECONDS``), and never less than ``MIN_SHARE`` · T; tidying stops early
+when less than one more LP's time is left (the plan is then certified untidied, with a
+note). A run therefore ends within T plus the part of the certificate the reserve did not
+cover (measured in ``benches/README.md``).
 """
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Mapping
 
 import numpy as np
 
 from .certify.certificate import Certificate, certify
-from .certify.evaluate import Evaluator, PlanEvaluation, evaluator_for
+from .certify.evaluate import Evaluator, OutcomeEvaluator, PlanEvaluation, evaluator_for
 from .certify.tidy import drop_redundant
 from .compile.network import CompiledNetwork, Plan
 from .compile.problem import DefenderProblem, ScenarioNet, build_problem
 from .errors import InstanceError, Problem, SolveError, UnboundedError, UsageError
-from .formulation import DualValue, Formulation, HarmBilevel
+from .formulation import DualValue, Formulation, OutcomeBilevel, PerceivedOutcome
+from .instance.beliefs import refuse_beliefs
 from .instance.model import Instance
-from .instance.yaml_io import load_instance
+from .instance.reader import load_instance
 from .options import Method, Objective, Risk, SolutionStatus, SolveOptions, Termination, Tie
 from .results.build import interdiction_result
 from .results.types import InterdictionResult
 from .solvers.base import RawSolution, open_session
 
 Source = Instance | CompiledNetwork | DefenderProblem | str | Path
+#: where to export the MILP: a path, or a function giving the path when the model is ready
+#: to be written (called after the solve, so no file exists while the solver runs)
+ModelTarget = str | Path | Callable[[], str | Path]
+
+
+def _target(write_model: ModelTarget) -> str | Path:
+    return write_model() if callable(write_model) else write_model
+
+
+# ----------------------------------------------------------------------------- time limit
+
+#: the clock every time limit is measured with (seconds; a test may put a fake one here)
+clock: Callable[[], float] = time.perf_counter
+#: the reserve kept back from the MILP for the certificate: this many times the baseline
+#: evaluation's time (the certificate solves the same LPs), plus RESERVE_SECONDS (results)
+RESERVE_FACTOR = 2.0
+RESERVE_SECONDS = 0.2
+#: the MILP's share of the time limit is never below this fraction of it
+MIN_SHARE = 0.05
+
+
+@dataclass
+class Deadline:
+    """A whole run's time limit: ``limit`` seconds (None: none) from ``start`` (a
+    ``clock()`` reading); ``lp_seconds``: the baseline evaluation's time, the estimate of
+    one evaluation of a plan."""
+
+    limit: float | None
+    start: float
+    lp_seconds: float = 0.0
+
+    @classmethod
+    def of(cls, options: SolveOptions, started: float | None = None) -> Deadline:
+        return cls(options.time_limit, clock() if started is None else started)
+
+    def left(self) -> float:
+        """Seconds left (∞ without a limit)."""
+        return math.inf if self.limit is None else self.limit - (clock() - self.start)
+
+    @property
+    def reserve(self) -> float:
+        """Seconds kept back for the certificate and the results."""
+        return RESERVE_FACTOR * self.lp_seconds + RESERVE_SECONDS
+
+    def for_solver(self) -> float | None:
+        """The MILP's time limit: what is left less the reserve, at least MIN_SHARE · T."""
+        if self.limit is None:
+            return None
+        return max(self.left() - self.reserve, MIN_SHARE * self.limit)
+
+    def short(self) -> bool:
+        """Too little time for one more evaluation of a plan and the results."""
+        return self.left() < self.lp_seconds + RESERVE_SECONDS
 
 
 # ----------------------------------------------------------------------------- 1. compile
@@ -99,13 +161,13 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
     (Israeli–Wood covering, where the dual MILP's LP relaxation is weak), and evasion or
     shortest-path structure with scenarios (the route decomposition,
     ``decomposition.path_master``: one value per scenario and source, star cuts over
-    routes). The decompositions minimise the smuggler's value: the harm objective runs the
-    MILP under AUTO, and is refused when asked for explicitly; so are scenarios without
-    route structure."""
+    routes). The decompositions minimise the smuggler's value when it knows the true data:
+    the harm objective and a smuggler with beliefs run the MILP under AUTO, and are
+    refused when asked for explicitly; so are scenarios without route structure."""
     method = options.method
     if method == Method.DUAL:
         return method
-    value_only = formulation is None or formulation.objective == Objective.VALUE
+    value_only = formulation is None or isinstance(formulation, DualValue)
     single = len(problem.scenarios) == 1
     from .decomposition import path_kind, shortest_path_structure  # imports csgraph: only here
 
@@ -117,8 +179,9 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
             return Method.BENDERS
         return Method.BENDERS if routes else Method.DUAL
     if not value_only:
-        raise UsageError(f"method {method.value!r} minimises the smuggler's value; the harm "
-                          "objective runs the bilevel MILP (use --method dual)")
+        raise UsageError(f"method {method.value!r} minimises the smuggler's value when it "
+                         "knows the true data; the harm objective and a smuggler with "
+                         "beliefs run the bilevel MILP (use --method dual)")
     if not single and not (routes and method == Method.BENDERS):
         raise UsageError(f"method {method.value!r} solves single-scenario instances, or "
                          "scenarios of shortest-path or evasion instances with --method "
@@ -128,20 +191,28 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
 
 
 def solve_formulation(problem: DefenderProblem, formulation: Formulation,
-                      options: SolveOptions, write_model: str | Path | None = None) -> Solved:
-    """State ``formulation`` for ``problem`` and solve it (or run the decomposition)."""
+                      options: SolveOptions, write_model: ModelTarget | None = None,
+                      deadline: Deadline | None = None) -> Solved:
+    """State ``formulation`` for ``problem`` and solve it (or run the decomposition);
+    ``write_model``: export the MILP as stated (after the solve); ``deadline``: the run's
+    time limit, of which the solver gets what is left (``Deadline.for_solver``) instead of
+    ``options.time_limit``."""
     method = resolve_method(problem, options, formulation)
     if method != Method.DUAL:
+        if deadline is not None and deadline.limit is not None:
+            options = options.replace(time_limit=deadline.for_solver())
         return _solve_decomposed(problem, options, method, write_model)
     t0 = time.perf_counter()
     milp = formulation.build(problem)
     session = open_session(milp.model, options)
-    if write_model is not None:
-        session.write(write_model)
     # No MIP start: HiGHS 1.16 can mis-evaluate a start (solvers.highs, rule 2); without a
     # plan at a time limit the pipeline falls back to "no action", which is feasible.
     build = time.perf_counter() - t0
+    if deadline is not None and deadline.limit is not None:
+        session.set_time_limit(deadline.for_solver())
     raw = session.solve()
+    if write_model is not None:
+        session.write(_target(write_model))
     if options.backend != "highs":  # Pyomo's solve call includes its own model update
         build += max(0.0, getattr(session, "build_seconds", 0.0))
     return Solved(raw, milp.x_start, milp.model.summary(),
@@ -149,16 +220,15 @@ def solve_formulation(problem: DefenderProblem, formulation: Formulation,
 
 
 def _solve_decomposed(problem: DefenderProblem, options: SolveOptions, method: Method,
-                      write_model: str | Path | None) -> Solved:
+                      write_model: ModelTarget | None) -> Solved:
     """The decomposition's answer as a raw solution over the binaries only: the route
     decomposition for scenarios and for evasion, Israeli–Wood's covering (or basic
-    Benders) otherwise."""
+    Benders) otherwise. ``write_model`` gets the monolithic MILP (after the solve)."""
     from .decomposition import path_kind, shortest_path_structure, solve_decomposed, solve_routes
+    from .formulation.interdiction import build_interdiction_milp
 
     if options.backend != "highs":
         raise UsageError("the decomposition methods run on HiGHS directly (use --backend highs)")
-    if write_model is not None:  # the exported model is the monolithic MILP
-        open_session(DualValue().build(problem).model, options).write(write_model)
     net = problem.net
     routes = (method == Method.BENDERS and path_kind(problem) is not None
               and (len(problem.scenarios) > 1 or not shortest_path_structure(net)))
@@ -168,6 +238,10 @@ def _solve_decomposed(problem: DefenderProblem, options: SolveOptions, method: M
     else:
         out = solve_decomposed(net, options, covering=(method == Method.BENDERS))
         kind = "benders-covering" if method == Method.BENDERS else "benders-basic"
+    if write_model is not None:  # the exported model is the monolithic MILP
+        model = (DualValue().build(problem).model if len(problem.scenarios) > 1
+                 else build_interdiction_milp(net).model)
+        open_session(model, options).write(_target(write_model))
     gap = None
     if out.bound is not None:
         gap = max(0.0, out.value - out.bound) / max(abs(out.value), 1e-9)
@@ -209,14 +283,18 @@ class Finished:
 def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, x_start: int,
            exact_claim: bool, scale: float, options: SolveOptions,
            budgets: Mapping[str, float] | None = None, bound: float | None = None,
-           tidy: bool = True, start: Plan | None = None) -> Finished:
+           tidy: bool = True, start: Plan | None = None,
+           deadline: Deadline | None = None,
+           baseline: PlanEvaluation | None = None) -> Finished:
     """Raw solution → plan → tidied → certified (the one finishing path).
 
     ``bound`` replaces the solver's bound (e.g. the pessimistic harm's bound from the
-    optimistic optimum); a bound below the trivial 0 (the objective is never negative)
-    becomes 0. ``start``: a plan the solver was given as a start; the returned plan is
-    never worse than it. ``budgets``: the budgets the plan must keep (default: the
-    problem's)."""
+    optimistic optimum); a bound below the trivial 0 becomes 0 when the objective is
+    never negative (``evaluator.nonnegative``). ``start``: a plan the solver was given as
+    a start; the returned plan is never worse than it. ``budgets``: the budgets the plan
+    must keep (default: the problem's). ``deadline``: tidying stops when it is short.
+    ``baseline``: the fresh evaluation of "no action" by ``evaluator``, the certificate's
+    evaluation when the plan is "no action" (e.g. a solve stopped before any plan)."""
     net = problem.net
     if raw.failed:
         # with budgets ≥ 0 the plan "no action" is feasible, so the MILP can only fail
@@ -235,14 +313,22 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
             notes.append("the solver's plan was no better than its start: the start is kept")
             plan, claimed = start, None
     if tidy and plan.levels and raw.termination != Termination.INTERRUPTED:
-        value = evaluator(plan).objective
-        plan, dropped = drop_redundant(net, plan, value, 1e-7 * scale,
-                                       lambda p: evaluator(p).objective)
+        # the certificate's fresh evaluation of the plan first; tidying starts from its
+        # LPs, and only a plan that tidying changed is evaluated afresh again
+        evaluation, trials = evaluator.fresh_with_trials(plan)
+        tidied, dropped = drop_redundant(net, plan, evaluation.objective, 1e-7 * scale,
+                                         trials, stop=deadline.short if deadline else None)
         notes.extend(dropped)
+        if tidied != plan:
+            plan, evaluation = tidied, evaluator(tidied, fresh=True)
+    elif not plan.levels and baseline is not None:
+        evaluation = baseline
+    else:
+        evaluation = evaluator(plan, fresh=True)
     bound = raw.bound if bound is None else bound
-    if bound is not None and bound < 0.0 and _nonnegative(problem, evaluator):
+    if bound is not None and bound < 0.0 and evaluator.nonnegative:
         bound = 0.0
-    evaluation = evaluator(plan, fresh=True)
+    problem.check_plan(plan)
     budgets = budgets if budgets is not None else problem.budgets
     cert = certify(net, evaluation, budgets=budgets, claimed=claimed, bound=bound,
                    optimal=raw.status == SolutionStatus.OPTIMAL, exact_claim=exact_claim,
@@ -256,55 +342,61 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
     return Finished(plan, evaluation, cert, raw, bound, tuple(notes))
 
 
-def _nonnegative(problem: DefenderProblem, evaluator: Evaluator) -> bool:
-    """Whether the objective is ≥ 0 for every plan: the smuggler can always ship nothing;
-    harm is ≥ 0 when every harm weight is."""
-    if evaluator.objective == Objective.VALUE:
-        return True
-    return all(float(sc.net.del_harm.min(initial=0.0)) >= 0.0 for sc in problem.scenarios)
-
-
 # ----------------------------------------------------------------------------- the whole run
 
 
 def solve(source: Source, options: SolveOptions | None = None, *,
           formulation: Formulation | None = None,
           budgets: Mapping[str, float] | None = None,
-          write_model: str | Path | None = None, tidy: bool = True,
-          risk: Risk | str | None = None, alpha: float | None = None) -> InterdictionResult:
+          write_model: ModelTarget | None = None, tidy: bool = True,
+          risk: Risk | str | None = None, alpha: float | None = None,
+          started: float | None = None) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
-    value), certify it, and describe it.
+    value; when the smuggler plans with beliefs, ``PerceivedOutcome``: its true value under
+    the optimistic tie-break), certify it, and describe it.
 
     ``risk`` (expected | worst | cvar) and ``alpha`` override the instance's choice for
     scenarios. ``tidy`` drops actions the plan pays for without changing its objective
-    (``certify.tidy``); the value, bound and certificate are unaffected."""
+    (``certify.tidy``); the value, bound and certificate are unaffected. ``started``: the
+    ``clock()`` reading when the run began (e.g. before the caller read the file), from
+    which ``options.time_limit`` counts (default: now; module docstring)."""
     options = options or SolveOptions()
-    formulation = formulation or DualValue()
+    deadline = Deadline.of(options, started)
     t_start = time.perf_counter()
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
+    if formulation is None:
+        formulation = PerceivedOutcome() if problem.beliefs else DualValue()
     _check_objective_data(problem, formulation)
-    evaluator = evaluator_for(problem, formulation.objective, formulation.tie, options)
+    evaluator = (OutcomeEvaluator(problem, formulation.objective, formulation.tie, options)
+                 if isinstance(formulation, OutcomeBilevel) else
+                 evaluator_for(problem, formulation.objective, formulation.tie, options))
     t_compiled = time.perf_counter()
 
+    c_base = clock()
     baseline = evaluator(Plan.of({}), fresh=True)
+    deadline.lp_seconds = clock() - c_base
     scale = max(1.0, abs(baseline.objective))
-    if formulation.objective == Objective.HARM:  # the tolerance of the harm's extreme response
-        scale = max(scale, abs(_harm_scale(problem, baseline)))
+    if isinstance(formulation, OutcomeBilevel):  # the tolerance of the extreme responses
+        scale = max(scale, _outcome_scale(problem, baseline))
     t_base = time.perf_counter()
 
-    solved = solve_formulation(problem, formulation, options, write_model)
+    solved = solve_formulation(problem, formulation, options, write_model, deadline=deadline)
     notes: list[str] = []
+    if problem.beliefs:
+        notes.append("the smuggler plans with the data it believes (perceived seizure, cost "
+                     "and effects); the outcome is counted with the true data")
     bound = None
-    if not formulation.exact_claim and isinstance(formulation, HarmBilevel):
-        solved, formulation, notes = _settle_tie_break(problem, formulation, solved, evaluator,
-                                                       options, scale)
-        bound = _optimistic_bound(problem, options)
+    if not formulation.exact_claim and isinstance(formulation, OutcomeBilevel):
+        solved, formulation, settled = _settle_tie_break(problem, formulation, solved,
+                                                         evaluator, options, scale, deadline)
+        notes.extend(settled)
+        bound = _optimistic_bound(problem, formulation, options, deadline)
         notes.append("lower bound: the optimistic optimum (never above the pessimistic one)")
     t_solved = time.perf_counter()
 
     finished = finish(problem, evaluator, solved.raw, x_start=solved.x_start,
                       exact_claim=formulation.exact_claim, scale=scale, options=options,
-                      bound=bound, tidy=tidy)
+                      bound=bound, tidy=tidy, deadline=deadline, baseline=baseline)
     t_checked = time.perf_counter()
     return interdiction_result(
         problem, baseline, finished, formulation=formulation, method=solved.method,
@@ -315,6 +407,8 @@ def solve(source: Source, options: SolveOptions | None = None, *,
 
 
 def _check_objective_data(problem: DefenderProblem, formulation: Formulation) -> None:
+    if problem.beliefs and not isinstance(formulation, OutcomeBilevel):
+        refuse_beliefs(problem.instance, f"the formulation {formulation.name!r}")
     if formulation.objective == Objective.HARM and not any(
             float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios):
         raise InstanceError([Problem(problem.instance.path, "commodities", "harm",
@@ -322,18 +416,21 @@ def _check_objective_data(problem: DefenderProblem, formulation: Formulation) ->
                                      "(or market nodes) a 'harm' per unit delivered", None)])
 
 
-def _harm_scale(problem: DefenderProblem, baseline: PlanEvaluation) -> float:
-    """The larger of the two tie-breaks' harms with no action."""
-    return problem.combine([r.harm(Tie.PESSIMISTIC) for r in baseline.harm])
+def _outcome_scale(problem: DefenderProblem, baseline: PlanEvaluation) -> float:
+    """The largest magnitude of the two tie-breaks' outcomes with no action."""
+    return max(abs(problem.combine([r.outcome(t) for r in baseline.harm]))
+               for t in (Tie.OPTIMISTIC, Tie.PESSIMISTIC))
 
 
-def _settle_tie_break(problem: DefenderProblem, formulation: HarmBilevel, solved: Solved,
+def _settle_tie_break(problem: DefenderProblem, formulation: OutcomeBilevel, solved: Solved,
                       evaluator: Evaluator, options: SolveOptions, scale: float,
-                      ) -> tuple[Solved, HarmBilevel, list[str]]:
-    """The pessimistic tie-break perturbs the smuggler's values by ε·harm: ε too large
-    over-states a plan's harm, ε lost in the solver's tolerances under-states it. Re-solve
-    with ε adjusted until the MILP's claim matches the plan's exact pessimistic harm (at
-    most four solves). The MILP's value and ε of the accepted solve are kept."""
+                      deadline: Deadline | None = None,
+                      ) -> tuple[Solved, OutcomeBilevel, list[str]]:
+    """The pessimistic tie-break perturbs the smuggler's values by ε·outcome: ε too large
+    over-states a plan's outcome, ε lost in the solver's tolerances under-states it.
+    Re-solve with ε adjusted until the MILP's claim matches the plan's exact pessimistic
+    outcome (at most four solves). The MILP's value and ε of the accepted solve are
+    kept."""
     notes: list[str] = []
     tol = 1e-6 * scale
     tried: set[float] = set()
@@ -356,18 +453,56 @@ def _settle_tie_break(problem: DefenderProblem, formulation: HarmBilevel, solved
         if eps in tried:
             return solved, formulation, notes
         notes.append(f"pessimistic tie-break ε = {milp_eps:.3g} gave {raw.objective:.6g} for a "
-                     f"plan whose most harmful optimal response gives {exact:.6g}; re-solved "
-                     f"with ε = {eps:.3g}")
+                     f"plan whose least favourable optimal response gives {exact:.6g}; "
+                     f"re-solved with ε = {eps:.3g}")
         formulation = formulation.with_epsilon(eps)
-        solved = solve_formulation(problem, formulation, options)
+        solved = solve_formulation(problem, formulation, options, deadline=deadline)
 
 
-def _optimistic_bound(problem: DefenderProblem, options: SolveOptions) -> float | None:
-    """A valid lower bound on the pessimistic harm optimum: the optimistic MILP's proven
-    bound (every plan's least harmful optimal response is no more harmful than its most
-    harmful one)."""
-    solved = solve_formulation(problem, HarmBilevel(Tie.OPTIMISTIC), options)
+def _optimistic_bound(problem: DefenderProblem, formulation: OutcomeBilevel,
+                      options: SolveOptions, deadline: Deadline | None = None) -> float | None:
+    """A valid lower bound on the pessimistic optimum: the optimistic MILP's proven bound
+    (every plan's least favourable optimal response counts at least its most favourable
+    one)."""
+    solved = solve_formulation(problem, formulation.optimistic(), options, deadline=deadline)
     return solved.raw.bound
+
+
+def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = None, *,
+                  budgets: Mapping[str, float] | None = None,
+                  write_model: ModelTarget | None = None, tidy: bool = True,
+                  risk: Risk | str | None = None, alpha: float | None = None):
+    """The certified optimal schedule over the instance's horizon (docs/model.md §14): one
+    MILP over the start binaries with a dual block per (scenario, period), finished by the
+    same path as every solve (tidy, every period's smuggler LP re-solved with the schedule
+    fixed, certificate). ``budgets``: ``b`` (every period), ``b@PERIOD``, ``b@total``.
+    Returns a ``results.horizon.HorizonResult``."""
+    from .compile.horizon import build_horizon_problem
+    from .results.horizon import horizon_result
+
+    options = options or SolveOptions()
+    if options.method not in (Method.DUAL, Method.AUTO):
+        raise UsageError("a horizon is solved by the dual MILP (use --method dual)")
+    options = options.replace(method=Method.DUAL)
+    t_start = time.perf_counter()
+    inst = load_instance(source) if isinstance(source, (str, Path)) else source
+    problem = build_horizon_problem(inst, risk=risk, alpha=alpha, budgets=budgets)
+    evaluator = evaluator_for(problem, Objective.VALUE, Tie.OPTIMISTIC, options)
+    t_compiled = time.perf_counter()
+    baseline = evaluator(Plan.of({}), fresh=True)
+    scale = max(1.0, abs(baseline.objective))
+    t_base = time.perf_counter()
+    solved = solve_formulation(problem, DualValue(), options, write_model)
+    t_solved = time.perf_counter()
+    finished = finish(problem, evaluator, solved.raw, x_start=solved.x_start, exact_claim=True,
+                      scale=scale, options=options, tidy=tidy)
+    t_checked = time.perf_counter()
+    return horizon_result(
+        problem, baseline, finished, method=solved.method, model_size=solved.model_size,
+        options=options.to_dict(),
+        timings=dict(build=(t_compiled - t_start) + solved.build_seconds,
+                     solve=solved.raw.seconds, check=t_checked - t_solved,
+                     baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
 
 
 def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
@@ -380,5 +515,7 @@ def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
     return evaluator_for(problem, options=options)(plan, fresh=True).objective
 
 
-__all__ = ["Finished", "Solved", "as_network", "as_problem", "build_milp", "evaluate_plan",
-           "finish", "resolve_method", "solve", "solve_formulation", "UnboundedError"]
+__all__ = ["Deadline", "Finished", "Solved", "as_network", "as_problem", "build_milp",
+           "evaluate_plan", "finish", "resolve_method", "solve", "solve_formulation",
+           "solve_horizon",
+           "UnboundedError"]

@@ -8,15 +8,83 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from optimizer.errors import InstanceError
-from optimizer.instance.yaml_io import read_instance_text
 from optimizer.instance.model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Supply, Targets,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Recipe,
+    Resource,
+    Scenario,
+    Supply,
+    Targets,
 )
+from optimizer.instance.reader import read_instance_text
 from optimizer.instance.validate import validate
 
 INF = math.inf
+
+#: A small valid instance in the file format (effects raise_seizure, cut_capacity, cut_supply;
+#: two commodities, a recipe, parallel arcs, a two-level action); tests break one thing each.
+SMALL_YAML = textwrap.dedent("""\
+    name: small
+    resources:
+      - {id: usd, budget: 2}
+    commodities:
+      - {id: fentanyl, unit: kg, value: 10}
+      - {id: precursor, unit: kg}
+    nodes:
+      - {id: china, kind: source}
+      - {id: lab, kind: lab}
+      - {id: border, kind: crossing}
+      - {id: nyc, kind: market}
+    recipes:
+      - {id: synth, node: lab, input: precursor, output: fentanyl, yield: 0.5, capacity: 50}
+    supplies:
+      - {node: china, commodity: precursor, amount: 100}
+    arcs:
+      - {id: sea, from: china, to: lab, capacity: 80, seizure: 0.05}
+      - {id: truck, from: lab, to: border, capacity: 60, cost: 0.1}
+      - {id: pov, from: border, to: nyc, mode: poe_private, capacity: 40, seizure: 0.01}
+      - {id: tunnel, from: border, to: nyc, mode: tunnel, capacity: 8}
+    actions:
+      - id: scan
+        levels: [{cost: {usd: 1}}, {cost: {usd: 2}}]
+        effects: [{type: raise_seizure, arcs: [pov], amount: [0.02, 0.05]}]
+      - id: close_pov
+        cost: {usd: 1}
+        effects: [{type: cut_capacity, arcs: [pov], amount: 1}]
+      - id: precursor_control
+        cost: {usd: 2}
+        effects: [{type: cut_supply, nodes: [china], amount: 0.5}]
+    """)
+
+
+#: SMALL_YAML's network over three years: a decaying capacity cut, a lab raid that
+#: regenerates after a year, a period whose supply grows, carry-over of unspent money.
+HORIZON_YAML = SMALL_YAML[:SMALL_YAML.index("  - id: close_pov")] + textwrap.dedent("""\
+      - id: close_pov
+        cost: {usd: 1}
+        timing: {profile: [1, 0.6, 0.3], cost: one_off, repeat: true}
+        effects: [{type: cut_capacity, arcs: [pov], amount: 0.5}]
+      - id: raid_lab
+        cost: {usd: 2}
+        timing: {regenerates_after: 1, cost: one_off, repeat: true}
+        effects: [{type: remove, nodes: [lab]}]
+    horizon:
+      periods: {count: 3, unit: year, start: 2021}
+      discount: 0.05
+      budgets: {usd: [2, 2, 3]}
+      carry_over: true
+      changes:
+        - {period: 2023, supplies: [{node: china, commodity: precursor, amount: 150}]}
+""")
 
 
 def arc(src, dst, cap=INF, cost=0.0, p=0.0, mode="other", id=None, comms=None) -> Arc:
@@ -91,10 +159,14 @@ EVASION = textwrap.dedent("""\
       - {id: at, from: a, to: t, seizure: 0.5}
       - {id: s1t, from: s1, to: t, seizure: 0.6}
     actions:
-      - {id: sensor_s1a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
-      - {id: sensor_s2a, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
-      - {id: sensor_at, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
-      - {id: sensor_s1t, cost: {sensors: 1}, effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
+      - {id: sensor_s1a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1a], amount: 0.7}]}
+      - {id: sensor_s2a, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s2a], amount: 0.6}]}
+      - {id: sensor_at, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [at], amount: 0.4}]}
+      - {id: sensor_s1t, cost: {sensors: 1},
+         effects: [{type: raise_seizure, arcs: [s1t], amount: 0.3}]}
     scenarios:
       - {id: from_s1, probability: 0.6, shipment: {origin: s1, destination: t, commodity: unit}}
       - {id: from_s2, probability: 0.4, shipment: {origin: s2, destination: t, commodity: unit}}
@@ -177,6 +249,17 @@ def levels_instance(usd: float, teams: float):
                     resources=[Resource("usd", usd), Resource("teams", teams)])
 
 
+def duplicate_cuts():
+    """Lane a (10 units, free) and lane b (10 units at 0.5 per unit) from s to t, supply
+    10, each unit worth 1; two actions ('cut a', 'cut a again') both remove lane a, budget
+    2. With both taken the smuggler's value is 5 (lane b) and either one is redundant."""
+    arcs = [arc("s", "t", 10, id="a"), arc("s", "t", 10, cost=0.5, id="b")]
+    acts = [action("cut a", [("remove", {"arcs": ["a"]}, 0)], cost={"budget": 1}),
+            action("cut a again", [("remove", {"arcs": ["a"]}, 0)], cost={"budget": 1})]
+    return instance(["s", market("t")], arcs, supplies=[("s", "flow", 10)], actions=acts,
+                    resources=[Resource("budget", 2)])
+
+
 def random_instance(seed: int):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(4, 8))
@@ -206,7 +289,8 @@ def random_instance(seed: int):
     if two:
         at = ids[int(rng.integers(1, n - 1))]
         cap = math.inf if rng.random() < 0.4 else float(rng.integers(2, 15))
-        recipes.append(Recipe("make", at, "raw", "product", float(rng.choice([0.5, 1.0, 2.0])), cap))
+        rate = float(rng.choice([0.5, 1.0, 2.0]))
+        recipes.append(Recipe("make", at, "raw", "product", rate, cap))
     supplies = [(ids[0], "raw", float(rng.integers(5, 30)))]
     two_res = bool(rng.integers(0, 2))
     resources = [Resource("r1", float(rng.integers(0, 5)))]
@@ -336,10 +420,35 @@ def valid_random_instance(i: int):
             pass
         seed += 1
 
+
+def random_stochastic(seed: int):
+    inst = random_instance(seed)
+    rng = np.random.default_rng(seed + 1)
+    n = int(rng.integers(2, 4))
+    probs = rng.dirichlet(np.ones(n))
+    probs = np.round(probs / probs.sum(), 6)
+    probs[-1] = round(1.0 - probs[:-1].sum(), 6)
+    scens = []
+    for i in range(n):
+        arcs = {}
+        for a in inst.arcs:
+            if rng.random() < 0.3:
+                over = {}
+                if math.isfinite(a.capacity):
+                    over["capacity"] = float(rng.integers(0, 25))
+                over["seizure"] = float(rng.choice([0.0, 0.05, 0.2]))
+                arcs[a.id] = over
+        supplies = {(s.node, s.commodity): float(rng.integers(3, 40)) for s in inst.supplies}
+        remove = tuple(a.id for a in inst.arcs[1:] if rng.random() < 0.1)
+        scens.append(Scenario(f"s{i}", float(probs[i]), arcs=arcs, supplies=supplies,
+                              remove_arcs=remove))
+    return replace(inst, scenarios=tuple(scens))
+
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
-           "valid_random_instance", "random_route_instance"]
+           "valid_random_instance", "SMALL_YAML", "HORIZON_YAML", "with_markets",
+           "random_stochastic", "with_beliefs", "duplicate_cuts", "random_route_instance"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:
@@ -349,12 +458,181 @@ def assert_certified(result, optimal: bool = True) -> None:
     checks = " | ".join(cert.checks)
     assert "budgets and exclusive levels kept" in checks
     assert "re-solved with the plan fixed" in checks
-    figure = result.harm.harm_after if result.harm is not None else result.value_after
-    assert cert.plan_value == figure
+    harm = getattr(result, "harm", None)  # a horizon result has no harm, no beliefs
+    beliefs = getattr(result, "beliefs", None)
+    if harm is not None:
+        assert cert.plan_value == harm.harm_after
+    elif beliefs is not None:  # the certified figure: the smuggler's true value
+        assert cert.plan_value == pytest.approx(beliefs.after.true_value, abs=cert.tolerance)
+    else:
+        assert cert.plan_value == getattr(result, "value_after",
+                                          getattr(result, "objective_after", None))
+    mode = (harm.mode if harm is not None else
+            beliefs.mode if beliefs is not None else "optimistic")
     if optimal:
         assert result.optimal
-        if result.harm is None or result.harm.mode == "optimistic":
+        if mode == "optimistic":
             assert "= MILP objective (optimal)" in checks, checks
     if result.bound is not None:
         assert "≥ proven bound" in checks, checks
         assert cert.plan_value >= result.bound - cert.tolerance
+
+
+def with_markets(inst: Instance, seed: int) -> Instance:
+    """``inst`` with curves: the market's commodities sold as one good along a falling
+    demand curve (the commodities substitute), and the first supply produced along a
+    rising cost curve. Deterministic in ``seed``."""
+    from optimizer.instance.model import Market, Piece
+
+    rng = np.random.default_rng(seed + 7919)
+    market_node = next(n.id for n in inst.nodes if n.kind == "market")
+    valued = [c for c in inst.commodities if c.value > 0] or list(inst.commodities)
+    accepts = {c.id: float(rng.choice([0.5, 1.0, 2.0])) for c in valued}
+    p1 = float(rng.integers(4, 12))
+    curve = (Piece(float(rng.integers(3, 10)), p1),
+             Piece(float(rng.integers(11, 25)), p1 * float(rng.choice([0.25, 0.5, 0.75]))),
+             Piece(math.inf, 0.0) if rng.random() < 0.5 else Piece(40.0, 0.1))
+    market = Market(market_node, "doses", accepts, curve)
+    sups = list(inst.supplies)
+    s0 = sups[0]
+    cost = float(rng.choice([0.0, 0.5, 1.0]))
+    sups[0] = replace(s0, amount=30.0, curve=(Piece(float(rng.integers(5, 15)), cost),
+                                              Piece(30.0, cost + float(rng.integers(1, 4)))))
+    nodes = tuple(replace(n, values={}) for n in inst.nodes)
+    comms = tuple(replace(c, value=0.0) for c in inst.commodities)
+    out = replace(inst, markets=(market,), supplies=tuple(sups), nodes=nodes, commodities=comms)
+    problems = validate(out)
+    if problems:
+        raise InstanceError(problems)
+    return out
+
+
+def with_beliefs(inst: Instance, seed: int) -> Instance:
+    """``inst`` with a smuggler that believes other data: some arcs with a perceived seizure
+    or cost (in half the instances every other arc looks alike to it, so that it has many
+    optimal responses), some seizure / cost effects covert or misperceived (within the
+    effect's range), replacement values on the commodities. Raises InstanceError when the result is
+    invalid (e.g. perceived seizures that can total more than 1)."""
+    rng = np.random.default_rng(seed + 7)
+    flat = rng.random() < 0.5  # half the instances: every other arc looks alike (ties)
+    arcs = []
+    for a in inst.arcs:
+        u = rng.random()
+        if flat and u >= 0.4:
+            a = replace(a, perceived_seizure=0.1, perceived_cost=0.0)
+        elif u < 0.25:
+            a = replace(a, perceived_seizure=float(rng.choice([0.0, 0.1, 0.3, 0.5])))
+        elif u < 0.4:
+            a = replace(a, perceived_cost=float(rng.choice([0.0, 0.5, 2.0])))
+        arcs.append(a)
+    actions = []
+    for act in inst.actions:
+        effects = []
+        for e in act.effects:
+            if e.type in ("raise_seizure", "raise_cost"):
+                u = rng.random()
+                if u < 0.35:
+                    e = replace(e, perceived=False)
+                elif u < 0.7:
+                    top = 0.45 if e.type == "raise_seizure" else 8.0
+                    e = replace(e, perceived_amounts=tuple(
+                        float(v) for v in np.sort(rng.uniform(0.05, top, len(e.amounts)))))
+            effects.append(e)
+        actions.append(replace(act, effects=tuple(effects)))
+    comms = tuple(replace(c, replacement=float(rng.choice([0.0, 1.0, 5.0])),
+                          harm=float(rng.choice([0.5, 1.0, 3.0])))
+                  for c in inst.commodities)
+    out = replace(inst, arcs=tuple(arcs), actions=tuple(actions), commodities=comms)
+    problems = validate(out)
+    if problems:
+        raise InstanceError(problems)
+    return out
+
+
+# ----------------------------------------------------------------------------- observations
+
+#: Two lanes in series, two commodities in different units, groups of every kind, and
+#: observations. By hand (no action): 100 kg fentanyl and 50 thousand pills leave src;
+#: lane1 (p = 0.1) seizes 10 kg and 5 thousand pills, lane2 (p = 0.2) 18 kg and 9;
+#: 72 kg and 36 thousand pills reach hub.
+LANES_YAML = textwrap.dedent("""\
+    name: lanes
+    resources: [{id: usd, budget: 1}]
+    commodities:
+      - {id: fentanyl, unit: kg, value: 10}
+      - {id: pills, unit: thousand pills, value: 2}
+    nodes:
+      - {id: src, kind: source, country: MX}
+      - {id: mid, kind: crossing, country: MX, organization: CJNG}
+      - {id: hub, kind: market, country: US}
+    supplies:
+      - {node: src, commodity: fentanyl, amount: 100}
+      - {node: src, commodity: pills, amount: 50}
+    arcs:
+      - {id: lane1, from: src, to: mid, seizure: 0.1}
+      - {id: lane2, from: mid, to: hub, mode: poe_private,
+         seizure: {value: 0.2, source: "scan rate x find rate"}}
+    actions:
+      - {id: scan, cost: {usd: 1}, effects: [{type: raise_seizure, arcs: [lane2], amount: 0.1}]}
+    groups:
+      - {id: border, arcs: [lane2]}
+      - {id: at_mid, nodes: [mid]}
+      - {id: mexico, countries: [MX]}
+      - {id: us, countries: [US]}
+      - {id: markets, kinds: [market]}
+      - {id: cjng, organizations: [CJNG]}
+      - {id: pov, modes: [poe_private]}
+    observations:
+      - {id: seized_border, measure: seized, group: border, commodity: fentanyl, value: 18,
+         tolerance: 1, source: "CBP"}
+      - {id: share_border, measure: seizure_share, group: border, commodity: fentanyl,
+         value: 0.6, tolerance: 0.05}
+      - {id: pills_ratio, measure: ratio, group: border, units: {pills: 0.1}, unit: kg,
+         numerator: {measure: seized, commodity: pills},
+         denominator: {measure: seized, commodity: [pills, fentanyl]}, value: 0.05,
+         tolerance: 0.01}
+    parameters:
+      - {id: p2, field: arcs/lane2/seizure, bounds: [0.05, 0.5], reason: "scan rate unknown"}
+    """)
+
+
+def calibration_yaml(p: dict[str, float], tolerance: float = 0.02) -> str:
+    """Three parallel lanes after a sea leg; observations of the units seized on each,
+    computed by hand for the seizure rates ``TRUE_RATES``, and the four rates declared as
+    parameters with the file's values ``p``. By hand, with all 100 kg shipped: sea seizes
+    100·p_sea, lane A (capacity 40) 40·p_a, lane B (capacity 30) 30·p_b, lane C the rest,
+    p_c·(100·(1 − p_sea) − 70): 10, 2, 6 and 6 kg at the true rates. ``tolerance`` is a
+    fraction of each observed value."""
+    t = TRUE_RATES
+    seized = {"sea": 100 * t["sea"], "a": 40 * t["a"], "b": 30 * t["b"],
+              "c": t["c"] * (100 * (1 - t["sea"]) - 70)}
+    obs = "\n".join(
+        f"  - {{id: seized_{k}, measure: seized, group: lane_{k}, value: {v:.12g}, "
+        f"tolerance: {tolerance * v:.12g}, source: \"by hand\"}}" for k, v in seized.items())
+    params = "\n".join(f"  - {{id: p_{k}, field: arcs/{k}/seizure, bounds: [0.01, 0.5]}}"
+                       for k in seized)
+    groups = "\n".join(f"  - {{id: lane_{k}, arcs: [{k}]}}" for k in seized)
+    return textwrap.dedent(f"""\
+        name: parallel
+        resources: [{{id: usd, budget: 1}}]
+        commodities: [{{id: fentanyl, unit: kg, value: 10}}]
+        nodes:
+          - {{id: src, kind: source}}
+          - {{id: mid}}
+          - {{id: hub, kind: market}}
+        supplies: [{{node: src, commodity: fentanyl, amount: 100}}]
+        arcs:
+          - {{id: sea, from: src, to: mid, seizure: {p['sea']}}}
+          - {{id: a, from: mid, to: hub, capacity: 40, seizure: {p['a']}}}
+          - {{id: b, from: mid, to: hub, capacity: 30, cost: 1, seizure: {p['b']}}}
+          - {{id: c, from: mid, to: hub, cost: 2, seizure: {{value: {p['c']}, source: "a guess"}}}}
+        actions:
+          - {{id: scan_c, cost: {{usd: 1}},
+             effects: [{{type: raise_seizure, arcs: [c], amount: 0.2}}]}}
+        """) + f"groups:\n{groups}\nobservations:\n{obs}\nparameters:\n{params}\n"
+
+
+#: the seizure rates the observations of ``calibration_yaml`` were computed from
+TRUE_RATES = {"sea": 0.1, "a": 0.05, "b": 0.2, "c": 0.3}
+
+__all__ += ["LANES_YAML", "calibration_yaml", "TRUE_RATES"]

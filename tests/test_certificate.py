@@ -10,7 +10,7 @@ import optimizer.pipeline as engine
 from optimizer import CertificateError, Plan, solve
 from optimizer.certify import certify_value
 from optimizer.cli import main
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 from optimizer.options import SolutionStatus, Termination
 from optimizer.pipeline import as_problem
 from optimizer.solvers.base import RawSolution
@@ -60,7 +60,7 @@ def test_certificate_rejects_a_plan_over_budget():
 def _wrong_milp(plan_binaries):
     """A stand-in for the MILP solve that returns a wrong plan claimed optimal."""
 
-    def fake(problem, formulation, options, write_model=None):
+    def fake(problem, formulation, options, write_model=None, deadline=None):
         milp = formulation.build(problem)
         values = np.zeros(milp.model.n_cols)
         values[milp.x_start:milp.x_start + milp.n_binaries] = plan_binaries(milp.net)
@@ -85,3 +85,20 @@ def test_engine_never_reports_a_plan_that_fails(monkeypatch, tmp_path):
     assert "certificate failed" in res.output
     assert not out.exists()
     assert not any(p.name.startswith(".result.json") for p in tmp_path.iterdir())
+
+
+def test_a_bound_below_the_trivial_one_is_replaced_by_it():
+    """The smuggler's value is never negative (it can always ship nothing): a solver bound
+    below 0 (seen on a time-limited solve: −60,082,220) is reported as 0."""
+    from optimizer.certify.evaluate import ValueEvaluator
+    from optimizer.pipeline import finish
+
+    problem = as_problem(recipe_instance(1))
+    milp = engine.DualValue().build(problem)
+    values = np.zeros(milp.model.n_cols)
+    raw = RawSolution(Termination.TIME_LIMIT, SolutionStatus.FEASIBLE, values, 245.0, -6.0e7,
+                      None, 10, 0.1, "test")
+    done = finish(problem, ValueEvaluator(problem), raw, x_start=milp.x_start,
+                  exact_claim=True, scale=245.0, options=engine.SolveOptions())
+    assert done.bound == 0.0 and done.certificate.bound == 0.0
+    assert done.certificate.plan_value == pytest.approx(245.0)

@@ -9,18 +9,22 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from helpers import assert_certified, valid_random_instance
 from optimizer import SolveOptions, compile_instance, solve
+from optimizer.certify.enumerate import enumerate_plans, feasible_plans
+from optimizer.certify.response import solve_smuggler
 from optimizer.cli import main
 from optimizer.decomposition import (
-    LPOracle, MaxFlowOracle, ShortestPathOracle, max_flow_structure, shortest_path_structure,
+    LPOracle,
+    MaxFlowOracle,
+    ShortestPathOracle,
+    max_flow_structure,
+    shortest_path_structure,
     solve_decomposed,
 )
-from optimizer.certify.enumerate import enumerate_plans, feasible_plans
 from optimizer.instance.generators.grid import grid_instance, layered_instance
-from optimizer.instance.yaml_io import write_instance
-from optimizer.certify.response import solve_smuggler
+from optimizer.instance.writer import write_instance
 
+from helpers import assert_certified, valid_random_instance
 
 METHODS = ("benders", "benders-basic")
 
@@ -112,6 +116,7 @@ def test_grids_all_methods_equal_enumeration(kind, shape, budget):
     assert solve(net, SolveOptions(method="benders")).method == f"benders-covering/{oracle}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind,rows,budget", [("shortest_path", 8, 4), ("shortest_path", 10, 5),
                                               ("max_flow", 6, 3)])
 def test_grids_decomposition_equals_dual(kind, rows, budget):

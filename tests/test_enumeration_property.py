@@ -3,7 +3,6 @@ feasible plan with the smuggler's LP solved per plan (an oracle that never uses 
 
 from __future__ import annotations
 
-
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
@@ -14,8 +13,7 @@ from optimizer.certify.enumerate import enumerate_plans
 from helpers import random_instance
 
 
-
-
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.integers(min_value=0, max_value=10**9))
 @example(121)  # HiGHS 1.16 mis-reported a MIP start here; the certificate caught it

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import Resource, action, arc, instance, market, valid_random_instance
 from optimizer.certify.evaluate import ValueEvaluator
 from optimizer.certify.response import solve_smuggler
 from optimizer.certify.tidy import drop_redundant
@@ -14,6 +13,8 @@ from optimizer.formulation.blocks import LinearModel
 from optimizer.formulation.interdiction import add_actions, add_dual_block, set_objective
 from optimizer.pipeline import as_problem
 from optimizer.solvers.base import solve_once
+
+from helpers import Resource, action, arc, instance, market, valid_random_instance
 
 
 def dual_block_value(net, x: np.ndarray) -> float:

@@ -11,7 +11,7 @@ from optimizer import compile_instance, load_instance
 from optimizer.cli import main
 from optimizer.instance.generators.grid import grid_instance, layered_instance
 from optimizer.instance.validate import validate
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 
 
 def _write(inst, path):

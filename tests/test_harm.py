@@ -14,17 +14,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from optimizer import InstanceError, Plan, compile_instance, solve
-from optimizer.cli import main
-from optimizer.studies.compare import compare_harm
 from optimizer.certify.enumerate import feasible_plans
 from optimizer.certify.harm import harm_range
+from optimizer.cli import main
+from optimizer.instance.writer import write_instance
+from optimizer.studies.compare import compare_harm
 from optimizer.studies.harm import solve_harm
-from optimizer.instance.yaml_io import write_instance
 
-from helpers import assert_certified, substitution, ties
-from helpers import random_instance
-
-
+from helpers import assert_certified, random_instance, substitution, ties
 
 
 def test_hand_derived_substitution():
@@ -89,6 +86,7 @@ def with_harm(inst, rng):
     return replace(inst, commodities=comms)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.integers(min_value=0, max_value=10**9))
 def test_optimistic_and_pessimistic_equal_enumeration(seed):
@@ -124,7 +122,8 @@ def test_harm_equal_to_value_gives_the_zero_sum_plan():
         zero = solve(net)
         for mode in ("optimistic", "pessimistic"):
             r = solve_harm(net, mode=mode)
-            assert r.harm.harm_after == pytest.approx(zero.value_after, abs=1e-5 * max(1, zero.value_before))
+            assert r.harm.harm_after == pytest.approx(zero.value_after,
+                                                      abs=1e-5 * max(1, zero.value_before))
             assert r.plan == zero.plan or math.isclose(
                 solve(net, budgets=None).value_after, r.value_after, abs_tol=1e-6)
 
@@ -138,7 +137,12 @@ def test_cli_objective_harm(tmp_path):
     assert "Zero-sum plan versus harm plan" in res.output
     assert "optimistic tie-break" in res.output and "pessimistic tie-break" in res.output
     data = json.loads(out.read_text())
-    assert set(data) == {"harm", "zero_sum", "comparison"}
+    assert set(data) == {"harm", "zero_sum", "comparison", "rises"}
+    # the paper's warning, measured: hitting heroin pushes the smuggler into fentanyl
+    rises = {(r["plan"], r["mode"], r["commodity"]): r for r in data["rises"]}
+    assert set(rises) == {("zero-sum plan", m, "fentanyl") for m in ("optimistic", "pessimistic")}
+    assert all(r["after"] == pytest.approx(10.0, abs=1e-6) and r["before"] < 1e-6
+               for r in rises.values())
     assert data["harm"]["optimistic"]["plan"] == {"squeeze border": 1}
     assert data["zero_sum"]["plan"] == {"hit heroin route": 1}
     no_harm = tmp_path / "n.yaml"

@@ -7,13 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from helpers import assert_certified
-from optimizer import SolveOptions, Termination, SolutionStatus, load_instance, solve
+from optimizer import SolutionStatus, SolveOptions, Termination, load_instance, solve
 from optimizer.cli import main
 from optimizer.instance.generators.grid import grid_instance
-from optimizer.instance.yaml_io import write_instance
+from optimizer.instance.writer import write_instance
 
-from helpers import levels_instance, recipe_instance
+from helpers import assert_certified, levels_instance, recipe_instance
 
 GALLERY_NODES = "Node\nStart\nB\nC\nD\nEnd\n"
 GALLERY_ARCS = ("StartNode,EndNode,Capacity,Attackable\nStart,B,10,1\nStart,C,70,1\nC,B,30,1\n"
@@ -74,6 +73,7 @@ def test_generator_is_deterministic(tmp_path):
     assert (tmp_path / "a.yaml").read_bytes() != (tmp_path / "c.yaml").read_bytes()
 
 
+@pytest.mark.slow
 def test_node_limit_returns_best_plan_with_gap():
     """A 12×12 shortest-path grid with 6 interdictions is not solved at the root node: with
     a limit of one branch-and-bound node the engine returns the best plan found,
@@ -172,3 +172,100 @@ def test_shipped_instance_round_trips_with_sources_scenarios_and_ranges(tmp_path
         back = load_instance(tmp_path / name)
         assert replace(back, path=inst.path) == inst
         assert back.sources == inst.sources and back.uncertain == inst.uncertain
+
+
+def test_solve_outputs_are_all_or_nothing(tmp_path):
+    """An unwritable output is found before solving, and no other output is written."""
+    blocker = tmp_path / "bad"
+    blocker.write_text("a file, not a folder")
+    ok = tmp_path / "ok.json"
+    res = CliRunner().invoke(main, ["solve", "docs/example.yaml", "--json", str(ok),
+                                    "-o", str(blocker / "x.txt")])
+    assert res.exit_code == 1 and "cannot write" in res.output and "Traceback" not in res.output
+    assert not ok.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad"]
+
+
+def test_json_dash_goes_to_stdout_and_the_summary_to_stderr(tmp_path):
+    import json as _json
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "optimizer", "solve", "docs/example.yaml",
+                           "--json", "-"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    data = _json.loads(proc.stdout)  # stdout is exactly the JSON document
+    assert data["optimal"] and "Status" in proc.stderr
+    assert not (tmp_path / "-").exists() and not __import__("os").path.exists("-")
+
+
+def test_write_model_leaves_no_temporary_file_while_solving(tmp_path, monkeypatch):
+    """The model file is staged only after the solve: while HiGHS runs there is no
+    temporary file to leave behind if the process is killed."""
+    import optimizer.pipeline as pipeline
+
+    seen: list[list[str]] = []
+    real = pipeline.open_session
+
+    def spy(model, options=None):
+        session = real(model, options)
+        solve = session.solve
+
+        def solve_and_look():
+            seen.append(sorted(p.name for p in tmp_path.iterdir()))
+            return solve()
+        session.solve = solve_and_look
+        return session
+
+    monkeypatch.setattr(pipeline, "open_session", spy)
+    model = tmp_path / "m.mps"
+    res = CliRunner().invoke(main, ["solve", "docs/example.yaml", "--write-model", str(model),
+                                    "-q"])
+    assert res.exit_code == 0, res.output
+    assert seen and all(names == [] for names in seen)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.mps"]
+
+
+@pytest.mark.parametrize("text,field,message", [
+    ('{"raid lab": 1, "raid lab": 1}', None, "duplicate key"),
+    ('{"raid lab": 1, "seal lab": 1}', None, "unknown action"),
+    ('{"scan a1": 4}', "level", "levels 1..3"),
+    ('{"scan a1": 1.5}', "level", "whole number"),
+    ('{"scan a1": 3, "raid a2": 1}', "usd", "but the budget is 6"),
+    ('[1, 2]', None, "must be a mapping"),
+    ('{"plan": ', None, "JSON"),
+])
+def test_plan_files_are_checked_against_the_instance(tmp_path, text, field, message):
+    """evaluate --plan: a repeated action, an unknown action or level, a plan over budget,
+    a malformed file: each a located input error (exit 1), nothing written."""
+    from optimizer.instance.writer import write_instance
+
+    from helpers import levels_instance
+
+    inst_path = tmp_path / "levels.yaml"
+    write_instance(levels_instance(6, 1), inst_path)
+    if "raid lab" in text:
+        text = text.replace("raid lab", "scan a1").replace("seal lab", "no such action")
+    plan = tmp_path / "plan.json"
+    plan.write_text(text)
+    out = tmp_path / "mc.json"
+    res = CliRunner().invoke(main, ["evaluate", str(inst_path), "--plan", str(plan), "-n", "5",
+                                    "--json", str(out)])
+    assert res.exit_code == 1, res.output
+    assert message in res.output and "plan.json" in res.output and "Traceback" not in res.output
+    if field:
+        assert f"field '{field}'" in res.output
+    assert not out.exists()
+
+
+def test_a_loose_gap_is_not_called_proven_optimal():
+    """--gap 0.5: HiGHS may stop at a plan 50% from its bound and call it optimal; the
+    report says "within the requested gap", with the proven gap, never "proven optimal"."""
+    from optimizer.report.text import status_text
+
+    inst = grid_instance(12, 12, budget=6, seed=1)  # stops 0.26% from its bound at --gap 0.5
+    r = solve(inst, SolveOptions(rel_gap=0.5))
+    assert r.optimal and r.gap is not None and r.gap > 1e-6
+    assert status_text(r).startswith("optimal within the requested gap of 50.00%")
+    tight = solve(grid_instance(4, 4, budget=2, seed=0))
+    assert status_text(tight) == "proven optimal"

@@ -12,7 +12,15 @@ from optimizer import Plan, SolveOptions, compile_instance, solve
 from optimizer.certify.enumerate import enumerate_plans
 from optimizer.instance.model import Commodity, Node, Resource
 
-from helpers import action, arc, instance, market, assert_certified, levels_instance, recipe_instance
+from helpers import (
+    action,
+    arc,
+    assert_certified,
+    instance,
+    levels_instance,
+    market,
+    recipe_instance,
+)
 
 BACKENDS = ["highs", "pyomo"]
 
@@ -122,7 +130,7 @@ def test_most_evasive_path(budget, expected, backend):
     assert best == pytest.approx(r.value_after, abs=1e-9)
 
 
-# --------------------------------------------------------------------------- multicommodity + recipe
+# -------------------------------------------------------------------------- multicommodity + recipe
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -3,20 +3,26 @@ every plan (an oracle that never uses the MILP)."""
 
 from __future__ import annotations
 
+import json
 import math
+from itertools import pairwise
 
 import pytest
+from click.testing import CliRunner
 
-from optimizer import InstanceError, compile_instance, solve
+from optimizer import InstanceError, compile_instance, load_instance, solve
 from optimizer.certify.enumerate import enumerate_plans
+from optimizer.cli import main
 from optimizer.compile.network import Plan
+from optimizer.compile.problem import build_problem
+from optimizer.pipeline import evaluate_plan
 from optimizer.planning.frontier import exact_frontier
-from optimizer.planning.marginal import marginal_gains, priority_list
+from optimizer.planning.marginal import greedy_nested, marginal_gains, priority_list
 from optimizer.planning.session import PlanningSession
 from optimizer.planning.sweep import SweepSpec, run_sweep
 from optimizer.planning.target import ValueTarget, cheapest_to_target, make_target
 
-from helpers import random_instance
+from helpers import random_instance, random_stochastic
 
 EXAMPLE = "docs/example.yaml"
 SEEDS = [0, 4, 5, 7, 11, 121]
@@ -258,11 +264,14 @@ def test_session_does_not_reuse_a_stale_solution():
     assert math.isfinite(s.value_before)
 
 
-def _best_nested_by_enumeration(inst, resource, grid):
-    """Least Σ_k value(P_k) over nested chains P_1 ⊆ … ⊆ P_K, P_k within budget grid[k]."""
-    curve, enum = oracle_curve(inst, resource)
-    net = compile_instance(inst)
-    plans = [(p, p.spend(net)[resource], v) for p, v in enum.values.items()]
+def _best_nested_by_enumeration(inst, resource, grid, risk=None):
+    """Least Σ_k value(P_k) over nested chains P_1 ⊆ … ⊆ P_K, P_k within budget grid[k]
+    (value: the risk measure over the instance's scenarios, α = 0.7 for CVaR), by
+    enumeration of every plan and the smuggler's LP only."""
+    top = sum(max(c) for c in _level_costs(compile_instance(inst), resource))
+    problem = build_problem(inst, risk=risk, alpha=0.7, budgets={resource: top})
+    enum = enumerate_plans(problem)
+    plans = [(p, p.spend(problem.net)[resource], v) for p, v in enum.values.items()]
 
     def contains(big, small):
         b = big.as_dict()
@@ -283,6 +292,23 @@ def _best_nested_by_enumeration(inst, resource, grid):
     return best
 
 
+def _check_exact_nested(session, inst, grid, risk=None):
+    exact = priority_list(session, "r1", grid, method="exact")
+    greedy = priority_list(session, "r1", grid, method="greedy")
+    total_exact = sum(g["value"] for g in exact.grid)
+    total_greedy = sum(g["value"] for g in greedy.grid)
+    assert total_exact <= total_greedy + len(grid) * session.tol
+    oracle = _best_nested_by_enumeration(inst, "r1", grid, risk)
+    assert total_exact == pytest.approx(oracle, abs=len(grid) * session.tol)
+    plans = [g["plan"] for g in exact.grid]
+    for a, b in pairwise(plans):
+        assert all(b.get(j, 0) >= lv for j, lv in a.items())
+    for row in exact.grid:
+        assert session.fits(Plan.of(row["plan"]), {"r1": row["budget"]})
+        assert row["value"] == pytest.approx(session.evaluate(Plan.of(row["plan"])).value,
+                                             abs=session.tol)
+
+
 @pytest.mark.parametrize("seed,grid", [(5, [1, 3, 6]), (7, [2, 4, 8]), (11, [1, 2, 4]),
                                        (0, [1, 2, 3])])
 def test_exact_nested_plans_equal_enumeration_of_nested_chains(seed, grid):
@@ -290,19 +316,25 @@ def test_exact_nested_plans_equal_enumeration_of_nested_chains(seed, grid):
         inst = random_instance(seed)
     except InstanceError:
         pytest.skip("seed gives an invalid instance")
-    session = PlanningSession(inst)
-    exact = priority_list(session, "r1", grid, method="exact")
-    greedy = priority_list(session, "r1", grid, method="greedy")
-    total_exact = sum(g["value"] for g in exact.grid)
-    total_greedy = sum(g["value"] for g in greedy.grid)
-    assert total_exact <= total_greedy + len(grid) * session.tol
-    oracle = _best_nested_by_enumeration(inst, "r1", grid)
-    assert total_exact == pytest.approx(oracle, abs=len(grid) * session.tol)
-    plans = [g["plan"] for g in exact.grid]
-    for a, b in zip(plans, plans[1:]):
-        assert all(b.get(j, 0) >= lv for j, lv in a.items())
+    _check_exact_nested(PlanningSession(inst), inst, grid)
 
 
+@pytest.mark.parametrize("risk", ["expected", "worst", "cvar"])
+@pytest.mark.parametrize("seed,grid", [(5, [1, 3, 6]), (7, [2, 4, 8]), (0, [1, 2, 3])])
+def test_exact_nested_plans_with_scenarios_equal_enumeration(seed, grid, risk):
+    """With scenarios the value of a plan is the risk measure of its scenario values; the
+    nested MILP must minimise Σ_k of that (it once summed the first scenario's values only,
+    and its bound then exceeded the certified total on the shipped instance)."""
+    try:
+        inst = random_stochastic(seed)
+        problem = build_problem(inst, risk=risk, alpha=0.7)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    assert len(problem.scenarios) > 1
+    _check_exact_nested(PlanningSession(problem), inst, grid, risk)
+
+
+@pytest.mark.slow
 def test_shipped_instance_budget_changes_in_one_loaded_model():
     """On the shipped instance a HighsSession solved at usd_m=0 and re-solved at 200 after a
     row-bound change reports 4.70e6 "optimal" (HiGHS 1.16 re-uses the old solution as a MIP
@@ -314,3 +346,86 @@ def test_shipped_instance_budget_changes_in_one_loaded_model():
         p = s.solve({"usd_m": b})
         indep = solve("instances/mexico_us.yaml", budgets={"usd_m": b})
         assert p.value == pytest.approx(indep.value_after, abs=s.tol)
+
+
+SHIPPED = "instances/mexico_us.yaml"
+
+
+def _spend_by_hand(inst, plan: dict[str, int]) -> dict[str, float]:
+    """Σ cost of each action's chosen level, from the instance's records."""
+    acts = {a.id: a for a in inst.actions}
+    out = {r.id: 0.0 for r in inst.resources}
+    for a, lv in plan.items():
+        for r, c in acts[a].levels[lv - 1].cost.items():
+            out[r] += c
+    return out
+
+
+def _check_shipped_priorities(tmp_path, args, grid):
+    """Run ``interdict priorities SHIPPED -r usd_m ARGS`` and check its nested plans against
+    independent solves: nested, within their budgets, values as the smuggler's LP gives
+    them, total ≥ Σ_k v(b_k) (each v by ``optimizer.solve``) and ≤ the greedy's total."""
+    out = tmp_path / "p.json"
+    res = CliRunner().invoke(main, ["priorities", SHIPPED, "-r", "usd_m", *args,
+                                    "--executor", "serial", "--no-store", "--quiet",
+                                    "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    pl = json.loads(out.read_text())
+    assert pl["method"] == "exact" and pl["budgets"] == grid
+    assert "proven optimal" in pl["notes"][0]
+    inst = load_instance(SHIPPED)
+    base = {r.id: r.budget for r in inst.resources}
+    session = PlanningSession(inst)
+    plans = [row["plan"] for row in pl["grid"]]
+    for a, b in pairwise(plans):
+        assert all(b.get(j, 0) >= lv for j, lv in a.items())
+    total = 0.0
+    for row, b in zip(pl["grid"], grid):
+        spend = _spend_by_hand(inst, row["plan"])
+        assert spend["usd_m"] <= b + 1e-9
+        assert all(spend[r] <= base[r] + 1e-9 for r in base if r != "usd_m")
+        assert row["value"] == pytest.approx(evaluate_plan(inst, row["plan"]), abs=session.tol)
+        total += row["value"]
+    optimal = sum(solve(inst, budgets={"usd_m": b}).value_after for b in grid)
+    greedy = sum(session.evaluate(p).value for p in greedy_nested(session, "usd_m", grid))
+    assert optimal - len(grid) * session.tol <= total <= greedy + len(grid) * session.tol
+    return pl, total, optimal, greedy
+
+
+@pytest.mark.slow
+def test_shipped_priorities_docs_example(tmp_path):
+    """docs/planning.md's example (it once exited 4: the nested MILP summed the first
+    scenario's values, not the expected value over the four scenarios)."""
+    grid = [25.0, 50.0, 100.0, 150.0, 200.0]
+    _, total, optimal, greedy = _check_shipped_priorities(
+        tmp_path, ["--values", "25,50,100,150,200"], grid)
+    # the figures docs/planning.md quotes (total regret, greedy and exact)
+    assert round((greedy - optimal) / 1e6, 2) == 0.70
+    assert round((total - optimal) / 1e6, 2) == 0.22
+
+
+@pytest.mark.slow
+def test_shipped_priorities_default_budgets_are_quarter_points(tmp_path):
+    """The README's form without --values: the budget (here -b usd_m=40) at its quarters."""
+    _check_shipped_priorities(tmp_path, ["-b", "usd_m=40"], [10.0, 20.0, 30.0, 40.0])
+
+
+def test_priorities_without_values_and_a_zero_budget_is_a_usage_error():
+    res = CliRunner().invoke(main, ["priorities", SHIPPED, "-r", "usd_m", "-b", "usd_m=0",
+                                    "--executor", "serial", "--no-store"])
+    assert res.exit_code == 2
+    assert "--values" in res.output and "quarter points" in res.output
+
+
+def test_a_stopped_solve_never_returns_worse_than_its_start():
+    """With a microsecond to solve (no machine finishes), the session returns a plan no
+    worse than the warm start it was handed — not "no action"."""
+    from optimizer.options import SolveOptions
+
+    session = PlanningSession(EXAMPLE)
+    good = session.solve({"usd_m": 31})
+    assert good.plan
+    rushed = PlanningSession(EXAMPLE, SolveOptions(time_limit=1e-6))
+    p = rushed.solve({"usd_m": 31}, start=good.plan_obj())
+    assert p.value <= good.value + 1e-6 * max(1.0, good.value)
+    assert not p.optimal or p.value == pytest.approx(good.value)

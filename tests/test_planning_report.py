@@ -1,6 +1,6 @@
 """Pictures: the PNG of a frontier, and the offline HTML report rendered by headless
-Chromium (Debian's /usr/bin/chromium; the README's test command installs it, .ci/install-chromium.sh): the page
-is not blank, and moving the slider changes the plan shown."""
+Chromium (Debian's /usr/bin/chromium; the README's test command installs it,
+.ci/install-chromium.sh): the page is not blank, and moving the slider changes the plan shown."""
 
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def _plan_shown(dom: str) -> list[str]:
             for li in re.findall(r"<li>(.*?)</li>", m.group(1), re.S)]
 
 
+@pytest.mark.slow
 def test_report_renders_and_slider_changes_the_plan(report, tmp_path):
     import json
 
@@ -129,3 +130,44 @@ def test_stored_runs_are_drawn_again_without_solving(tmp_path):
                                str(tmp_path / "x.html")])
     assert res.exit_code == 1 and "content changed" in res.output
     assert not (tmp_path / "x.html").exists()
+
+
+HOSTILE_NAMES = r"""
+name: "odd <b>names</b> $\\alpha$"
+resources: [{id: "usd[/]m", budget: 2}, {id: "usd[millions]", budget: 1}]
+commodities: [{id: "fent[bold]", value: 10}]
+nodes:
+  - {id: "src$\\alpha$", kind: source}
+  - {id: "<!--<script>", kind: crossing}
+  - {id: "nyc[/red]", kind: market}
+arcs:
+  - {id: "a</script>", from: "src$\\alpha$", to: "<!--<script>", capacity: 10}
+  - {id: "b[x]", from: "<!--<script>", to: "nyc[/red]", capacity: 8}
+supplies: [{node: "src$\\alpha$", commodity: "fent[bold]", amount: 20}]
+actions:
+  - {id: "cut[/]it", name: "$\\foo$ <i>", cost: {"usd[/]m": 1, "usd[millions]": 1},
+     effects: [{type: cut_capacity, arcs: ["b[x]"], amount: 0.5}]}
+"""
+
+
+def test_names_are_text_everywhere(tmp_path):
+    """Ids with rich markup, matplotlib mathtext and HTML/script fragments are shown as
+    written: in the terminal tables, the PNG and the HTML report (which must not go blank)."""
+    path = tmp_path / "names.yaml"
+    path.write_text(HOSTILE_NAMES)
+    res = CliRunner().invoke(main, ["solve", str(path)])
+    assert res.exit_code == 0, res.output
+    for name in ("usd[/]m", "usd[millions]", "fent[bold]", "nyc[/red]", "cut[/]it", "<!--<script>"):
+        assert name in res.output, name
+    html, png = tmp_path / "n.html", tmp_path / "n.png"
+    res = CliRunner().invoke(main, ["sweep", str(path), "-r", "usd[/]m", "--values", "0,1,2",
+                                    "--executor", "serial", "--no-store", "-q",
+                                    "--png", str(png), "--html", str(html)])
+    assert res.exit_code == 0, res.output
+    assert png.stat().st_size > 1000
+    assert "<!--<script>" not in html.read_text()  # escaped inside the page's data
+    out = run_chromium(tmp_path, html.as_uri(), "--dump-dom")
+    assert out.returncode == 0, out.stderr[-2000:]
+    dom = unescape(out.stdout)
+    assert 'odd <b>names</b> $\\alpha$' in dom  # the title, as text
+    assert "cut[/]it" in dom and "usd[/]m" in dom

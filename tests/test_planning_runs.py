@@ -15,10 +15,11 @@ import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
-from optimizer.planning.executors import DaskExecutor, PoolExecutor, SerialExecutor, run_all
+from optimizer.parallel import DaskExecutor, ProcessPool, SerialExecutor
 from optimizer.planning.store import RunStore
 from optimizer.planning.sweep import Axis, SweepSpec, run_sweep
 from optimizer.planning.target import TargetTask
+from optimizer.planning.tasks import SessionSpec, run_tasks
 
 from helpers import random_instance
 
@@ -54,8 +55,9 @@ def test_grid_sweep_covers_both_resources(serial_grid):
     assert sum(p.warm_started for p in pts) > 0
 
 
+@pytest.mark.slow
 def test_process_pool_gives_the_serial_results(serial_grid):
-    ex = PoolExecutor(2)
+    ex = ProcessPool(2)
     try:
         res = run_sweep(EXAMPLE, GRID, executor=ex)
     finally:
@@ -64,6 +66,7 @@ def test_process_pool_gives_the_serial_results(serial_grid):
     assert _stable(res) == _stable(serial_grid)
 
 
+@pytest.mark.slow
 def test_dask_gives_the_serial_results(serial_grid):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
@@ -71,11 +74,11 @@ def test_dask_gives_the_serial_results(serial_grid):
             distributed.Client(cluster) as client:
         ex = DaskExecutor(client=client)
         res = run_sweep(EXAMPLE, GRID, executor=ex)
-        targets = run_all(ex, _target_spec(), [TargetTask("value", r, "usd_m")
+        targets = run_tasks(ex, _target_spec(), [TargetTask("value", r, "usd_m")
                                                for r in (0.1, 0.2, 0.25)])
     assert res.executor == "dask"
     assert _stable(res) == _stable(serial_grid)
-    serial_targets = run_all(SerialExecutor(), _target_spec(),
+    serial_targets = run_tasks(SerialExecutor(), _target_spec(),
                              [TargetTask("value", r, "usd_m") for r in (0.1, 0.2, 0.25)])
     assert [t.cost for t in targets] == [t.cost for t in serial_targets]
     assert [t.point.plan for t in targets] == [t.point.plan for t in serial_targets]
@@ -83,7 +86,6 @@ def test_dask_gives_the_serial_results(serial_grid):
 
 def _target_spec():
     from optimizer import load_instance
-    from optimizer.planning.executors import SessionSpec
     from optimizer.planning.session import planning_options
 
     inst = load_instance(EXAMPLE)
@@ -184,7 +186,7 @@ def test_cli_sweep_outputs_and_runs(tmp_path):
     assert res.exit_code == 0 and "sweep" in res.output and "done" in res.output
     res = runner.invoke(main, ["runs", "--store", store, "compare", "1", "2"])
     assert res.exit_code == 0, res.output
-    assert "1 common points" in res.output
+    assert "1 points at the same usd_m" in res.output
     res = runner.invoke(main, ["runs", "--store", store, "show", "1"])
     assert res.exit_code == 0 and "press_controls@1" in res.output
 
@@ -192,8 +194,9 @@ def test_cli_sweep_outputs_and_runs(tmp_path):
 @pytest.mark.parametrize("args,code,needle", [
     (["-r", "euros", "--values", "0,1"], 2, "unknown resource 'euros'"),
     (["-r", "usd_m", "--values", "0,ten"], 2, "write numbers separated by commas"),
-    (["-r", "usd_m", "--values", "0,-5"], 1, "must be finite and ≥ 0"),
-    (["-r", "usd_m", "--from", "10", "--to", "0", "--step", "1"], 1, "need 0 ≤ --from ≤ --to"),
+    # a bad option value is a usage error (exit 2), like a malformed one
+    (["-r", "usd_m", "--values", "0,-5"], 2, "must be finite and ≥ 0"),
+    (["-r", "usd_m", "--from", "10", "--to", "0", "--step", "1"], 2, "need 0 ≤ --from ≤ --to"),
     (["-r", "usd_m", "--from", "0", "--to", "10"], 2, "give --from, --to and --step"),
     (["-r", "usd_m", "--values", "1", "-b", "mx_teams=x"], 2, "is not a number"),
 ])
@@ -232,7 +235,8 @@ def test_cli_target_frontier_marginal_priorities(tmp_path):
     res = runner.invoke(main, ["target", EXAMPLE, "-r", "usd_m", "--reduce", "pills", "50%",
                                "--executor", "serial", "--store", store])
     assert res.exit_code == 0, res.output
-    assert "units of pills 124.5 (52.5% less)" in res.output and "cheapest spend 31 usd_m" in res.output
+    assert "units of pills 124.5 (52.5% less)" in res.output
+    assert "cheapest spend 31 usd_m" in res.output
     res = runner.invoke(main, ["frontier", EXAMPLE, "-r", "usd_m", "--to", "40",
                                "--executor", "serial", "--store", store,
                                "--csv", str(tmp_path / "f.csv")])
@@ -301,11 +305,12 @@ def test_cli_grid_sweep_and_deterministic_csv(tmp_path):
     assert rows[-1].split(",")[2] == "0.0"
 
 
+@pytest.mark.slow
 def test_frontier_pieces_on_a_pool_equal_serial():
     from optimizer.planning.frontier import exact_frontier
 
     serial = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3)
-    ex = PoolExecutor(2)
+    ex = ProcessPool(2)
     try:
         pooled = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3, executor=ex)
     finally:
@@ -315,3 +320,118 @@ def test_frontier_pieces_on_a_pool_equal_serial():
         [s.to_dict()["point"]["plan"] for s in serial.steps]
     assert [(s.start, s.end, s.optimal_value) for s in pooled.steps] == \
         [(s.start, s.end, s.optimal_value) for s in serial.steps]
+
+
+VOLATILE = {"seconds", "timings", "node_count", "warm_started", "fallback", "notes", "solves",
+            "solved", "reused", "executor", "run_id"}
+
+
+def _same(a, b):
+    """Results equal but for times, solve counts and how each plan was reached."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        keys = (set(a) | set(b)) - VOLATILE
+        return all(_same(a.get(k), b.get(k)) for k in keys)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("executor", ["serial", "pool"])
+def test_every_planning_command_resumes_from_a_partial_store(tmp_path, executor):
+    """Each command stores its certified pieces as it goes. Take the pieces found last away
+    (what an interruption would have lost), and ``runs resume`` finishes every run with the
+    uninterrupted result, solving only what is missing."""
+    store = str(tmp_path / "runs.sqlite")
+    runner = CliRunner()
+    commands = [
+        ["frontier", EXAMPLE, "-r", "usd_m", "--to", "40", "--pieces", "3"],
+        ["priorities", EXAMPLE, "-r", "usd_m", "--values", "0,10,20,40"],
+        ["marginal", EXAMPLE, "--step", "usd_m=3", "--step", "mx_teams=1"],
+        ["target", EXAMPLE, "-r", "usd_m", "--reduce", "value", "20%", "--reduce", "pills", "50%"],
+        ["sweep", EXAMPLE, "-r", "usd_m", "--from", "0", "--to", "40", "--step", "5",
+         "--chain", "3"],
+    ]
+    if executor == "pool":
+        commands = commands[:1] + commands[-1:]
+    for cmd in commands:
+        res = runner.invoke(main, [*cmd, "--executor", "serial", "--store", store, "-q"])
+        assert res.exit_code == 0, res.output
+    db = sqlite3.connect(store)
+    whole = {i: json.loads(r) for i, r in db.execute("SELECT id, result FROM runs")}
+    kept = {}
+    for run_id, n in db.execute("SELECT run_id, COUNT(*) FROM points GROUP BY run_id").fetchall():
+        db.execute("DELETE FROM points WHERE run_id = ? AND rowid IN (SELECT rowid FROM points "
+                   "WHERE run_id = ? ORDER BY created DESC LIMIT ?)", (run_id, run_id, n - n // 2))
+        kept[run_id] = {k for (k,) in db.execute("SELECT key FROM points WHERE run_id = ?",
+                                                  (run_id,))}
+    db.execute("UPDATE runs SET status = 'interrupted', result = NULL")
+    db.commit()
+    db.close()
+    res = runner.invoke(main, ["runs", "--store", store])
+    assert res.output.count("interrupted") == len(commands)
+    for run_id in whole:
+        res = runner.invoke(main, ["runs", "--store", store, "resume", str(run_id),
+                                   "--executor", executor, "--workers", "2", "-q"])
+        assert res.exit_code == 0, res.output
+    with RunStore(store) as s:
+        assert all(i.status == "done" for i in s.runs())
+        for run_id, before in whole.items():
+            after = s.result(run_id)
+            assert _same(after, before), run_id
+            pieces = s.pieces(run_id)
+            assert kept[run_id] < set(pieces)
+    # a finished run resumes to the same result without solving anything
+    res = runner.invoke(main, ["runs", "--store", store, "resume", "1", "--executor", "serial"])
+    assert res.exit_code == 0 and "0 MILP solves" in res.output
+
+
+def test_resume_refuses_a_changed_instance_or_an_unknown_run(tmp_path):
+    store = str(tmp_path / "runs.sqlite")
+    copy = tmp_path / "example.yaml"
+    copy.write_text(Path(EXAMPLE).read_text())
+    runner = CliRunner()
+    res = runner.invoke(main, ["marginal", str(copy), "--step", "usd_m=3", "--executor", "serial",
+                               "--store", store, "-q"])
+    assert res.exit_code == 0, res.output
+    copy.write_text(Path(EXAMPLE).read_text().replace("capacity: 100, seizure: 0.05",
+                                                      "capacity: 90, seizure: 0.05"))
+    res = runner.invoke(main, ["runs", "--store", store, "resume", "1"])
+    assert res.exit_code == 1 and "is not the instance of run 1" in res.output
+    res = runner.invoke(main, ["runs", "--store", store, "resume", "7"])
+    assert res.exit_code == 1 and "no run 7 in" in res.output
+
+
+def test_unwritable_output_stops_a_sweep_before_solving(tmp_path, monkeypatch):
+    from optimizer.planning.session import PlanningSession
+
+    built = []
+    monkeypatch.setattr(PlanningSession, "__init__", lambda *a, **k: built.append(1))
+    (tmp_path / "afile").write_text("not a folder")
+    bad = tmp_path / "afile" / "s.png"
+    res = CliRunner().invoke(main, ["sweep", EXAMPLE, "-r", "usd_m", "--values", "0,10",
+                                    "--executor", "serial", "--no-store",
+                                    "--json", str(tmp_path / "s.json"),
+                                    "--csv", str(tmp_path / "s.csv"), "--png", str(bad)])
+    assert res.exit_code == 1, res.output
+    assert f"cannot write {bad}" in res.output
+    assert not built
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_a_sweep_interrupted_while_writing_leaves_no_output(tmp_path, monkeypatch):
+    import optimizer.report.plots as plots
+
+    def interrupted(result, path):
+        Path(path).write_bytes(b"half a picture")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plots, "sweep_png", interrupted)
+    res = CliRunner().invoke(main, ["sweep", EXAMPLE, "-r", "usd_m", "--values", "0,10",
+                                    "--executor", "serial", "--no-store",
+                                    "--json", str(tmp_path / "s.json"),
+                                    "--csv", str(tmp_path / "s.csv"),
+                                    "--png", str(tmp_path / "s.png")])
+    assert res.exit_code == 130, res.output
+    assert "interrupted" in res.output
+    assert not list(tmp_path.iterdir())  # no output, no temporary file

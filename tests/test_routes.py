@@ -8,15 +8,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import assert_certified, evasion, random_route_instance
-from optimizer import SolveOptions, solve
+from optimizer import SolveOptions, load_instance, solve
 from optimizer.certify.enumerate import enumerate_plans, feasible_plans
 from optimizer.certify.response import solve_smuggler
 from optimizer.compile.problem import build_problem
 from optimizer.decomposition import PathOracle, path_kind
 from optimizer.decomposition.star import RoutePool
-from optimizer.pipeline import resolve_method
 from optimizer.options import Method
+from optimizer.pipeline import resolve_method
+
+from helpers import SHIPPED, assert_certified, evasion, random_route_instance
 
 KINDS = ("evasion", "shortest-path")
 
@@ -64,7 +65,7 @@ def test_star_cuts_valid_for_every_plan_and_tight_where_separated(kind, seed):
     oracle = PathOracle(problem)
     pool = RoutePool(oracle)
     rng = np.random.default_rng(seed)
-    plans = [x for x in feasible_plans(problem.net)]
+    plans = list(feasible_plans(problem.net))
     truth = np.array([oracle.source_values(x) for x in plans])
     for x in plans[:: max(1, len(plans) // 6)]:  # routes of a few plans, lengths at several μ
         for mu in (0.0, 1.0, 30.0):
@@ -131,10 +132,6 @@ def test_auto_picks_routes_for_stochastic_evasion_and_shortest_path():
 
 
 def test_auto_keeps_the_dual_milp_without_route_structure():
-    from helpers import SHIPPED
-
-    from optimizer.instance.yaml_io import load_instance
-
     problem = build_problem(load_instance(SHIPPED))
     assert path_kind(problem) is None
     assert resolve_method(problem, SolveOptions(method="auto")) == Method.DUAL

@@ -3,7 +3,6 @@ VSS/EVPI; Monte Carlo and SAA."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
@@ -12,18 +11,18 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers import assert_certified, EVASION, evasion
 from optimizer import InstanceError, Plan, solve
-from optimizer.cli import main
 from optimizer.certify.enumerate import enumerate_plans
-from optimizer.instance.model import Distribution, Scenario, Shipment
+from optimizer.cli import main
 from optimizer.compile.problem import build_problem, risk_value
-from optimizer.studies.uncertainty import monte_carlo, sample_average_approximation, value_of_uncertainty
+from optimizer.instance.model import Distribution, Scenario, Shipment
+from optimizer.studies.uncertainty import (
+    monte_carlo,
+    sample_average_approximation,
+    value_of_uncertainty,
+)
 
-from helpers import random_instance
-
-
-
+from helpers import EVASION, assert_certified, evasion, random_instance, random_stochastic
 
 
 @pytest.mark.parametrize("aggregate", [True, False])
@@ -59,30 +58,6 @@ def test_cvar_by_hand():
     assert risk_value([0.4, 0.08], np.array([0.6, 0.4]), "cvar", 0.0) == pytest.approx(0.272)
 
 
-def random_stochastic(seed: int):
-    inst = random_instance(seed)
-    rng = np.random.default_rng(seed + 1)
-    n = int(rng.integers(2, 4))
-    probs = rng.dirichlet(np.ones(n))
-    probs = np.round(probs / probs.sum(), 6)
-    probs[-1] = round(1.0 - probs[:-1].sum(), 6)
-    scens = []
-    for i in range(n):
-        arcs = {}
-        for a in inst.arcs:
-            if rng.random() < 0.3:
-                over = {}
-                if math.isfinite(a.capacity):
-                    over["capacity"] = float(rng.integers(0, 25))
-                over["seizure"] = float(rng.choice([0.0, 0.05, 0.2]))
-                arcs[a.id] = over
-        supplies = {(s.node, s.commodity): float(rng.integers(3, 40)) for s in inst.supplies}
-        remove = tuple(a.id for a in inst.arcs[1:] if rng.random() < 0.1)
-        scens.append(Scenario(f"s{i}", float(probs[i]), arcs=arcs, supplies=supplies,
-                              remove_arcs=remove))
-    return replace(inst, scenarios=tuple(scens))
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["expected", "worst", "cvar"]))
 def test_scenario_optima_equal_enumeration(seed, risk):
@@ -99,6 +74,7 @@ def test_scenario_optima_equal_enumeration(seed, risk):
     assert oracle.values[r.plan] == pytest.approx(r.value_after, abs=tol)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 5, 7])
 def test_robust_at_least_expected_and_vss_evpi_nonnegative(seed):
     inst = random_stochastic(seed)
@@ -182,7 +158,7 @@ def test_cli_risk_and_scenario(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["value_after"] == pytest.approx(0.08) and data["scenarios"] == []
     res = CliRunner().invoke(main, ["solve", str(path), "--scenario", "nope"])
-    assert res.exit_code == 1 and "unknown scenario 'nope'" in res.output
+    assert res.exit_code == 2 and "unknown scenario 'nope'" in res.output
 
 
 def test_scenario_errors_name_the_scenario(tmp_path):
@@ -222,3 +198,33 @@ def test_worst_case_ignores_a_scenario_that_cannot_happen(budget, expected, plan
     assert r.value_after == pytest.approx(expected, abs=1e-9)
     assert r.plan.as_dict() == plan
     assert_certified(r)
+
+
+@pytest.mark.slow
+def test_cli_uncertainty_results_do_not_depend_on_the_worker_count(tmp_path):
+    """evaluate (Monte Carlo), saa and vss, through the command line, with 1 and 2 worker
+    processes: identical JSON (every sample and replication has its own seed, every MILP
+    one HiGHS thread)."""
+    import json
+
+    noisy = EVASION.replace("seizure: 0.1}", "seizure: {value: 0.1, range: [0.02, 0.3]}}")
+    noisy = noisy.replace("seizure: 0.5}", "seizure: {value: 0.5, triangular: [0.3, 0.5, 0.7]}}")
+    assert noisy.count("range") == 1 and noisy.count("triangular") == 1
+    path = tmp_path / "noisy.yaml"
+    path.write_text(noisy)
+    commands = {"evaluate": ["-n", "40", "--seed", "3"],
+                "saa": ["-n", "6", "-m", "4", "--eval-samples", "30", "--seed", "2"],
+                "vss": []}
+    for name, args in commands.items():
+        out = []
+        for workers in ("1", "2"):
+            js = tmp_path / f"{name}{workers}.json"
+            res = CliRunner().invoke(main, [name, str(path), *args, "--workers", workers,
+                                            "--json", str(js)])
+            assert res.exit_code == 0, res.output
+            out.append(json.loads(js.read_text()))
+        assert out[0] == out[1], name
+    mc = json.loads((tmp_path / "evaluate1.json").read_text())
+    assert mc["samples"] == 40 and len(set(mc["values"])) > 10  # really sampled
+    saa = json.loads((tmp_path / "saa1.json").read_text())
+    assert len(saa["candidates"]) == 4

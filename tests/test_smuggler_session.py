@@ -8,8 +8,8 @@ import pytest
 
 from optimizer import compile_instance
 from optimizer.certify.enumerate import feasible_plans
-from optimizer.instance.generators.grid import layered_instance
 from optimizer.certify.response import SmugglerSession, solve_smuggler
+from optimizer.instance.generators.grid import layered_instance
 
 from helpers import valid_random_instance
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import assert_certified
 from optimizer import Plan, SolveOptions, solve
-from optimizer.instance.snip import dijkstra_value, published_optima, read_snip
-from optimizer.compile.problem import build_problem
 from optimizer.certify.response import solve_smuggler
+from optimizer.compile.problem import build_problem
+from optimizer.instance.snip import dijkstra_value, published_optima, read_snip
+
+from helpers import assert_certified
 
 NO_SENSOR = {0: 0.42183, 1: 0.33120, 2: 0.38570, 3: 0.37597, 4: 0.39748}
 
@@ -25,6 +26,7 @@ def expected_value(problem, plan: Plan) -> float:
     return problem.combine([solve_smuggler(sc.net, x).value for sc in problem.scenarios])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("row", [r for r in published_optima() if r.confirmed],
                          ids=lambda r: f"i{r.instance}-B{r.budget}")
 def test_published_optimal_sets_evaluate_to_published_values(row):
@@ -36,12 +38,14 @@ def test_published_optimal_sets_evaluate_to_published_values(row):
     assert expected_value(problem, plan) == pytest.approx(row.dijkstra_value, abs=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k", range(5))
 def test_no_sensor_values(k):
     problem = build_problem(read_snip(instance=k, snipno=3, budget=0))
     assert expected_value(problem, Plan.of({})) == pytest.approx(NO_SENSOR[k], abs=5e-6)
 
 
+@pytest.mark.slow
 def test_merged_and_separate_scenarios_agree():
     """Scenarios of two destinations (renormalised): 2 merged blocks against 76 separate."""
     from dataclasses import replace
@@ -61,6 +65,7 @@ def test_merged_and_separate_scenarios_agree():
     assert a == pytest.approx(b, abs=1e-12)
 
 
+@pytest.mark.slow
 def test_small_budget_solves_to_a_certified_optimum():
     """Two sensors: small enough to prove optimal in seconds; the plan is certified by
     re-solving every scenario, and no single sensor swap improves it."""
@@ -102,6 +107,7 @@ def test_dijkstra_oracle_reproduces_the_published_values(row):
         pytest.approx(row.dijkstra_value, abs=1e-11)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("k,snipno", [(0, 1), (1, 2), (3, 3), (4, 4)])
 def test_engine_lp_equals_dijkstra_on_random_sensor_sets(k, snipno):
     """Every variant of q': the LP the certificate uses against shortest paths on −log r'."""
@@ -116,6 +122,7 @@ def test_engine_lp_equals_dijkstra_on_random_sensor_sets(k, snipno):
             dijkstra_value(sensors, instance=k, snipno=snipno), abs=1e-10)
 
 
+@pytest.mark.slow
 def test_bench_records_the_independent_value_of_the_plan():
     """The bench runner re-values the engine's plan by the case's oracle (here Dijkstra)."""
     from optimizer.bench.registry import BenchCase

@@ -106,7 +106,7 @@ def test_validation_error_classes(tmp_path, name, old, new, record, field, messa
     text = VALID.replace(old, new, 1)
     path, res = run(tmp_path, text)
     assert res.exit_code == 1, res.output
-    lines = [l for l in res.output.splitlines() if record in l and re.search(message, l)]
+    lines = [out for out in res.output.splitlines() if record in out and re.search(message, out)]
     assert lines, res.output
     line = lines[0]
     assert line.startswith(str(path)), line  # names the file …
@@ -168,3 +168,18 @@ def test_unbounded_smuggler_is_reported(tmp_path):
     path, res = run(tmp_path, text, "solve")
     assert res.exit_code == 3
     assert "unbounded" in res.output and "Traceback" not in res.output
+
+
+def test_an_internal_error_is_reported_as_a_bug(monkeypatch, tmp_path):
+    """An exception nobody raised on purpose is a bug: exit 70 with a short message, not a
+    traceback and not "bad input"."""
+    import optimizer.pipeline as pipeline
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug somewhere")
+
+    monkeypatch.setattr(pipeline, "solve_formulation", broken)
+    res = CliRunner().invoke(main, ["solve", "docs/example.yaml"])
+    assert res.exit_code == 70
+    assert "internal error: ValueError: a bug somewhere" in res.output
+    assert "Traceback" not in res.output

@@ -22,8 +22,8 @@ and add ``from . import snip`` to ``families/__init__.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 from ..instance.model import Instance
 

@@ -5,7 +5,7 @@ certificate (``certificate``), tidying (``tidy``) and the enumeration oracle
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..compile.network import Plan
 from ..compile.problem import DefenderProblem

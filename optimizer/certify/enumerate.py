@@ -4,14 +4,14 @@ each, keep the best. Independent of the MILP (it only uses the smuggler's LP).""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import SolveError
-from typing import TYPE_CHECKING
-
 from ..compile.network import CompiledNetwork, Plan
+from ..errors import SolveError
 from .response import solve_smuggler
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,12 +53,13 @@ def enumerate_plans(source: "CompiledNetwork | DefenderProblem") -> Enumeration:
     action list, for determinism)."""
     from ..compile.problem import DefenderProblem
 
+    combine: Callable[[Sequence[float]], float]
     if isinstance(source, DefenderProblem):
         nets = [sc.net for sc in source.scenarios]
         combine = source.combine
     else:
         nets = [source]
-        combine = (lambda vals: vals[0])  # noqa: E731
+        combine = (lambda vals: vals[0])
     net = nets[0]
     values: dict[Plan, float] = {}
     for x in feasible_plans(net):

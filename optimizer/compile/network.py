@@ -16,8 +16,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -48,6 +48,12 @@ class Levers:
         return len(self.binary)
 
 
+#: The ``CompiledNetwork`` fields that hold levers (one ``Levers`` each).
+LEVER_FIELDS: tuple[str, ...] = (
+    "arc_removal", "recipe_removal", "delivery_removal", "arc_cap_cut", "recipe_cap_cut",
+    "node_cap_cut", "supply_cut", "seizure_raise", "cost_raise",
+)
+
 # ----------------------------------------------------------------------------- network
 
 
@@ -77,11 +83,11 @@ class CompiledNetwork:
     rec_eta: np.ndarray
     rec_cap: np.ndarray
     node_cap: np.ndarray  # U_n (inf = none)
-    # supplies σ_{n,k}
+    # supply pieces σ_{n,k,i} (one per supply without a curve)
     sup_node: np.ndarray
     sup_comm: np.ndarray
     sup_amount: np.ndarray
-    # deliveries: (market node, commodity) with value v > 0
+    # deliveries: (market node, commodity) with a value v > 0 or a good that accepts it
     del_node: np.ndarray
     del_comm: np.ndarray
     del_value: np.ndarray
@@ -103,6 +109,30 @@ class CompiledNetwork:
     seizure_raise: Levers  # element = flow column, amount = Δp
     cost_raise: Levers  # element = flow column, amount = Δc per load unit
     del_harm: np.ndarray = field(default_factory=lambda: np.zeros(0))  # h_{m,k} per delivery
+    # supply curves: marginal cost c_i of each supply piece, and the Supply record it is from
+    sup_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    sup_record: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    # markets' goods (docs/model.md §2): delivery d gives del_rate[d] units of good
+    # del_good[d] (−1: none, the delivery earns del_value[d] per unit instead); good g sells
+    # along its pieces (seg_good = g): seg_width units at seg_price each, prices falling
+    del_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    del_rate: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    good_ids: list[str] = field(default_factory=list)
+    good_node: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    seg_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    seg_width: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    seg_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # binaries of which a plan takes at most one, wider than one action's levels (over a
+    # horizon: every start of an action that may not be repeated): group index per binary
+    # and the groups' names; None = the actions (``exclusive_groups``)
+    exclusive_group: np.ndarray | None = None
+    exclusive_names: list[str] | None = None
+    #: r_k: what the smuggler pays per unit of k to make good unexpected losses (§13)
+    replacement: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: an extra cost per unit on each flow column (empty: none): arcs' costs per unit of a
+    #: commodity (``per_commodity_costs``), plus the pessimistic tie-break's perturbation
+    #: (formulation/bilevel.py ``perturbed``, either sign)
+    fc_extra: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _cache: dict = field(default_factory=dict, repr=False)
 
     # sizes
@@ -126,6 +156,61 @@ class CompiledNetwork:
     def n_binaries(self) -> int:
         return len(self.binary_action)
 
+    @property
+    def n_goods(self) -> int:
+        return len(self.good_ids)
+
+    @property
+    def linear_markets(self) -> bool:
+        """Every unit delivered earns a fixed value and every supply is free: no demand or
+        supply curve (the classical models; the decomposition's oracles need this)."""
+        return self.n_goods == 0 and not np.any(self.sup_cost)
+
+    def supply_keys(self) -> list[tuple]:
+        """A readable key per supply piece: (node, commodity), with the piece's number when
+        the supply has a cost curve of several pieces."""
+        counts = np.bincount(self.sup_record, minlength=int(self.sup_record.max(initial=-1)) + 1)
+        first: dict[int, int] = {}
+        keys: list[tuple] = []
+        for s, rec in enumerate(self.sup_record.tolist()):
+            base = (self.node_ids[self.sup_node[s]], self.comm_ids[self.sup_comm[s]])
+            if counts[rec] > 1:
+                first.setdefault(rec, s)
+                keys.append((*base, s - first[rec] + 1))
+            else:
+                keys.append(base)
+        return keys
+
+    def good_price_max(self) -> np.ndarray:
+        """The highest price of each good (its first piece's)."""
+        top = np.zeros(self.n_goods)
+        if len(self.seg_good):
+            np.maximum.at(top, self.seg_good, self.seg_price)
+        return top
+
+    def exclusive_groups(self) -> tuple[np.ndarray, list[str]]:
+        """(group of each binary, group names): binaries of one group are never taken
+        together, so the products of one dual with them share one cap row in the MILP
+        (``formulation.interdiction``). Default: the levels of each action."""
+        if self.exclusive_group is None:
+            return self.binary_action, self.action_ids
+        return self.exclusive_group, self.exclusive_names or []
+    def unit_cost(self) -> np.ndarray:
+        """c_{a,k} λ_k per unit on each flow column, before any action (with ``fc_extra``)."""
+        base = self.arc_cost[self.fc_arc] * self.load[self.fc_comm]
+        return base + self.fc_extra if len(self.fc_extra) else base
+
+    def favourable_unit_cost(self) -> np.ndarray:
+        """The lowest unit cost any plan can give each flow column: ``unit_cost`` plus every
+        cost lever that lowers it (none in an instance: only a perturbation has them)."""
+        low = self.unit_cost()
+        cr = self.cost_raise
+        if len(cr) and cr.amount.min() < 0:
+            low = low.copy()
+            lam = self.load[self.fc_comm[cr.element]]
+            np.add.at(low, cr.element, np.minimum(cr.amount, 0.0) * lam)
+        return low
+
     # cached derived data -----------------------------------------------------------
     def potentials(self) -> np.ndarray:
         """π*_{n,k}: see :func:`value_potentials` (cached)."""
@@ -138,6 +223,22 @@ class CompiledNetwork:
         if "reachable" not in self._cache:
             self._cache["reachable"] = forward_reachable(self)
         return self._cache["reachable"]
+
+
+def per_commodity_costs(arcs: list, comm_ids: list[str], load: np.ndarray,
+                        arc_cost: np.ndarray, fc_arc: np.ndarray, fc_comm: np.ndarray
+                        ) -> np.ndarray:
+    """``fc_extra`` of an instance: on each flow column whose arc states a cost per unit of
+    its commodity (``Arc.cost_per_commodity``), that cost less c_a λ_k, so ``unit_cost``
+    is c_{a,k} there and c_a λ_k elsewhere; empty when no arc states one."""
+    if not any(a.cost_per_commodity for a in arcs):
+        return np.zeros(0)
+    extra = np.zeros(len(fc_arc))
+    for f, (i, k) in enumerate(zip(fc_arc.tolist(), fc_comm.tolist())):
+        own = arcs[i].cost_per_commodity.get(comm_ids[k])
+        if own is not None:
+            extra[f] = own - arc_cost[i] * load[k]
+    return extra
 
 
 def compile_instance(inst: Instance) -> CompiledNetwork:
@@ -158,14 +259,15 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
     arc_p = np.array([a.seizure for a in arcs], dtype=float)
     fc_arc_l: list[int] = []
     fc_comm_l: list[int] = []
-    for i, a in enumerate(arcs):
-        allowed = range(len(comm_ids)) if a.commodities is None else sorted(
-            kidx[k] for k in set(a.commodities))
+    for i, arc in enumerate(arcs):
+        allowed = range(len(comm_ids)) if arc.commodities is None else sorted(
+            kidx[k] for k in set(arc.commodities))
         for k in allowed:
             fc_arc_l.append(i)
             fc_comm_l.append(k)
     fc_arc = np.array(fc_arc_l, dtype=np.int64)
     fc_comm = np.array(fc_comm_l, dtype=np.int64)
+    fc_extra = per_commodity_costs(arcs, comm_ids, load, arc_cost, fc_arc, fc_comm)
 
     recipes = list(inst.recipes)
     ridx = {r.id: i for i, r in enumerate(recipes)}
@@ -176,22 +278,43 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
     rec_cap = np.array([r.capacity for r in recipes], dtype=float)
     node_cap = np.array([n.capacity for n in inst.nodes], dtype=float)
 
+    # supplies: one piece per supply, or one per piece of its cost curve
     sups = list(inst.supplies)
-    sidx = {(s.node, s.commodity): i for i, s in enumerate(sups)}
-    sup_node = np.array([nidx[s.node] for s in sups], dtype=np.int64)
-    sup_comm = np.array([kidx[s.commodity] for s in sups], dtype=np.int64)
-    sup_amount = np.array([s.amount for s in sups], dtype=float)
+    pieces = [(i, units, cost) for i, s in enumerate(sups) for units, cost in s.pieces()]
+    pieces_of: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for p, (i, _, _) in enumerate(pieces):
+        pieces_of[(sups[i].node, sups[i].commodity)].append(p)
+    sup_record = np.array([p[0] for p in pieces], dtype=np.int64)
+    sup_node = np.array([nidx[sups[i].node] for i, _, _ in pieces], dtype=np.int64)
+    sup_comm = np.array([kidx[sups[i].commodity] for i, _, _ in pieces], dtype=np.int64)
+    sup_amount = np.array([p[1] for p in pieces], dtype=float)
+    sup_cost = np.array([p[2] for p in pieces], dtype=float)
 
-    dels = [(nidx[n.id], kidx[c.id], inst.market_value(n, c)) for n in inst.nodes for c in comms]
-    dels = [d for d in dels if d[2] > 0]
+    # deliveries: a fixed value per unit, or the units of a market's good they give
+    goods = list(inst.markets)
+    accepted = {(m.node, k): (g, rate)
+                for g, m in enumerate(goods) for k, rate in m.accepts.items()}
+    dels: list[tuple[int, int, float, int, float]] = []  # node, commodity, value, good, rate
+    for node in inst.nodes:
+        for c in comms:
+            g_rate = accepted.get((node.id, c.id))
+            if g_rate is not None:
+                dels.append((nidx[node.id], kidx[c.id], 0.0, g_rate[0], float(g_rate[1])))
+            else:
+                v = inst.market_value(node, c)
+                if v > 0:
+                    dels.append((nidx[node.id], kidx[c.id], v, -1, 0.0))
     didx: dict[int, list[int]] = defaultdict(list)
-    for i, (n, _, _) in enumerate(dels):
-        didx[n].append(i)
+    for i, sale in enumerate(dels):
+        didx[sale[0]].append(i)
     del_node = np.array([d[0] for d in dels], dtype=np.int64)
     del_comm = np.array([d[1] for d in dels], dtype=np.int64)
     del_value = np.array([d[2] for d in dels], dtype=float)
-    del_harm = np.array([inst.harm_weight(inst.nodes[n], comms[k]) for n, k, _ in dels],
+    del_good = np.array([d[3] for d in dels], dtype=np.int64)
+    del_rate = np.array([d[4] for d in dels], dtype=float)
+    del_harm = np.array([inst.harm_weight(inst.nodes[d[0]], comms[d[1]]) for d in dels],
                         dtype=float)
+    segs = [(g, units, price) for g, m in enumerate(goods) for units, price in m.pieces()]
 
     resource_ids = [r.id for r in inst.resources]
     res_index = {r: i for i, r in enumerate(resource_ids)}
@@ -201,7 +324,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         for lvl, level in enumerate(act.levels):
             b_action.append(j)
             b_level.append(lvl)
-            row = np.zeros(len(resource_ids))
+            row = [0.0] * len(resource_ids)
             for res, amount in level.cost.items():
                 row[res_index[res]] = amount
             b_cost.append(row)
@@ -252,8 +375,9 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
                     for n in node_list:
                         L["node_cap_cut"].append((bb, n, amount))
                 elif eff.type == "cut_supply":
-                    for key in t.supplies:
-                        L["supply_cut"].append((bb, sidx[key], amount))
+                    for key in t.supplies:  # every piece of the supply's curve shrinks
+                        for piece in pieces_of[key]:
+                            L["supply_cut"].append((bb, piece, amount))
                 elif eff.type in ("raise_seizure", "raise_cost"):
                     wanted = None if t.commodities is None else {kidx[k] for k in t.commodities}
                     name = "seizure_raise" if eff.type == "raise_seizure" else "cost_raise"
@@ -290,7 +414,14 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         delivery_removal=merged("delivery_removal"), arc_cap_cut=merged("arc_cap_cut"),
         recipe_cap_cut=merged("recipe_cap_cut"), node_cap_cut=merged("node_cap_cut"),
         supply_cut=merged("supply_cut"), seizure_raise=merged("seizure_raise"),
-        cost_raise=merged("cost_raise"), del_harm=del_harm,
+        cost_raise=merged("cost_raise"), del_harm=del_harm, fc_extra=fc_extra,
+        sup_cost=sup_cost, sup_record=sup_record, del_good=del_good, del_rate=del_rate,
+        good_ids=[m.id for m in goods],
+        good_node=np.array([nidx[m.node] for m in goods], dtype=np.int64),
+        seg_good=np.array([s[0] for s in segs], dtype=np.int64),
+        seg_width=np.array([s[1] for s in segs], dtype=float),
+        seg_price=np.array([s[2] for s in segs], dtype=float),
+        replacement=np.array([c.replacement for c in comms], dtype=float),
     )
 
 
@@ -387,11 +518,12 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
         return x[levers.binary] > 0.5 if len(levers) else np.zeros(0, bool)
 
     fc_p = net.arc_p[net.fc_arc].copy()
-    fc_cost = net.arc_cost[net.fc_arc].copy()
+    fc_cost = net.unit_cost()
     m = on(net.seizure_raise)
     np.add.at(fc_p, net.seizure_raise.element[m], net.seizure_raise.amount[m])
     m = on(net.cost_raise)
-    np.add.at(fc_cost, net.cost_raise.element[m], net.cost_raise.amount[m])
+    np.add.at(fc_cost, net.cost_raise.element[m],
+              net.cost_raise.amount[m] * net.load[net.fc_comm[net.cost_raise.element[m]]])
     arc_alive = np.ones(net.n_arcs, bool)
     arc_alive[net.arc_removal.element[on(net.arc_removal)]] = False
     rec_active = np.ones(len(net.recipe_ids), bool)
@@ -403,15 +535,17 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
         frac = np.zeros(len(base))
         m = on(levers)
         np.add.at(frac, levers.element[m], levers.amount[m])
-        out = base * np.clip(1.0 - frac, 0.0, 1.0)
-        out[np.isinf(base) & (frac < 1.0)] = math.inf
-        out[np.isinf(base) & (frac >= 1.0)] = 0.0
+        # validation rejects cuts of unlimited elements; should one get here anyway, a full
+        # cut leaves 0 and a partial one ∞, computed without forming ∞·0 (NaN)
+        finite = np.isfinite(base)
+        out = np.where(frac >= 1.0, 0.0, math.inf)
+        out[finite] = base[finite] * np.clip(1.0 - frac[finite], 0.0, 1.0)
         return out
 
     return EffectiveData(
         fc_active=arc_alive[net.fc_arc],
         fc_keep=np.clip(1.0 - fc_p, 0.0, 1.0),
-        fc_unit_cost=fc_cost * net.load[net.fc_comm],
+        fc_unit_cost=fc_cost,
         arc_cap=cut(net.arc_cap, net.arc_cap_cut),
         rec_active=rec_active,
         rec_cap=cut(net.rec_cap, net.recipe_cap_cut),
@@ -428,7 +562,7 @@ def commodity_order(net: CompiledNetwork) -> list[int]:
     """Commodities ordered so that every recipe's output comes before its input
     (recipes form a DAG over commodities; validation rejects cycles)."""
     succ: dict[int, set[int]] = defaultdict(set)
-    indeg = defaultdict(int)
+    indeg: dict[int, int] = defaultdict(int)
     for i, o in zip(net.rec_in.tolist(), net.rec_out.tolist()):
         if o not in succ[i]:
             succ[i].add(o)
@@ -460,7 +594,57 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
     are the bounds of every linearisation in the MILP. Computed per commodity (recipe
     outputs first) by a label-setting search: each arc maps a label y to (1 − p) y − c λ ≤ y,
     so the largest tentative label is final (Dijkstra's argument).
+
+    A perturbed network (``fc_extra``, cost levers of either sign) may make a unit cost
+    negative at some plan (a subsidy): see :func:`subsidy_allowance` for the bound then.
     """
+    low = net.favourable_unit_cost()
+    if low.min(initial=0.0) >= 0.0:
+        return _potentials(net, low)
+    return _potentials(net, np.maximum(low, 0.0)) + subsidy_allowance(net)[None, :]
+
+
+def subsidy_allowance(net: CompiledNetwork) -> np.ndarray:
+    """B_k: what subsidies (negative unit costs, only in a perturbed network) can add to the
+    potential of a unit of k. With π_c the potentials for the costs max(0, lowest cost),
+    π̂ = π_c + B_k satisfies every plan's potential row π̂_i ≥ (1 − p(x)) π̂_j − c(x) when
+    p(x) B_k ≥ s(x) = max(0, −c(x)). Writing c(x) = c₀ + Σ_{b ∈ x} c_b and
+    p(x) = p₀ + Σ_{b ∈ x} Δp_b (levers of the same binary on the same flow column),
+    s(x) ≤ s₀ + Σ_{b ∈ x} s_b with s = max(0, −c), so by the mediant inequality
+
+        B_k = max( max_{(a,k)} s₀/p₀,  max_{(b,a,k)} s_b/Δp_b,  max_{r: k → out} η_r B_out )
+
+    suffices (outputs first; a recipe row needs B_in ≥ η_r B_out). A subsidy where the
+    seizure it divides by is 0 has no finite bound (a unit could cycle for ever): SolveError."""
+    from ..errors import SolveError
+
+    K = net.n_comms
+    lam = net.load[net.fc_comm]
+    ratios: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = [  # (flow column, s, p)
+        (np.arange(net.n_flows), np.maximum(-net.unit_cost(), 0.0), net.arc_p[net.fc_arc])]
+    cr, sz = net.cost_raise, net.seizure_raise
+    raise_of = {(b, fc): amt for b, fc, amt in zip(sz.binary.tolist(), sz.element.tolist(),
+                                                   sz.amount.tolist())}
+    ratios.append((cr.element, np.maximum(-cr.amount * lam[cr.element], 0.0),
+                   np.array([raise_of.get((b, fc), 0.0) for b, fc in
+                             zip(cr.binary.tolist(), cr.element.tolist())], float)))
+    B = np.zeros(K)
+    for fcs, sub, p in ratios:
+        has = sub > 0
+        if np.any(has & (p <= 0)):
+            fc = int(fcs[np.flatnonzero(has & (p <= 0))[0]])
+            raise SolveError(f"the perturbed smuggler earns a subsidy on arc "
+                             f"'{net.arc_ids[net.fc_arc[fc]]}' without a seizure to bound it: "
+                             "no finite value bound (use the optimistic tie-break)")
+        np.maximum.at(B, net.fc_comm[fcs[has]], sub[has] / p[has])
+    for k in commodity_order(net):  # outputs first
+        for r in np.flatnonzero(net.rec_in == k):
+            B[k] = max(B[k], net.rec_eta[r] * B[net.rec_out[r]])
+    return B
+
+
+def _potentials(net: CompiledNetwork, ucost: np.ndarray) -> np.ndarray:
+    """π* by label setting for unit costs ``ucost`` ≥ 0 (``value_potentials``)."""
     N, K = net.n_nodes, net.n_comms
     pot = np.zeros((N, K))
     in_fcs: list[list[int]] = [[] for _ in range(N * K)]
@@ -469,8 +653,7 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
     for fc in range(net.n_flows):
         in_fcs[int(heads[fc]) * K + int(net.fc_comm[fc])].append(fc)
     keep = 1.0 - net.arc_p[net.fc_arc]
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
-    for n, k, v in zip(net.del_node.tolist(), net.del_comm.tolist(), net.del_value.tolist()):
+    for n, k, v in zip(net.del_node.tolist(), net.del_comm.tolist(), delivery_potential(net)):
         pot[n, k] = max(pot[n, k], v)
     recipes_using: dict[int, list[int]] = defaultdict(list)
     for r, k in enumerate(net.rec_in.tolist()):
@@ -499,6 +682,15 @@ def value_potentials(net: CompiledNetwork) -> np.ndarray:
     return pot
 
 
+def delivery_potential(net: CompiledNetwork) -> list[float]:
+    """The most one unit delivered can earn: its value v, or ρ times its good's highest
+    price (the price falls as more is sold, never rises)."""
+    top = net.good_price_max()
+    return [v + (rate * top[g] if g >= 0 else 0.0)
+            for v, g, rate in zip(net.del_value.tolist(), net.del_good.tolist(),
+                                  net.del_rate.tolist())]
+
+
 def forward_reachable(net: CompiledNetwork) -> np.ndarray:
     """(N × K) bool: commodity k can be present at node n, starting from supplies and
     following allowed arcs and recipes (no capacity or plan considered)."""
@@ -512,7 +704,7 @@ def forward_reachable(net: CompiledNetwork) -> np.ndarray:
     recipes_at: dict[tuple[int, int], list[int]] = defaultdict(list)
     for r in range(len(net.recipe_ids)):
         recipes_at[(int(net.rec_node[r]), int(net.rec_in[r]))].append(int(net.rec_out[r]))
-    queue = deque()
+    queue: deque[tuple[int, int]] = deque()
     for n, k, amt in zip(net.sup_node.tolist(), net.sup_comm.tolist(), net.sup_amount.tolist()):
         if amt > 0 and not seen[n, k]:
             seen[n, k] = True

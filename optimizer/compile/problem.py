@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import InstanceError, OptionError, Problem as _Problem
+from ..errors import InstanceError, OptionError
+from ..errors import Problem as _Problem
+from ..instance.beliefs import perceived_instance
 from ..instance.model import Instance, Supply
 from ..instance.scenarios import scenario_instances
 from ..options import Risk
@@ -34,12 +36,20 @@ from .network import CompiledNetwork, compile_instance
 @dataclass
 class ScenarioNet:
     """One block of the problem: a compiled network and its weight. ``members`` lists the
-    instance's scenarios merged into it (one unless aggregated)."""
+    instance's scenarios merged into it (one unless aggregated). ``perceived``: the network
+    as the smuggler sees it (docs/model.md §13; same binaries and flow columns), None when
+    it sees the true data."""
 
     id: str
     probability: float
     net: CompiledNetwork
     members: tuple[str, ...]
+    perceived: CompiledNetwork | None = None
+
+    @property
+    def seen(self) -> CompiledNetwork:
+        """The network the smuggler plans with."""
+        return self.net if self.perceived is None else self.perceived
 
 
 @dataclass
@@ -58,6 +68,11 @@ class DefenderProblem:
         return self.scenarios[0].net
 
     @property
+    def beliefs(self) -> bool:
+        """Whether the smuggler plans with perceived data (docs/model.md §13)."""
+        return any(s.perceived is not None for s in self.scenarios)
+
+    @property
     def probabilities(self) -> np.ndarray:
         return np.array([s.probability for s in self.scenarios])
 
@@ -66,9 +81,37 @@ class DefenderProblem:
         """Whether the instance has scenarios (even if merged into one block)."""
         return bool(self.instance.scenarios) or len(self.scenarios) > 1
 
+    def groups(self) -> list[tuple[str, float, list[tuple[int, float]]]]:
+        """What the risk measure runs over: (scenario id, probability, [(block, weight)])
+        — the scenario's value is Σ weight · (value of the block). Here every block is one
+        scenario of weight 1; over a horizon a scenario is the discounted sum of its
+        period blocks (``compile.horizon``)."""
+        return [(sc.id, sc.probability, [(i, 1.0)]) for i, sc in enumerate(self.scenarios)]
+
     def combine(self, values: Sequence[float]) -> float:
-        """The risk measure of per-scenario smuggler values."""
-        return risk_value(values, self.probabilities, self.risk, self.alpha)
+        """The risk measure of the scenarios' values, from the value of each block."""
+        groups = self.groups()
+        per = [sum(w * values[b] for b, w in members) for _, _, members in groups]
+        return risk_value(per, np.array([p for _, p, _ in groups]), self.risk, self.alpha)
+
+    def exclusive(self) -> list[tuple[str, np.ndarray]]:
+        """Sets of binaries of which a plan takes at most one, beyond the levels of one
+        action (none here; over a horizon, the starts of an action that may not be
+        repeated): (name, binaries)."""
+        return []
+
+    def check_plan(self, plan) -> None:
+        """Raise ``CertificateError`` if ``plan`` takes two binaries of an exclusive set."""
+        if not self.exclusive():
+            return
+        from ..errors import CertificateError
+
+        x = plan.binaries(self.net)
+        for name, members in self.exclusive():
+            if x[members].sum() > 1.5:
+                raise CertificateError(f"plan takes {name} more than once (an action that "
+                                       "may not be repeated starts once; a restart waits "
+                                       "until the previous start has ended)")
 
     @property
     def budgets(self) -> dict[str, float]:
@@ -85,12 +128,17 @@ class DefenderProblem:
         vec = self.net.budgets.copy()
         for rid, value in budgets.items():
             vec[self.net.resource_ids.index(rid)] = float(value)
-        return replace(self, scenarios=[replace(s, net=replace(s.net, budgets=vec,
-                                                               _cache=s.net._cache))
-                                        for s in self.scenarios])
+
+        def rebudget(net: CompiledNetwork) -> CompiledNetwork:
+            return replace(net, budgets=vec, _cache=net._cache)
+
+        return replace(self, scenarios=[
+            replace(s, net=rebudget(s.net),
+                    perceived=None if s.perceived is None else rebudget(s.perceived))
+            for s in self.scenarios])
 
 
-def risk_value(values: Sequence[float], probs: np.ndarray, risk: Risk | str,
+def risk_value(values: Sequence[float] | np.ndarray, probs: np.ndarray, risk: Risk | str,
                alpha: float) -> float:
     v = np.asarray(values, float)
     p = np.asarray(probs, float)
@@ -141,19 +189,33 @@ def build_problem(inst: Instance, *, risk: Risk | str | None = None, alpha: floa
         else:
             weights: dict[tuple[str, str], float] = {}
             for _, p, sub in members:
+                share = p / total if total > 0 else 0.0
                 for s in sub.supplies:
-                    key = (s.node, s.commodity)
-                    weights[key] = weights.get(key, 0.0) + (p / total if total > 0 else 0.0) * s.amount
+                    at = (s.node, s.commodity)
+                    weights[at] = weights.get(at, 0.0) + share * s.amount
+            supplies = tuple(Supply(n, k, a) for (n, k), a in sorted(weights.items()))
             merged = replace(members[0][2], name=f"{inst.name}[{gid}+{len(members) - 1}]",
-                             supplies=tuple(Supply(n, k, a) for (n, k), a in sorted(weights.items())))
+                             supplies=supplies)
         label = gid if len(members) == 1 else f"{gid}+{len(members) - 1} merged"
         scenarios.append(ScenarioNet(label, total, compile_instance(merged),
-                                     tuple(m[0] for m in members)))
+                                     tuple(m[0] for m in members),
+                                     compile_perceived(merged)))
     return DefenderProblem(inst, scenarios, risk, alpha)
 
 
+def compile_perceived(inst: Instance) -> CompiledNetwork | None:
+    """The network as the smuggler sees it (``instance.beliefs``), None when it sees the
+    true data. Same records in the same order, so the same binaries and flow columns."""
+    if not inst.has_beliefs:
+        return None
+    return compile_instance(perceived_instance(inst))
+
+
 def _uncapacitated(inst: Instance) -> bool:
-    return (all(math.isinf(a.capacity) or a.capacity == 0 for a in inst.arcs)
+    """Nothing limits how many units take their best route, and each unit's value is fixed
+    (no demand or supply curve): the smuggler's value is then linear in the supplies."""
+    return (not inst.markets and not any(s.curve for s in inst.supplies)
+            and all(math.isinf(a.capacity) or a.capacity == 0 for a in inst.arcs)
             and all(math.isinf(r.capacity) for r in inst.recipes)
             and all(math.isinf(n.capacity) for n in inst.nodes))
 

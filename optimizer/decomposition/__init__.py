@@ -10,9 +10,15 @@ found by Dijkstra (``paths.py``, ``star.py``).
 """
 
 from .covering import DecompositionOutcome, relaxation_bound, solve_decomposed  # noqa: F401
+from .oracles import (  # noqa: F401
+    Cut,
+    LPOracle,
+    MaxFlowOracle,
+    Oracle,
+    ShortestPathOracle,
+    choose_oracle,
+    max_flow_structure,
+    shortest_path_structure,
+)
 from .path_master import solve_routes  # noqa: F401
 from .paths import PathOracle, path_kind  # noqa: F401
-from .oracles import (  # noqa: F401
-    Cut, LPOracle, MaxFlowOracle, Oracle, ShortestPathOracle, choose_oracle,
-    max_flow_structure, shortest_path_structure,
-)

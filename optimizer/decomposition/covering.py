@@ -27,7 +27,8 @@ an upper bound.
 
 HiGHS 1.16 has no lazy-constraint callback (``kCallbackMipDefineLazyConstraints`` exists but
 is never called and its input carries no rows), so the master stays loaded in one
-solver session (``solvers.base.Session``) and is re-solved after rows are added — the model is never rebuilt.
+solver session (``solvers.base.Session``) and is re-solved after rows are added — the model is
+never rebuilt.
 
 A greedy start (add the action with the largest cut coefficient per unit of normalised
 cost, re-evaluate, repeat while the budget allows) gives the first incumbent and cuts.
@@ -41,13 +42,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..compile.network import CompiledNetwork
 from ..errors import SolveError
 from ..formulation.blocks import LinearModel
 from ..formulation.interdiction import add_actions
-from ..compile.network import CompiledNetwork
+from ..options import SolutionStatus, SolveOptions, Termination
 from ..solvers.base import open_session
 from ..solvers.highs import ensure_threads
-from ..options import SolutionStatus, SolveOptions, Termination
 from .oracles import Cut, Oracle, choose_oracle
 
 

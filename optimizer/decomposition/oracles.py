@@ -17,8 +17,8 @@ Three oracles, chosen by the structure of the instance (``choose_oracle``):
   ``scipy.sparse.csgraph``. Cut from the route P_s of each supply under x̂ (Benders' cut of
   I&W, "z ≥ c(P) + Σ_{a∈P} d_a x_a" written for the smuggler's value):
 
-      C = Σ_s σ_s (v_{m_s} − λ c(P_s)),   g_b = Σ_s σ_s λ Σ_{a∈P_s} Δc_{b,a}
-                                              + Σ_s σ_s (v_{m_s} − λ c(P_s)) [b removes an arc of P_s].
+      C = Σ_s σ_s (v_{m_s} − λ c(P_s)),
+      g_b = Σ_s σ_s λ Σ_{a∈P_s} Δc_{b,a} + Σ_s σ_s (v_{m_s} − λ c(P_s)) [b removes an arc of P_s].
 
 - ``MaxFlowOracle`` (Wood 1993): one commodity, no costs or seizures, one value per unit,
   integral capacities, removal actions only. V(x) = v · maxflow(x) by Dinic's algorithm in
@@ -41,11 +41,11 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra, maximum_flow
 
+from ..compile.network import CompiledNetwork
 from ..errors import SolveError
 from ..formulation.interdiction import build_interdiction_milp
-from ..compile.network import CompiledNetwork
-from ..solvers.base import open_session
 from ..options import SolveOptions, Termination
+from ..solvers.base import open_session
 
 
 @dataclass(frozen=True)
@@ -92,24 +92,29 @@ def _levers_only(net: CompiledNetwork, allowed: set[str]) -> bool:
 
 def _is_int(a: np.ndarray) -> bool:
     a = np.asarray(a, float)
-    return bool(np.all(np.isfinite(a)) and np.all(np.abs(a - np.round(a)) <= 1e-12 * np.maximum(1, np.abs(a))))
+    return bool(np.all(np.isfinite(a))
+                and np.all(np.abs(a - np.round(a)) <= 1e-12 * np.maximum(1, np.abs(a))))
 
 
 def shortest_path_structure(net: CompiledNetwork) -> bool:
     """One commodity, no recipes, no seizure, no arc capacity, finite supplies; actions
     only lengthen or remove arcs."""
-    return (net.n_comms == 1 and len(net.recipe_ids) == 0 and net.n_flows > 0
-            and np.all(net.arc_p[net.fc_arc] == 0) and np.all(np.isinf(net.arc_cap[net.fc_arc]))
-            and len(net.sup_node) > 0 and np.all(np.isfinite(net.sup_amount))
-            and len(net.del_node) > 0
-            and _levers_only(net, {"cost_raise", "arc_removal"}))
+    return bool(net.n_comms == 1 and len(net.recipe_ids) == 0 and net.n_flows > 0
+                and not np.any(net.fc_extra)  # arc lengths are c_a λ (no per-commodity cost)
+                and np.all(net.arc_p[net.fc_arc] == 0)
+                and np.all(np.isinf(net.arc_cap[net.fc_arc]))
+                and len(net.sup_node) > 0 and np.all(np.isfinite(net.sup_amount))
+                and net.linear_markets
+                and len(net.del_node) > 0
+                and _levers_only(net, {"cost_raise", "arc_removal"}))
 
 
 def max_flow_structure(net: CompiledNetwork) -> bool:
     """One commodity, no recipes, costs or seizures, one value per unit at every market,
     integral capacities and supplies; actions only remove arcs."""
     if not (net.n_comms == 1 and len(net.recipe_ids) == 0 and net.n_flows > 0
-            and len(net.del_node) > 0 and len(net.sup_node) > 0
+            and not np.any(net.fc_extra) and len(net.del_node) > 0 and len(net.sup_node) > 0
+            and net.linear_markets
             and _levers_only(net, {"arc_removal"})):
         return False
     fa = net.fc_arc
@@ -183,7 +188,7 @@ class ShortestPathOracle(Oracle):
         """Best route of each supply: (value per unit, market index, local arcs)."""
         g, pair_arc = cheapest_parallel(self.tail, self.head, L, alive, self.N)
         dist, pred = dijkstra(g, indices=self.sources, return_predecessors=True)
-        out = []
+        out: list[tuple[float, int, np.ndarray] | None] = []
         for i, s in enumerate(self.sources):
             net_val = self.values - dist[i, self.markets]
             j = int(np.argmax(net_val)) if len(net_val) else -1

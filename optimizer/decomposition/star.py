@@ -86,9 +86,9 @@ class RoutePool:
         h1 = np.add.reduceat(self._h1[routes.arcs], routes.ptr[:-1]) + routes.od.astype(np.uint64)
         h2 = np.add.reduceat(self._h2[routes.arcs], routes.ptr[:-1])
         fresh = []
-        for i, key in enumerate(zip(h1.tolist(), h2.tolist())):
-            if key not in self._seen:
-                self._seen.add(key)
+        for i, seen in enumerate(zip(h1.tolist(), h2.tolist())):
+            if seen not in self._seen:
+                self._seen.add(seen)
                 fresh.append(i)
         if not fresh:
             return 0
@@ -107,9 +107,11 @@ class RoutePool:
             a_k, r_k = arcs[on_k], route_of[on_k]
             np.add.at(length, r_k, self.oracle.blocks[k].base[a_k])
             r, b, d = self._levers[k].expand(a_k, r_k)
-            b_route.append(r), b_bin.append(b), b_len.append(d)
+            b_route.append(r)
+            b_bin.append(b)
+            b_len.append(d)
         r, b, d = (np.concatenate(v) for v in (b_route, b_bin, b_len))
-        nb = self.oracle.n_binaries
+        nb = max(self.oracle.n_binaries, 1)
         key, inv = np.unique(r * nb + b, return_inverse=True)  # sorted by route, binary
         d_sum = np.zeros(len(key))
         fin = np.isfinite(d)
@@ -136,7 +138,7 @@ class RoutePool:
             bins.append(b)
         if not owners:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        nb = self.oracle.n_binaries
+        nb = max(self.oracle.n_binaries, 1)
         key = np.unique(np.concatenate(owners) * nb + np.concatenate(bins))
         return key // nb, key % nb
 

@@ -7,7 +7,10 @@ formulation=…)``), as Egret passes its model generator: it says what the MILP 
 
 - ``DualValue``: the zero-sum game, the smuggler's LP dualised (``interdiction.py``);
 - ``HarmBilevel``: the planner's harm while the smuggler maximises its own value, primal
-  + dual + strong duality (``bilevel.py``), under a tie-break.
+  + dual + strong duality (``bilevel.py``), under a tie-break;
+- ``PerceivedOutcome``: the smuggler plans with what it believes, the defender counts the
+  true outcome (its true value, or harm): the same MILP over the perceived network
+  (docs/model.md §13). Both are ``OutcomeBilevel``s.
 """
 
 from __future__ import annotations
@@ -23,9 +26,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Formulation(Protocol):
-    objective: Objective
-    tie: Tie
-    name: str
+    @property
+    def objective(self) -> Objective: ...
+
+    @property
+    def tie(self) -> Tie: ...
+
+    @property
+    def name(self) -> str: ...
 
     @property
     def exact_claim(self) -> bool:
@@ -52,39 +60,71 @@ class DualValue:
         return build_problem_milp(problem)
 
 
-@dataclass(frozen=True)
-class HarmBilevel:
-    """Minimise the planner's harm while the smuggler maximises its value
-    (``bilevel.build_harm_milp``). ``epsilon``: the pessimistic tie-break's perturbation
-    (None: ``bilevel.default_epsilon``)."""
+class OutcomeBilevel:
+    """The bilevel formulations (``bilevel.build_outcome_milp``): minimise an outcome of
+    the smuggler's response (``objective``: harm, or the smuggler's true value) while the
+    smuggler maximises the value it believes, under a tie-break. ``epsilon``: the
+    pessimistic tie-break's perturbation (None: ``bilevel.default_epsilon``)."""
 
-    tie: Tie = Tie.OPTIMISTIC
-    epsilon: float | None = None
-    objective: Objective = Objective.HARM
-    name: str = "harm-milp"
+    objective: Objective
+    tie: Tie
+    epsilon: float | None
+    name: str
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tie", Tie.parse(self.tie, "tie"))
+        object.__setattr__(self, "objective", Objective.parse(self.objective, "objective"))
 
     @property
     def exact_claim(self) -> bool:
         return self.tie == Tie.OPTIMISTIC
 
     def build(self, problem: DefenderProblem) -> ProblemMILP:
-        from .bilevel import build_harm_milp
+        from .bilevel import build_outcome_milp
 
-        return build_harm_milp(problem, self.tie.value, self.epsilon)
+        return build_outcome_milp(problem, self.objective.value, self.tie.value, self.epsilon)
 
     def resolved_epsilon(self, problem: DefenderProblem) -> float:
         """The ε the MILP uses (0 for the optimistic tie-break)."""
+        from ..compile.outcome import scenario_outcome
         from .bilevel import default_epsilon
 
         if self.tie == Tie.OPTIMISTIC:
             return 0.0
-        return default_epsilon(problem.net) if self.epsilon is None else self.epsilon
+        if self.epsilon is not None:
+            return self.epsilon
+        sc = problem.scenarios[0]
+        return default_epsilon(sc.seen, scenario_outcome(sc, self.objective.value))
 
-    def with_epsilon(self, epsilon: float) -> HarmBilevel:
-        return replace(self, epsilon=epsilon)
+    def with_epsilon(self, epsilon: float) -> OutcomeBilevel:
+        return replace(self, epsilon=epsilon)  # type: ignore[type-var]
+
+    def optimistic(self) -> OutcomeBilevel:
+        """The same formulation under the optimistic tie-break."""
+        return replace(self, tie=Tie.OPTIMISTIC, epsilon=None)  # type: ignore[type-var]
 
 
-__all__ = ["DualValue", "Formulation", "HarmBilevel", "ProblemMILP"]
+@dataclass(frozen=True)
+class HarmBilevel(OutcomeBilevel):
+    """Minimise the planner's harm while the smuggler maximises its value."""
+
+    tie: Tie = Tie.OPTIMISTIC
+    epsilon: float | None = None
+    objective: Objective = Objective.HARM
+    name: str = "harm-milp"
+
+
+@dataclass(frozen=True)
+class PerceivedOutcome(OutcomeBilevel):
+    """The smuggler plans with the data it believes; the defender minimises an outcome
+    counted with the true data (docs/model.md §13): ``objective`` value (the smuggler's
+    true value: what it believes, less the unexpected losses it makes good) or harm."""
+
+    objective: Objective = Objective.VALUE
+    tie: Tie = Tie.OPTIMISTIC
+    epsilon: float | None = None
+    name: str = "beliefs-milp"
+
+
+__all__ = ["DualValue", "Formulation", "HarmBilevel", "OutcomeBilevel", "PerceivedOutcome",
+           "ProblemMILP"]

@@ -1,5 +1,13 @@
-"""The non-zero-sum bilevel program as one MILP: the planner minimises harm while the
-smuggler maximises its own value (issue: harm-weighted plans).
+"""The non-zero-sum bilevel program as one MILP: the planner minimises an outcome of the
+smuggler's response — the harm it does, or (when the smuggler plans with beliefs that are
+not the truth) the smuggler's true value — while the smuggler maximises the value it
+believes (docs/model.md §8 and §13).
+
+The general form: per scenario, the primal and dual blocks are built from the network the
+smuggler *sees* (``ScenarioNet.seen``; the true one when it has no beliefs), and the
+objective is an outcome O_s(y; x) computed from the *true* data (``compile.outcome``;
+linear in y, with products x·f linearised as below). Harm, below, is the outcome
+H(y) = Σ h d with the smuggler seeing the truth:
 
 For a plan x, the smuggler's optimal responses are the y that are primal feasible, for
 which some dual u is dual feasible, with strong duality V(y; x) ≥ D(u; x) (weak duality
@@ -13,7 +21,8 @@ gives ≤, so equality: y is optimal). The planner then picks x and such a pair 
 
 This is the **optimistic** program: among the smuggler's optimal responses, the one least
 harmful counts. The **pessimistic** program (the most harmful counts) is solved by the same
-MILP with the smuggler's values perturbed to v + ε h: every response optimal for the
+MILP with the smuggler's values perturbed to v + ε h (in general V̂ + ε O,
+:func:`perturbed`): every response optimal for the
 perturbed smuggler is optimal for the true one up to ε·max harm, and among the true optima
 it is a most harmful one once ε is small enough (LP perturbation); for any ε the harm it
 gives a plan is never below the true pessimistic harm. The certificate (``studies.harm``)
@@ -29,13 +38,15 @@ capacity and supply cuts are linear in x on the right-hand side. No global big-M
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..compile.network import CompiledNetwork, Levers, commodity_order
+from ..compile.outcome import Outcome, harm_outcome, scenario_outcome
 from ..errors import SolveError
-from ..compile.network import CompiledNetwork, commodity_order
 from .blocks import LinearModel
 from .interdiction import ProblemMILP, add_actions, add_dual_block, add_risk_objective
 
@@ -72,14 +83,51 @@ def flow_bounds(net: CompiledNetwork) -> FlowBounds:
 
 @dataclass
 class PrimalBlock:
-    value_cols: np.ndarray  # V(y; x) = Σ value_coefs · x[value_cols]
-    value_coefs: np.ndarray
-    harm_cols: np.ndarray  # H(y) = Σ harm_coefs · x[harm_cols]
-    harm_coefs: np.ndarray
+    """Where one scenario's primal variables are: flows f, recipes z, supplies g,
+    deliveries d, sales q, and the products v = x_b f_fc (``products``: (binary, flow
+    column) → column). Linear expressions over them: ``value_expression``,
+    ``outcome_expression``."""
+
     flow_start: int
     recipe_start: int
     supply_start: int
     delivery_start: int
+    sales_start: int
+    products: dict[tuple[int, int], int]
+
+    def product_cols(self, levers: Levers) -> np.ndarray:
+        """The columns of the products x_b f_fc of ``levers`` (binary, flow column)."""
+        return np.array([self.products[(b, fc)] for b, fc in
+                         zip(levers.binary.tolist(), levers.element.tolist())], np.int64)
+
+
+def value_expression(block: PrimalBlock, net: CompiledNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """The smuggler's value with ``net``'s data (same structure as the block's):
+    V(y; x) = Σ v d + Σ P q − Σ c λ f − Σ Δc λ x f − Σ c_s g, as (columns, coefficients)."""
+    D, F, S, nS = len(net.del_node), net.n_flows, len(net.sup_node), len(net.seg_good)
+    cr = net.cost_raise
+    cols = np.concatenate([block.delivery_start + np.arange(D), block.flow_start + np.arange(F),
+                           block.product_cols(cr), block.supply_start + np.arange(S),
+                           block.sales_start + np.arange(nS)])
+    coefs = np.concatenate([net.del_value, -net.unit_cost(),
+                            -cr.amount * net.load[net.fc_comm[cr.element]],
+                            -net.sup_cost, net.seg_price])
+    return cols, coefs
+
+
+def outcome_expression(block: PrimalBlock, outcome: Outcome,
+                       seen: CompiledNetwork) -> tuple[np.ndarray, np.ndarray]:
+    """O(y; x) = μ V̂(y; x) + Σ δ d − Σ e f − Σ ψ x f (``compile.outcome``), V̂ with the
+    data the smuggler believes (``seen``), as (columns, coefficients)."""
+    D, F = len(outcome.delivery), len(outcome.flow)
+    cols = [block.delivery_start + np.arange(D), block.flow_start + np.arange(F),
+            block.product_cols(outcome.levers)]
+    coefs = [outcome.delivery, -outcome.flow, -outcome.levers.amount]
+    if outcome.value_weight:
+        vc, vv = value_expression(block, seen)
+        cols.append(vc)
+        coefs.append(outcome.value_weight * vv)
+    return np.concatenate(cols), np.concatenate(coefs)
 
 
 def _need_finite(bound: float, what: str) -> float:
@@ -90,22 +138,22 @@ def _need_finite(bound: float, what: str) -> float:
 
 
 def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
-                     tag: str = "") -> PrimalBlock:
-    """The smuggler's constraints (formulation/smuggler.py) with the plan x as variables."""
+                     tag: str = "", extra_products: Levers | None = None) -> PrimalBlock:
+    """The smuggler's constraints (formulation/smuggler.py) with the plan x as variables;
+    the products x_b f_fc of ``net``'s seizure and cost levers, and of ``extra_products``
+    (an outcome's), are linearised."""
     K = net.n_comms
     sfx = f"_{tag}" if tag else ""
     bnd = flow_bounds(net)
     F, R, S, D = net.n_flows, len(net.recipe_ids), len(net.sup_node), len(net.del_node)
-    fc_name = lambda fc: (net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])  # noqa: E731
+    fc_name = lambda fc: (net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
     f = m.add_vars("f" + sfx, F, lb=0.0, ub=bnd.flow,
                    keys=lambda: [fc_name(fc) for fc in range(F)],
                    doc="f_{a,k} ∈ [0, F̄_{a,k}]: the smuggler's flow")
     z = m.add_vars("z" + sfx, R, lb=0.0, ub=bnd.recipe,
                    keys=lambda: [(r,) for r in net.recipe_ids], doc="z_r: recipe activity")
-    g = m.add_vars("g" + sfx, S, lb=0.0, ub=net.sup_amount,
-                   keys=lambda: [(net.node_ids[n], net.comm_ids[k])
-                                 for n, k in zip(net.sup_node, net.sup_comm)],
-                   doc="g_{n,k} ≤ σ: supply used")
+    g = m.add_vars("g" + sfx, S, lb=0.0, ub=net.sup_amount, keys=net.supply_keys,
+                   doc="g_s ≤ σ_s: supply piece used")
     d = m.add_vars("d" + sfx, D, lb=0.0, ub=bnd.delivery,
                    keys=lambda: [(net.node_ids[n], net.comm_ids[k])
                                  for n, k in zip(net.del_node, net.del_comm)],
@@ -113,7 +161,7 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
 
     # products v = x_b · f_fc for seizure and cost raises (shared when both apply)
     pairs: dict[tuple[int, int], int] = {}
-    for lv in (net.seizure_raise, net.cost_raise):
+    for lv in (net.seizure_raise, net.cost_raise, extra_products or Levers.build([])):
         for b, fc in zip(lv.binary.tolist(), lv.element.tolist()):
             if (b, fc) not in pairs:
                 _need_finite(bnd.flow[fc], f"the flow of {fc_name(fc)[1]} on arc {fc_name(fc)[0]}")
@@ -187,12 +235,13 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
     capacity_rows("throughput", net.node_cap, net.rec_node, z.start + np.arange(R), np.ones(R),
                   net.node_cap_cut, "Σ_{r at n} z_r + U_n Σ cut·x ≤ U_n",
                   lambda n: (net.node_ids[n],))
+    sup_keys = net.supply_keys()
     capacity_rows("supply_cap", net.sup_amount, np.arange(S), g.start + np.arange(S),
-                  np.ones(S), net.supply_cut, "g_s + σ_s Σ cut·x ≤ σ_s",
-                  lambda s: (net.node_ids[net.sup_node[s]], net.comm_ids[net.sup_comm[s]]))
+                  np.ones(S), net.supply_cut, "g_s + σ_s Σ cut·x ≤ σ_s", lambda s: sup_keys[s])
 
     # removals: f ≤ F̄(1 − x), z ≤ Z̄(1 − x), d ≤ D̄(1 − x)
-    rr, cc, vv, hi, keys = [], [], [], [], []
+    rr, cc, vv, keys = [], [], [], []
+    hi: list[float] = []
     fcs_of_arc: dict[int, list[int]] = {}
     for fc, a in enumerate(net.fc_arc.tolist()):
         fcs_of_arc.setdefault(a, []).append(fc)
@@ -208,7 +257,8 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
 
     for b, a in zip(net.arc_removal.binary.tolist(), net.arc_removal.element.tolist()):
         for fc in fcs_of_arc.get(a, ()):
-            removal(f.start + fc, b, bnd.flow[fc], f"flow of {fc_name(fc)[1]} on arc {fc_name(fc)[0]}")
+            arc_id, comm_id = fc_name(fc)
+            removal(f.start + fc, b, bnd.flow[fc], f"flow of {comm_id} on arc {arc_id}")
     for b, r in zip(net.recipe_removal.binary.tolist(), net.recipe_removal.element.tolist()):
         removal(z.start + r, b, bnd.recipe[r], f"recipe {net.recipe_ids[r]}")
     for b, dd in zip(net.delivery_removal.binary.tolist(), net.delivery_removal.element.tolist()):
@@ -217,65 +267,116 @@ def add_primal_block(m: LinearModel, net: CompiledNetwork, x_start: int,
     m.add_rows("removal" + sfx, len(hi), rr, cc, vv, hi=np.array(hi, float),
                keys=lambda: keys, doc="y + Ȳ x ≤ Ȳ: a removed element carries nothing")
 
-    # the smuggler's value V(y; x) and the planner's harm H(y)
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
-    cr = net.cost_raise
-    cr_cols = np.array([v.start + pairs[(b, fc)] for b, fc in zip(cr.binary.tolist(),
-                                                                   cr.element.tolist())], np.int64)
-    value_cols = np.concatenate([d.start + np.arange(D), f.start + np.arange(F), cr_cols])
-    value_coefs = np.concatenate([net.del_value, -ucost,
-                                  -cr.amount * net.load[net.fc_comm[cr.element]]])
-    return PrimalBlock(value_cols, value_coefs, d.start + np.arange(D), net.del_harm.copy(),
-                       f.start, z.start, g.start, d.start)
+    # market goods: q_{g,i} sold on the demand pieces, at most what the deliveries give
+    nS = len(net.seg_good)
+    good_total = np.zeros(net.n_goods)
+    with_good = np.flatnonzero(net.del_good >= 0)
+    np.add.at(good_total, net.del_good[with_good],
+              net.del_rate[with_good] * bnd.delivery[with_good])
+    q = m.add_vars("q" + sfx, nS, lb=0.0,
+                   ub=np.minimum(net.seg_width, good_total[net.seg_good]) if nS else 0.0,
+                   keys=lambda: [(net.good_ids[gg], i) for i, gg in enumerate(net.seg_good)],
+                   doc="q_{g,i}: units of good g sold on piece i of its demand curve")
+    m.add_rows("good" + sfx, net.n_goods,
+               np.concatenate([net.seg_good, net.del_good[with_good]]),
+               np.concatenate([q.start + np.arange(nS), d.start + with_good]),
+               np.concatenate([np.ones(nS), -net.del_rate[with_good]]), hi=0.0,
+               keys=lambda: [(gid,) for gid in net.good_ids],
+               doc="Σ_i q_{g,i} − Σ_d ρ_d d ≤ 0")
+    return PrimalBlock(f.start, z.start, g.start, d.start, q.start,
+                       {pair: v.start + i for pair, i in pairs.items()})
 
 
 @dataclass
-class HarmMILP(ProblemMILP):
-    """The planner's harm MILP (module docstring)."""
+class OutcomeMILP(ProblemMILP):
+    """The defender's bilevel MILP over an outcome (module docstring)."""
 
+    objective: str  # "value" | "harm": the outcome minimised (compile.outcome)
     mode: str
     epsilon: float
     primal: list[PrimalBlock]
 
 
-def perturbed(net: CompiledNetwork, epsilon: float) -> CompiledNetwork:
-    """The network with the smuggler's values v + ε h (pessimistic tie-breaking)."""
+HarmMILP = OutcomeMILP
+
+
+def perturbed(net: CompiledNetwork, outcome: Outcome, epsilon: float) -> CompiledNetwork:
+    """The network whose smuggler maximises V̂ + ε O (pessimistic tie-breaking). With
+    O = μ V̂ + L, that is (1 + εμ)(V̂ + ε' L), ε' = ε/(1 + εμ): the same optimal responses
+    as V̂ + ε' L, which changes only the data L touches:
+
+        v_d += ε' δ_d,    unit cost of (a,k) += ε' e_{a,k},    cost lever (b,a,k) += ε' ψ/λ_k
+
+    (for harm: v + ε h). The value potentials of the result stay valid bounds
+    (``network.value_potentials``, subsidies included)."""
     if epsilon == 0.0:
         return net
-    return replace(net, del_value=net.del_value + epsilon * net.del_harm, _cache={})
+    eps = epsilon / (1.0 + epsilon * outcome.value_weight)
+    changes: dict = {"del_value": net.del_value + eps * outcome.delivery}
+    if np.any(outcome.flow):
+        base = net.fc_extra if len(net.fc_extra) else np.zeros(net.n_flows)
+        changes["fc_extra"] = base + eps * outcome.flow
+    if len(outcome.levers):
+        lam = net.load[net.fc_comm]
+        acc: dict[tuple[int, int], float] = defaultdict(float)
+        cr, lv = net.cost_raise, outcome.levers
+        for b, fc, amt in zip(cr.binary.tolist(), cr.element.tolist(), cr.amount.tolist()):
+            acc[(b, fc)] += amt  # per load unit
+        for b, fc, amt in zip(lv.binary.tolist(), lv.element.tolist(), lv.amount.tolist()):
+            acc[(b, fc)] += eps * amt / lam[fc]  # ψ is per unit of commodity
+        changes["cost_raise"] = Levers.build([(b, fc, v) for (b, fc), v in acc.items()])
+    return replace(net, **changes, _cache={})
 
 
-def default_epsilon(net: CompiledNetwork, rel: float = 1e-3) -> float:
-    """ε so that ε·h is about ``rel`` of the largest value per unit."""
-    hmax = float(net.del_harm.max(initial=0.0))
+def default_epsilon(net: CompiledNetwork, outcome: Outcome | None = None,
+                    rel: float = 1e-3) -> float:
+    """ε so that ε times the outcome's largest coefficient per unit (the harm weight by
+    default) is about ``rel`` of the largest value per unit."""
+    scale = (outcome or harm_outcome(net)).scale
     vmax = float(net.del_value.max(initial=0.0))
-    return rel * vmax / hmax if hmax > 0 and vmax > 0 else 0.0
+    return rel * vmax / scale if scale > 0 and vmax > 0 else 0.0
 
 
-def build_harm_milp(problem: "DefenderProblem", mode: str = "optimistic",
-                    epsilon: float | None = None) -> HarmMILP:
-    """The planner's MILP (see the module docstring); ``mode`` optimistic | pessimistic."""
+def build_outcome_milp(problem: "DefenderProblem", objective: str = "harm",
+                       mode: str = "optimistic", epsilon: float | None = None) -> OutcomeMILP:
+    """The defender's MILP over an outcome (``compile.outcome.scenario_outcome``: ``harm``
+    or the smuggler's true ``value``) while the smuggler maximises the value it believes
+    (module docstring): per scenario, the primal and dual blocks of the network the
+    smuggler sees (perturbed by ε O for the pessimistic ``mode``), strong duality, and the
+    outcome with the true data; the risk measure of the outcomes is minimised."""
     if mode not in ("optimistic", "pessimistic"):
         raise ValueError("mode must be 'optimistic' or 'pessimistic'")
+    outcomes = [scenario_outcome(sc, objective) for sc in problem.scenarios]
     eps = 0.0 if mode == "optimistic" else (
-        default_epsilon(problem.net) if epsilon is None else epsilon)
-    m = LinearModel("harm", sense="min")
+        default_epsilon(problem.scenarios[0].seen, outcomes[0]) if epsilon is None else epsilon)
+    m = LinearModel("harm" if objective == "harm" else "outcome", sense="min")
     x, budget = add_actions(m, problem.net)
     single = len(problem.scenarios) == 1
-    harms: list[tuple[np.ndarray, np.ndarray]] = []
+    exprs: list[tuple[np.ndarray, np.ndarray]] = []
     primals = []
-    for sc in problem.scenarios:
+    for sc, outcome in zip(problem.scenarios, outcomes):
         tag = "" if single else "".join(ch if ch.isalnum() else "_" for ch in sc.id)
-        net = perturbed(sc.net, eps)
-        primal = add_primal_block(m, net, x.start, tag)
-        dual = add_dual_block(m, net, x.start, tag)
-        cols = np.concatenate([primal.value_cols, dual.obj_cols])
-        vals = np.concatenate([primal.value_coefs, -dual.obj_coefs])
+        net = perturbed(sc.seen, outcome, eps)
+        primal = add_primal_block(m, net, x.start, tag, outcome.levers)
+        # a subsidy (perturbation) may make flows beyond F̄ pay: the LP is then the bounded
+        # one, and its dual has the bounds' duals (``add_dual_block`` flow_caps)
+        subsidised = net.favourable_unit_cost().min(initial=0.0) < 0
+        dual = add_dual_block(m, net, x.start, tag,
+                              flow_caps=flow_bounds(net).flow if subsidised else None)
+        value_cols, value_coefs = value_expression(primal, net)
+        cols = np.concatenate([value_cols, dual.obj_cols])
+        vals = np.concatenate([value_coefs, -dual.obj_coefs])
         m.add_rows("strong_duality" + (f"_{tag}" if tag else ""), 1, np.zeros(len(cols), np.int64),
                    cols, vals, lo=0.0, keys=lambda: [("V-D",)],
                    doc="V(y; x) − D(u; x) ≥ 0: the response is optimal for the smuggler")
-        harms.append((primal.harm_cols, primal.harm_coefs))
+        exprs.append(outcome_expression(primal, outcome, sc.seen))
         primals.append(primal)
-    add_risk_objective(m, harms, problem.probabilities, "expected" if single else problem.risk,
+    add_risk_objective(m, exprs, problem.probabilities, "expected" if single else problem.risk,
                        problem.alpha, [sc.id for sc in problem.scenarios])
-    return HarmMILP(m, problem, x.start, budget.start, mode, eps, primals)
+    return OutcomeMILP(m, problem, x.start, budget.start, objective, mode, eps, primals)
+
+
+def build_harm_milp(problem: "DefenderProblem", mode: str = "optimistic",
+                    epsilon: float | None = None) -> OutcomeMILP:
+    """The planner's harm MILP: ``build_outcome_milp`` with the outcome harm."""
+    return build_outcome_milp(problem, "harm", mode, epsilon)

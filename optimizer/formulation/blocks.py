@@ -13,8 +13,8 @@ Since both read the same arrays, both paths state the same model by construction
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -93,7 +93,7 @@ class LinearModel:
         blk = VarBlock(
             name=name, doc=doc, size=size, start=self.n_cols,
             lb=_vec(lb, size), ub=_vec(ub, size), obj=_vec(obj, size), integer=integer,
-            keys=keys or (lambda s=size: [(i,) for i in range(s)]),
+            keys=keys or _index_keys(size),
         )
         self.var_blocks[name] = blk
         self.n_cols += size
@@ -117,7 +117,7 @@ class LinearModel:
         blk = RowBlock(
             name=name, doc=doc, size=size, start=self.n_rows, rows=rows, cols=cols, vals=vals,
             lo=_vec(lo, size), hi=_vec(hi, size),
-            keys=keys or (lambda s=size: [(i,) for i in range(s)]),
+            keys=keys or _index_keys(size),
         )
         self.row_blocks[name] = blk
         self.n_rows += size
@@ -158,6 +158,11 @@ class LinearModel:
         return {"columns": self.n_cols, "rows": self.n_rows,
                 "integer_columns": sum(b.size for b in self.var_blocks.values() if b.integer),
                 "nonzeros": sum(len(b.vals) for b in self.row_blocks.values())}
+
+
+def _index_keys(size: int) -> Keys:
+    """The default keys of a block: its local indices (0,), (1,), …"""
+    return lambda: [(i,) for i in range(size)]
 
 
 def _vec(v, size: int) -> np.ndarray:

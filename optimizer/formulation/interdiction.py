@@ -17,9 +17,10 @@ strong duality the defender minimises this jointly over x and the duals. The pla
   M_r = η_r π*_{n,out}, M_{m,k} = v_{m,k}. No global big-M.
 - raised cost: c + Δc x is linear in x (no product).
 - cut capacity / supply and raised seizure: products w = x_b · y of a binary and a dual
-  variable y ∈ [0, ȳ], with ȳ from π* (ᾱ_a = max_k ((1−p_a) π*_{j,k}/λ_k − c_a), ρ̄_r = η_r π*_{n,out},
-  β̄_n = max_r ρ̄_r, π̄ = π*). Every product appears where a larger w only helps the
-  minimiser (objective −u·f·w, or +Δp·w in a ≥ row), so the exact linearisation needs only
+  variable y ∈ [0, ȳ], with ȳ from π* (ᾱ_a = max_k ((1−p_a) π*_{j,k}/λ_k − c_a),
+  ρ̄_r = η_r π*_{n,out}, β̄_n = max_r ρ̄_r, π̄ = π*). Every product appears where a larger w only
+  helps the minimiser (objective −u·f·w, or +Δp·w in a ≥ row), so the exact linearisation needs
+  only
 
         w ≤ ȳ x_b,        Σ_{levels l of action j} w_{j,l} ≤ y
 
@@ -35,12 +36,12 @@ Wood (2002) and Cormican, Morton & Wood (1998) for the dual / linearised forms.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from typing import TYPE_CHECKING
-
 from ..compile.network import CompiledNetwork
+from ..instance.beliefs import refuse_beliefs
 from .blocks import LinearModel
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -76,15 +77,17 @@ class DualBlock:
     useful_recipes: np.ndarray
 
 
-def add_actions(m: LinearModel, net: CompiledNetwork):
-    """The binaries x_{j,l}, the budget rows and the exclusive-level rows.
+def add_actions(m: LinearModel, net: CompiledNetwork, tag: str = ""):
+    """The binaries x_{j,l}, the budget rows (at ``net.budgets``) and the exclusive-level
+    rows; ``tag`` suffixes the block names (one copy per budget in ``planning.nested``).
 
         budget(b):    Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b
         one_level(j): Σ_l x_{j,l} ≤ 1
     """
+    sfx = f"_{tag}" if tag else ""
     B = net.n_binaries
     x = m.add_vars(
-        "x", B, lb=0.0, ub=1.0, integer=True,
+        "x" + sfx, B, lb=0.0, ub=1.0, integer=True,
         keys=lambda: [(net.action_ids[a], int(lv) + 1)
                       for a, lv in zip(net.binary_action, net.binary_level)],
         doc="x_{j,l} = 1 if action j is taken at level l")
@@ -92,15 +95,18 @@ def add_actions(m: LinearModel, net: CompiledNetwork):
     bc = net.binary_cost
     nzr, nzc = np.nonzero(bc.T) if B else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     budget = m.add_rows(
-        "budget", Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
+        "budget" + sfx, Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
         hi=net.budgets, keys=lambda: [(r,) for r in net.resource_ids],
         doc="Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b")
-    multi = [j for j in range(len(net.action_ids)) if np.sum(net.binary_action == j) > 1]
-    row_of_action = {j: i for i, j in enumerate(multi)}
-    lv_rows = [row_of_action[int(a)] for a in net.binary_action if int(a) in row_of_action]
-    lv_cols = [x.start + b for b, a in enumerate(net.binary_action) if int(a) in row_of_action]
-    m.add_rows("one_level", len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
-               keys=lambda: [(net.action_ids[j],) for j in multi],
+    levels = np.bincount(net.binary_action, minlength=len(net.action_ids))
+    multi = np.flatnonzero(levels > 1)
+    row_of_action = np.full(len(net.action_ids), -1)
+    row_of_action[multi] = np.arange(len(multi))
+    in_row = np.flatnonzero(row_of_action[net.binary_action] >= 0) if B else np.zeros(0, int)
+    lv_rows = row_of_action[net.binary_action[in_row]] if B else np.zeros(0, int)
+    lv_cols = x.start + in_row
+    m.add_rows("one_level" + sfx, len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
+               keys=lambda: [(net.action_ids[j],) for j in multi.tolist()],
                doc="Σ_l x_{j,l} ≤ 1: levels of one action are mutually exclusive")
     return x, budget
 
@@ -156,46 +162,87 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
     Each is exact: the duals of a block can always be chosen optimal for x, so obj_s = v_s(x).
     """
     m = LinearModel("interdiction", sense="min")
-    net0 = problem.net
-    x, budget = add_actions(m, net0)
-    blocks = []
-    single = len(problem.scenarios) == 1
-    for sc in problem.scenarios:
-        if sc.net.n_binaries != net0.n_binaries or sc.net.action_ids != net0.action_ids:
-            raise ValueError(f"scenario {sc.id!r} does not share the actions")
-        blocks.append(add_dual_block(m, sc.net, x.start, "" if single else _tag(sc.id)))
-    add_risk_objective(m, [(b.obj_cols, b.obj_coefs) for b in blocks],
-                       problem.probabilities, "expected" if single else problem.risk,
-                       problem.alpha, [sc.id for sc in problem.scenarios])
+    x, budget = add_actions(m, problem.net)
+    add_exclusive_rows(m, x.start, problem.exclusive())
+    blocks, _ = add_scenario_blocks(m, problem, x.start)
     return ScenarioMILP(m, problem, x.start, budget.start, blocks)
 
 
+def add_exclusive_rows(m: LinearModel, x_start: int, sets: list[tuple[str, np.ndarray]],
+                       tag: str = "") -> None:
+    """once(set): Σ_{b ∈ set} x_b ≤ 1 (``DefenderProblem.exclusive``: over a horizon, an
+    action that may not be repeated starts at most once)."""
+    if not sets:
+        return
+    rows = np.concatenate([np.full(len(members), i) for i, (_, members) in enumerate(sets)])
+    cols = x_start + np.concatenate([members for _, members in sets])
+    m.add_rows("once" + (f"_{tag}" if tag else ""), len(sets), rows, cols, np.ones(len(cols)),
+               hi=1.0, keys=lambda: [(name,) for name, _ in sets],
+               doc="Σ_{l,s} x_{j,l,s} ≤ 1: an action that may not be repeated starts once")
+
+
+def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int,
+                        tag: str = "") -> tuple[list[DualBlock], tuple[np.ndarray, np.ndarray]]:
+    """One dual block per scenario of ``problem`` on the binaries at ``x_start``, and the
+    problem's risk measure of their objectives added to the model's objective
+    (``add_risk_objective``; see ``build_problem_milp``). ``tag`` suffixes every block name
+    (several copies of the problem in one model). Returns the blocks and the risk
+    objective Σ coefs·x[cols] (at the optimum of the duals, the plan's value)."""
+    refuse_beliefs(problem.instance, "the zero-sum dual MILP")
+    net0 = problem.net
+    single = len(problem.scenarios) == 1
+    blocks = []
+    for sc in problem.scenarios:
+        if sc.net.n_binaries != net0.n_binaries or sc.net.action_ids != net0.action_ids:
+            raise ValueError(f"scenario {sc.id!r} does not share the actions")
+        parts = [p for p in (tag, "" if single else _tag(sc.id)) if p]
+        blocks.append(add_dual_block(m, sc.net, x_start, "_".join(parts)))
+    groups = problem.groups()
+    exprs = [(np.concatenate([blocks[b].obj_cols for b, _ in members]).astype(np.int64),
+              np.concatenate([w * blocks[b].obj_coefs for b, w in members]))
+             for _, _, members in groups]
+    objective = add_risk_objective(m, exprs, np.array([p for _, p, _ in groups]),
+                                   "expected" if len(groups) == 1 else problem.risk,
+                                   problem.alpha, [g[0] for g in groups], tag)
+    return blocks, objective
+
+
 def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]],
-                       probs: np.ndarray, risk: str, alpha: float, ids: list[str]) -> None:
-    """Minimise a risk measure of the scenario expressions E_s = Σ coefs·x[cols]:
+                       probs: np.ndarray, risk: str, alpha: float, ids: list[str],
+                       tag: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Minimise a risk measure of the scenario expressions E_s = Σ coefs·x[cols] (added to
+    the model's objective; ``tag`` suffixes the names of the blocks it declares):
 
         expected:  Σ_s p_s E_s
         worst:     t                      with  t − E_s ≥ 0 for p_s > 0   (worst_case rows)
         cvar:      η + Σ_s p_s u_s/(1 − α)  with  u_s − E_s + η ≥ 0, u_s ≥ 0  (cvar_excess)
 
     Exact whenever each E_s can be pushed down to its true value by the minimiser (dual
-    objectives, or responses chosen in the planner's favour)."""
+    objectives, or responses chosen in the planner's favour). Returns the risk measure as
+    (cols, coefs): the objective terms this call added."""
+    sfx = f"_{tag}" if tag else ""
     if risk == "expected":
         for p, (cols, coefs) in zip(probs, exprs):
             set_objective(m, cols, p * coefs)
-        return
+        return (np.concatenate([c for c, _ in exprs]).astype(np.int64),
+                np.concatenate([p * v for p, (_, v) in zip(probs, exprs)]))
     if risk == "worst":
-        extra = m.add_vars("worst", 1, lb=-np.inf, obj=1.0, keys=lambda: [("t",)],
+        extra = m.add_vars("worst" + sfx, 1, lb=-np.inf, obj=1.0, keys=lambda: [("t",)],
                            doc="t ≥ E_s for every scenario s")
         pre = [(extra.start, 1.0)]
         name, doc = "worst_case", "t − E_s ≥ 0"
+        objective = (np.array([extra.start], np.int64), np.ones(1))
     elif risk == "cvar":
-        eta = m.add_vars("cvar_eta", 1, lb=-np.inf, obj=1.0, keys=lambda: [("eta",)],
+        eta = m.add_vars("cvar_eta" + sfx, 1, lb=-np.inf, obj=1.0, keys=lambda: [("eta",)],
                          doc="η: the value-at-risk threshold")
-        u = m.add_vars("cvar_u", len(exprs), lb=0.0, obj=np.asarray(probs) / (1.0 - alpha),
+        u = m.add_vars("cvar_u" + sfx, len(exprs), lb=0.0,
+                       obj=np.asarray(probs) / (1.0 - alpha),
                        keys=lambda: [(i,) for i in ids], doc="u_s ≥ (E_s − η)^+")
         pre = [(eta.start, 1.0)]
         name, doc = "cvar_excess", "u_s − E_s + η ≥ 0"
+        eta_u = np.concatenate([[eta.start], u.start + np.arange(len(exprs))])
+        objective = (eta_u.astype(np.int64),
+                     np.concatenate([[1.0], np.asarray(probs, float) / (1.0 - alpha)]))
     else:
         raise ValueError(f"unknown risk measure {risk!r}")
     # the worst case is over the scenarios that can happen (p_s > 0), as in risk_value
@@ -208,8 +255,9 @@ def add_risk_objective(m: LinearModel, exprs: list[tuple[np.ndarray, np.ndarray]
         rows += [row] * (len(cols) + len(terms))
         cols_l += [c for c, _ in terms] + cols.tolist()
         vals_l += [v for _, v in terms] + (-coefs).tolist()
-    m.add_rows(name, len(counted), rows, cols_l, vals_l, lo=0.0,
+    m.add_rows(name + sfx, len(counted), rows, cols_l, vals_l, lo=0.0,
                keys=lambda: [(ids[s],) for s in counted], doc=doc)
+    return objective
 
 
 def _tag(sid: str) -> str:
@@ -223,10 +271,14 @@ def set_objective(m: LinearModel, cols: np.ndarray, coefs: np.ndarray) -> None:
         np.add.at(blk.obj, cols[sel] - blk.start, coefs[sel])
 
 
-def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "") -> DualBlock:
+def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "",
+                   flow_caps: np.ndarray | None = None) -> DualBlock:
     """Add the duals and dual rows of the smuggler's LP for ``net`` to ``m``, with the plan
     entering through the binaries at ``x_start`` (see the module docstring). ``tag``
-    suffixes block names (one block per scenario). Returns the block's objective."""
+    suffixes block names (one block per scenario). ``flow_caps``: bounds f ≤ F̄ that are
+    part of the LP (the bilevel MILP's bounded responses, for a perturbed network whose
+    optimum could exceed them; each finite one gets a dual θ ∈ [0, M_{a,k}], objective
+    F̄ θ, and +θ in its row). Returns the block's objective."""
     K = net.n_comms
     pot = net.potentials()
     reach = net.reachable()
@@ -238,8 +290,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     fc_tail = net.arc_tail[net.fc_arc]
     fc_head = net.arc_head[net.fc_arc]
     keep = 1.0 - net.arc_p[net.fc_arc]
-    ucost = net.arc_cost[net.fc_arc] * net.load[net.fc_comm]
-    gain = keep * pot[fc_head, net.fc_comm] - ucost  # M_{a,k}
+    ucost = net.unit_cost()
+    # M_{a,k}, with the lowest cost any plan gives (= ucost unless a perturbation lowers it)
+    gain = keep * pot[fc_head, net.fc_comm] - net.favourable_unit_cost()
     useful_fc = np.flatnonzero((gain > TOL) & reach[fc_tail, net.fc_comm]
                                & (net.arc_cap[net.fc_arc] > 0))
     R = len(net.recipe_ids)
@@ -248,7 +301,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
                                 & (net.rec_cap > 0) & (net.node_cap[net.rec_node] > 0)) if R \
         else np.zeros(0, np.int64)
     sup_code = net.sup_node * K + net.sup_comm
-    useful_sup = np.flatnonzero((net.sup_amount > 0) & (pot[net.sup_node, net.sup_comm] > TOL))
+    # a supply piece matters when a unit of it can earn more than it costs to produce
+    useful_sup = np.flatnonzero((net.sup_amount > 0)
+                                & (pot[net.sup_node, net.sup_comm] > net.sup_cost + TOL))
 
 
     # ---------------------------------------------------------------- duals π
@@ -262,24 +317,31 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     pi_codes = np.unique(codes)
     pi_col = {int(c): i for i, c in enumerate(pi_codes)}
     pi_ub = pot[pi_codes // K, pi_codes % K].copy()
-    # a supply without limit forces π = 0 there (the dual of g ≥ 0 unbounded above)
+    # a supply piece without limit forces π ≤ its marginal cost c_s (the dual of g ≥ 0
+    # unbounded above: π − c_s ≤ 0)
     for s in useful_sup:
         if np.isinf(net.sup_amount[s]):
-            pi_ub[pi_col[int(sup_code[s])]] = 0.0
+            col = pi_col[int(sup_code[s])]
+            pi_ub[col] = min(pi_ub[col], net.sup_cost[s])
     pi_lb = np.zeros(len(pi_codes))
     del_code = net.del_node * K + net.del_comm
     removed_deliveries = set(net.delivery_removal.element.tolist())
-    delivery_rows: list[int] = []
+    delivery_rows: list[int] = []  # deliveries that need a row: removable, or priced by a good
     for d, code in enumerate(del_code.tolist()):
         if code in pi_col:
-            if d in removed_deliveries:
+            if d in removed_deliveries or net.del_good[d] >= 0:
                 delivery_rows.append(d)
             else:
                 pi_lb[pi_col[code]] = max(pi_lb[pi_col[code]], net.del_value[d])
+    # a free supply piece of σ units: its dual γ_s = π_{n,k} (substituted: σ π in the
+    # objective); a piece with a marginal cost needs its own γ_s ≥ π − c_s (below)
+    free_sup = useful_sup[np.isfinite(net.sup_amount[useful_sup])
+                          & (net.sup_cost[useful_sup] == 0)]
+    costed_sup = useful_sup[np.isfinite(net.sup_amount[useful_sup])
+                            & (net.sup_cost[useful_sup] > 0)]
     pi_obj = np.zeros(len(pi_codes))
-    for s in useful_sup:
-        if np.isfinite(net.sup_amount[s]):
-            pi_obj[pi_col[int(sup_code[s])]] += net.sup_amount[s]
+    for s in free_sup:
+        pi_obj[pi_col[int(sup_code[s])]] += net.sup_amount[s]
     pi = m.add_vars(
         "pi" + sfx, len(pi_codes), lb=pi_lb, ub=np.maximum(pi_ub, pi_lb),
         keys=lambda: [(net.node_ids[c // K], net.comm_ids[c % K]) for c in pi_codes],
@@ -289,6 +351,63 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
 
     def pi_of(nodes: np.ndarray, comms: np.ndarray) -> np.ndarray:
         return pi.start + np.array([pi_col[int(c)] for c in (nodes * K + comms)], dtype=np.int64)
+
+    # ---------------------------------------------------------------- supply curves: γ
+    gamma_ub = pot[net.sup_node[costed_sup], net.sup_comm[costed_sup]] - net.sup_cost[costed_sup]
+    gamma = m.add_vars(
+        "gamma" + sfx, len(costed_sup), lb=0.0, ub=gamma_ub,
+        keys=lambda: [(net.node_ids[net.sup_node[s]], net.comm_ids[net.sup_comm[s]], int(s))
+                      for s in costed_sup],
+        doc="γ_s ∈ [0, π* − c_s]: value of one more unit of capacity of supply piece s")
+    gamma_col = np.full(len(net.sup_node), -1, np.int64)
+    gamma_col[costed_sup] = gamma.start + np.arange(len(costed_sup))
+    obj_cols.append(gamma_col[costed_sup])
+    obj_coefs.append(net.sup_amount[costed_sup])
+    nG = len(costed_sup)
+    m.add_rows(
+        "supply_dual" + sfx, nG, np.concatenate([np.arange(nG), np.arange(nG)]),
+        np.concatenate([gamma_col[costed_sup],
+                        pi_of(net.sup_node[costed_sup], net.sup_comm[costed_sup])
+                        if nG else np.zeros(0, np.int64)]),
+        np.concatenate([np.ones(nG), -np.ones(nG)]), lo=-net.sup_cost[costed_sup],
+        keys=lambda: [(net.node_ids[net.sup_node[s]], net.comm_ids[net.sup_comm[s]], int(s))
+                      for s in costed_sup],
+        doc="γ_s − π_{n,k} ≥ −c_s")
+
+    # ---------------------------------------------------------------- demand curves: φ, μ
+    # φ_g: value of one more unit of good g; μ_{g,i}: of one more unit of demand piece i
+    goods_used = sorted({int(net.del_good[d]) for d in delivery_rows if net.del_good[d] >= 0})
+    phi_col = np.full(net.n_goods, -1, np.int64)
+    top = net.good_price_max()
+    open_price = np.zeros(net.n_goods)  # price of an open-ended last piece (a floor on φ)
+    for i in range(len(net.seg_good)):
+        if np.isinf(net.seg_width[i]):
+            open_price[net.seg_good[i]] = net.seg_price[i]
+    gu = np.array(goods_used, np.int64)
+    phi = m.add_vars(
+        "phi" + sfx, len(gu), lb=open_price[gu], ub=top[gu],
+        keys=lambda: [(net.good_ids[g],) for g in gu],
+        doc="φ_g ∈ [P_open, P_max]: value of one more unit of good g at its market (good dual)")
+    phi_col[gu] = phi.start + np.arange(len(gu))
+    pieces = [i for i in range(len(net.seg_good))
+              if phi_col[net.seg_good[i]] >= 0 and np.isfinite(net.seg_width[i])
+              and net.seg_price[i] > open_price[net.seg_good[i]] + TOL]
+    pc = np.array(pieces, np.int64)
+    mu = m.add_vars(
+        "mu" + sfx, len(pc), lb=0.0,
+        ub=net.seg_price[pc] - open_price[net.seg_good[pc]] if len(pc) else 0.0,
+        keys=lambda: [(net.good_ids[net.seg_good[i]], int(i)) for i in pc],
+        doc="μ_{g,i} ∈ [0, P_{g,i}]: value of one more unit of demand on piece i")
+    obj_cols.append(mu.start + np.arange(len(pc)))
+    obj_coefs.append(net.seg_width[pc] if len(pc) else np.zeros(0))
+    nP = len(pc)
+    m.add_rows(
+        "demand_dual" + sfx, nP, np.concatenate([np.arange(nP), np.arange(nP)]),
+        np.concatenate([phi_col[net.seg_good[pc]] if nP else np.zeros(0, np.int64),
+                        mu.start + np.arange(nP)]),
+        np.ones(2 * nP), lo=net.seg_price[pc] if nP else np.zeros(0),
+        keys=lambda: [(net.good_ids[net.seg_good[i]], int(i)) for i in pc],
+        doc="φ_g + μ_{g,i} ≥ P_{g,i}")
 
     # ---------------------------------------------------------------- duals α, ρ, β
     arc_gain = np.zeros(net.n_arcs)
@@ -326,6 +445,19 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     obj_cols.append(beta_col[cap_nodes])
     obj_coefs.append(net.node_cap[cap_nodes])
 
+    # ---------------------------------------------------------------- duals θ of f ≤ F̄
+    theta_fc, theta_start = np.zeros(0, np.int64), 0
+    if flow_caps is not None:
+        theta_fc = useful_fc[np.isfinite(flow_caps[useful_fc])]
+        theta_start = m.add_vars(
+            "theta" + sfx, len(theta_fc), lb=0.0, ub=gain[theta_fc],
+            keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
+                          for fc in theta_fc],
+            doc="θ_{a,k} ∈ [0, M_{a,k}]: value of one more unit of the flow bound F̄_{a,k}"
+        ).start
+        obj_cols.append(theta_start + np.arange(len(theta_fc)))
+        obj_coefs.append(flow_caps[theta_fc])
+
     # ---------------------------------------------------------------- products w = x·y
     # requests: (binary, y column, ȳ, where: 'obj' coefficient or (row block, row, coef))
     prod_b: list[np.ndarray] = []
@@ -343,7 +475,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     lv = net.seizure_raise
     sel = fc_row[lv.element] >= 0 if len(lv) else np.zeros(0, bool)
     seize_b, seize_fc, seize_amt = lv.binary[sel], lv.element[sel], lv.amount[sel]
-    seize_y = pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc) else np.zeros(0, np.int64)
+    seize_y = (pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc)
+               else np.zeros(0, np.int64))
     request(seize_b, seize_y, pot[fc_head[seize_fc], net.fc_comm[seize_fc]])
 
     obj_terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (binary, ycol, coef)
@@ -364,11 +497,13 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     beta_ub = np.zeros(net.n_nodes)
     beta_ub[cap_nodes] = node_gain[cap_nodes]
     capacity_products(net.node_cap_cut, beta_col, net.node_cap, beta_ub)
+    # supply cuts multiply the supply dual: π for a free piece, γ for a piece with a cost
     sup_col = np.full(len(net.sup_node), -1, np.int64)
-    finite_sup = useful_sup[np.isfinite(net.sup_amount[useful_sup])]
-    if len(finite_sup):
-        sup_col[finite_sup] = pi_of(net.sup_node[finite_sup], net.sup_comm[finite_sup])
-    sup_ub = pot[net.sup_node, net.sup_comm] if len(net.sup_node) else np.zeros(0)
+    if len(free_sup):
+        sup_col[free_sup] = pi_of(net.sup_node[free_sup], net.sup_comm[free_sup])
+    sup_col[costed_sup] = gamma_col[costed_sup]
+    sup_ub = (np.maximum(pot[net.sup_node, net.sup_comm] - net.sup_cost, 0.0)
+              if len(net.sup_node) else np.zeros(0))
     capacity_products(net.supply_cut, sup_col, np.where(np.isfinite(net.sup_amount),
                                                         net.sup_amount, 0.0), sup_ub)
 
@@ -397,9 +532,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     w_obj = np.zeros(len(w_codes))
     for b, ycols, coef in obj_terms:
         for bb, yy, cc in zip(b.tolist(), ycols.tolist(), coef.tolist()):
-            i = w_index.get(bb * ncol0 + yy)
-            if i is not None:
-                w_obj[i] += cc
+            wi = w_index.get(bb * ncol0 + yy)
+            if wi is not None:
+                w_obj[wi] += cc
     w = m.add_vars("w" + sfx, len(w_codes), lb=0.0, ub=w_ybar, keys=w_keys,
                    doc="w = x_{j,l}·y: product of a binary and a bounded dual variable y")
     obj_cols.append(w.start + np.arange(len(w_codes)))
@@ -418,6 +553,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     rows.append(u_local[has_alpha])
     cols.append(alpha_col[a_of][has_alpha])
     vals.append(net.load[net.fc_comm[useful_fc]][has_alpha])
+    rows.append(fc_row[theta_fc])
+    cols.append(theta_start + np.arange(len(theta_fc)))
+    vals.append(np.ones(len(theta_fc)))
     if len(seize_fc):
         codes_s = seize_b * ncol0 + seize_y
         ok = np.array([int(c) in w_index for c in codes_s], bool)
@@ -448,8 +586,10 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     m.add_rows(
         "arc_dual" + sfx, nU, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
         lo=-ucost[useful_fc],
-        keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]]) for fc in useful_fc],
-        doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + Σ Δc λ_k x + Σ M_{a,k} x_remove ≥ −c_a λ_k")
+        keys=lambda: [(net.arc_ids[net.fc_arc[fc]], net.comm_ids[net.fc_comm[fc]])
+                      for fc in useful_fc],
+        doc="π_{i,k} − (1−p_a)π_{j,k} + Σ Δp·w + λ_k α_a + θ_{a,k} + Σ Δc λ_k x "
+            "+ Σ M_{a,k} x_remove ≥ −c_a λ_k")
 
     # recipe_dual(r)
     nR = len(useful_rec)
@@ -459,9 +599,13 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
             pi_of(net.rec_node[useful_rec], net.rec_out[useful_rec])]
     vals = [np.ones(nR), -net.rec_eta[useful_rec]]
     has_rho = rho_col[useful_rec] >= 0
-    rows.append(r_local[has_rho]); cols.append(rho_col[useful_rec][has_rho]); vals.append(np.ones(int(has_rho.sum())))  # noqa: E702
+    rows.append(r_local[has_rho])
+    cols.append(rho_col[useful_rec][has_rho])
+    vals.append(np.ones(int(has_rho.sum())))
     has_beta = beta_col[net.rec_node[useful_rec]] >= 0
-    rows.append(r_local[has_beta]); cols.append(beta_col[net.rec_node[useful_rec]][has_beta]); vals.append(np.ones(int(has_beta.sum())))  # noqa: E702
+    rows.append(r_local[has_beta])
+    cols.append(beta_col[net.rec_node[useful_rec]][has_beta])
+    vals.append(np.ones(int(has_beta.sum())))
     rec_row = np.full(R, -1, np.int64)
     rec_row[useful_rec] = r_local
     lv = net.recipe_removal
@@ -471,27 +615,35 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         cols.append(x_start + lv.binary[sel])
         vals.append(rec_gain[lv.element[sel]])
     m.add_rows(
-        "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), lo=0.0,
+        "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+        lo=0.0,
         keys=lambda: [(net.recipe_ids[r],) for r in useful_rec],
         doc="π_{n,in} − η_r π_{n,out} + ρ_r + β_n + M_r x_remove ≥ 0")
 
-    # delivery_dual(m,k) where a sale can be removed
+    # delivery_dual(m,k) where a sale can be removed or a good prices it
     del_arr = np.array(delivery_rows, np.int64)
     row_of_del = {d: i for i, d in enumerate(delivery_rows)}
     rows_l = list(range(len(delivery_rows)))
     cols_l = [pi.start + pi_col[int(del_code[d])] for d in delivery_rows]
     vals_l = [1.0] * len(delivery_rows)
+    for i, d in enumerate(delivery_rows):
+        if net.del_good[d] >= 0:
+            rows_l.append(i)
+            cols_l.append(int(phi_col[net.del_good[d]]))
+            vals_l.append(-float(net.del_rate[d]))
     lv = net.delivery_removal
     for b, d in zip(lv.binary.tolist(), lv.element.tolist()):
-        if d in row_of_del:
+        if d in row_of_del:  # M = what the sale can be worth: v + ρ φ̄
+            g = int(net.del_good[d])
             rows_l.append(row_of_del[d])
             cols_l.append(x_start + b)
-            vals_l.append(float(net.del_value[d]))
+            vals_l.append(float(net.del_value[d] + (net.del_rate[d] * top[g] if g >= 0 else 0.0)))
     m.add_rows(
         "delivery_dual" + sfx, len(delivery_rows), rows_l, cols_l, vals_l,
         lo=net.del_value[del_arr] if len(del_arr) else np.zeros(0),
-        keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]]) for d in del_arr],
-        doc="π_{m,k} + v_{m,k} x_remove ≥ v_{m,k}")
+        keys=lambda: [(net.node_ids[net.del_node[d]], net.comm_ids[net.del_comm[d]])
+                      for d in del_arr],
+        doc="π_{m,k} − ρ_{m,k} φ_g + M x_remove ≥ v_{m,k}")
 
     # linearisation rows for the products
     nW = len(w_codes)
@@ -501,7 +653,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([np.ones(nW), -w_ybar]), hi=0.0, keys=w_keys,
         doc="w_{j,l,y} − ȳ x_{j,l} ≤ 0")
     n_cols_w = ncol0
-    group_code = net.binary_action[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
+    exclusive, group_names = net.exclusive_groups()
+    group_code = exclusive[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
     groups, g_local = np.unique(group_code, return_inverse=True)
     g_y = groups % n_cols_w if len(groups) else np.zeros(0, np.int64)
     m.add_rows(
@@ -509,9 +662,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([g_local, np.arange(len(groups))]),
         np.concatenate([w.start + np.arange(nW), g_y]),
         np.concatenate([np.ones(nW), -np.ones(len(groups))]), hi=0.0,
-        keys=lambda: (lambda names: [(net.action_ids[g // n_cols_w], names[g % n_cols_w])
+        keys=lambda: (lambda names: [(group_names[g // n_cols_w], names[g % n_cols_w])
                                      for g in groups])(y_names()),
-        doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
+        doc="Σ_{b in an exclusive group (the levels of j)} w_{b,y} − y ≤ 0")
 
     cols_all = np.concatenate(obj_cols).astype(np.int64)
     coefs_all = np.concatenate(obj_coefs)

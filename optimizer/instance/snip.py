@@ -20,14 +20,24 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from ..errors import InstanceError, Problem
 from .model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Resource, Scenario, Shipment,
-    Supply, Targets,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Resource,
+    Scenario,
+    Shipment,
+    Supply,
+    Targets,
 )
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -52,7 +62,8 @@ def _rows(path: Path, width: int) -> list[list[str]]:
     try:
         text = path.read_text()
     except OSError as exc:
-        raise InstanceError([Problem(str(path), "file", None, f"cannot read: {exc}", None)]) from None
+        problem = Problem(str(path), "file", None, f"cannot read: {exc}", None)
+        raise InstanceError([problem]) from None
     rows = []
     for n, line in enumerate(text.splitlines(), 1):
         parts = line.split()
@@ -97,9 +108,9 @@ def read_snip(folder: str | Path | None = None, instance: int = 0, snipno: int =
     dests = sorted({d for _, d, _ in triples}, key=int)
     ids = sorted({x for row in intd for x in row[:2]} | {x for row in gain for x in row[:2]}
                  | set(origins) | set(dests), key=int)
-    kind = {n: "transit" for n in ids}
-    kind.update({o: "source" for o in origins})
-    kind.update({d: "market" for d in dests})
+    kind = dict.fromkeys(ids, "transit")
+    kind.update(dict.fromkeys(origins, "source"))
+    kind.update(dict.fromkeys(dests, "market"))
     nodes = tuple(Node(n, kind[n]) for n in ids)
     arcs: list[Arc] = []
     actions: list[Action] = []

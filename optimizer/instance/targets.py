@@ -12,11 +12,11 @@ from .model import Effect, Instance
 
 #: For each effect type, the target selectors it accepts.
 ALLOWED_SELECTORS: dict[str, frozenset[str]] = {
-    "remove": frozenset({"arcs", "modes", "nodes", "recipes"}),
-    "cut_capacity": frozenset({"arcs", "modes", "nodes", "recipes"}),
-    "raise_seizure": frozenset({"arcs", "modes", "commodities"}),
-    "raise_cost": frozenset({"arcs", "modes", "commodities"}),
-    "cut_supply": frozenset({"nodes", "commodities"}),
+    "remove": frozenset({"arcs", "modes", "nodes", "recipes", "organizations"}),
+    "cut_capacity": frozenset({"arcs", "modes", "nodes", "recipes", "organizations"}),
+    "raise_seizure": frozenset({"arcs", "modes", "commodities", "organizations"}),
+    "raise_cost": frozenset({"arcs", "modes", "commodities", "organizations"}),
+    "cut_supply": frozenset({"nodes", "commodities", "organizations"}),
 }
 
 
@@ -33,7 +33,8 @@ class ResolvedTargets:
 
 def used_selectors(effect: Effect) -> set[str]:
     t = effect.targets
-    used = {name for name in ("arcs", "modes", "nodes", "recipes") if getattr(t, name)}
+    used = {name for name in ("arcs", "modes", "nodes", "recipes", "organizations")
+            if getattr(t, name)}
     if t.commodities is not None:
         used.add("commodities")
     return used
@@ -53,6 +54,15 @@ class TargetIndex:
         self.supplies_by_node: dict[str, list[tuple[str, str]]] = {}
         for s in inst.supplies:
             self.supplies_by_node.setdefault(s.node, []).append((s.node, s.commodity))
+        self.arcs_by_org: dict[str, list[str]] = {}
+        for a in inst.arcs:
+            holder = inst.arc_holder(a)
+            if holder:
+                self.arcs_by_org.setdefault(holder, []).append(a.id)
+        self.nodes_by_org: dict[str, list[str]] = {}
+        for n in inst.nodes:
+            if n.organization:
+                self.nodes_by_org.setdefault(n.organization, []).append(n.id)
 
 
 def resolve_targets(inst: Instance, effect: Effect, index: TargetIndex | None = None
@@ -65,6 +75,11 @@ def resolve_targets(inst: Instance, effect: Effect, index: TargetIndex | None = 
     for m in t.modes:
         arcs.update(ix.arcs_by_mode.get(m, ()))
     nodes = {n for n in t.nodes if n in ix.node_ids}
+    for org in t.organizations:  # an organization's arcs; for cut_supply, its places
+        if effect.type == "cut_supply":
+            nodes.update(ix.nodes_by_org.get(org, ()))
+        else:
+            arcs.update(ix.arcs_by_org.get(org, ()))
     recipes = {r for r in t.recipes if r in ix.recipe_ids}
     supplies: set[tuple[str, str]] = set()
     if effect.type == "cut_supply":

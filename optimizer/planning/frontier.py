@@ -20,18 +20,22 @@ costing the same. Each step reports the exact spend of its plan (computed from t
 not read from the solver).
 
 The range can be cut into ``pieces`` solved independently (on an executor) and joined;
-the pieces are fixed by the caller, never by the executor, so results are identical.
+the pieces are fixed by the caller, never by the executor, so results are identical. Each
+piece is a chain of step tasks (one step: the two solves above), so a pool runs the pieces
+side by side, every step is stored the moment it is certified, and an interrupted frontier
+resumes each piece below its last stored step, with the results of an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from ..errors import SolveError
 from ..compile.network import Plan
+from ..errors import SolveError, UsageError
 from .points import PointResult
 from .session import PlanningSession
 
@@ -135,118 +139,167 @@ def frontier_delta(session: PlanningSession, resource: str) -> tuple[float, floa
     return 1e-6 * big, 1e-7 * big
 
 
-def frontier_piece(session: PlanningSession, resource: str, lo: float, hi: float,
-                   budgets: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
-    """The steps of v meeting [lo, hi], top down (the algorithm of the module docstring).
-    The lowest step may start below ``lo``."""
+def frontier_step(session: PlanningSession, resource: str, B: float, end: float,
+                  above: Mapping[str, Any] | None, budgets: Mapping[str, float] | None = None
+                  ) -> tuple[dict[str, Any], bool]:
+    """One step of the algorithm of the module docstring at budget ``B``: solve v(B), then
+    the cheapest plan reaching it. ``end`` is where the new step ends (the start of the
+    step above, or the top of the range); ``above`` is the step found just above (None at
+    the top). Returns (step, extends): when v(B) equals the value of the step above
+    (within the tolerances), that step reaches further down than its cheapest plan said
+    and the returned step replaces it (same value and end, new start and plan)."""
     delta, cost_tol = frontier_delta(session, resource)
-    base = dict(budgets or {})
-    steps: list[dict[str, Any]] = []
-    B = hi
-    end = hi
-    while True:
-        at = {**base, resource: B}
-        p = session.solve(at)
-        if not p.optimal:
-            raise SolveError(f"the frontier needs proven optimal solves; the solve at "
-                             f"{resource}={B:g} stopped on {p.termination}")
-        if steps and p.value <= steps[-1]["optimal_value"] + session.tol:
-            # the step above reaches further down than its cheapest plan said (within the
-            # tolerances): extend it instead of opening a new step
-            step = steps.pop()
-            cap, end = step["optimal_value"], step["end"]
-        else:
-            cap = p.value
-        c = session.cheapest(resource, cap, at, start=Plan.of(p.plan), cost_tol=cost_tol)
-        if c is None:  # cannot happen: p's own plan reaches the cap
-            raise SolveError(f"no plan reaches {cap:.10g} at {resource}={B:g}, although the "
-                             "solve just found one")
-        if not c.optimal:
-            raise SolveError(f"the frontier needs proven optimal solves; the cheapest-plan "
-                             f"solve below {resource}={B:g} stopped before proving its cost "
-                             "(raise --time-limit)")
-        start = c.cost
-        point = session.point_of(c.plan, {**at, resource: start}, optimal=True,
-                                 termination="optimal", bound=None)
-        steps.append({"start": start, "end": end, "optimal_value": cap, "point": point})
-        if start < lo + delta:
-            break
-        end = start
-        B = start - delta
-    return [{"start": s["start"], "end": s["end"], "optimal_value": s["optimal_value"],
-             "point": s["point"].to_dict()} for s in steps]
+    at = {**dict(budgets or {}), resource: B}
+    p = session.solve(at)
+    if not p.optimal:
+        raise SolveError(f"the frontier needs proven optimal solves; the solve at "
+                         f"{resource}={B:g} stopped on {p.termination}")
+    extends = above is not None and p.value <= above["optimal_value"] + session.tol
+    if extends:
+        cap, end = above["optimal_value"], above["end"]  # type: ignore[index]
+    else:
+        cap = p.value
+    c = session.cheapest(resource, cap, at, start=Plan.of(p.plan), cost_tol=cost_tol)
+    if c is None:  # cannot happen: p's own plan reaches the cap
+        raise SolveError(f"no plan reaches {cap:.10g} at {resource}={B:g}, although the "
+                         "solve just found one")
+    if not c.optimal:
+        raise SolveError(f"the frontier needs proven optimal solves; the cheapest-plan "
+                         f"solve below {resource}={B:g} stopped before proving its cost "
+                         "(raise --time-limit)")
+    point = session.point_of(c.plan, {**at, resource: c.cost}, optimal=True,
+                             termination="optimal", bound=None)
+    return {"start": c.cost, "end": end, "optimal_value": cap, "point": point.to_dict()}, extends
 
 
 @dataclass(frozen=True)
-class FrontierPieceTask:
+class FrontierStepTask:
+    """``frontier_step`` as a task; returns (step, extends, MILP solves it took)."""
+
     resource: str
-    lo: float
-    hi: float
+    budget: float
+    end: float
+    above: tuple[float, float] | None  # (optimal value, end) of the step above
     budgets: tuple[tuple[str, float], ...] = ()
 
-    def run(self, session: PlanningSession) -> tuple[list[dict[str, Any]], int]:
+    def run(self, session: PlanningSession) -> tuple[dict[str, Any], bool, int]:
         before = session.solves
-        steps = frontier_piece(session, self.resource, self.lo, self.hi, dict(self.budgets))
-        return steps, session.solves - before
+        above = None if self.above is None else {"optimal_value": self.above[0],
+                                                 "end": self.above[1]}
+        step, extends = frontier_step(session, self.resource, self.budget, self.end, above,
+                                      dict(self.budgets))
+        return step, extends, session.solves - before
+
+
+@dataclass
+class _Piece:
+    """One piece [lo, hi] of the range, solved top down as a chain of step tasks; its
+    steps so far, top first."""
+
+    index: int
+    lo: float
+    hi: float
+    steps: list[dict[str, Any]]
+
+    def key(self, j: int) -> str:
+        return f"piece {self.index:04d} step {j:06d}"
+
+    def covered(self, delta: float) -> float:
+        """How much of [lo, hi] the steps so far cover (all of it once the piece is
+        done)."""
+        if not self.steps:
+            return 0.0
+        start = self.steps[-1]["start"]
+        return self.hi - self.lo if start < self.lo + delta else self.hi - start
+
+    def next_task(self, resource: str, delta: float) -> FrontierStepTask | None:
+        """The step below the last one, or None when the piece is covered."""
+        if not self.steps:
+            return FrontierStepTask(resource, self.hi, self.hi, None)
+        last = self.steps[-1]
+        if last["start"] < self.lo + delta:
+            return None
+        return FrontierStepTask(resource, last["start"] - delta, last["start"],
+                                (last["optimal_value"], last["end"]))
 
 
 def exact_frontier(source, resource: str, lo: float, hi: float, *,
                    budgets: Mapping[str, float] | None = None, options=None,
-                   executor=None, pieces: int = 1, progress=None) -> Frontier:
+                   executor=None, pieces: int = 1, progress=None, store=None,
+                   fresh: bool = False) -> Frontier:
     """Every breakpoint of v over [lo, hi] for ``resource`` (module docstring).
 
     ``source``: an instance (file, ``Instance``, ``CompiledNetwork``) or a
-    ``PlanningSession`` (then the serial path runs on it). ``progress(done, pieces)`` is
-    called as pieces finish."""
-    from .executors import SerialExecutor, SessionSpec
+    ``PlanningSession``. The pieces run side by side on ``executor``, each a chain of step
+    tasks; ``store`` (a ``RunStore``) keeps every step the moment it is certified, and a
+    run with the same parameters resumes from its stored steps (unless ``fresh``).
+    ``progress(steps found, budget covered, hi − lo)`` is called after each step: the
+    budget covered is the part of the range whose optimal value is known (every step
+    found covers its segment), so it moves with each step, not only with each piece."""
+    from ..parallel import SerialExecutor, drive
+    from .store import recording
+    from .tasks import spec_of, task_call
 
     t0 = time.perf_counter()
     if not (0 <= lo < hi):
-        raise ValueError(f"need 0 ≤ --from < --to, got {lo:g} and {hi:g}")
+        raise UsageError(f"need 0 ≤ --from < --to, got {lo:g} and {hi:g}")
     if pieces < 1:
-        raise ValueError("pieces must be ≥ 1")
+        raise UsageError("pieces must be ≥ 1")
     if isinstance(source, PlanningSession):
         session = source
         if budgets:
-            raise ValueError("pass budgets to the PlanningSession instead")
+            raise UsageError("pass budgets to the PlanningSession instead")
     else:
         session = PlanningSession(source, options, budgets=budgets)
     if resource not in session.resource_ids:
-        raise ValueError(f"unknown resource '{resource}'; this instance has "
+        raise UsageError(f"unknown resource '{resource}'; this instance has "
                          f"{session.resource_ids}")
+    executor = executor or SerialExecutor()
+    spec = spec_of(session)
+    delta = frontier_delta(session, resource)[0]
     width = (hi - lo) / pieces
-    bounds = [(lo + i * width, hi if i == pieces - 1 else lo + (i + 1) * width)
-              for i in range(pieces)]
-    tasks = [FrontierPieceTask(resource, a, b) for a, b in bounds]
-    solves = 0
-    raw: list[list[dict[str, Any]]] = [[] for _ in tasks]
-    if progress:
-        progress(0, len(tasks))
-    if executor is None or isinstance(executor, SerialExecutor):
-        for i, t in enumerate(tasks):
-            raw[i], n = t.run(session)
-            solves += n
-            if progress:
-                progress(i + 1, len(tasks))
-        ex_name = "serial"
-    else:
-        spec = SessionSpec(session.instance, session.base_budgets, session.options)
-        for done, (i, (steps, n)) in enumerate(executor.run(spec, tasks), start=1):
-            raw[i] = steps
-            solves += n
-            if progress:
-                progress(done, len(tasks))
-        ex_name = executor.name
-    steps = _join(raw, session.tol, lo, hi)
+    params = {"resource": resource, "lo": lo, "hi": hi, "pieces": pieces}
+    with recording(store, "frontier", spec, params, fresh=fresh) as run:
+        parts = []
+        for i in range(pieces):
+            part = _Piece(i, lo + i * width, hi if i == pieces - 1 else lo + (i + 1) * width, [])
+            while part.key(len(part.steps)) in run:
+                part.steps.append(run.get(part.key(len(part.steps))))
+            parts.append(part)
+        solves = 0
 
-    resp = session.response(session.baseline, max_routes=1)
-    return Frontier(
-        instance=session.instance.name, instance_path=session.instance.path,
-        resource=resource, lo=lo, hi=hi, base_budgets=dict(session.base_budgets),
-        value_before=session.value_before,
-        delivered_before={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
-        steps=steps, tolerance=session.tol, delta=frontier_delta(session, resource)[0],
-        pieces=pieces, solves=solves, seconds=time.perf_counter() - t0, executor=ex_name)
+        def report() -> None:
+            if progress:
+                progress(sum(len(p.steps) for p in parts),
+                         sum(p.covered(delta) for p in parts), hi - lo)
+
+        def then(part: _Piece, out: tuple[dict[str, Any], bool, int]):
+            nonlocal solves
+            step, extends, n = out
+            solves += n
+            j = len(part.steps) - 1 if extends else len(part.steps)
+            part.steps[j:] = [step]
+            run.put(part.key(j), step)
+            report()
+            task = part.next_task(resource, delta)
+            return None if task is None else (part, task_call(executor, spec, task))
+
+        report()
+        first = [(p, task_call(executor, spec, t)) for p in parts
+                 if (t := p.next_task(resource, delta)) is not None]
+        drive(executor, first, then)
+        steps = _join([p.steps for p in parts], session.tol, lo, hi)
+        resp = session.response(session.baseline, max_routes=1)
+        result = Frontier(
+            instance=session.instance.name, instance_path=session.instance.path,
+            resource=resource, lo=lo, hi=hi, base_budgets=dict(session.base_budgets),
+            value_before=session.value_before,
+            delivered_before={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
+            steps=steps, tolerance=session.tol, delta=delta, pieces=pieces, solves=solves,
+            seconds=time.perf_counter() - t0, run_id=run.id,
+            executor=getattr(executor, "name", "custom"))
+        run.done(result.to_dict())
+    return result
 
 
 def _join(pieces: list[list[dict[str, Any]]], tol: float, lo: float, hi: float) -> list[Step]:
@@ -272,4 +325,4 @@ def _join(pieces: list[list[dict[str, Any]]], tol: float, lo: float, hi: float) 
     return out
 
 
-__all__ = ["Frontier", "Step", "exact_frontier", "frontier_piece"]
+__all__ = ["Frontier", "Step", "exact_frontier", "frontier_step"]

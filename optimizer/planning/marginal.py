@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from ..errors import SolveError
 from ..compile.network import Plan
-from .points import PointResult
+from ..errors import SolveError, UsageError
+from .points import PointResult, budget_key
 from .session import PlanningSession
 
 
@@ -115,7 +116,8 @@ class Marginal:
                 "gains": [{"resource": g.resource, "step": g.step, "value": g.value,
                            "gain": g.gain, "per_unit": g.per_unit, "added": g.added,
                            "dropped": g.dropped,
-                           "next_action": None if g.next_action is None else g.next_action.to_dict(),
+                           "next_action": (None if g.next_action is None
+                                           else g.next_action.to_dict()),
                            "point": g.point.to_dict()} for g in self.gains],
                 "seconds": self.seconds, "run_id": self.run_id}
 
@@ -135,10 +137,39 @@ class SolveTask:
         return session.solve(dict(self.budgets))
 
 
-def marginal_gains(source, steps: Mapping[str, float], *, budgets: Mapping[str, float] | None = None,
-                   options=None, executor=None) -> Marginal:
-    """What one more step of each resource buys at ``budgets`` (module docstring)."""
-    from .executors import SessionSpec, run_all
+def solve_points(run, executor, spec, budget_vectors: list[dict[str, float]],
+                 progress: Callable[[int, int], None] | None = None) -> list[PointResult]:
+    """Certified solves at each budget vector, in order: read back from ``run`` when stored
+    there, else solved as tasks on ``executor`` and stored the moment each is done."""
+    from ..parallel import drive
+    from .store import _restore
+    from .tasks import task_call
+
+    keys = [budget_key(b) for b in budget_vectors]
+    have = {k: PointResult.from_dict(_restore(run.get(k))) for k in keys if k in run}
+    todo = [(k, SolveTask(tuple(sorted(b.items())))) for k, b in zip(keys, budget_vectors)
+            if k not in have]
+
+    def then(key: str, p: PointResult) -> None:
+        have[key] = p
+        run.put(key, p.to_dict())
+        if progress:
+            progress(len(have), len(keys))
+
+    drive(executor, [(k, task_call(executor, spec, t)) for k, t in dict(todo).items()], then)
+    return [have[k] for k in keys]
+
+
+def marginal_gains(source, steps: Mapping[str, float], *,
+                   budgets: Mapping[str, float] | None = None, options=None,
+                   executor=None, store=None, fresh: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> Marginal:
+    """What one more step of each resource buys at ``budgets`` (module docstring). The
+    solves run on ``executor``; ``store`` keeps each as it is certified (resumable);
+    ``progress(done, total)`` after each."""
+    from ..parallel import SerialExecutor
+    from .store import recording
+    from .tasks import spec_of
 
     t0 = time.perf_counter()
     session = source if isinstance(source, PlanningSession) else PlanningSession(
@@ -146,30 +177,32 @@ def marginal_gains(source, steps: Mapping[str, float], *, budgets: Mapping[str, 
     B = dict(session.base_budgets)
     for r, s in steps.items():
         if r not in B:
-            raise ValueError(f"unknown resource '{r}'; this instance has {sorted(B)}")
+            raise UsageError(f"unknown resource '{r}'; this instance has {sorted(B)}")
         if not (s > 0):
-            raise ValueError(f"the step of '{r}' must be > 0, got {s:g}")
+            raise UsageError(f"the step of '{r}' must be > 0, got {s:g}")
     order = [r for r in session.resource_ids if r in steps]
-    tasks = [SolveTask(tuple(sorted(B.items())))]
-    tasks += [SolveTask(tuple(sorted({**B, r: B[r] + steps[r]}.items()))) for r in order]
-    if executor is None or getattr(executor, "name", "") == "serial":
-        results = [t.run(session) for t in tasks]
-    else:
-        results = run_all(executor, SessionSpec(session.instance, B, session.options), tasks)
-    base, more = results[0], results[1:]
-    gains = []
-    for r, p in zip(order, more):
-        gain = base.value - p.value
-        if gain < -session.tol:
-            raise SolveError(f"more '{r}' raised the optimal value ({base.value:.10g} → "
-                             f"{p.value:.10g}): inconsistent solves, please report")
-        gain = max(0.0, gain) if gain > session.tol else 0.0
-        cands = rank_additions(session, Plan.of(base.plan), base.value, B, r, steps[r])
-        added = {a: lv for a, lv in p.plan.items() if base.plan.get(a) != lv}
-        dropped = {a: lv for a, lv in base.plan.items() if p.plan.get(a) != lv}
-        gains.append(ResourceGain(r, steps[r], p.value, gain, gain / steps[r], added, dropped,
-                                  cands[0] if cands else None, p))
-    return Marginal(session.instance.name, B, base, gains, time.perf_counter() - t0)
+    spec = spec_of(session)
+    with recording(store, "marginal", spec, {"steps": {r: steps[r] for r in order}},
+                   fresh=fresh) as run:
+        results = solve_points(run, executor or SerialExecutor(), spec,
+                               [B] + [{**B, r: B[r] + steps[r]} for r in order], progress)
+        base, more = results[0], results[1:]
+        gains = []
+        for r, p in zip(order, more):
+            gain = base.value - p.value
+            if gain < -session.tol:
+                raise SolveError(f"more '{r}' raised the optimal value ({base.value:.10g} → "
+                                 f"{p.value:.10g}): inconsistent solves, please report")
+            gain = max(0.0, gain) if gain > session.tol else 0.0
+            cands = rank_additions(session, Plan.of(base.plan), base.value, B, r, steps[r])
+            added = {a: lv for a, lv in p.plan.items() if base.plan.get(a) != lv}
+            dropped = {a: lv for a, lv in base.plan.items() if p.plan.get(a) != lv}
+            gains.append(ResourceGain(r, steps[r], p.value, gain, gain / steps[r], added,
+                                      dropped, cands[0] if cands else None, p))
+        result = Marginal(session.instance.name, B, base, gains, time.perf_counter() - t0,
+                          run.id)
+        run.done(result.to_dict())
+    return result
 
 
 # ----------------------------------------------------------------------------- priorities
@@ -242,67 +275,133 @@ def _drop_useless(session: PlanningSession, prefix: Plan, plan: Plan, value: flo
             trial[action] = fixed[action]
         else:
             trial.pop(action)
-        if session.evaluate(Plan.of(trial)).value <= value + 1e-7 * session.scale:
+        if session.value(Plan.of(trial)) <= value + 1e-7 * session.scale:
             cur = trial
     return Plan.of(cur)
 
 
-def greedy_nested(session: PlanningSession, resource: str, grid: list[float]) -> list[Plan]:
+def greedy_nested(session: PlanningSession, resource: str, grid: list[float],
+                  run=None) -> list[Plan]:
     """P_i = the best plan at grid[i] containing P_{i−1} (actions beyond P_{i−1} that do
-    not lower the value are dropped)."""
+    not lower the value are dropped). With ``run`` (a ``store.Run``), each P_i is stored
+    as it is found and read back instead of solved again."""
     prefix = Plan.of({})
     plans = []
     try:
-        for b in grid:
-            session.fix_at_least(prefix)
-            p = session.solve({resource: b}, start=prefix, tidy=False)
-            if not p.optimal:
-                raise SolveError(f"the nested solve at {resource}={b:g} stopped on "
-                                 f"{p.termination}")
-            prefix = _drop_useless(session, prefix, Plan.of(p.plan), p.value)
+        for i, b in enumerate(grid):
+            key = f"greedy {i:04d}"
+            if run is not None and key in run:
+                prefix = Plan.of(run.get(key))
+            else:
+                session.fix_at_least(prefix)
+                p = session.solve({resource: b}, start=prefix, tidy=False)
+                if not p.optimal:
+                    raise SolveError(f"the nested solve at {resource}={b:g} stopped on "
+                                     f"{p.termination}")
+                prefix = _drop_useless(session, prefix, Plan.of(p.plan), p.value)
+                if run is not None:
+                    run.put(key, prefix.as_dict())
             plans.append(prefix)
     finally:
         session.fix_at_least(None)
     return plans
 
 
+def quarter_points(budget: float) -> list[float]:
+    """The default budgets of a priority list: b/4, b/2, 3b/4 and b for a budget b > 0."""
+    if not budget > 0:
+        raise UsageError(f"a budget of {budget:g} has no quarter points")
+    return [budget * q / 4 for q in (1, 2, 3, 4)]
+
+
 def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
                   budgets: Mapping[str, float] | None = None, options=None,
                   executor=None, method: str = "exact",
-                  time_limit: float | None = None) -> PriorityList:
+                  time_limit: float | None = None, store=None,
+                  fresh: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> PriorityList:
     """Nested plans over ``budgets_grid`` and the ordered action list (module docstring).
 
     ``method``: ``greedy`` (each budget's best plan containing the previous one) or
     ``exact`` (``nested.exact_nested``: the nested plans of least total value over the
-    grid, one MILP, started from the greedy plans; ``time_limit`` bounds it)."""
-    from .executors import SessionSpec, run_all
+    grid, one MILP, started from the greedy plans; ``time_limit`` bounds it). ``store``
+    keeps the greedy plans, the exact plans and each comparison solve as they are found
+    (resumable). ``progress(done, total)`` counts the comparison solves."""
+    from .store import recording
+    from .tasks import spec_of
 
     t0 = time.perf_counter()
     session = source if isinstance(source, PlanningSession) else PlanningSession(
         source, options, budgets=budgets)
     if resource not in session.resource_ids:
-        raise ValueError(f"unknown resource '{resource}'; this instance has "
+        raise UsageError(f"unknown resource '{resource}'; this instance has "
                          f"{session.resource_ids}")
     grid = sorted({float(b) for b in budgets_grid})
     if not grid or grid[0] < 0:
-        raise ValueError("the budgets of a priority list must be ≥ 0")
+        raise UsageError("the budgets of a priority list must be ≥ 0")
     if method not in ("greedy", "exact"):
-        raise ValueError(f"unknown method {method!r} (greedy or exact)")
+        raise UsageError(f"unknown method {method!r} (greedy or exact)")
+    spec = spec_of(session)
+    params = {"resource": resource, "values": grid, "method": method, "time_limit": time_limit}
+    with recording(store, "priorities", spec, params, fresh=fresh) as run:
+        result = _priorities(session, resource, grid, method, time_limit, executor, run,
+                             progress)
+        result.seconds = time.perf_counter() - t0
+        run.done(result.to_dict())
+    return result
+
+
+def _priorities(session: PlanningSession, resource: str, grid: list[float], method: str,
+                time_limit: float | None, executor, run,
+                progress: Callable[[int, int], None] | None = None) -> PriorityList:
+    from ..parallel import SerialExecutor
+    from .tasks import spec_of
+
     B = dict(session.base_budgets)
-    plans = greedy_nested(session, resource, grid)
+    plans = greedy_nested(session, resource, grid, run)
     notes: list[str] = []
     if method == "exact":
         from .nested import exact_nested
 
-        plans, note = exact_nested(session, resource, grid, start=plans, time_limit=time_limit)
+        if "exact" in run:
+            stored = run.get("exact")
+            plans, note = [Plan.of(p) for p in stored["plans"]], stored["note"]
+        else:
+            plans, note = exact_nested(session, resource, grid, start=plans,
+                                       time_limit=time_limit)
+            run.put("exact", {"plans": [p.as_dict() for p in plans], "note": note})
         notes.append(note)
+    items = _ordered_items(session, resource, grid, plans)
+    # v at each prefix's spend and at each grid budget: independent certified solves
+    spends = sorted({round(i.spend[resource], 12) for i in items} | set(grid))
+    opt = solve_points(run, executor or SerialExecutor(), spec_of(session),
+                       [{**B, resource: s} for s in spends], progress)
+    v_at = {s: p.value for s, p in zip(spends, opt)}
+    out_items = []
+    for it in items:
+        v = v_at[round(it.spend[resource], 12)]
+        regret = None if it.regret is None else _regret(session, it.value, v)
+        out_items.append(PriorityItem(it.rank, it.action, it.level, it.added, it.spend, it.value,
+                                      v, regret, it.plan))
+    grid_rows = []
+    for b, target in zip(grid, plans):
+        p = session.point_of(target, {**B, resource: b}, optimal=False)
+        v = v_at[b]
+        grid_rows.append({"budget": b, "plan": p.plan, "value": p.value, "optimal_value": v,
+                          "regret": _regret(session, p.value, v), "spend": p.spend})
+    return PriorityList(session.instance.name, resource, grid, B, session.value_before,
+                        out_items, grid_rows, 0.0, run_id=run.id, method=method, notes=notes)
+
+
+def _ordered_items(session: PlanningSession, resource: str, grid: list[float],
+                   plans: list[Plan]) -> list[PriorityItem]:
+    """The actions each nested plan adds to the one before, best drop in value per unit
+    of the resource first (regrets and optimal values still to fill in)."""
+    B = dict(session.base_budgets)
     items: list[PriorityItem] = []
-    nested: list[tuple[float, PointResult]] = []
     prefix = Plan.of({})
     prefix_value = session.value_before
     for b, target in zip(grid, plans):
-        nested.append((b, session.point_of(target, {**B, resource: b}, optimal=False)))
-        # order what this step adds: best drop in value per unit of the resource first
         at_b = {**B, resource: b}
         while prefix.as_dict() != target.as_dict():
             cur = prefix.as_dict()
@@ -317,31 +416,11 @@ def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
                 key = (not fits, -per, -(prefix_value - v), a, lv)
                 if best is None or key < best[0]:
                     best = (key, a, lv, v, add, fits)
+            assert best is not None, "nested plans: the next one adds a level to the prefix"
             _, a, lv, v, add, fits = best
             prefix = Plan.of({**cur, a: lv})
             prefix_value = v
             items.append(PriorityItem(len(items) + 1, a, lv, add, prefix.spend(session.net),
                                       v, float("nan"), float("nan") if fits else None,
                                       prefix.as_dict()))
-    # v at each prefix's spend and at each grid budget: independent certified solves
-    spends = sorted({round(i.spend[resource], 12) for i in items} | set(grid))
-    tasks = [SolveTask(tuple(sorted({**B, resource: s}.items()))) for s in spends]
-    if executor is None or getattr(executor, "name", "") == "serial":
-        opt = [t.run(session) for t in tasks]
-    else:
-        opt = run_all(executor, SessionSpec(session.instance, B, session.options), tasks)
-    v_at = {s: p.value for s, p in zip(spends, opt)}
-    out_items = []
-    for it in items:
-        v = v_at[round(it.spend[resource], 12)]
-        regret = None if it.regret is None else _regret(session, it.value, v)
-        out_items.append(PriorityItem(it.rank, it.action, it.level, it.added, it.spend, it.value,
-                                      v, regret, it.plan))
-    grid_rows = []
-    for b, p in nested:
-        v = v_at[b]
-        grid_rows.append({"budget": b, "plan": p.plan, "value": p.value, "optimal_value": v,
-                          "regret": _regret(session, p.value, v), "spend": p.spend})
-    return PriorityList(session.instance.name, resource, grid, B, session.value_before,
-                        out_items, grid_rows, time.perf_counter() - t0, method=method,
-                        notes=notes)
+    return items

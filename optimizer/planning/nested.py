@@ -1,85 +1,81 @@
 """Exact nested plans: for budgets b_1 < … < b_K of one resource, the plans
 P_1 ⊆ P_2 ⊆ … ⊆ P_K (P_k within budget b_k, the other budgets fixed) of least total
 smuggler value Σ_k value(P_k) — equivalently least total regret, since Σ_k v(b_k) is a
-constant.
+constant. value(P) is the session's: the problem's risk measure (expected value, worst
+case or CVaR) of the smuggler's values in its scenarios (one scenario without them).
 
-One MILP: K copies of the defender's binaries and budget rows, one dual block per copy
-(``formulation.interdiction.add_dual_block``, the same linearisation as every solve), the
-sum of the copies' dual objectives as the objective, and nesting rows for every action j,
-level l and k < K:
+One MILP: K copies of the defender's problem as ``build_problem_milp`` states it —
+copy k has its binaries x^k, its budget rows at b_k, one dual block per scenario and the
+risk measure R_k of the blocks' objectives (``formulation.interdiction.add_actions`` and
+``add_scenario_blocks``, the same linearisation as every solve) — the objective Σ_k R_k,
+and nesting rows for every action j, level l and k < K:
 
     Σ_{l' ≥ l} x^k_{j,l'}  ≤  Σ_{l' ≥ l} x^{k+1}_{j,l'}
 
 (an action funded at level ≥ l stays funded at level ≥ l). The greedy nested plans are
 handed over as the starting solution (presolve off, see ``session.py``), so the answer is
 never worse than greedy; with a time limit the best plans found are returned with the
-proven gap. Every copy's plan is certified: the smuggler's LP with the plan fixed gives at
-most the copy's dual objective (weak duality), and the total is checked against the proven
-bound.
+proven gap. Every copy's plan is certified: the risk measure of the smuggler's LP values
+with the plan fixed is at most R_k (weak duality in each scenario, and every risk measure
+is monotone), and the total of the certified values is checked against the MILP's proven
+lower bound on Σ_k R_k.
 """
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
+from ..compile.network import CompiledNetwork, Plan
 from ..errors import CertificateError
 from ..formulation.blocks import LinearModel
-from ..formulation.interdiction import add_dual_block, set_objective
-from ..compile.network import Plan
-from ..solvers.base import open_session
+from ..formulation.interdiction import add_actions, add_scenario_blocks
 from ..options import SolutionStatus
+from ..solvers.base import open_session
 from .session import PlanningSession
 
 
-def build_nested_milp(session: PlanningSession, resource: str, grid: list[float]):
+def build_nested_milp(session: PlanningSession, resource: str, grid: list[float]
+                      ) -> tuple[LinearModel, list[int], list[tuple[np.ndarray, np.ndarray]]]:
     """The MILP of the module docstring; returns (model, x start column of each copy,
-    objective columns and coefficients of each copy)."""
+    each copy's objective as (columns, coefficients))."""
     net = session.net
     m = LinearModel("nested", sense="min")
-    Bn = net.n_binaries
-    r = net.resource_ids.index(resource)
-    x_starts = []
+    x_starts: list[int] = []
+    objectives = []
     for k, b in enumerate(grid):
-        x = m.add_vars(f"x_{k}", Bn, lb=0.0, ub=1.0, integer=True,
-                       keys=lambda: [(net.action_ids[a], int(lv) + 1)
-                                     for a, lv in zip(net.binary_action, net.binary_level)],
-                       doc=f"x^{k}_{{j,l}}: the nested plan at budget {b:g}")
+        budgets = {**session.base_budgets, resource: b}
+        x, _ = add_actions(m, session.problem.with_budgets(budgets).net, tag=str(k))
         x_starts.append(x.start)
-        budgets = net.budgets.copy()
-        budgets[r] = b
-        bc = net.binary_cost
-        nzr, nzc = np.nonzero(bc.T)
-        m.add_rows(f"budget_{k}", len(net.resource_ids), nzr, x.start + nzc, bc.T[nzr, nzc],
-                   hi=budgets, keys=lambda: [(q,) for q in net.resource_ids])
-        acts = [j for j in range(len(net.action_ids)) if np.sum(net.binary_action == j) > 1]
-        row_of = {j: i for i, j in enumerate(acts)}
-        rows = [row_of[int(a)] for a in net.binary_action if int(a) in row_of]
-        cols = [x.start + i for i, a in enumerate(net.binary_action) if int(a) in row_of]
-        m.add_rows(f"one_level_{k}", len(acts), rows, cols, np.ones(len(rows)), hi=1.0)
-    # nesting rows
-    rows, cols, vals = [], [], []
+        _, objective = add_scenario_blocks(m, session.problem, x.start, tag=str(k))
+        objectives.append(objective)
+    n, rows, cols, vals = nesting_terms(net, x_starts)
+    m.add_rows("nested", n, rows, cols, vals, hi=0.0,
+               doc="Σ_{l' ≥ l} x^k_{j,l'} − Σ_{l' ≥ l} x^{k+1}_{j,l'} ≤ 0")
+    return m, x_starts, objectives
+
+
+def nesting_terms(net: CompiledNetwork, x_starts: list[int]
+                  ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """The number of nesting rows and their terms (row, column, coefficient): the rows
+    Σ_{l' ≥ l} x^k_{j,l'} ≤ Σ_{l' ≥ l} x^{k+1}_{j,l'}, one per consecutive pair of copies
+    k, k+1, action j and level l."""
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
     n = 0
-    for k in range(len(grid) - 1):
+    for lo, hi in pairwise(x_starts):
         for j in range(len(net.action_ids)):
             bins = np.flatnonzero(net.binary_action == j)
             levels = net.binary_level[bins]
             for lv in sorted(set(levels.tolist())):
-                upper = bins[levels >= lv]
-                for b in upper:
-                    rows.append(n)
-                    cols.append(x_starts[k] + int(b))
-                    vals.append(1.0)
-                    rows.append(n)
-                    cols.append(x_starts[k + 1] + int(b))
-                    vals.append(-1.0)
+                for b in bins[levels >= lv].tolist():
+                    rows += [n, n]
+                    cols += [lo + b, hi + b]
+                    vals += [1.0, -1.0]
                 n += 1
-    m.add_rows("nested", n, rows, cols, vals, hi=0.0)
-    objectives = []
-    for k in range(len(grid)):
-        blk = add_dual_block(m, net, x_starts[k], tag=str(k))
-        set_objective(m, blk.obj_cols, blk.obj_coefs)
-        objectives.append((blk.obj_cols, blk.obj_coefs))
-    return m, x_starts, objectives
+    return n, np.array(rows, np.int64), np.array(cols, np.int64), np.array(vals, float)
 
 
 def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
@@ -115,9 +111,8 @@ def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
                                    f"{value:.10g}, more than the MILP's {claimed:.10g}")
         total += value
         plans.append(plan)
-    for k in range(len(plans) - 1):
-        a, b = plans[k].as_dict(), plans[k + 1].as_dict()
-        if any(b.get(j, 0) < lv for j, lv in a.items()):
+    for k, (small, big) in enumerate(pairwise(p.as_dict() for p in plans)):
+        if any(big.get(j, 0) < lv for j, lv in small.items()):
             raise CertificateError(f"the exact nested plans are not nested at step {k + 1}")
     if raw.bound is not None and total < raw.bound - len(grid) * session.tol:
         raise CertificateError(f"the nested plans' total value {total:.10g} is below the "
@@ -128,6 +123,5 @@ def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
             return start, "exact nested MILP returned worse plans than greedy: greedy kept"
     proven = raw.status == SolutionStatus.OPTIMAL
     gap = "" if raw.bound is None else f", proven bound on the total {raw.bound:.10g}"
-    return plans, (f"exact nested plans: total value {total:.10g}"
-                   f" ({'proven optimal' if proven else 'not proven optimal: ' + raw.termination.value}"
-                   f"{gap})")
+    proof = "proven optimal" if proven else f"not proven optimal: {raw.termination.value}"
+    return plans, f"exact nested plans: total value {total:.10g} ({proof}{gap})"

@@ -9,7 +9,8 @@ nonzeros, so this is not the hot path.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..options import Backend, SolveOptions
 from .session import PlanningSession

@@ -21,8 +21,9 @@ start and the result says so (``fallback``).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -32,7 +33,7 @@ from ..compile.network import CompiledNetwork, Plan
 from ..errors import CertificateError, PlanError, SolveError
 from ..formulation.interdiction import ScenarioMILP, build_problem_milp
 from ..instance.model import Instance
-from ..instance.yaml_io import instance_to_dict
+from ..instance.writer import instance_to_dict
 from ..options import SolutionStatus, SolveOptions, Termination
 from ..pipeline import Finished, finish
 from ..results.types import Response
@@ -95,8 +96,9 @@ class PlanningSession:
     certified in every scenario.
     """
 
-    def __init__(self, source: Instance | CompiledNetwork | str, options: SolveOptions | None = None,
-                 *, budgets: Mapping[str, float] | None = None):
+    def __init__(self, source: Instance | CompiledNetwork | str,
+                 options: SolveOptions | None = None, *,
+                 budgets: Mapping[str, float] | None = None):
         from ..pipeline import as_problem
 
         t0 = time.perf_counter()
@@ -133,13 +135,16 @@ class PlanningSession:
         return list(self.net.resource_ids)
 
     def budget_vector(self, budgets: Mapping[str, float] | None) -> dict[str, float]:
-        """The base budgets with ``budgets`` replacing some; unknown or negative raise."""
+        """The base budgets with ``budgets`` replacing some; unknown or negative raise, and
+        so does an unlimited budget, except for an outcome (``kind: outcome``, e.g.
+        violence), which is unlimited unless capped."""
         out = dict(self.base_budgets)
+        outcomes = {r.id for r in self.problem.instance.resources if r.kind == "outcome"}
         for rid, value in (budgets or {}).items():
             if rid not in out:
                 raise PlanError(f"unknown resource '{rid}'; this instance has {sorted(out)}")
             v = float(value)
-            if not (v >= 0) or not np.isfinite(v):
+            if not (v >= 0) or (not np.isfinite(v) and rid not in outcomes):
                 raise PlanError(f"budget of '{rid}' must be finite and ≥ 0, got {value!r}")
             out[rid] = v
         return out
@@ -162,8 +167,15 @@ class PlanningSession:
 
     def evaluate(self, plan: Plan) -> PlanEvaluation:
         """The smuggler's best responses to ``plan`` in every scenario and their combined
-        value (budgets not enforced; LPs re-solved warm)."""
-        return self.evaluator(plan)
+        value (budgets not enforced). Each LP is built afresh, so the response reported
+        does not depend on what the session solved before (a warm LP may land on another
+        of several optimal responses)."""
+        return self.evaluator(plan, fresh=True)
+
+    def value(self, plan: Plan) -> float:
+        """The smuggler's value of ``plan`` alone (LPs re-solved warm: fast, and the value
+        is the same whichever optimal response the LP lands on)."""
+        return self.evaluator(plan).value
 
     def response(self, evaluation: PlanEvaluation, max_routes: int = 10) -> Response:
         """The expected response over scenarios (delivered units, flows, routes)."""
@@ -244,7 +256,7 @@ class PlanningSession:
             for a, f in zip(sc.net.fc_arc.tolist(), loads.tolist()):
                 arc_flow[sc.net.arc_ids[a]] = arc_flow.get(sc.net.arc_ids[a], 0.0) + f
         arc_flow = {a: f for a, f in arc_flow.items() if f > 1e-9 * self.scale}
-        base = dict(
+        base: dict[str, Any] = dict(
             budgets=B, plan=plan.as_dict(), value=float(after.value), bound=None, gap=None,
             optimal=False, termination="evaluated", spend=plan.spend(self.net),
             delivered={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
@@ -265,7 +277,8 @@ class PlanningSession:
 
     # ------------------------------------------------------------------ cheapest plans
     def cheapest(self, resource: str, cap: float, budgets: Mapping[str, float] | None = None,
-                 start: Plan | None = None, *, cost_tol: float | None = None) -> CheapestPlan | None:
+                 start: Plan | None = None, *,
+                 cost_tol: float | None = None) -> CheapestPlan | None:
         """The plan of least spend in ``resource`` whose smuggler value is ≤ ``cap``, within
         ``budgets`` (the budget of ``resource`` is an upper limit too). None if no plan
         within the budgets reaches ``cap``.
@@ -340,8 +353,7 @@ class PlanningSession:
         if value > cap + 2 * self.tol:
             return False
         if plan.levels:  # drop actions the cap does not need (never raises the cost)
-            plan, _ = drop_redundant(self.net, plan, cap + self.tol, 0.0,
-                                     lambda p: self.evaluate(p).value)
+            plan, _ = drop_redundant(self.net, plan, cap + self.tol, 0.0, self.value)
         cost = plan.spend(self.net)[resource]
         if raw.objective is not None and cost > raw.objective + cost_tol + 1e-9:
             return False

@@ -21,13 +21,17 @@ import io
 import json
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from ..compile.network import Plan
-from .executors import Executor, SerialExecutor, SessionSpec
+from ..errors import UsageError
+from ..parallel import Executor, SerialExecutor, drive
 from .points import PointResult, budget_key
-from .session import PlanningSession  # noqa: F401  (tasks run on one)
+from .session import PlanningSession
+from .store import _restore, recording
+from .tasks import SessionSpec, task_call
 
 
 @dataclass(frozen=True)
@@ -42,22 +46,22 @@ class Axis:
         """start, start + step, … up to stop (inclusive when stop is on the grid,
         up to 1e-9 of a step)."""
         if not (step > 0) or not math.isfinite(step):
-            raise ValueError(f"--step must be > 0, got {step:g}")
+            raise UsageError(f"--step must be > 0, got {step:g}")
         if not (0 <= start <= stop) or not math.isfinite(stop):
-            raise ValueError(f"need 0 ≤ --from ≤ --to, got from {start:g} to {stop:g}")
+            raise UsageError(f"need 0 ≤ --from ≤ --to, got from {start:g} to {stop:g}")
         n = int(math.floor((stop - start) / step + 1e-9))
         if n + 1 > 100_000:
-            raise ValueError(f"the range has {n + 1} points; use a larger --step")
+            raise UsageError(f"the range has {n + 1} points; use a larger --step")
         return Axis(resource, tuple(_clean(start + i * step) for i in range(n + 1)))
 
     @staticmethod
     def of(resource: str, values: Sequence[float]) -> "Axis":
         vals = sorted({_clean(float(v)) for v in values})
         if not vals:
-            raise ValueError(f"no values given for '{resource}'")
+            raise UsageError(f"no values given for '{resource}'")
         bad = [v for v in vals if not (v >= 0) or not math.isfinite(v)]
         if bad:
-            raise ValueError(f"budgets of '{resource}' must be finite and ≥ 0, got {bad[0]:g}")
+            raise UsageError(f"budgets of '{resource}' must be finite and ≥ 0, got {bad[0]:g}")
         return Axis(resource, tuple(vals))
 
 
@@ -84,11 +88,11 @@ class SweepSpec:
 
     def __post_init__(self) -> None:
         if not 1 <= len(self.axes) <= 2:
-            raise ValueError("a sweep has one or two resources")
+            raise UsageError("a sweep has one or two resources")
         if len(self.axes) == 2 and self.axes[0].resource == self.axes[1].resource:
-            raise ValueError("a grid needs two different resources")
+            raise UsageError("a grid needs two different resources")
         if self.chain < 1:
-            raise ValueError("chain length must be ≥ 1")
+            raise UsageError("chain length must be ≥ 1")
 
     def points(self) -> list[dict[str, float]]:
         """Every budget vector of the grid (only the swept resources), in sweep order."""
@@ -162,6 +166,13 @@ class SweepResult:
                 "seconds": self.seconds, "executor": self.executor, "options": self.options,
                 "points": [p.to_dict() for p in self.points]}
 
+    def to_frames(self):
+        """One pandas DataFrame, a row per point (``results.frames.sweep_frame``; needs the
+        optional dependency pandas)."""
+        from ..results.frames import sweep_frame
+
+        return sweep_frame(self)
+
     def to_json(self) -> str:
         from ..results.types import _clean as clean
 
@@ -204,15 +215,6 @@ class SweepResult:
 ProgressFn = Callable[[int, int, PointResult | None], None]
 
 
-def sweep_key(spec: SessionSpec, sweep: SweepSpec) -> str:
-    """Identity of a sweep run in the store: same instance content, base budgets, options
-    and grid → same key (so it resumes)."""
-    import hashlib
-
-    text = json.dumps({"session": spec.key, "sweep": sweep.to_dict()}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None = None,
               options=None, executor: Executor | None = None, store=None,
               fresh: bool = False, progress: ProgressFn | None = None,
@@ -233,7 +235,7 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
     inst = problem.instance
     for a in sweep.axes:
         if a.resource not in net.resource_ids:
-            raise ValueError(f"unknown resource '{a.resource}'; this instance has "
+            raise UsageError(f"unknown resource '{a.resource}'; this instance has "
                              f"{net.resource_ids}")
     opts = planning_options(options)
     spec = SessionSpec(inst, {r: float(b) for r, b in zip(net.resource_ids, net.budgets)}, opts)
@@ -241,17 +243,59 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
     keys = [budget_key({**spec.budgets, **p}) for p in points]
     executor = executor or SerialExecutor()
 
-    stored: dict[str, PointResult] = {}
-    run_id = None
-    if store is not None:
-        run_id, stored = store.open_sweep(sweep_key(spec, sweep), inst, spec, sweep, fresh=fresh)
-    results: dict[str, PointResult] = {k: stored[k] for k in keys if k in stored}
-    done = len(results)
-    if progress:
-        progress(done, len(points), None)
+    with recording(store, "sweep", spec, {"sweep": sweep.to_dict()}, fresh=fresh) as run:
+        results: dict[str, PointResult] = {
+            k: PointResult.from_dict(_restore(run.get(k))) for k in keys if k in run}
+        if progress:
+            progress(len(results), len(points), None)
 
-    # chains still to do: (point indices left, start plan of the first), costliest first
-    # (largest budgets) so a pool finishes sooner; results do not depend on the order
+        def call(i: int, start: tuple | None):
+            task = PointTask(tuple(sorted({**spec.budgets, **points[i]}.items())), start)
+            return task_call(executor, spec, task)
+
+        def then(tag: tuple[list[int], int], res: PointResult):
+            chain, pos = tag
+            if res.key not in results:
+                results[res.key] = res
+                run.put(res.key, res.to_dict())
+                if on_point:
+                    on_point(res)
+                if progress:
+                    progress(len(results), len(points), res)
+            if pos + 1 < len(chain):  # the next point of the chain, started from this plan
+                nxt = tuple(sorted(res.plan.items())) if sweep.warm else None
+                return (chain, pos + 1), call(chain[pos + 1], nxt)
+            return None
+
+        first = [((chain, 0), call(chain[0], start))
+                 for chain, start in _chains_to_do(sweep, points, keys, results)]
+        drive(executor, first, then)
+        solved = run.added
+        from ..certify.response import solve_smuggler
+        from ..results.types import Response
+
+        sols = [solve_smuggler(sc.net, None, opts) for sc in problem.scenarios]
+        value_before = problem.combine([s.value for s in sols])
+        resp = Response.expected([(sc.probability, Response.from_solution(sc.net, s,
+                                                                          max_routes=1))
+                                  for sc, s in zip(problem.scenarios, sols)])
+        result = SweepResult(
+            instance=inst.name, instance_path=inst.path, spec=sweep, base_budgets=spec.budgets,
+            value_before=float(value_before),
+            delivered_before={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
+            points=[results[k] for k in keys], run_id=run.id, solved=solved,
+            reused=len(points) - solved, seconds=time.perf_counter() - t0,
+            executor=getattr(executor, "name", "custom"), options=opts.to_dict())
+        run.done(result.to_dict())
+    return result
+
+
+def _chains_to_do(sweep: SweepSpec, points: list[dict[str, float]], keys: list[str],
+                  results: Mapping[str, PointResult]) -> list[tuple[list[int], tuple | None]]:
+    """Chains still to solve: (point indices left, start plan of the first), costliest
+    first (largest budgets) so a pool finishes sooner; results do not depend on the order.
+    A chain is stored in order, so what follows its last stored point is missing; it
+    resumes from that point's plan."""
     todo: list[tuple[list[int], tuple | None]] = []
     for chain in sweep.chains():
         missing = [i for i in chain if keys[i] not in results]
@@ -259,57 +303,8 @@ def run_sweep(source, sweep: SweepSpec, *, budgets: Mapping[str, float] | None =
             continue
         pos = chain.index(missing[0])
         start = None
-        if pos > 0 and sweep.warm:  # resume the chain from its last stored point
+        if pos > 0 and sweep.warm:
             start = tuple(sorted(results[keys[chain[pos - 1]]].plan.items()))
-        todo.append((chain[pos:], start))  # a chain is stored in order: the rest is missing
+        todo.append((chain[pos:], start))
     todo.sort(key=lambda c: (-sum(sum(points[i].values()) for i in c[0]), c[0]))
-
-    def task(i: int, start) -> PointTask:
-        return PointTask(tuple(sorted({**spec.budgets, **points[i]}.items())), start)
-
-    solved = 0
-    status = "interrupted"
-    active: dict[Any, tuple[list[int], int]] = {}  # handle → (chain, position in it)
-    try:
-        for chain, start in todo:
-            active[executor.submit(spec, task(chain[0], start))] = (chain, 0)
-        while active:
-            for handle, res in executor.wait_any(list(active)):
-                chain, pos = active.pop(handle)
-                if pos + 1 < len(chain):  # the next point of the chain, started from this plan
-                    nxt = tuple(sorted(res.plan.items())) if sweep.warm else None
-                    active[executor.submit(spec, task(chain[pos + 1], nxt))] = (chain, pos + 1)
-                if res.key in results:
-                    continue
-                results[res.key] = res
-                solved += 1
-                done += 1
-                if store is not None:
-                    store.add_point(run_id, res)
-                if on_point:
-                    on_point(res)
-                if progress:
-                    progress(done, len(points), res)
-        status = "done"
-    finally:
-        if active:
-            executor.cancel(list(active))
-        if store is not None and run_id is not None:
-            store.set_status(run_id, status)
-    from ..certify.response import solve_smuggler
-    from ..results.types import Response
-
-    sols = [solve_smuggler(sc.net, None, opts) for sc in problem.scenarios]
-    value_before = problem.combine([s.value for s in sols])
-    resp = Response.expected([(sc.probability, Response.from_solution(sc.net, s, max_routes=1))
-                              for sc, s in zip(problem.scenarios, sols)])
-    result = SweepResult(
-        instance=inst.name, instance_path=inst.path, spec=sweep, base_budgets=spec.budgets,
-        value_before=float(value_before),
-        delivered_before={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
-        points=[results[k] for k in keys], run_id=run_id, solved=solved,
-        reused=len(points) - solved, seconds=time.perf_counter() - t0,
-        executor=getattr(executor, "name", "custom"), options=opts.to_dict())
-    if store is not None and run_id is not None:
-        store.finish(run_id, result.to_dict())
-    return result
+    return todo

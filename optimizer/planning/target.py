@@ -27,11 +27,12 @@ import json
 import re
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from ..errors import InterdictError, SolveError
 from ..compile.network import Plan
+from ..errors import InterdictError, SolveError, UsageError
 from .points import PointResult
 from .session import CheapestPlan, PlanningSession
 
@@ -47,7 +48,7 @@ class TargetConstraint(ABC):
 
     def __init__(self, reduction: float):
         if not (0 < reduction <= 1):
-            raise ValueError(f"a reduction must be in (0%, 100%], got {reduction:.4%}")
+            raise UsageError(f"a reduction must be in (0%, 100%], got {reduction:.4%}")
         self.reduction = reduction
 
     @abstractmethod
@@ -134,6 +135,7 @@ class CommodityTarget(TargetConstraint):
         r = solve_harm(self._problem(session).with_budgets(B), session.options, mode=self.MODE)
         if not r.optimal:
             raise SolveError(f"the fewest-{self.kind} solve stopped on {r.termination.value}")
+        assert r.harm is not None, "a harm solve's result carries its harm summary"
         return session.point_of(r.plan, B, optimal=True, termination="optimal",
                                 notes=[f"fewest units of {self.kind} delivered: "
                                        f"{r.harm.harm_after:.10g} ({self.MODE} response)"])
@@ -160,10 +162,10 @@ def cheapest_under_units(session: PlanningSession, target: CommodityTarget, reso
     objective. Certified: budgets kept and the plan's exact count ≤ limit + 2·tol."""
     import numpy as np
 
-    from ..formulation.bilevel import build_harm_milp
-    from ..solvers.base import open_session
-    from ..options import SolutionStatus, Termination
     from ..certify.tidy import drop_redundant
+    from ..formulation.bilevel import build_harm_milp
+    from ..options import SolutionStatus, Termination
+    from ..solvers.base import open_session
 
     t0 = time.perf_counter()
     B = session.budget_vector(budgets)
@@ -206,14 +208,15 @@ def make_target(kind: str, reduction: float, commodities: list[str]) -> TargetCo
         return ValueTarget(reduction)
     if kind in commodities:
         return CommodityTarget(kind, reduction)
-    raise ValueError(f"unknown target '{kind}': use 'value' or a commodity ({', '.join(commodities)})")
+    raise UsageError(f"unknown target '{kind}': use 'value' or a commodity "
+                     f"({', '.join(commodities)})")
 
 
 def parse_reduction(text: str) -> float:
     """``50%`` → 0.5; ``0.5`` → 0.5 (a plain number ≤ 1 is a fraction)."""
     m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(%?)\s*", text)
     if not m:
-        raise ValueError(f"{text!r}: write a reduction such as 50% or 0.5")
+        raise UsageError(f"{text!r}: write a reduction such as 50% or 0.5")
     v = float(m.group(1))
     return v / 100.0 if m.group(2) else v
 
@@ -258,13 +261,24 @@ class TargetResult:
 
         return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
+    @staticmethod
+    def from_dict(d: Mapping[str, Any]) -> "TargetResult":
+        """Inverse of ``to_dict`` (with exact numbers, as the run store keeps them)."""
+        point = d["point"]
+        return TargetResult(
+            d["instance"], d["instance_path"], d["target"], d["measure"], d["reduction"],
+            d["resource"], d["reference"], d["limit"], d["reached"], d["cost"],
+            None if point is None else PointResult.from_dict(point),
+            PointResult.from_dict(d["best"]), d["best_cost"], d["best_reduction"],
+            dict(d["base_budgets"]), d["seconds"], d["run_id"], d["level"], d["best_level"])
+
 
 def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resource: str
                        ) -> TargetResult:
     """Target mode on a session (module docstring)."""
     t0 = time.perf_counter()
     if resource not in session.resource_ids:
-        raise ValueError(f"unknown resource '{resource}'; this instance has "
+        raise UsageError(f"unknown resource '{resource}'; this instance has "
                          f"{session.resource_ids}")
     top = session.max_spend(resource)
     unlimited = {resource: top}
@@ -313,3 +327,39 @@ class TargetTask:
     def run(self, session: PlanningSession) -> TargetResult:
         target = make_target(self.kind, self.reduction, list(session.net.comm_ids))
         return cheapest_to_target(session, target, self.resource)
+
+
+def cheapest_to_targets(source, targets: list[tuple[str, float]], resource: str, *,
+                        options=None, executor=None, store=None, fresh: bool = False,
+                        progress: Callable[[int, int], None] | None = None
+                        ) -> list[TargetResult]:
+    """Target mode for several (kind, reduction) targets, as independent tasks on
+    ``executor``, in the order given; ``store`` keeps each result the moment it is found
+    (one run for the lot; running it again resumes). ``progress(done, total)`` after each
+    target."""
+    from ..parallel import SerialExecutor, drive
+    from .store import recording
+    from .tasks import spec_of, task_call
+
+    session = source if isinstance(source, PlanningSession) else PlanningSession(source, options)
+    comms = list(session.net.comm_ids)
+    tasks = [TargetTask(kind, red, resource) for kind, red in targets]
+    for t in tasks:
+        make_target(t.kind, t.reduction, comms)  # unknown kinds raise before any solve
+    executor = executor or SerialExecutor()
+    spec = spec_of(session)
+    keys = [f"target {t.kind} {t.reduction!r}" for t in tasks]
+    params = {"resource": resource, "targets": [[t.kind, t.reduction] for t in tasks]}
+    with recording(store, "target", spec, params, fresh=fresh) as run:
+        def then(key: str, r: TargetResult) -> None:
+            run.put(key, r.to_dict())
+            if progress:
+                progress(sum(k in run for k in keys), len(keys))
+
+        todo = {k: t for k, t in zip(keys, tasks) if k not in run}
+        drive(executor, [(k, task_call(executor, spec, t)) for k, t in todo.items()], then)
+        results = [TargetResult.from_dict(run.get(k)) for k in keys]
+        for r in results:
+            r.run_id = run.id
+        run.done({"kind": "target", "targets": [r.to_dict() for r in results]})
+    return results

@@ -4,8 +4,8 @@ external script, style or font), everything drawn as inline SVG by a small scrip
 - the curve: the smuggler's value against the budget (breakpoints / plan changes marked),
   the budget chosen with the slider highlighted;
 - the network: nodes placed by latitude/longitude (equirectangular, bounding box of the
-  nodes inside Tukey's fences of 3 × IQR in each coordinate; outliers such as overseas suppliers are pinned to the border
-  with a dashed ring); nodes without coordinates are placed at the mean of their placed
+  nodes inside Tukey's fences of 3 × IQR in each coordinate; outliers such as overseas
+  suppliers are pinned to the border with a dashed ring); nodes without coordinates are placed at the mean of their placed
   neighbours (repeatedly), any left over in a row along the bottom. The plan's targets
   are drawn red, the smuggler's flows orange with width by load, at the chosen budget;
 - a slider over the sweep points (or frontier segments) and the tables: plan, spend,
@@ -95,8 +95,9 @@ def layout(inst: Instance, width: float = 760, height: float = 520, pad: float =
     return pos
 
 
-def _action_targets(inst: Instance) -> dict[str, dict[str, list[str]]]:
-    out = {}
+def _action_targets(inst: Instance) -> dict[str, dict[str, Any]]:
+    """Per action: the arcs and nodes it targets (sorted ids) and its name."""
+    out: dict[str, dict[str, Any]] = {}
     for act in inst.actions:
         arcs: set[str] = set()
         nodes: set[str] = set()
@@ -138,7 +139,10 @@ def report_html(inst: Instance, *, title: str, resource: str, frames: list[dict[
                  for a in inst.arcs],
         "actions": _action_targets(inst),
     }
-    payload = json.dumps(data, sort_keys=True, allow_nan=False).replace("</", "<\\/")
+    # inside <script> the HTML parser still reacts to "<!--", "<script" and "</script": no
+    # "<", ">" or "&" may appear raw in the data (JSON escapes them, JSON.parse decodes)
+    payload = (json.dumps(data, sort_keys=True, allow_nan=False).replace("<", "\\u003c")
+               .replace(">", "\\u003e").replace("&", "\\u0026"))
     return (_TEMPLATE.replace("%%TITLE%%", _html.escape(title))
             .replace("%%DATA%%", payload))
 
@@ -146,7 +150,7 @@ def report_html(inst: Instance, *, title: str, resource: str, frames: list[dict[
 def sweep_html(result, inst: Instance | None = None) -> str:
     """Report of a sweep (``sweep.SweepResult``); a grid is shown along its first resource
     at each value of the second (all points on the slider)."""
-    from ..instance.yaml_io import load_instance
+    from ..instance.reader import load_instance
 
     inst = inst or load_instance(result.instance_path)
     r1 = result.resources[0]
@@ -169,7 +173,7 @@ def sweep_html(result, inst: Instance | None = None) -> str:
 
 def frontier_html(f, inst: Instance | None = None) -> str:
     """Report of an exact frontier: one slider position per segment."""
-    from ..instance.yaml_io import load_instance
+    from ..instance.reader import load_instance
 
     inst = inst or load_instance(f.instance_path)
     frames = [_frame(s.point, f"{f.resource} in [{s.start:g}, {s.end:g})", s.start)

@@ -14,6 +14,8 @@ def _plt():
     import matplotlib
 
     matplotlib.use("Agg", force=True)
+    # names come from the instance: "$…$" in an id is text, not mathtext
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..certify.evaluate import PlanEvaluation
 from ..compile.network import CompiledNetwork, Plan
+from ..compile.outcome import harm_outcome, seized_outcome, true_value_outcome
 from ..compile.problem import DefenderProblem
 from ..options import Objective, SolveOptions, Tie
 from .types import (
-    ChosenAction, HarmSummary, InterdictionResult, Response, ScenarioOutcome, Timings,
+    BeliefFigures,
+    BeliefsSummary,
+    ChosenAction,
+    HarmSummary,
+    InterdictionResult,
+    Response,
+    ScenarioOutcome,
+    Timings,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +68,15 @@ def interdiction_result(problem: DefenderProblem, baseline: PlanEvaluation,
     harm = None
     if formulation.objective == Objective.HARM:
         harm = _harm_summary(problem, baseline, finished, formulation)
+    from ..formulation import OutcomeBilevel, PerceivedOutcome
+
+    beliefs = None
+    if problem.beliefs or isinstance(formulation, PerceivedOutcome):
+        eps = formulation.resolved_epsilon(problem) if isinstance(formulation, OutcomeBilevel) \
+            else 0.0
+        beliefs = BeliefsSummary(formulation.objective.value, formulation.tie.value,
+                                 belief_figures(problem, baseline), belief_figures(problem, after),
+                                 float(eps))
     return InterdictionResult(
         instance=problem.instance.name,
         instance_path=problem.instance.path,
@@ -84,7 +103,21 @@ def interdiction_result(problem: DefenderProblem, baseline: PlanEvaluation,
         cvar_alpha=problem.alpha if problem.stochastic and problem.risk == "cvar" else None,
         scenarios=outcomes,
         harm=harm,
+        beliefs=beliefs,
     )
+
+
+def belief_figures(problem: DefenderProblem, ev: PlanEvaluation) -> BeliefFigures:
+    """The counted responses of ``ev`` as the smuggler believes them and as they are
+    (``compile.outcome``), expected over the scenario blocks."""
+    x = ev.plan.binaries(problem.net)
+    totals = np.zeros(5)
+    for sc, sol in zip(problem.scenarios, ev.responses):
+        totals += sc.probability * np.array([
+            sol.value, true_value_outcome(sc.net, sc.seen).evaluate(sol, x),
+            seized_outcome(sc.seen).evaluate(sol, x), seized_outcome(sc.net).evaluate(sol, x),
+            harm_outcome(sc.net).evaluate(sol, x)])
+    return BeliefFigures(*(float(v) for v in totals))
 
 
 def _harm_summary(problem: DefenderProblem, baseline: PlanEvaluation, finished: Finished,

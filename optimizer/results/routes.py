@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..compile.network import CompiledNetwork
 from ..certify.response import SmugglerSolution
+from ..compile.network import CompiledNetwork
 
 
 @dataclass(frozen=True)
@@ -48,15 +48,37 @@ class Route:
                 "value": self.value, "path": self.describe(), "steps": list(self.steps)}
 
 
+def realised_unit_values(net: CompiledNetwork, sol: SmugglerSolution) -> np.ndarray:
+    """What one unit of each delivery earned in ``sol``: its fixed value, plus ρ times the
+    average price its good fetched (revenue of the good over units of the good sold)."""
+    out = net.del_value.astype(float).copy()
+    if net.n_goods and len(sol.sold):
+        units = np.zeros(net.n_goods)
+        revenue = np.zeros(net.n_goods)
+        np.add.at(units, net.seg_good, sol.sold)
+        np.add.at(revenue, net.seg_good, sol.sold * net.seg_price)
+        avg = np.divide(revenue, units, out=np.zeros(net.n_goods), where=units > 0)
+        g = net.del_good >= 0
+        out[g] += net.del_rate[g] * avg[net.del_good[g]]
+    return out
+
+
 def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: int = 200,
                      rel_eps: float = 1e-9) -> list[Route]:
     """Split the flows of ``sol`` into routes, largest value first."""
     K = net.n_comms
     data = sol.data
-    rem_f = sol.flow.copy()
-    rem_z = sol.recipe.copy()
-    rem_g = sol.supply.copy()
+    unit_value = realised_unit_values(net, sol)
+    # plain lists: the walk below reads them one element at a time
+    rem_f = sol.flow.tolist()
+    rem_z = sol.recipe.tolist()
+    rem_g = sol.supply.tolist()
     rem_d = sol.delivered.copy()
+    keep = data.fc_keep.tolist()
+    eta = net.rec_eta.tolist()
+    fc_arc = net.fc_arc.tolist()
+    fc_tail = (net.arc_tail[net.fc_arc] * K + net.fc_comm).tolist()  # (node, k) code upstream
+    rec_in = (net.rec_node * K + net.rec_in).tolist()
     into: dict[int, list[int]] = defaultdict(list)
     for fc, code in enumerate((net.arc_head[net.fc_arc] * K + net.fc_comm).tolist()):
         into[code].append(fc)
@@ -87,16 +109,14 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
                 if rem_g[s] * mult > best_amt:
                     best, best_amt = ("supply", s, mult), rem_g[s] * mult
             for fc in into.get(code, ()):
-                m_up = mult * data.fc_keep[fc]
-                tail_code = int(net.arc_tail[net.fc_arc[fc]]) * K + int(net.fc_comm[fc])
-                if tail_code in visited:
+                m_up = mult * keep[fc]
+                if fc_tail[fc] in visited:
                     continue
                 if rem_f[fc] * m_up > best_amt:
                     best, best_amt = ("arc", fc, m_up), rem_f[fc] * m_up
             for r in makes.get(code, ()):
-                m_up = mult * net.rec_eta[r]
-                in_code = int(net.rec_node[r]) * K + int(net.rec_in[r])
-                if in_code in visited:
+                m_up = mult * eta[r]
+                if rec_in[r] in visited:
                     continue
                 if rem_z[r] * m_up > best_amt:
                     best, best_amt = ("recipe", r, m_up), rem_z[r] * m_up
@@ -108,10 +128,7 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
             if kind == "supply":
                 origin = idx
                 break
-            if kind == "arc":
-                code = int(net.arc_tail[net.fc_arc[idx]]) * K + int(net.fc_comm[idx])
-            else:
-                code = int(net.rec_node[idx]) * K + int(net.rec_in[idx])
+            code = fc_tail[idx] if kind == "arc" else rec_in[idx]
             mult = m_up
             visited.add(code)
         if origin is None or bottleneck <= eps:
@@ -122,14 +139,15 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
         for kind, idx, m_up in path:
             if kind == "arc":
                 rem_f[idx] -= bottleneck / m_up
-                a = int(net.fc_arc[idx])
+                a = fc_arc[idx]
                 steps.append({"arc": net.arc_ids[a], "from": net.node_ids[net.arc_tail[a]],
                               "to": net.node_ids[net.arc_head[a]],
                               "mode": net.instance.arcs[a].mode,
                               "commodity": net.comm_ids[net.fc_comm[idx]]})
             elif kind == "recipe":
                 rem_z[idx] -= bottleneck / m_up
-                steps.append({"recipe": net.recipe_ids[idx], "node": net.node_ids[net.rec_node[idx]],
+                steps.append({"recipe": net.recipe_ids[idx],
+                              "node": net.node_ids[net.rec_node[idx]],
                               "commodity": net.comm_ids[net.rec_out[idx]]})
             else:
                 rem_g[idx] -= bottleneck / m_up
@@ -139,16 +157,17 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
             origin=net.node_ids[net.sup_node[s]], origin_commodity=net.comm_ids[net.sup_comm[s]],
             market=net.node_ids[net.del_node[d]], commodity=net.comm_ids[net.del_comm[d]],
             units_delivered=float(bottleneck), units_shipped=float(bottleneck / path[-1][2]),
-            value=float(bottleneck * net.del_value[d]), steps=tuple(steps)))
+            value=float(bottleneck * unit_value[d]), steps=tuple(steps)))
     merged: dict[tuple, Route] = {}
-    for r in routes:  # the same path found twice is one route
-        key = (r.origin, r.origin_commodity, r.market, r.commodity, r.steps and tuple(
-            (s.get("arc") or s.get("recipe")) for s in r.steps))
+    for route in routes:  # the same path found twice is one route
+        path_ids = tuple((s.get("arc") or s.get("recipe")) for s in route.steps)
+        key = (route.origin, route.origin_commodity, route.market, route.commodity, path_ids)
         if key in merged:
             o = merged[key]
             merged[key] = Route(o.origin, o.origin_commodity, o.market, o.commodity,
-                                o.units_delivered + r.units_delivered,
-                                o.units_shipped + r.units_shipped, o.value + r.value, o.steps)
+                                o.units_delivered + route.units_delivered,
+                                o.units_shipped + route.units_shipped, o.value + route.value,
+                                o.steps)
         else:
-            merged[key] = r
+            merged[key] = route
     return sorted(merged.values(), key=lambda r: (-r.value, -r.units_delivered, r.describe()))

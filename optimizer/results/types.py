@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 
 from ..certify.certificate import Certificate
-from ..compile.network import CompiledNetwork, Plan
 from ..certify.response import SmugglerSolution
-from .routes import Route, decompose_routes
+from ..compile.network import CompiledNetwork, Plan
 from ..options import SolutionStatus, Termination
+from .routes import Route, decompose_routes
+from .seizures import group_totals, seized_units
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ class Response:
     flows: dict[tuple[str, str], float]  # (arc, commodity) → units entering the arc
     seized: dict[str, float]  # commodity → expected units lost on arcs
     routes: tuple[Route, ...]
+    #: (arc, commodity) → expected units seized on the arc, p·f (only those above 0)
+    seized_by_arc: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: (group, commodity) → units seized on / delivered to the group (only those above 0)
+    seized_by_group: dict[tuple[str, str], float] = field(default_factory=dict)
+    delivered_by_group: dict[tuple[str, str], float] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # commodity → its unit
 
     @staticmethod
     def from_solution(net: CompiledNetwork, sol: SmugglerSolution, eps: float = 1e-9,
@@ -44,19 +51,26 @@ class Response:
         thr = eps * scale
         delivered = {(net.node_ids[n], net.comm_ids[k]): float(v)
                      for n, k, v in zip(net.del_node, net.del_comm, sol.delivered)}
-        by_comm = {k: 0.0 for k in net.comm_ids}
+        by_comm = dict.fromkeys(net.comm_ids, 0.0)
         for (_, k), v in delivered.items():
             by_comm[k] += v
-        flows = {(net.arc_ids[a], net.comm_ids[k]): float(f)
-                 for a, k, f in zip(net.fc_arc, net.fc_comm, sol.flow) if f > thr}
-        seized = {k: 0.0 for k in net.comm_ids}
-        lost = sol.flow * (1.0 - sol.data.fc_keep)
-        for k, v in zip(net.fc_comm, lost):
-            seized[net.comm_ids[k]] += float(v)
+        fc_arc, fc_comm = net.fc_arc.tolist(), net.fc_comm.tolist()  # plain ints: fast zips
+        flows = {(net.arc_ids[a], net.comm_ids[k]): f
+                 for a, k, f in zip(fc_arc, fc_comm, sol.flow.tolist()) if f > thr}
+        seized = dict.fromkeys(net.comm_ids, 0.0)
+        lost = seized_units(net, sol).tolist()
+        for k, v in zip(fc_comm, lost):
+            seized[net.comm_ids[k]] += v
         supply = {(net.node_ids[n], net.comm_ids[k]): float(g)
                   for n, k, g in zip(net.sup_node, net.sup_comm, sol.supply)}
+        by_arc = {(net.arc_ids[a], net.comm_ids[k]): v
+                  for a, k, v in zip(fc_arc, fc_comm, lost) if v > thr}
+        g_seized, g_delivered = group_totals(net, sol)
         return Response(sol.value, delivered, by_comm, supply, flows, seized,
-                        tuple(decompose_routes(net, sol, max_routes=max_routes)))
+                        tuple(decompose_routes(net, sol, max_routes=max_routes)),
+                        by_arc, {k: v for k, v in g_seized.items() if v > thr},
+                        {k: v for k, v in g_delivered.items() if v > thr},
+                        {c.id: c.unit for c in net.instance.commodities})
 
     @staticmethod
     def expected(parts: list[tuple[float, "Response"]]) -> "Response":
@@ -85,10 +99,15 @@ class Response:
                     routes[key] = Route(rt.origin, rt.origin_commodity, rt.market, rt.commodity,
                                         p * rt.units_delivered, p * rt.units_shipped,
                                         p * rt.value, rt.steps)
-        ordered = sorted(routes.values(), key=lambda x: (-x.value, -x.units_delivered, x.describe()))
+        ordered = sorted(routes.values(),
+                         key=lambda x: (-x.value, -x.units_delivered, x.describe()))
+        units: dict[str, str] = {}
+        for _, r in parts:
+            units.update(r.units)
         return Response(sum(p * r.value for p, r in parts), mix("delivered"),
                         mix("delivered_by_commodity"), mix("supply_used"), mix("flows"),
-                        mix("seized"), tuple(ordered))
+                        mix("seized"), tuple(ordered), mix("seized_by_arc"),
+                        mix("seized_by_group"), mix("delivered_by_group"), units)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +116,14 @@ class Response:
                           for (m, k), v in sorted(self.delivered.items())],
             "delivered_by_commodity": dict(sorted(self.delivered_by_commodity.items())),
             "seized_by_commodity": dict(sorted(self.seized.items())),
+            "seized": [{"arc": a, "commodity": k, "units": v, "unit": self.units.get(k, "")}
+                       for (a, k), v in sorted(self.seized_by_arc.items())],
+            "seized_by_group": [{"group": g, "commodity": k, "units": v,
+                                 "unit": self.units.get(k, "")}
+                                for (g, k), v in sorted(self.seized_by_group.items())],
+            "delivered_by_group": [{"group": g, "commodity": k, "units": v,
+                                    "unit": self.units.get(k, "")}
+                                   for (g, k), v in sorted(self.delivered_by_group.items())],
             "supply_used": [{"node": n, "commodity": k, "units": v}
                             for (n, k), v in sorted(self.supply_used.items())],
             "flows": [{"arc": a, "commodity": k, "units": v}
@@ -148,6 +175,35 @@ class HarmSummary:
 
 
 @dataclass(frozen=True)
+class BeliefFigures:
+    """One plan's counted response (expected over scenarios), as the smuggler believes it
+    and as it truly is (docs/model.md §13)."""
+
+    believed_value: float  # V̂: the smuggler's value with the data it believes
+    true_value: float  # V: less the unexpected losses it makes good at replacement value
+    believed_seized: float  # expected units seized at the seizure rates it believes
+    true_seized: float  # S: expected units seized at the true rates
+    harm: float  # H = Σ h d: deliveries as planned
+
+
+@dataclass(frozen=True)
+class BeliefsSummary:
+    """A solve where the smuggler plans with the data it believes: what the defender
+    minimised (``objective``: value = the smuggler's true value, or harm) under the
+    tie-break ``mode``, and the counted response before and after the plan."""
+
+    objective: str
+    mode: str
+    before: BeliefFigures
+    after: BeliefFigures
+    epsilon: float  # the pessimistic tie-break perturbation (0 for optimistic)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"objective": self.objective, "mode": self.mode, "epsilon": self.epsilon,
+                "before": vars(self.before), "after": vars(self.after)}
+
+
+@dataclass(frozen=True)
 class Timings:
     build: float  # compile the instance, state the MILP, hand it to the solver
     solve: float  # the MILP solve
@@ -186,6 +242,7 @@ class InterdictionResult:
     cvar_alpha: float | None = None
     scenarios: tuple[ScenarioOutcome, ...] = ()
     harm: HarmSummary | None = None
+    beliefs: BeliefsSummary | None = None
 
     @property
     def optimal(self) -> bool:
@@ -227,10 +284,18 @@ class InterdictionResult:
             "cvar_alpha": self.cvar_alpha,
             "scenarios": [s.to_dict() for s in self.scenarios],
             "harm": None if self.harm is None else self.harm.to_dict(),
+            "beliefs": None if self.beliefs is None else self.beliefs.to_dict(),
         })
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+    def to_frames(self) -> dict[str, Any]:
+        """The result as pandas DataFrames by name: plan, delivered, markets, flows, routes,
+        scenarios (``results.frames``; needs the optional dependency pandas)."""
+        from .frames import result_frames
+
+        return result_frames(self)
 
 
 def _clean(obj: Any) -> Any:
@@ -248,6 +313,6 @@ def _clean(obj: Any) -> Any:
         return f
     if isinstance(obj, (np.integer,)):
         return int(obj)
-    if hasattr(obj, "value") and isinstance(getattr(obj, "value"), str):
+    if hasattr(obj, "value") and isinstance(obj.value, str):
         return obj.value
     return obj

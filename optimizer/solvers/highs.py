@@ -16,6 +16,13 @@ HiGHS 1.16, applied here so no caller has to know them:
 4. Ctrl-C during a solve asks HiGHS to stop (``cancelSolve``); the solve returns within a
    fraction of a second with termination ``interrupted`` and the best solution found.
 5. With ``verbose`` the solver's log goes to stderr (stdout carries reports and JSON).
+6. A warm LP re-solve (after an objective or row change) can end "optimal" while the
+   solution it reports is primal infeasible (seen on the shipped instance with beliefs:
+   the max-true-value LP after the min one). Such an LP is solved once more from scratch
+   (solver cleared); a fresh solve of the same model is feasible.
+7. A MIP solve reports where it stands (incumbent, bound, gap, nodes, seconds) through
+   HiGHS's MIP interrupt callback, which HiGHS calls often whatever its log settings, to
+   ``self.progress`` or the listener of ``solvers.base.mip_progress``.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import numpy as np
 from ..errors import SolveError
 from ..formulation.blocks import LinearModel, MatrixForm
 from ..options import SolutionStatus, SolveOptions, Termination
-from .base import RawSolution
+from .base import MipProgress, ProgressFn, RawSolution, progress_listener
 
 try:
     import highspy
@@ -115,6 +122,22 @@ def _log_to_stderr(event: Any) -> None:
     sys.stderr.write(str(event.message))
 
 
+def _reporter(report: ProgressFn) -> Any:
+    """HiGHS's MIP interrupt callback → ``report(MipProgress)`` (rule 6). Infinite
+    numbers (no incumbent or bound yet) become None."""
+    def finite(x: float) -> float | None:
+        x = float(x)
+        return x if np.isfinite(x) else None
+
+    def callback(event: Any) -> None:
+        d = event.data_out
+        incumbent, bound = finite(d.mip_primal_bound), finite(d.mip_dual_bound)
+        gap = finite(d.mip_gap) if incumbent is not None and bound is not None else None
+        report(MipProgress(incumbent, bound, gap, int(d.mip_node_count), float(d.running_time)))
+
+    return callback
+
+
 _scheduler_threads: int | None = None  # thread count of HiGHS's global scheduler, once started
 
 
@@ -171,10 +194,12 @@ class HighsSession:
     """One loaded model in HiGHS (``solvers.base.Session``)."""
 
     def __init__(self, model: LinearModel | MatrixForm | Path,
-                 options: SolveOptions | None = None):
+                 options: SolveOptions | None = None, progress: ProgressFn | None = None):
         """Load ``model``: blocks or their matrix form, or the path of a model file
-        (.mps or .lp) read by HiGHS itself."""
+        (.mps or .lp) read by HiGHS itself. ``progress`` is told how each MIP solve stands
+        while it runs (rule 6; default: the ``mip_progress`` listener, if any)."""
         self.options = options or SolveOptions()
+        self.progress = progress
         self.model = model if isinstance(model, LinearModel) else None
         self.h = highspy.Highs()
         _configure(self.h, self.options)
@@ -189,6 +214,9 @@ class HighsSession:
             _pass_matrix(self.h, self.matrix)
             self.is_mip = bool(self.matrix.integrality.any())
         self._start_pending = False
+        #: False: solves run on the calling thread without Ctrl-C handling (rule 4), which
+        #: saves starting a thread (milliseconds) for each of many short re-solves
+        self.interruptible = True
 
     # -- sizes
     @property
@@ -202,7 +230,8 @@ class HighsSession:
     # -- changes without rebuilding
     def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         rows = np.asarray(rows, np.int32)
-        self.h.changeRowsBounds(len(rows), rows, np.asarray(lower, float),
+        # changeRowsBounds exists in highspy but its type stubs omit it
+        self.h.changeRowsBounds(len(rows), rows, np.asarray(lower, float),  # type: ignore[attr-defined]
                                 np.asarray(upper, float))
 
     def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
@@ -255,9 +284,18 @@ class HighsSession:
     def set_cutoff(self, value: float | None) -> None:
         _set(self.h, "objective_bound", float(value) if value is not None else math.inf)
 
+    def set_iteration_limit(self, iterations: int | None) -> None:
+        """Stop later simplex solves after this many iterations (None: no limit); the
+        solve then ends ``iteration_limit`` with the current basic solution."""
+        _set(self.h, "simplex_iteration_limit",
+             2147483647 if iterations is None else int(iterations))
+
     def set_lp_algorithm(self, algorithm: str) -> None:
-        """"simplex" (warm starts need a basis), "ipm" or "choose"."""
-        _set(self.h, "solver", algorithm)
+        """"simplex" (dual simplex; warm starts need a basis), "primal" (primal simplex: the
+        choice from a primal feasible basis, e.g. after bounds were relaxed), "ipm" or
+        "choose"."""
+        _set(self.h, "solver", "simplex" if algorithm == "primal" else algorithm)
+        _set(self.h, "simplex_strategy", 4 if algorithm == "primal" else 1)
 
     def set_start(self, values: np.ndarray) -> None:
         values = np.asarray(values, float)
@@ -268,26 +306,58 @@ class HighsSession:
     def col_duals(self) -> np.ndarray:
         return np.array(self.h.getSolution().col_dual, float)
 
+    def duals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The last LP solve's reduced costs d = c − Aᵀy and row duals y (for a maximised
+        LP a positive dual means the objective rises with that bound)."""
+        sol = self.h.getSolution()
+        return np.array(sol.col_dual, float), np.array(sol.row_dual, float)
+
+    def basis(self) -> Any:
+        """The last solve's basis (an opaque object for ``set_basis``)."""
+        return self.h.getBasis()
+
+    def set_basis(self, basis: Any) -> None:
+        """Start the next LP solve from ``basis`` (e.g. one kept from an earlier solve)."""
+        if self.h.setBasis(basis) == highspy.HighsStatus.kError:
+            raise SolveError("HiGHS refused the basis")
+
     # -- solve
     def solve(self) -> RawSolution:
         """Solve the loaded model as it stands (rules 1, 2 and 4 of the module docstring)."""
         presolve = None
         if self.is_mip:
             if self._start_pending:
-                presolve = self.h.getOptionValue("presolve")
-                presolve = presolve[1] if isinstance(presolve, tuple) else presolve
+                current = self.h.getOptionValue("presolve")
+                presolve = current[1] if isinstance(current, tuple) else current
                 _set(self.h, "presolve", "off")
             else:
                 self.h.clearSolver()
         ensure_threads(self.options.threads)
         t0 = time.perf_counter()
+        report = (self.progress or progress_listener()) if self.is_mip else None
+        callback = None if report is None else _reporter(report)
+        if callback is not None:
+            self.h.cbMipInterrupt += callback
         try:
-            _run_interruptible(self.h)
+            if self.interruptible:
+                _run_interruptible(self.h)
+            else:
+                self.h.run()
+            if not self.is_mip and self._optimal_but_infeasible():  # rule 6
+                self.h.clearSolver()
+                self.h.run()
         finally:
             if presolve is not None:
                 _set(self.h, "presolve", presolve)
             self._start_pending = False
+            if callback is not None:
+                self.h.cbMipInterrupt -= callback
         return self._collect(time.perf_counter() - t0)
+
+    def _optimal_but_infeasible(self) -> bool:
+        """HiGHS says optimal, but its primal solution is not feasible (rule 6)."""
+        return (str(self.h.getModelStatus()).split(".")[-1] == "kOptimal"
+                and self.h.getInfo().primal_solution_status != 2)
 
     def _collect(self, seconds: float) -> RawSolution:
         h = self.h

@@ -9,15 +9,16 @@ harm plan avoids it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
-from ..pipeline import as_problem, solve
 from ..certify.harm import harm_range
-from .harm import solve_harm
 from ..compile.network import Plan
-from ..results.types import InterdictionResult
 from ..options import SolveOptions, Termination
+from ..pipeline import ModelTarget, as_problem, solve
+from ..results.types import InterdictionResult
+from .harm import solve_harm
 
 
 @dataclass(frozen=True)
@@ -38,15 +39,51 @@ class PlanOutcome:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A commodity a plan pushes the smuggler into: more of it delivered under the plan
+    than with no action, under the same tie-break (substitution)."""
+
+    label: str
+    mode: str
+    commodity: str
+    before: float  # expected units delivered with no action
+    after: float  # … under the plan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"plan": self.label, "mode": self.mode, "commodity": self.commodity,
+                "before": self.before, "after": self.after}
+
+
+#: a rise counts when it exceeds this fraction of the no-action deliveries (and 1e-6 units)
+RISE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
 class HarmComparison:
     harm_results: dict[str, InterdictionResult]  # by tie-break mode
     zero_sum: InterdictionResult
     outcomes: tuple[PlanOutcome, ...]
 
+    def shifts(self) -> tuple[Shift, ...]:
+        """Every (plan, tie-break, commodity) whose deliveries rise above the no-action
+        plan's under the same tie-break: the paper's warning, measured (suppressing one
+        drug pushes the smuggler into another)."""
+        base = {o.mode: o for o in self.outcomes if o.label == "no action"}
+        out = []
+        for o in self.outcomes:
+            if o.label == "no action":
+                continue
+            for k, after in sorted(o.delivered.items()):
+                before = base[o.mode].delivered.get(k, 0.0)
+                if after - before > RISE_TOLERANCE * max(1.0, abs(before)):
+                    out.append(Shift(o.label, o.mode, k, before, after))
+        return tuple(out)
+
     def to_dict(self) -> dict[str, Any]:
         return {"harm": {m: r.to_dict() for m, r in self.harm_results.items()},
                 "zero_sum": self.zero_sum.to_dict(),
-                "comparison": [o.to_dict() for o in self.outcomes]}
+                "comparison": [o.to_dict() for o in self.outcomes],
+                "rises": [s.to_dict() for s in self.shifts()]}
 
 
 def plan_outcome(problem, plan: Plan, mode: str, label: str) -> PlanOutcome:
@@ -89,7 +126,7 @@ def compare_harm(source, options: SolveOptions | None = None, *,
                  modes: tuple[str, ...] = ("optimistic", "pessimistic"),
                  budgets: Mapping[str, float] | None = None, risk: str | None = None,
                  alpha: float | None = None, focus: tuple[str, ...] = (),
-                 write_model: str | None = None) -> HarmComparison:
+                 write_model: ModelTarget | None = None) -> HarmComparison:
     """Solve the harm plan for each tie-break and the zero-sum plan, and evaluate all.
     ``focus`` adds, per commodity, the plan that minimises that commodity's deliveries
     (e.g. a heroin-focused campaign), evaluated with the true harm weights.

@@ -4,12 +4,11 @@ the pipeline's (``pipeline.solve``), the exact harm of a plan ``certify.harm``."
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 from ..formulation import HarmBilevel
 from ..options import Risk, SolveOptions, Tie
-from ..pipeline import Source, solve
+from ..pipeline import ModelTarget, Source, solve
 from ..results.types import InterdictionResult
 
 
@@ -17,7 +16,7 @@ def solve_harm(source: Source, options: SolveOptions | None = None, *,
                mode: Tie | str = Tie.OPTIMISTIC, budgets: Mapping[str, float] | None = None,
                risk: Risk | str | None = None, alpha: float | None = None,
                epsilon: float | None = None, tidy: bool = True,
-               write_model: str | Path | None = None) -> InterdictionResult:
+               write_model: ModelTarget | None = None) -> InterdictionResult:
     """The plan that minimises the planner's harm under the tie-break ``mode``
     (optimistic: the least harmful of the smuggler's optimal responses counts;
     pessimistic: the most harmful), certified. The result's ``harm`` field holds the

@@ -10,6 +10,10 @@ average approximation (SAA).
   smuggler's LP is re-solved with the plan fixed, per sample, in parallel. Sample i uses
   its own seed (spawned from the run's seed), so results do not depend on the number of
   workers.
+
+Independent solves run on ``optimizer.parallel`` executors (spawned processes, results in
+submission order); every MILP here runs with one HiGHS thread, so results are the same
+whatever the number of workers.
 - ``sample_average_approximation``: M replications of an N-sample stochastic MILP give
   candidate plans and a statistical lower bound; the best candidate is evaluated on N'
   fresh samples for an upper bound; their difference estimates the optimality gap
@@ -20,19 +24,21 @@ from __future__ import annotations
 
 import math
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-from ..errors import InstanceError, Problem
-from ..instance.model import Instance, Supply
-from ..instance.scenarios import materialize, mean_instance, scenario_instances
+from ..certify.response import solve_smuggler
 from ..compile.network import Plan, compile_instance
 from ..compile.problem import DefenderProblem, ScenarioNet
-from ..certify.response import solve_smuggler
-from ..options import SolveOptions
+from ..errors import InstanceError, Problem
+from ..instance.model import Instance
+from ..instance.numbers import locate, set_numbers
+from ..instance.scenarios import materialize, mean_instance, scenario_instances
+from ..options import Risk, SolveOptions
+from ..parallel import Executor
 
 # ----------------------------------------------------------------------------- VSS / EVPI
 
@@ -57,116 +63,50 @@ class ValueOfUncertainty:
                 "scenario_values": dict(sorted(self.scenario_values.items()))}
 
 
-def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None
+def _solved(inst: Instance, options: SolveOptions, risk: str | None = None
+            ) -> tuple[tuple[tuple[str, int], ...], float]:
+    """(plan levels, certified value) of the optimal plan (a job: small to send back)."""
+    from ..pipeline import solve
+
+    r = solve(inst, options, risk=risk)
+    return r.plan.levels, r.value_after
+
+
+def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None, *,
+                         workers: int | None = None,
+                         progress: Callable[[int, int], None] | None = None
                          ) -> ValueOfUncertainty:
-    """RP, EEV, WS, VSS and EVPI for the instance's scenarios (expected value)."""
-    from ..pipeline import evaluate_plan, solve
+    """RP, EEV, WS, VSS and EVPI for the instance's scenarios (expected value). The
+    stochastic, mean-value and per-scenario solves run side by side on ``workers``
+    processes (default: up to 4), each with one HiGHS thread, so the answer does not
+    depend on the worker count; ``progress(done, total)`` after each solve."""
+    from ..parallel import local_executor, run_all
+    from ..pipeline import evaluate_plan
 
     if not inst.scenarios:
         raise InstanceError([Problem(inst.path, "section 'scenarios'", None,
                                      "the value of modelling uncertainty needs scenarios", None)])
-    options = options or SolveOptions()
-    rp = solve(inst, options, risk="expected")
-    mean_plan = solve(mean_instance(inst), options).plan
+    options = replace(options or SolveOptions(), threads=1)
+    subs = scenario_instances(inst)
+    calls = [(_solved, (inst, options, "expected")), (_solved, (mean_instance(inst), options))]
+    calls += [(_solved, (sub, options)) for _, sub in subs]
+    with local_executor(default_workers() if workers is None else workers) as ex:
+        (rp_levels, rp), (mean_levels, _), *own = run_all(ex, calls, progress)
+    rp_plan, mean_plan = Plan(rp_levels), Plan(mean_levels)
     eev = evaluate_plan(replace(inst, risk="expected"), mean_plan, options)
-    plans, values = {}, {}
-    ws = 0.0
-    for sc, sub in scenario_instances(inst):
-        r = solve(sub, options)
-        plans[sc.id], values[sc.id] = r.plan, r.value_after
-        ws += sc.probability * r.value_after
-    return ValueOfUncertainty(rp.value_after, eev, ws, eev - rp.value_after,
-                              rp.value_after - ws, rp.plan, mean_plan, plans, values)
+    plans = {sc.id: Plan(levels) for (sc, _), (levels, _) in zip(subs, own)}
+    values = {sc.id: v for (sc, _), (_, v) in zip(subs, own)}
+    ws = sum(sc.probability * values[sc.id] for sc, _ in subs)
+    return ValueOfUncertainty(rp, eev, ws, eev - rp, rp - ws, rp_plan, mean_plan, plans, values)
 
 
 # ----------------------------------------------------------------------------- sampling
 
 
 def apply_values(inst: Instance, values: dict[str, float]) -> Instance:
-    """The instance with numbers replaced, keys as in ``Instance.sources``/``uncertain``:
-    ``arcs/<id>/<capacity|cost|seizure>``, ``supplies/<node>/<commodity>/amount``,
-    ``recipes/<id>/<yield|capacity>``, ``nodes/<id>/capacity``, ``nodes/<id>/values/<k>``,
-    ``commodities/<id>/<value|load>``, ``resources/<id>/budget``,
-    ``actions/<id>/effects/<e>/level<l>/amount``, ``actions/<id>/cost/<resource>``."""
-    if not values:
-        return inst
-    by_section: dict[str, dict[str, float]] = {}
-    for key, v in values.items():
-        section = key.split("/", 1)[0]
-        by_section.setdefault(section, {})[key] = v
-
-    def field_of(key: str) -> tuple[str, str]:
-        _, rest = key.split("/", 1)
-        ident, fld = rest.rsplit("/", 1)
-        return ident, fld
-
-    def overridden(records: tuple, section: str) -> tuple:
-        """Records of a section with fields replaced (``recipes/<id>/yield`` → ``yield_``)."""
-        if section not in by_section:
-            return records
-        upd: dict[str, dict[str, float]] = {}
-        for k, v in by_section[section].items():
-            ident, fld = field_of(k)
-            upd.setdefault(ident, {})["yield_" if fld == "yield" else fld] = v
-        return tuple(replace(r, **upd[r.id]) if r.id in upd else r for r in records)
-
-    arcs = overridden(inst.arcs, "arcs")
-    supplies = inst.supplies
-    if "supplies" in by_section:
-        amounts = {}
-        for k, v in by_section["supplies"].items():
-            _, node, comm, _ = k.split("/")
-            amounts[(node, comm)] = v
-        supplies = tuple(Supply(s.node, s.commodity, amounts.get((s.node, s.commodity), s.amount))
-                         for s in supplies)
-    recipes = overridden(inst.recipes, "recipes")
-    nodes = inst.nodes
-    if "nodes" in by_section:
-        caps: dict[str, float] = {}
-        vals: dict[str, dict[str, float]] = {}
-        for k, v in by_section["nodes"].items():
-            parts = k.split("/")
-            if len(parts) == 3:
-                caps[parts[1]] = v
-            else:
-                vals.setdefault(parts[1], {})[parts[3]] = v
-        nodes = tuple(replace(n, capacity=caps.get(n.id, n.capacity),
-                              values={**n.values, **vals.get(n.id, {})}) for n in nodes)
-    comms = overridden(inst.commodities, "commodities")
-    resources = inst.resources
-    if "resources" in by_section:
-        budgets = {field_of(k)[0]: v for k, v in by_section["resources"].items()}
-        resources = tuple(replace(r, budget=budgets.get(r.id, r.budget)) for r in resources)
-    actions = inst.actions
-    if "actions" in by_section:
-        actions = tuple(_apply_action_values(a, by_section["actions"]) for a in actions)
-    return replace(inst, arcs=arcs, supplies=supplies, recipes=recipes, nodes=nodes,
-                   commodities=comms, resources=resources, actions=actions)
-
-
-def _apply_action_values(action, values: dict[str, float]):
-    prefix = f"actions/{action.id}/"
-    mine = {k[len(prefix):]: v for k, v in values.items() if k.startswith(prefix)}
-    if not mine:
-        return action
-    effects = list(action.effects)
-    for i, eff in enumerate(effects):
-        amounts = list(eff.amounts)
-        for lv in range(len(amounts)):
-            key = f"effects/{i + 1}/level{lv + 1}/amount"
-            if key in mine:
-                cap = math.inf if eff.type == "raise_cost" else 1.0
-                amounts[lv] = min(max(mine[key], 0.0), cap)
-        effects[i] = replace(eff, amounts=tuple(amounts))
-    levels = list(action.levels)
-    for k, v in mine.items():
-        parts = k.split("/")
-        if parts[0] == "cost":
-            levels = [replace(lv, cost={**lv.cost, parts[1]: v}) for lv in levels]
-        elif parts[0] == "levels" and len(parts) == 4:
-            li = int(parts[1]) - 1
-            levels[li] = replace(levels[li], cost={**levels[li].cost, parts[3]: v})
-    return replace(action, effects=tuple(effects), levels=tuple(levels))
+    """The instance with numbers replaced, keys as in ``Instance.sources``/``uncertain``
+    (``instance.numbers.set_numbers``: every number of the file has a key)."""
+    return set_numbers(inst, values)
 
 
 #: the valid range of each kind of field, for clipping sampled values
@@ -175,10 +115,11 @@ _LIMITS = {"seizure": (0.0, 1.0 - 1e-9), "capacity": (0.0, math.inf), "cost": (0
            "load": (1e-12, math.inf), "budget": (0.0, math.inf)}
 
 
-def _limits(key: str) -> tuple[float, float]:
+def _limits(inst: Instance, key: str) -> tuple[float, float]:
     last = key.rsplit("/", 1)[-1]
-    if key.startswith("actions/") and "/effects/" in key:
-        return (0.0, math.inf)  # fractions are capped at 1 by effect type in apply_values
+    if key.startswith("actions/") and "/effects/" in key:  # a fraction (≤ 1) or a raise
+        at_most = locate(inst, key).bounds.at_most
+        return (0.0, math.inf if at_most is None else at_most)
     if key.startswith("nodes/") and "/values/" in key:
         return _LIMITS["value"]
     return _LIMITS.get(last, (-math.inf, math.inf))
@@ -188,7 +129,7 @@ def draw_sample(inst: Instance, rng: np.random.Generator) -> tuple[str, Instance
     """One sample: a scenario drawn by probability (if any), then every uncertain number."""
     values = {}
     for key in sorted(inst.uncertain):
-        lo, hi = _limits(key)
+        lo, hi = _limits(inst, key)
         values[key] = float(np.clip(inst.uncertain[key].sample(rng), lo, hi))
     sampled = apply_values(inst, values)
     if inst.scenarios:
@@ -216,8 +157,8 @@ class Summary:
         mean = float(a.mean()) if n else math.nan
         std = float(a.std(ddof=1)) if n > 1 else 0.0
         half = _t95(n - 1) * std / math.sqrt(n) if n > 1 else 0.0
-        qs = {f"q{int(q * 100):02d}": float(np.quantile(a, q)) for q in (0.05, 0.25, 0.5, 0.75, 0.95)} \
-            if n else {}
+        qs = {f"q{int(q * 100):02d}": float(np.quantile(a, q))
+              for q in (0.05, 0.25, 0.5, 0.75, 0.95)} if n else {}
         return Summary(mean, std, (mean - half, mean + half), qs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -225,13 +166,10 @@ class Summary:
 
 
 def _t95(dof: int) -> float:
-    """Two-sided 95% Student t quantile (scipy when available, normal beyond 30 dof)."""
-    try:
-        from scipy.stats import t
+    """Two-sided 95% Student t quantile with ``dof`` degrees of freedom (at least 1)."""
+    from scipy.stats import t
 
-        return float(t.ppf(0.975, max(dof, 1)))
-    except Exception:  # pragma: no cover
-        return 1.96
+    return float(t.ppf(0.975, max(dof, 1)))
 
 
 @dataclass(frozen=True)
@@ -261,7 +199,7 @@ def _evaluate_samples(args) -> list[tuple[str, float, dict[str, float]]]:
         sid, sample = draw_sample(inst, rng)
         net = compile_instance(sample)
         sol = solve_smuggler(net, plan.binaries(net), SolveOptions(threads=1))
-        by_comm = {k: 0.0 for k in net.comm_ids}
+        by_comm = dict.fromkeys(net.comm_ids, 0.0)
         for k, d in zip(net.del_comm, sol.delivered):
             by_comm[net.comm_ids[k]] += float(d)
         out.append((sid, sol.value, by_comm))
@@ -272,33 +210,42 @@ def _sample_seeds(seed: int, n: int) -> list[np.random.SeedSequence]:
     return np.random.SeedSequence(seed).spawn(n)
 
 
-def _run_parallel(fn, inst: Instance, plan: Plan, seeds, workers: int):
-    if workers <= 1 or len(seeds) < 2:
-        return fn((inst, plan.levels, seeds))
-    chunks = [seeds[i::workers] for i in range(workers)]
-    order = [list(range(len(seeds)))[i::workers] for i in range(workers)]
-    results: list = [None] * len(seeds)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for idx, res in zip(order, pool.map(fn, [(inst, plan.levels, c) for c in chunks])):
-            for i, r in zip(idx, res):
-                results[i] = r
-    return results
-
-
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+#: at most this many samples per Monte Carlo job, and at least this many jobs when there
+#: are enough samples (a job's cost is its LPs; sending it costs one pickled instance)
+MC_CHUNK = 25
+MC_JOBS = 16
+
+
 def monte_carlo(inst: Instance, plan: Plan, samples: int, *, seed: int = 0,
-                workers: int | None = None) -> MonteCarlo:
-    """Evaluate ``plan`` on ``samples`` draws of the uncertain data (see module docstring)."""
+                workers: int | None = None, executor: Executor | None = None,
+                progress: Callable[[int, int], None] | None = None) -> MonteCarlo:
+    """Evaluate ``plan`` on ``samples`` draws of the uncertain data (see module docstring).
+    Samples run in chunks on ``executor`` (or on ``workers`` processes, default up to 4);
+    sample i always uses seed i of the run's seed, so the result does not depend on how
+    the samples are split. ``progress(samples done, samples)`` after each chunk."""
+    from ..parallel import local_executor, run_all
+
     if samples < 1:
         raise ValueError("samples must be ≥ 1")
     plan.binaries(compile_instance(materialize(inst, inst.scenarios[0])
                                    if inst.scenarios else inst))  # unknown actions → PlanError
     seeds = _sample_seeds(seed, samples)
-    rows = _run_parallel(_evaluate_samples, inst, plan, seeds,
-                         default_workers() if workers is None else workers)
+    size = min(MC_CHUNK, max(1, samples // MC_JOBS))
+    calls = [(_evaluate_samples, ((inst, plan.levels, seeds[i:i + size]),))
+             for i in range(0, samples, size)]
+    # chunks are full but the last: samples done ≈ chunks done × size, exact at the end
+    per_sample = None if progress is None else (
+        lambda done, total: progress(samples if done == total else done * size, samples))
+    if executor is None:
+        with local_executor(default_workers() if workers is None else workers) as ex:
+            chunks = run_all(ex, calls, per_sample)
+    else:
+        chunks = run_all(executor, calls, per_sample)
+    rows = [row for chunk in chunks for row in chunk]
     comms = sorted({k for _, _, d in rows for k in d})
     counts: dict[str, int] = {}
     for sid, _, _ in rows:
@@ -343,32 +290,52 @@ def sample_problem(inst: Instance, samples: int, seed: int) -> DefenderProblem:
         scen.append(ScenarioNet(f"sample{i}", 1.0 / samples, compile_instance(sample),
                                 (f"sample{i}",)))
     base = replace(inst, scenarios=())
-    return DefenderProblem(base, scen, "expected", inst.cvar_alpha)
+    return DefenderProblem(base, scen, Risk.EXPECTED, inst.cvar_alpha)
+
+
+def _saa_replication(inst: Instance, samples: int, seed: int, options: SolveOptions
+                     ) -> tuple[tuple[tuple[str, int], ...], float]:
+    """One SAA replication (a job): the optimal plan of an N-sample problem and its value."""
+    from ..pipeline import solve
+
+    r = solve(sample_problem(inst, samples, seed), options)
+    return r.plan.levels, r.value_after
 
 
 def sample_average_approximation(inst: Instance, samples: int, replications: int,
                                  eval_samples: int, *, seed: int = 0,
                                  options: SolveOptions | None = None,
-                                 workers: int | None = None) -> SAAResult:
-    """Choose a plan from N-sample problems and estimate its optimality gap."""
-    from ..pipeline import solve
+                                 workers: int | None = None,
+                                 progress: Callable[[str, int, int], None] | None = None
+                                 ) -> SAAResult:
+    """Choose a plan from N-sample problems and estimate its optimality gap. Replications
+    and evaluation samples run side by side on ``workers`` processes (default up to 4);
+    every MILP runs with one HiGHS thread and every replication and sample has its own
+    seed, so the same seed gives the same result whatever the worker count.
+    ``progress(stage, done, total)``: stage "replications" (SAA problems solved), then
+    "evaluation" (fresh samples evaluated, over every distinct candidate plan)."""
+    from ..parallel import local_executor, run_all
 
     if min(samples, replications, eval_samples) < 1:
         raise ValueError("samples, replications and eval_samples must be ≥ 1")
-    options = options or SolveOptions()
+    options = replace(options or SolveOptions(), threads=1)
     seeds = np.random.SeedSequence(seed).generate_state(replications + 1)
-    cands = []
-    for m in range(replications):
-        r = solve(sample_problem(inst, samples, int(seeds[m])), options)
-        cands.append((r.plan, r.value_after))
-    lower = Summary.of([v for _, v in cands])
-    evaluated = []
-    unique: dict[Plan, MonteCarlo] = {}
-    for plan, v in cands:
-        if plan not in unique:
+    with local_executor(default_workers() if workers is None else workers) as ex:
+        reps = run_all(ex, [(_saa_replication, (inst, samples, int(seeds[m]), options))
+                            for m in range(replications)],
+                       None if progress is None else
+                       (lambda d, t: progress("replications", d, t)))
+        cands = [(Plan(levels), v) for levels, v in reps]
+        plans = list(dict.fromkeys(plan for plan, _ in cands))
+        unique: dict[Plan, MonteCarlo] = {}
+        for i, plan in enumerate(plans):
+            step = None if progress is None else (
+                lambda d, t, i=i: progress("evaluation", i * eval_samples + d,
+                                           len(plans) * eval_samples))
             unique[plan] = monte_carlo(inst, plan, eval_samples, seed=int(seeds[-1]),
-                                       workers=workers)
-        evaluated.append((plan, v, unique[plan].value.mean))
+                                       executor=ex, progress=step)
+    lower = Summary.of([v for _, v in cands])
+    evaluated = [(plan, v, unique[plan].value.mean) for plan, v in cands]
     best = min(unique.items(), key=lambda kv: (kv[1].value.mean, kv[0].levels))
     upper = best[1].value
     gap = upper.mean - lower.mean

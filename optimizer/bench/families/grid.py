@@ -3,6 +3,8 @@ shortest-path (lengthening) and max-flow (removal) interdiction, unit costs."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from ...instance.generators.grid import grid_instance
 from ..registry import BenchCase, register_family
 
@@ -17,7 +19,8 @@ MF_SIZES = {
     "tiny": [((4, 4), (2,), (0,))],
     "small": [((10, 10), (3, 5), (0,)), ((20, 20), (5, 10), (0,))],
     "medium": [((20, 20), (5, 10, 20), (0, 1)), ((30, 30), (10,), (0,))],
-    "large": [((40, 40), (5, 10, 20), (0,)), ((60, 60), (10, 20), (0,))],
+    # the sizes of issue 13's comparison with the textbook peer (Wood's MILP in Pyomo)
+    "large": [((30, 60), (5, 10), (0,)), ((60, 60), (5, 10), (0,)), ((100, 100), (5, 10), (0,))],
 }
 
 
@@ -26,8 +29,7 @@ def _cases(kind: str, family: str, table: dict, size: str):
         for b in budgets:
             for s in seeds:
                 yield BenchCase(family, f"{r}x{c}-b{b}-s{s}", size,
-                                lambda r=r, c=c, b=b, s=s: grid_instance(r, c, budget=b, seed=s,
-                                                                         kind=kind),
+                                partial(grid_instance, r, c, budget=b, seed=s, kind=kind),
                                 {"rows": r, "cols": c, "budget": b, "seed": s})
 
 

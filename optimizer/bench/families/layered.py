@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from ...instance.generators.layered import layered_instance
 from ..registry import BenchCase, register_family
 
 #: size → list of (scale, fan_in, seeds); about 25·scale nodes
-SIZES = {
+SIZES: dict[str, list[tuple[int, int, tuple[int, ...]]]] = {
     "tiny": [(1, 3, (0,))],
     "small": [(4, 3, (0,)), (10, 4, (0,))],
     "medium": [(40, 4, (0, 1)), (100, 6, (0,))],
@@ -21,5 +23,5 @@ def layered(size: str):
     for scale, fan_in, seeds in SIZES[size]:
         for s in seeds:
             yield BenchCase("layered", f"s{scale}-f{fan_in}-seed{s}", size,
-                            lambda sc=scale, f=fan_in, s=s: layered_instance(sc, seed=s, fan_in=f),
+                            partial(layered_instance, scale, seed=s, fan_in=fan_in),
                             {"scale": scale, "fan_in": fan_in, "seed": s})

@@ -3,9 +3,10 @@ at hand (the benchmark runs from a checkout)."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
-from ...instance.yaml_io import load_instance
+from ...instance.reader import load_instance
 from ..registry import BenchCase, register_family
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -16,5 +17,5 @@ ROOT = Path(__file__).resolve().parents[3]
 def shipped(size: str):
     path = ROOT / "instances" / "mexico_us.yaml"
     if size in ("small", "medium") and path.exists():
-        yield BenchCase("shipped", "mexico_us", size, lambda p=path: load_instance(p),
+        yield BenchCase("shipped", "mexico_us", size, partial(load_instance, path),
                         {"file": "instances/mexico_us.yaml"})

@@ -12,6 +12,8 @@ instances at B = 30; ``large`` all twenty published (instance, B ∈ {30, 50, 70
 
 from __future__ import annotations
 
+from functools import partial
+
 from ...instance.snip import dijkstra_value, published_optima, read_snip
 from ..registry import BenchCase, register_family
 
@@ -28,8 +30,8 @@ def snip(size: str):
         rows = [r for r in rows if r.budget == 30]
     for r in rows:
         yield BenchCase("snip", f"i{r.instance}-v{r.snipno}-b{r.budget}", size,
-                        lambda r=r: read_snip(None, r.instance, r.snipno, r.budget),
+                        partial(read_snip, None, r.instance, r.snipno, r.budget),
                         {"instance": r.instance, "snipno": r.snipno, "budget": r.budget,
                          "published": r.best_known, "confirmed": r.confirmed},
-                        evaluate=lambda plan, r=r: dijkstra_value(plan, None, r.instance,
-                                                                  r.snipno))
+                        evaluate=partial(dijkstra_value, folder=None, instance=r.instance,
+                                         snipno=r.snipno))

@@ -23,10 +23,19 @@ import math
 
 import numpy as np
 
-from .layered import layered_instance  # noqa: F401  (re-exported)
 from ..model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Resource, Supply, Targets,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Resource,
+    Supply,
+    Targets,
 )
+from .layered import layered_instance  # noqa: F401  (re-exported)
 
 
 def grid_instance(rows: int, cols: int, *, budget: float, seed: int = 0,
@@ -38,7 +47,7 @@ def grid_instance(rows: int, cols: int, *, budget: float, seed: int = 0,
     if rows < 1 or cols < 1:
         raise ValueError("a grid needs at least one row and one column")
     rng = np.random.default_rng(seed)
-    node = lambda i, j: f"g{i}_{j}"  # noqa: E731
+    node = lambda i, j: f"g{i}_{j}"
     nodes = [Node("s", "source")]
     nodes += [Node(node(i, j), "transit") for i in range(rows) for j in range(cols)]
     nodes.append(Node("t", "market"))

@@ -33,7 +33,17 @@ import math
 import numpy as np
 
 from ..model import (
-    Action, Arc, Commodity, Effect, Instance, Level, Node, Recipe, Resource, Supply, Targets,
+    Action,
+    Arc,
+    Commodity,
+    Effect,
+    Instance,
+    Level,
+    Node,
+    Recipe,
+    Resource,
+    Supply,
+    Targets,
 )
 
 COMMODITIES = (
@@ -98,7 +108,8 @@ def layered_instance(scale: int, *, seed: int = 0, fan_in: int = 4,
                     continue
                 used.add(key)
                 aid = f"{src}-{mode}-{dst}"
-                capacity = math.inf if cap is None else float(rng.integers(int(cap[0]), int(cap[1]) + 1))
+                capacity = (math.inf if cap is None
+                            else float(rng.integers(int(cap[0]), int(cap[1]) + 1)))
                 c = round(float(rng.uniform(*cost)), 2)
                 pp = round(float(rng.uniform(*p)), 3)
                 arcs.append(Arc(aid, src, dst, mode, capacity, c, pp, comms))
@@ -128,9 +139,9 @@ def layered_instance(scale: int, *, seed: int = 0, fan_in: int = 4,
                 ("drone", (50, 200), (20.0, 20.0), (0.01, 0.01), ("fentanyl_kg", "pills"))]
         if rng.random() < 0.5:
             spec.append(("tunnel", (500, 2500), (4.0, 5.0), (0.03, 0.03), drugs))
-        for mode, cap, cost, p, comms in spec:
+        for mode, (cap_lo, cap_hi), cost, p, comms in spec:
             aid = f"{town}-{mode}-{cross}"
-            arcs.append(Arc(aid, town, cross, mode, float(rng.integers(cap[0], cap[1] + 1)),
+            arcs.append(Arc(aid, town, cross, mode, float(rng.integers(cap_lo, cap_hi + 1)),
                             round(float(rng.uniform(*cost)), 2), p[0], comms))
             lanes[town][mode] = [aid]
     link("cross", "ushub", "road", drugs, cap=None, cost=(0.1, 0.5), p=(0.0, 0.01))
@@ -139,7 +150,8 @@ def layered_instance(scale: int, *, seed: int = 0, fan_in: int = 4,
     recipes = []
     for lab in ids["lab"]:
         recipes.append(Recipe(f"{lab}:synthesis", lab, "precursor_kg", "fentanyl_kg",
-                              round(float(rng.uniform(0.8, 1.0)), 3), float(rng.integers(200, 1000))))
+                              round(float(rng.uniform(0.8, 1.0)), 3),
+                              float(rng.integers(200, 1000))))
     for press in ids["press"]:
         recipes.append(Recipe(f"{press}:pressing", press, "fentanyl_kg", "pills",
                               float(rng.integers(8, 13)), float(rng.integers(50, 250))))
@@ -151,7 +163,7 @@ def layered_instance(scale: int, *, seed: int = 0, fan_in: int = 4,
                 + [Supply(n, "opium_kg", float(rng.integers(5000, 20000))) for n in ids["poppy"]])
 
     # ------------------------------------------------------------------ actions
-    known = lambda names: [n for n in names if rng.random() < action_share] or names[:1]  # noqa: E731
+    known = lambda names: [n for n in names if rng.random() < action_share] or names[:1]
     actions: list[Action] = []
 
     def act(aid: str, effects: list[Effect], costs: list[dict[str, float]], labels=None) -> None:
@@ -177,9 +189,11 @@ def layered_instance(scale: int, *, seed: int = 0, fan_in: int = 4,
     for town in known(ids["town"]):
         lane_arcs = tuple(lanes[town]["poe_private"] + lanes[town]["poe_commercial"])
         act(f"scan_{town}", [Effect("raise_seizure", Targets(arcs=lane_arcs), (0.03, 0.08, 0.15))],
-            [{"usd_m": 10.0}, {"usd_m": 25.0}, {"usd_m": 50.0}], ["+1 lane", "+3 lanes", "all lanes"])
+            [{"usd_m": 10.0}, {"usd_m": 25.0}, {"usd_m": 50.0}],
+            ["+1 lane", "+3 lanes", "all lanes"])
         if "tunnel" in lanes[town]:
-            act(f"seal_{town}", [Effect("remove", Targets(arcs=tuple(lanes[town]["tunnel"])), (0.0,))],
+            act(f"seal_{town}",
+                [Effect("remove", Targets(arcs=tuple(lanes[town]["tunnel"])), (0.0,))],
                 [{"usd_m": 8.0}])
         act(f"geofence_{town}", [Effect("cut_capacity", Targets(arcs=tuple(lanes[town]["drone"])),
                                         (0.6,))], [{"usd_m": 6.0}])
