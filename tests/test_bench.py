@@ -155,3 +155,22 @@ def test_a_repeated_run_records_the_median_and_every_total():
     assert median_run([_rec(total_s=1.0), _rec(total_s=2.0)]).total_s == 1.0
     failed = _rec(status="killed", total_s=None)
     assert median_run([_rec(total_s=1.0), failed, _rec(total_s=2.0)]) is failed
+
+
+def test_the_literature_table_says_whether_each_optimum_agrees_with_the_published_one():
+    """Within 1e-4 (relative) of the published value: "yes"; lower by more: "lower" (the
+    published value was not optimal); higher by more: "NO". Times and load ride along."""
+    from optimizer.bench.report import agreement, literature
+
+    assert agreement(0.2164291557, 0.2164291557) == "yes"
+    assert agreement(0.1514515288, 0.1514515256) == "yes"  # 2e-8 relative
+    assert agreement(0.1267945883, 0.1270268528) == "lower"  # instance 2, B = 90
+    assert agreement(0.1280, 0.1270268528) == "NO"
+    assert agreement(None, 0.1) == "–"
+    rec = _rec(case="snip/i2-v3-b90", objective=0.1267945883, total_s=41.5, cpu_s=38.3,
+               load_avg=2.5, extra={"params": {"published": 0.1270268528, "confirmed": False},
+                                    "independent_value": 0.1267945883})
+    lines = literature([rec, _rec()]).splitlines()  # a case without a published value: left out
+    assert len(lines) == 3
+    assert lines[-1] == ("| snip/i2-v3-b90 | dual | optimal | 0.1267945883 | 0.1267945883 | "
+                         "0.1270268528 | -2.3e-04 | -1.8e-03 | lower | no | 41.50 | 38.3 | 2.5 |")

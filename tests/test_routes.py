@@ -170,3 +170,61 @@ def test_session_cutoff_prunes_plans_no_better(backend):
     assert session.solve().termination == Termination.INFEASIBLE
     session.set_cutoff(None)
     assert session.solve().objective == pytest.approx(5.0)
+
+
+def _knapsack_cover(seed: int, n: int = 24):
+    """min c·x s.t. w·x ≥ W, x binary, with integer weights, and its optimum by dynamic
+    programming over the weight covered (an oracle independent of the solver)."""
+    from optimizer.formulation.blocks import LinearModel
+
+    rng = np.random.default_rng(seed)
+    w = rng.integers(3, 30, size=n)
+    c = w * rng.uniform(0.8, 1.2, size=n)
+    W = int(w.sum() // 2)
+    best = np.full(W + 1, np.inf)  # best[k]: least cost covering at least k
+    best[0] = 0.0
+    for wi, ci in zip(w.tolist(), c.tolist()):
+        for k in range(W, -1, -1):
+            best[k] = min(best[k], best[max(0, k - wi)] + ci)
+    m = LinearModel("knapsack", sense="min")
+    x = m.add_vars("x", n, ub=1.0, obj=c, integer=True)
+    m.add_rows("cover", 1, np.zeros(n, np.int64), x.cols, w.astype(float), lo=float(W))
+    return m, c, w, W, float(best[W])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_session_watch_sees_improving_plans_and_can_stop_the_solve(seed):
+    from optimizer.options import Termination
+    from optimizer.solvers.base import open_session
+
+    m, c, w, W, best = _knapsack_cover(seed)
+    session = open_session(m, SolveOptions(backend="highs", extra={"presolve": "off"}))
+    seen: list[tuple[np.ndarray, float]] = []
+    session.watch_solutions(lambda v, obj: seen.append((v.copy(), obj)) is not None)
+    raw = session.solve()
+    assert raw.termination == Termination.OPTIMAL and raw.objective == pytest.approx(best)
+    assert seen and seen[-1][1] == pytest.approx(best)
+    for values, obj in seen:  # each a feasible plan with its own objective, each better
+        assert values @ w >= W - 1e-6 and values @ c == pytest.approx(obj)
+    assert all(b[1] < a[1] for a, b in zip(seen, seen[1:]))
+    stops: list[float] = []
+    session.watch_solutions(lambda v, obj: stops.append(obj) is None)  # stop asked at once
+    raw = session.solve()  # it takes effect at HiGHS's next interrupt callback
+    assert raw.termination == Termination.INTERRUPTED and stops
+    assert raw.objective == pytest.approx(min(stops))
+    session.watch_solutions(None)  # the stop asked above does not leak into this solve
+    session.search_for_bound(True)
+    raw = session.solve()
+    assert raw.termination == Termination.OPTIMAL and raw.objective == pytest.approx(best)
+
+
+def test_pyomo_session_refuses_to_watch_and_searches_for_bound():
+    from optimizer.errors import SolveError
+    from optimizer.solvers.base import open_session
+
+    m, _, _, _, best = _knapsack_cover(0)
+    session = open_session(m, SolveOptions(backend="pyomo"))
+    with pytest.raises(SolveError, match="HiGHS backend"):
+        session.watch_solutions(lambda v, obj: False)
+    session.search_for_bound(True)
+    assert session.solve().objective == pytest.approx(best)

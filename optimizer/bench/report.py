@@ -170,24 +170,46 @@ def comparison(records: list[RunRecord]) -> str:
     return "\n".join(lines) + "\n\n" + "\n".join(over) + "\n"
 
 
+#: the published SNIP optima were proven to this relative gap (Chen & Luedtke 2022)
+PUBLISHED_GAP = 1e-4
+
+
+def agreement(ours: float | None, published: float, tol: float = PUBLISHED_GAP) -> str:
+    """"yes" when ``ours`` is within ``tol`` (relative) of ``published``; "lower" when
+    it is lower by more (our proven optimum shows the published value was not optimal);
+    "NO" when higher by more; "–" without a value."""
+    if ours is None:
+        return "–"
+    diff = ours - published
+    if abs(diff) <= tol * abs(published):
+        return "yes"
+    return "lower" if diff < 0 else "NO"
+
+
 def literature(records: list[RunRecord]) -> str:
     """Cases with a published optimum (``params["published"]``): the engine's certified value,
     the same plan re-valued by the family's independent oracle (``BenchCase.evaluate``), the
-    published value, the difference, and the time taken. Empty when there are none."""
+    published value, the difference (absolute and relative) and whether they agree within
+    the published runs' gap (``agreement``), the wall and processor time of the run and the
+    machine's load when it began. Empty when there are none."""
     rows = [r for r in sorted(records, key=lambda r: r.key)
             if (r.extra or {}).get("params", {}).get("published") is not None]
     if not rows:
         return ""
     lines = ["| case | method | status | ours (certified) | our plan re-valued independently | "
-             "published | difference | published value confirmed | total s |",
-             "|---|---|---|---:|---:|---:|---:|---|---:|"]
+             "published | difference | relative | agrees (1e-4) | published value confirmed | "
+             "total s | cpu s | load |",
+             "|---|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|---:|"]
     for r in rows:
         p = r.extra["params"]
         diff = None if r.objective is None else r.objective - p["published"]
+        rel = None if diff is None else diff / abs(p["published"])
         lines.append(f"| {r.case} | {r.method} | {r.status} | {_f(r.objective, '{:.10f}')} | "
                      f"{_f(r.extra.get('independent_value'), '{:.10f}')} | "
-                     f"{p['published']:.10f} | {_f(diff, '{:+.1e}')} | "
-                     f"{'yes' if p.get('confirmed') else 'no'} | {_f(r.total_s)} |")
+                     f"{p['published']:.10f} | {_f(diff, '{:+.1e}')} | {_f(rel, '{:+.1e}')} | "
+                     f"{agreement(r.objective, p['published'])} | "
+                     f"{'yes' if p.get('confirmed') else 'no'} | {_f(r.total_s)} | "
+                     f"{_f(r.cpu_s, '{:.1f}')} | {_f(r.load_avg, '{:.1f}')} |")
     return "\n".join(lines) + "\n"
 
 

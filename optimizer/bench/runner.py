@@ -61,6 +61,9 @@ class RunRecord:
     peak_mib: float | None = None
     certified: bool | None = None
     load_avg: float | None = None  # the machine's 1-minute load average when the run began
+    #: processor seconds the run took (user + system, every thread of the worker and the
+    #: solver processes it started): beside the wall time when other work shares the cores
+    cpu_s: float | None = None
     size_info: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
     message: str = ""
@@ -77,6 +80,12 @@ def available(solver: str) -> bool:
     if solver in ("highs", "highs-mps"):
         return True
     return shutil.which(EXECUTABLES.get(solver, solver)) is not None
+
+
+def _cpu_seconds() -> float:
+    """User + system seconds of this process (all threads) and its waited-for children."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                  resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
@@ -240,6 +249,7 @@ def _job(task: dict) -> tuple[str, Any]:
     ("ok", record dict) or ("error", message with a short traceback)."""
     try:
         load = os.getloadavg()[0]
+        cpu0 = _cpu_seconds()
         case = find_case(task["case"], task["size"])
         kind = task["kind"]
         gap = task.get("rel_gap", 1e-6)
@@ -255,6 +265,7 @@ def _job(task: dict) -> tuple[str, Any]:
             rec = _cli_run(case, task["solver"], task["path"], task["time_limit"],
                            task["threads"], gap)
         rec.load_avg = round(load, 2)
+        rec.cpu_s = round(_cpu_seconds() - cpu0, 3)
         return "ok", rec.to_dict()
     except BaseException as exc:  # noqa: BLE001 - reported as a failed run
         return "error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"

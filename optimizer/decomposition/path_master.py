@@ -54,11 +54,13 @@ LP_SCALES = (0.0, 0.5, 1.0, 2.0, 5.0, 20.0)
 #: at a binary plan: the untouched network, the plan's own lengths, and routes avoiding it
 PLAN_SCALES = (0.0, 1.0, 30.0)
 SAMPLES = 8  # randomised roundings per LP round
-SWAP_IN, SWAP_OUT = 6, 6  # local search: binaries tried in and out per pass
+SWAP_IN, SWAP_OUT = 10, 10  # local search: binaries tried in and out per pass
+CANDIDATES = 30  # … binaries of largest stake whose gain is evaluated, per pass
 #: local search budgets in plan evaluations (one Dijkstra per network each, ~3 ms on SNIP):
 #: from the best start, and from a master's plan within ``NEAR`` (relative) of the incumbent
 LOCAL_EVALS, LOCAL_EVALS_ROUND = 1500, 400
 NEAR = 0.01
+WRONG = 1e-5  # a master solve stops at a plan it undervalues by more than this (relative)
 DEEPEN = 3  # route searches with the routes found so far blocked, at a plan
 STALL_ROUNDS = 5
 STALL_GAIN = 1e-4
@@ -153,6 +155,8 @@ class _RouteRun:
         self.rng = np.random.default_rng(options.seed)
         self.iterations = 0
         self.lp_rounds = 0
+        #: plans the current master solve undervalued: (x, θ in the master, true value)
+        self.wrong: list[tuple[np.ndarray, np.ndarray, float]] = []
 
     # ------------------------------------------------------------------ oracle
     def evaluate(self, x: np.ndarray, harvest: bool = False) -> float:
@@ -257,41 +261,55 @@ class _RouteRun:
         self.oracle_seconds += time.perf_counter() - t
 
     def local_search(self, x: np.ndarray, budget: int) -> None:
-        """Swaps on the true objective from the plan x: take out one of its binaries (the
-        ``SWAP_OUT`` whose removal costs least, each evaluated) and put in one of the
-        ``SWAP_IN`` acting on the routes that carry the most value now (weighted by
-        probability and supply), first improvement by more than the gap, until no such
-        swap improves or ``budget`` plans have been evaluated. Every plan evaluated leaves
-        its routes in the pool; a better plan becomes the incumbent and gets its cuts."""
-        net, oracle = self.net, self.oracle
+        """Swap descents on the true objective from the plan x (``descend``): first with
+        the binaries put in chosen by stake, then from where it ends by gain (measured on
+        SNIP: better than either alone), ``budget`` plan evaluations each. Every plan
+        evaluated leaves its routes in the pool; a better plan becomes the incumbent and
+        gets its cuts."""
+        x, f = self.descend(x, budget, by_gain=False)
+        x, f = self.descend(x, budget, by_gain=True)
+        if f < self.U:
+            self.improve(x, f)
+            self.plan_cuts(x, None)
+
+    def descend(self, x: np.ndarray, budget: int, by_gain: bool) -> tuple[np.ndarray, float]:
+        """Take out one binary of x (the ``SWAP_OUT`` whose removal costs least, each
+        evaluated) and put in another, first improvement by more than the gap, until no
+        swap improves or ``budget`` plans have been evaluated; returns the plan and its
+        value. Put in: the ``SWAP_IN`` binaries of largest *stake* (the value, weighted by
+        probability and supply, of the best routes they act on), or with ``by_gain`` the
+        ``SWAP_IN`` of the ``CANDIDATES`` of largest stake that gain most when added alone
+        (each evaluated)."""
+        net = self.net
         spent = [0]
 
         def value(y: np.ndarray) -> float:
             spent[0] += 1
             return self.evaluate(y, harvest=True)
 
+        def flipped(y: np.ndarray, b: int, to: float) -> np.ndarray:
+            z = y.copy()
+            z[b] = to
+            return z
+
         x = x.copy()
         f = value(x)
-        weight = oracle.od_sigma * np.array([b.probability for b in oracle.blocks])[oracle.od_block]
         while spent[0] < budget:
-            values, routes = oracle.search(x)
-            owner, binary = self.pool.route_binaries(routes)
-            stake = np.bincount(binary, weights=(weight * values)[routes.od[owner]],
-                                minlength=net.n_binaries)
-            stake[x > 0.5] = 0.0
-            ins = [int(c) for c in np.argsort(-stake, kind="stable")[:SWAP_IN] if stake[c] > 0]
+            stake = self.stakes(x)
+            cand = [int(c) for c in np.argsort(-stake, kind="stable")[:CANDIDATES]
+                    if stake[c] > 0]
+            if by_gain:
+                gain = [f - value(flipped(x, c, 1.0)) for c in cand]
+                ins = [cand[i] for i in np.argsort(-np.array(gain), kind="stable")[:SWAP_IN]]
+            else:
+                ins = cand[:SWAP_IN]
             on = np.flatnonzero(x > 0.5)
-            loss = []
-            for b in on.tolist():
-                y = x.copy()
-                y[b] = 0.0
-                loss.append(value(y) - f)
+            loss = [value(flipped(x, b, 0.0)) - f for b in on.tolist()]
             outs = on[np.argsort(loss, kind="stable")[:SWAP_OUT]].tolist()
             moved = False
             for c in ins:
                 for b in outs:
-                    y = x.copy()
-                    y[b] = 0.0
+                    y = flipped(x, b, 0.0)
                     if not _feasible_add(net, y, c, y @ net.binary_cost):
                         continue
                     y[c] = 1.0
@@ -303,9 +321,19 @@ class _RouteRun:
                     break
             if not moved:
                 break
-        if f < self.U:
-            self.improve(x, f)
-            self.plan_cuts(x, None)
+        return x, f
+
+    def stakes(self, x: np.ndarray) -> np.ndarray:
+        """Per binary not in x: the value (× probability × supply) of the best routes
+        under x that it acts on."""
+        oracle = self.oracle
+        weight = oracle.od_sigma * np.array([b.probability for b in oracle.blocks])[oracle.od_block]
+        values, routes = oracle.search(x)
+        owner, binary = self.pool.route_binaries(routes)
+        stake = np.bincount(binary, weights=(weight * values)[routes.od[owner]],
+                            minlength=self.net.n_binaries)
+        stake[x > 0.5] = 0.0
+        return stake
 
     def plan_cuts(self, x: np.ndarray, theta: np.ndarray | None) -> int:
         """Routes of the plan x and the star cuts it violates (all of them if theta is
@@ -316,8 +344,24 @@ class _RouteRun:
         self.master.add_cuts(rows)
         return len(rows)
 
+    def watch(self, values: np.ndarray, objective: float) -> bool:
+        """Told each improving plan of a master solve: its true value (Dijkstra, routes to
+        the pool) may give a new incumbent; a plan the master undervalues by more than
+        ``WRONG`` (relative) is kept for cuts and stops the solve — proving a plan optimal
+        in a master that values it wrong is wasted work."""
+        x, theta = self.master.split(values)
+        x = np.round(x)
+        v = self.evaluate(x, harvest=True)
+        self.improve(x, v)
+        if v - objective <= WRONG * abs(v) + self.delta():
+            return False
+        self.wrong.append((x, theta, v))
+        return True
+
     def rounds(self) -> DecompositionOutcome:
         master = self.master
+        master.session.watch_solutions(self.watch)
+        master.session.search_for_bound(True)  # plans come from Dijkstra and local search
         no_goods: set[bytes] = set()
         while True:
             if self.gap_closed():
@@ -329,40 +373,50 @@ class _RouteRun:
             # only plans better than the incumbent by the gap matter: the rest is pruned
             cutoff = self.U - self.delta()
             master.session.set_cutoff(cutoff)
+            self.wrong = []
             raw = master.solve(left)
+            stopped = bool(self.wrong) and raw.termination == Termination.INTERRUPTED
             if raw.bound is not None and raw.termination in (Termination.OPTIMAL,
                                                              Termination.TIME_LIMIT,
                                                              Termination.INTERRUPTED,
                                                              Termination.NODE_LIMIT):
-                self.LB = max(self.LB, float(raw.bound))
+                # HiGHS's bound covers the tree it kept; what the cutoff pruned is only
+                # known to be ≥ the cutoff (its reported bound can exceed both)
+                self.LB = max(self.LB, min(float(raw.bound), cutoff))
             if raw.termination == Termination.INFEASIBLE:
                 # no plan below the cutoff (the excluded ones are no better than U): the
                 # incumbent is optimal within the gap (not re-tested: U − cutoff can round
                 # above δ)
                 self.LB = max(self.LB, cutoff)
                 return self.finish(Termination.OPTIMAL)
-            if raw.values is None:
-                if raw.termination in (Termination.TIME_LIMIT, Termination.INTERRUPTED):
+            if stopped:  # HiGHS may return no solution: the plan was above the cutoff
+                plans = self.wrong
+            else:
+                if raw.values is None:
+                    if raw.termination in (Termination.TIME_LIMIT, Termination.INTERRUPTED):
+                        return self.finish(Termination.TIME_LIMIT)
+                    raise SolveError(f"the route master ended {raw.termination.value}")
+                x, theta = master.split(raw.values)
+                x = np.round(x)
+                v = self.evaluate(x, harvest=True)
+                self.improve(x, v)
+                if raw.termination != Termination.OPTIMAL:
                     return self.finish(Termination.TIME_LIMIT)
-                raise SolveError(f"the route master ended {raw.termination.value}")
-            x, theta = master.split(raw.values)
-            x = np.round(x)
-            v = self.evaluate(x, harvest=True)
-            self.improve(x, v)
-            if v <= self.U * (1.0 + NEAR):
-                self.local_search(x, LOCAL_EVALS_ROUND)
-            if raw.termination != Termination.OPTIMAL:
-                return self.finish(Termination.TIME_LIMIT)
+                plans = [(x, theta, v)]
+            best = min(plans, key=lambda p: p[2])
+            if best[2] <= self.U * (1.0 + NEAR):
+                self.local_search(best[0], LOCAL_EVALS_ROUND)
             if self.gap_closed():
                 return self.finish(Termination.OPTIMAL)
-            if self.plan_cuts(x, theta) == 0:
-                # the master already values x̂ right within tolerances: exclude it exactly
-                # (x̂ is no better than the incumbent, so this never removes a better plan)
-                key = x.astype(np.int8).tobytes()
-                if key in no_goods:
-                    raise SolveError("the route master proposed the same plan twice")
-                no_goods.add(key)
-                master.add_rows([_no_good(x, master.x_cols)])
+            if sum(self.plan_cuts(y, t) for y, t, _ in plans) == 0:
+                # the master already values these plans right within tolerances: exclude
+                # them exactly (each was evaluated, so none is better than the incumbent)
+                for y, _, _ in plans:
+                    key = y.astype(np.int8).tobytes()
+                    if key in no_goods:
+                        raise SolveError("the route master proposed the same plan twice")
+                    no_goods.add(key)
+                    master.add_rows([_no_good(y, master.x_cols)])
 
     def finish(self, term: Termination) -> DecompositionOutcome:
         status = SolutionStatus.OPTIMAL if term == Termination.OPTIMAL else SolutionStatus.FEASIBLE

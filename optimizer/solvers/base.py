@@ -71,6 +71,9 @@ class MipProgress:
 #: a function told how a running MIP solve stands (called from the solver's thread, often:
 #: it should only record the numbers, and throttle anything slower)
 ProgressFn = Callable[[MipProgress], None]
+#: told each improving solution of a MIP solve (all columns, its objective); True stops the
+#: solve (termination ``interrupted``, that solution returned)
+WatchFn = Callable[[np.ndarray, float], bool]
 
 _listener: ContextVar[ProgressFn | None] = ContextVar("mip_progress", default=None)
 
@@ -134,10 +137,20 @@ class Session(Protocol):
     def stop_at_first_solution(self, stop: bool) -> None:
         """Whether a MIP solve stops at its first feasible solution."""
 
+    def watch_solutions(self, watch: WatchFn | None) -> None:
+        """Later MIP solves tell ``watch`` every improving solution as it is found (None:
+        nobody); the solve stops soon after ``watch`` returns True (HiGHS backend only)."""
+
+    def search_for_bound(self, on: bool) -> None:
+        """Whether later MIP solves spend their effort on the bound alone — no primal
+        heuristics, no strong branching — for callers that find plans themselves and pass
+        the incumbent as a cutoff (``set_cutoff``)."""
+
     def set_cutoff(self, value: float | None) -> None:
         """Later MIP solves look only for solutions better than ``value`` (HiGHS's
-        ``objective_bound``; None: no cutoff): a MIP with none ends infeasible, and every
-        part of the tree pruned by it has a bound no better than ``value``."""
+        ``objective_bound``; None: no cutoff): a MIP with none usually ends infeasible,
+        but may return a solution above the cutoff, with a bound that holds only for the
+        part of the tree not pruned — the optimum is ≥ min(bound, ``value``)."""
 
     def set_lp_algorithm(self, algorithm: str) -> None:
         """"simplex" (dual simplex; re-solves warm from the last basis), "primal" (primal

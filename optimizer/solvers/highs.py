@@ -23,6 +23,11 @@ HiGHS 1.16, applied here so no caller has to know them:
 7. A MIP solve reports where it stands (incumbent, bound, gap, nodes, seconds) through
    HiGHS's MIP interrupt callback, which HiGHS calls often whatever its log settings, to
    ``self.progress`` or the listener of ``solvers.base.mip_progress``.
+8. A MIP solve tells the ``watch_solutions`` function each improving solution (HiGHS's
+   improving-solution callback, in the original columns); asking to stop there has no
+   effect, so the stop is passed on by the next interrupt callback. A stop asked that way
+   stays set into the next MIP solve of the same HiGHS object, which would end at once:
+   that solve clears it at its first interrupt callback.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ import numpy as np
 from ..errors import SolveError
 from ..formulation.blocks import LinearModel, MatrixForm
 from ..options import SolutionStatus, SolveOptions, Termination
-from .base import MipProgress, ProgressFn, RawSolution, progress_listener
+from .base import MipProgress, ProgressFn, RawSolution, WatchFn, progress_listener
 
 try:
     import highspy
@@ -116,6 +121,46 @@ def _configure(h: Any, options: SolveOptions) -> None:
     _set(h, "threads", int(options.threads or 0))
     for key, value in options.extra.items():
         _set(h, key, value)
+
+
+#: ``search_for_bound``: HiGHS option → (value off, value on); off is HiGHS's default
+_BOUND_SEARCH: dict[str, tuple[Any, Any]] = {
+    "mip_heuristic_effort": (0.05, 0.0),
+    "mip_heuristic_run_rins": (True, False),
+    "mip_heuristic_run_rens": (True, False),
+    "mip_heuristic_run_root_reduced_cost": (True, False),
+    "mip_heuristic_run_feasibility_jump": (True, False),
+    "mip_pscost_minreliable": (8, 0),
+}
+
+
+def bound_search_options(on: bool, options: SolveOptions) -> dict[str, Any]:
+    """HiGHS options for ``Session.search_for_bound``; those the user set in ``extra``
+    stay the user's."""
+    return {k: v[on] for k, v in _BOUND_SEARCH.items() if k not in options.extra}
+
+
+class _Watcher:
+    """``Session.watch_solutions`` on HiGHS (rule 8): each improving solution goes to
+    ``watch`` (if any); HiGHS honours a stop only from its interrupt callback, so a True
+    answer is kept until that callback runs next. A stop asked in an earlier solve is
+    still set in HiGHS: ``clear`` lifts it at the first interrupt callback."""
+
+    def __init__(self, watch: WatchFn | None, clear: bool):
+        self.watch = watch
+        self.stop = False
+        self.clear = clear
+
+    def solution(self, event: Any) -> None:
+        d = event.data_out
+        if self.watch is not None and self.watch(np.array(d.mip_solution, float),
+                                                 float(d.objective_function_value)):
+            self.stop = True
+
+    def interrupt(self, event: Any) -> None:
+        if self.stop or self.clear:  # later, a Ctrl-C's stop is left alone
+            event.interrupt(self.stop)
+            self.clear = False
 
 
 def _log_to_stderr(event: Any) -> None:
@@ -217,6 +262,8 @@ class HighsSession:
         #: False: solves run on the calling thread without Ctrl-C handling (rule 4), which
         #: saves starting a thread (milliseconds) for each of many short re-solves
         self.interruptible = True
+        self.watch: WatchFn | None = None
+        self._stop_asked = False  # a watched solve was stopped: HiGHS still holds the stop
 
     # -- sizes
     @property
@@ -281,6 +328,13 @@ class HighsSession:
     def stop_at_first_solution(self, stop: bool) -> None:
         _set(self.h, "mip_max_improving_sols", 1 if stop else 2147483647)
 
+    def watch_solutions(self, watch: WatchFn | None) -> None:
+        self.watch = watch
+
+    def search_for_bound(self, on: bool) -> None:
+        for key, value in bound_search_options(on, self.options).items():
+            _set(self.h, key, value)
+
     def set_cutoff(self, value: float | None) -> None:
         _set(self.h, "objective_bound", float(value) if value is not None else math.inf)
 
@@ -338,6 +392,13 @@ class HighsSession:
         callback = None if report is None else _reporter(report)
         if callback is not None:
             self.h.cbMipInterrupt += callback
+        watching = None
+        if self.is_mip and (self.watch is not None or self._stop_asked):
+            watching = _Watcher(self.watch, clear=self._stop_asked)
+            # the bound methods are kept: highspy unsubscribes by identity
+            on_solution, on_interrupt = watching.solution, watching.interrupt
+            self.h.cbMipImprovingSolution += on_solution
+            self.h.cbMipInterrupt += on_interrupt
         try:
             if self.interruptible:
                 _run_interruptible(self.h)
@@ -352,6 +413,10 @@ class HighsSession:
             self._start_pending = False
             if callback is not None:
                 self.h.cbMipInterrupt -= callback
+            if watching is not None:
+                self.h.cbMipImprovingSolution -= on_solution
+                self.h.cbMipInterrupt -= on_interrupt
+                self._stop_asked = watching.stop or watching.clear
         return self._collect(time.perf_counter() - t0)
 
     def _optimal_but_infeasible(self) -> bool:

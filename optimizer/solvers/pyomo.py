@@ -29,8 +29,8 @@ import numpy as np
 from ..errors import SolveError
 from ..formulation.blocks import LinearModel
 from ..options import SolutionStatus, SolveOptions, Termination
-from .base import RawSolution
-from .highs import ensure_threads
+from .base import RawSolution, WatchFn
+from .highs import bound_search_options, ensure_threads
 
 
 class PyomoModel:
@@ -164,6 +164,7 @@ class PyomoSession:
         self.time_limit = self.options.time_limit
         self.first_solution = False
         self.cutoff: float | None = None
+        self.bound_search = False
         self.lp_algorithm = o_alg.value if (o_alg := self.options.lp_algorithm) else "choose"
         self.build_seconds = time.perf_counter() - t0
 
@@ -253,6 +254,14 @@ class PyomoSession:
     def set_cutoff(self, value: float | None) -> None:
         self.cutoff = value
 
+    def search_for_bound(self, on: bool) -> None:
+        self.bound_search = on
+
+    def watch_solutions(self, watch: WatchFn | None) -> None:
+        """Not offered through Pyomo (its solve call hides HiGHS's callbacks)."""
+        if watch is not None:
+            raise SolveError("watching a MIP's solutions needs the HiGHS backend")
+
     def set_lp_algorithm(self, algorithm: str) -> None:
         self.lp_algorithm = algorithm
 
@@ -321,6 +330,7 @@ class PyomoSession:
             solver_options["mip_max_improving_sols"] = 1
         # always set: the HiGHS object under Pyomo keeps options between solves
         solver_options["objective_bound"] = math.inf if self.cutoff is None else self.cutoff
+        solver_options.update(bound_search_options(self.bound_search, o))
         kwargs = _solve_kwargs(o, solver_options, self.rel_gap, self.abs_gap, self.time_limit)
         ensure_threads(o.threads)
         t0 = time.perf_counter()

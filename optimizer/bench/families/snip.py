@@ -8,6 +8,9 @@ outside the engine.
 
 Sizes: ``small`` is instance 0 at B = 30 (the asu-opt-lab test case); ``medium`` the five
 instances at B = 30; ``large`` all twenty published (instance, B ∈ {30, 50, 70, 90}) cases.
+The default method is ``auto``, which picks the route decomposition
+(``decomposition.path_master``) for these stochastic evasion instances; ``--method dual``
+runs the monolithic dual MILP.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from ..registry import BenchCase, register_family
 
 
 @register_family("snip", "Pan & Morton's SNIP instances, compared with the published optima",
-                 methods=("dual",))
+                 methods=("auto",))
 def snip(size: str):
     rows = sorted(published_optima(), key=lambda r: (r.budget, r.instance))
     if size == "tiny":
