@@ -96,8 +96,24 @@ def _set(h: Any, key: str, value: Any) -> None:
         raise SolveError(f"HiGHS rejected option {key}={value!r}")
 
 
+#: HiGHS options the engine changes from HiGHS's defaults for every solve (rule 8); an
+#: option named in ``SolveOptions.extra`` wins (``HIGHS_DEFAULTS`` restores HiGHS's own)
+ENGINE_SETTINGS: dict[str, Any] = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+#: HiGHS's own values of ``ENGINE_SETTINGS`` (``SolveOptions(extra=HIGHS_DEFAULTS)``: the
+#: solver as before; ``interdict bench`` method suffix ``+highs-defaults``)
+HIGHS_DEFAULTS: dict[str, Any] = {
+    "mip_heuristic_run_rins": True,
+    "mip_heuristic_run_root_reduced_cost": True,
+}
+
+
 def _configure(h: Any, options: SolveOptions) -> None:
     """Map ``SolveOptions`` to HiGHS's option names (the only place that knows them)."""
+    for key, value in ENGINE_SETTINGS.items():
+        _set(h, key, value)
     _set(h, "output_flag", bool(options.verbose))
     if options.verbose:  # the log goes to stderr: stdout carries reports and JSON
         _set(h, "log_to_console", False)
