@@ -23,6 +23,12 @@ HiGHS 1.16, applied here so no caller has to know them:
 7. A MIP solve reports where it stands (incumbent, bound, gap, nodes, seconds) through
    HiGHS's MIP interrupt callback, which HiGHS calls often whatever its log settings, to
    ``self.progress`` or the listener of ``solvers.base.mip_progress``.
+8. Two of HiGHS's sub-MIP heuristics, RINS and the root reduced-cost heuristic, are off
+   (``ENGINE_SETTINGS``): on the dual MILPs of this engine they spend more than half the
+   solve (the shipped instance: 4.6 of 11.7 s in sub-MIPs, 40% of the simplex iterations)
+   and the incumbents they find come as soon from RENS and the tree; grids, layered
+   networks and the harm MILP solve 1.2–2× faster without them (benches/README.md,
+   "The shipped instance"). ``SolveOptions(extra=HIGHS_DEFAULTS)`` turns them back on.
 """
 
 from __future__ import annotations
