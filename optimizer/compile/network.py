@@ -582,7 +582,7 @@ class DualRemovals:
     side: dict[tuple[int, int], str]
 
 
-def dual_removals(net: CompiledNetwork) -> DualRemovals:
+def dual_removals(net: CompiledNetwork, one_sided: bool = True) -> DualRemovals:
     """Removing node n (binary b) removes its in-arcs, its out-arcs, its recipes and its
     sales (``apply_plan``). For the smuggler's *value* one side suffices, and the dual MILP
     states only that side (each removal is a row relaxed by a big-M term, so fewer of them
@@ -609,7 +609,8 @@ def dual_removals(net: CompiledNetwork) -> DualRemovals:
     fall) and does not lower the value (each unit of that flow cost ≥ 0). The result obeys
     R(x) and is worth ≥ V_R'(x). So V_R(x) = V_R'(x) for every plan, and the dual MILP of
     R' has the same optimum at every plan; the primal response and the certificate keep
-    every removal."""
+    every removal. ``one_sided=False``: every removal on both sides (the formulation as it
+    was, for comparisons)."""
     has_supply = np.zeros(net.n_nodes, bool)
     has_supply[net.sup_node[net.sup_amount > 0]] = True
     heads = net.arc_head[net.fc_arc]
@@ -622,7 +623,7 @@ def dual_removals(net: CompiledNetwork) -> DualRemovals:
              + np.bincount(net.del_node, minlength=net.n_nodes))
     side: dict[tuple[int, int], str] = {}
     for b, n in zip(net.node_removal.binary.tolist(), net.node_removal.element.tolist()):
-        in_ok, out_ok = not has_supply[n], bool(free_in[n])
+        in_ok, out_ok = one_sided and not has_supply[n], one_sided and bool(free_in[n])
         if in_ok and (not out_ok or n_in[n] <= n_out[n]):
             side[(b, n)] = "in"
         elif out_ok:
