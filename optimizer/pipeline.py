@@ -331,7 +331,8 @@ def solve(source: Source, options: SolveOptions | None = None, *,
           budgets: Mapping[str, float] | None = None,
           write_model: ModelTarget | None = None, tidy: bool = True,
           risk: Risk | str | None = None, alpha: float | None = None,
-          started: float | None = None) -> InterdictionResult:
+          started: float | None = None,
+          optimistic_bound: float | None = None) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
     value; when the smuggler plans with beliefs, ``PerceivedOutcome``: its true value under
     the optimistic tie-break), certify it, and describe it.
@@ -340,7 +341,11 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     scenarios. ``tidy`` drops actions the plan pays for without changing its objective
     (``certify.tidy``); the value, bound and certificate are unaffected. ``started``: the
     ``clock()`` reading when the run began (e.g. before the caller read the file), from
-    which ``options.time_limit`` counts (default: now; module docstring)."""
+    which ``options.time_limit`` counts (default: now; module docstring).
+    ``optimistic_bound``: for the pessimistic tie-break, a proven lower bound on the
+    optimistic optimum of the same problem (e.g. the bound of an optimistic solve just
+    made, as ``studies.compare.compare_harm`` does), which is then not solved for again
+    (``_optimistic_bound``)."""
     options = options or SolveOptions()
     deadline = Deadline.of(options, started)
     t_start = time.perf_counter()
@@ -371,7 +376,8 @@ def solve(source: Source, options: SolveOptions | None = None, *,
         solved, formulation, settled = _settle_tie_break(problem, formulation, solved,
                                                          evaluator, options, scale, deadline)
         notes.extend(settled)
-        bound = _optimistic_bound(problem, formulation, options, deadline)
+        bound = optimistic_bound if optimistic_bound is not None else \
+            _optimistic_bound(problem, formulation, options, deadline)
         notes.append("lower bound: the optimistic optimum (never above the pessimistic one)")
     t_solved = time.perf_counter()
 

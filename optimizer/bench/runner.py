@@ -1,7 +1,8 @@
 """Run benchmark cases, one fresh worker process per run.
 
 A run is (case, method, solver). Each runs in its own fresh process
-(``parallel.ProcessPool(fresh=True)``: spawned, so no HiGHS threads are forked) so that its
+(``parallel.ProcessPool(fresh=True, nested=True)``: spawned, so no HiGHS threads are
+forked; not daemonic, so a planning task may start its own pool) so that its
 peak memory (``ru_maxrss``) is its own and a run that overruns its time limit is killed; the
 worker dies with the harness (Ctrl-C, SIGTERM or SIGKILL of the parent). Solvers:
 
@@ -343,7 +344,7 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                          solver=solver, status=status, message=msg)
 
     deadline = plan.time_limit + plan.grace
-    with ProcessPool(1, fresh=True) as pool, \
+    with ProcessPool(1, fresh=True, nested=True) as pool, \
             tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
         for case in plan.cases:
             if "highs" in plan.solvers:

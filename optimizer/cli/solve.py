@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -332,12 +333,14 @@ def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ..
         raise UsageError("--focus compares harm plans for a smuggler that knows the true "
                          "data; this instance gives it perceived data (solve without --focus)")
     modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
-    results = {}
+    results: dict[str, Any] = {}
     options = _shared(options, len(modes))
     for i, mode in enumerate(modes):
         formulation = PerceivedOutcome(Objective(objective), Tie(mode))
+        known = results.get("optimistic")  # its bound is the pessimistic solve's bound
         results[mode] = run(inst, options, formulation=formulation,
-                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha)
+                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha,
+                            optimistic_bound=None if known is None else known.bound)
         if results[mode].termination == Termination.INTERRUPTED:
             break
     text = "".join(render_solve(r, routes=routes) + "\n" for r in results.values())

@@ -132,10 +132,13 @@ def compare_harm(source, options: SolveOptions | None = None, *,
     (e.g. a heroin-focused campaign), evaluated with the true harm weights.
     ``write_model``: export the first tie-break's MILP there."""
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
-    harm_results = {}
+    harm_results: dict[str, InterdictionResult] = {}
     for i, m in enumerate(modes):
+        # the pessimistic solve's lower bound is the optimistic one's, when just solved
+        known = harm_results.get("optimistic")
         harm_results[m] = solve_harm(problem, options, mode=m,
-                                     write_model=write_model if i == 0 else None)
+                                     write_model=write_model if i == 0 else None,
+                                     optimistic_bound=None if known is None else known.bound)
         if harm_results[m].termination == Termination.INTERRUPTED:
             raise KeyboardInterrupt  # Ctrl-C stopped a solve: no comparison to make
     zero = solve(problem, options)
