@@ -257,14 +257,17 @@ def solve(source: Source, options: SolveOptions | None = None, *,
           formulation: Formulation | None = None,
           budgets: Mapping[str, float] | None = None,
           write_model: ModelTarget | None = None, tidy: bool = True,
-          risk: Risk | str | None = None, alpha: float | None = None) -> InterdictionResult:
+          risk: Risk | str | None = None, alpha: float | None = None,
+          explain: bool = False) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
     value; when the smuggler plans with beliefs, ``PerceivedOutcome``: its true value under
     the optimistic tie-break), certify it, and describe it.
 
     ``risk`` (expected | worst | cvar) and ``alpha`` override the instance's choice for
     scenarios. ``tidy`` drops actions the plan pays for without changing its objective
-    (``certify.tidy``); the value, bound and certificate are unaffected."""
+    (``certify.tidy``); the value, bound and certificate are unaffected. ``explain``: add
+    what each action does and buys (one fresh evaluation per action) and what the plan
+    displaces (``studies.explain``; skipped when Ctrl-C stopped the solve)."""
     options = options or SolveOptions()
     t_start = time.perf_counter()
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
@@ -300,12 +303,18 @@ def solve(source: Source, options: SolveOptions | None = None, *,
                       exact_claim=formulation.exact_claim, scale=scale, options=options,
                       bound=bound, tidy=tidy)
     t_checked = time.perf_counter()
-    return interdiction_result(
+    result = interdiction_result(
         problem, baseline, finished, formulation=formulation, method=solved.method,
         model_size=solved.model_size, options=options, notes=tuple(notes),
         timings=dict(build=(t_compiled - t_start) + solved.build_seconds,
                      solve=solved.raw.seconds, check=t_checked - t_solved,
                      baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
+    if explain and result.termination != Termination.INTERRUPTED:
+        from .studies.explain import explain_plan
+
+        result = replace(result, explanation=explain_plan(problem, evaluator,
+                                                          finished.evaluation, result))
+    return result
 
 
 def _check_objective_data(problem: DefenderProblem, formulation: Formulation) -> None:

@@ -45,8 +45,10 @@ def test_unit_text_is_parsed_into_name_and_scale(text, unit, label):
     (200, "US$ million per year", "US$ 200 million per year"),
     (12.53, "overdose deaths per year", "12.5 overdose deaths per year"),
     (2.477e-06, "kg", "0.00000248 kg"),
+    (5.551e-17, "US$ thousand", "US$ 0"),  # below the solver's noise floor
     (0.0, "kg", "0 kg"),
     (999_999_999, "US$", "US$ 1 billion"),
+    (4_795_301, "US$ thousand per year", "US$ 4.8 billion per year"),
     (5, "US$ thousand", "US$ 5 thousand"),
     (None, "kg", "—"),
     (float("inf"), "kg", "unlimited kg"),

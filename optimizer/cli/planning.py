@@ -19,6 +19,8 @@ from typing import Any
 
 import click
 
+from ..errors import InstanceError
+from ..instance.units import Units
 from ..report.files import OutputSet
 from . import main
 from .common import (
@@ -156,14 +158,15 @@ def with_ctx(fn: Callable) -> Callable:
     return wrapper
 
 
-def _fmt(v: float | None) -> str:
-    if v is None:
-        return "—"
-    if v == 0:
-        return "0"
-    if abs(v) >= 1e6 or abs(v) < 1e-3:
-        return f"{v:.4g}"
-    return f"{v:,.6g}"
+def _units_at(path: str | None) -> Units:
+    """The units of the instance at ``path`` (a stored run's), or the defaults when it
+    cannot be read any more (the tables still print, with bare units)."""
+    from ..instance.reader import load_instance
+
+    try:
+        return Units.of(load_instance(path)) if path else Units()
+    except (InstanceError, OSError):
+        return Units()
 
 
 def console():
@@ -202,12 +205,14 @@ def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int], None]
 
 def _sweep_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path, html_path) -> None:
     """Stage a sweep's files (JSON, CSV, PNG, HTML) in ``out``."""
-    out.text(json_path, result.to_json())
+    from ..report.planning import json_with_units
+
+    out.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
     out.text(csv_path, result.to_csv())
     if png_path:
         from ..report.plots import sweep_png
 
-        sweep_png(result, out.file(png_path))
+        sweep_png(result, out.file(png_path), inst)
     if html_path:
         from ..report.html import sweep_html
 
@@ -217,12 +222,14 @@ def _sweep_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path, 
 def _frontier_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path,
                       html_path) -> None:
     """Stage a frontier's files (JSON, CSV, PNG, HTML) in ``out``."""
-    out.text(json_path, result.to_json())
+    from ..report.planning import json_with_units
+
+    out.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
     out.text(csv_path, result.to_csv())
     if png_path:
         from ..report.plots import frontier_png
 
-        frontier_png(result, out.file(png_path))
+        frontier_png(result, out.file(png_path), inst)
     if html_path:
         from ..report.html import frontier_html
 
@@ -318,7 +325,7 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
     with outputs:
         _sweep_outputs(outputs, result, inst, json_path, csv_path, png_path, html_path)
     if not ctx.quiet:
-        click.echo(render_sweep(result), nl=False)
+        click.echo(render_sweep(result, Units.of(inst)), nl=False)
 
 
 # ---------------------------------------------------------------------------- runs
@@ -371,7 +378,8 @@ def runs_show(store_path, run_id: int, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(result, indent=2, sort_keys=True))
             return
-        click.echo(render_run(info, result, _run_points(store, info)), nl=False)
+        click.echo(render_run(info, result, _run_points(store, info),
+                              _units_at(info.instance_path)), nl=False)
 
 
 @runs.command("compare")
@@ -387,7 +395,8 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
             b = store.run(run_b)
         except KeyError:
             fail(f"no run {run_b} in {store.path}", EXIT_INPUT)
-        click.echo(render_compare(a, b, _run_points(store, a), _run_points(store, b)), nl=False)
+        click.echo(render_compare(a, b, _run_points(store, a), _run_points(store, b),
+                                  _units_at(a.instance_path)), nl=False)
 
 
 @runs.command("report")
@@ -458,13 +467,14 @@ def runs_resume(store_path, run_id: int, instance_path, executor, workers, addre
                                       instance_path=instance_path, progress=update)
         if ctx.quiet:
             return
+        units = _units_at(instance_path or ctx.store.run(run_id).instance_path)
         if kind == "target":
             for r in result:
-                click.echo(R.render_target(r), nl=False)
+                click.echo(R.render_target(r, units), nl=False)
             return
         render = {"sweep": R.render_sweep, "frontier": R.render_frontier,
                   "marginal": R.render_marginal, "priorities": R.render_priorities}[kind]
-        click.echo(render(result), nl=False)
+        click.echo(render(result, units), nl=False)
 
     _guarded(ctx, body)
 
@@ -521,7 +531,7 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     with outputs:
         _frontier_outputs(outputs, result, inst, json_path, csv_path, png_path, html_path)
     if not ctx.quiet:
-        click.echo(render_frontier(result), nl=False)
+        click.echo(render_frontier(result, Units.of(inst)), nl=False)
 
 
 # ---------------------------------------------------------------------------- target
@@ -568,13 +578,13 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
     results = cheapest_to_targets(session, targets, resource,
                                   executor=ctx.executor if len(targets) > 1 else None,
                                   store=ctx.store, fresh=ctx.fresh)
-    payload = [r.to_dict() for r in results]
+    payload = [{**r.to_dict(), "units": Units.of(inst).to_dict()} for r in results]
     with outputs:
         outputs.text(json_path, json.dumps(_clean(payload if len(payload) > 1 else payload[0]),
                                            indent=2, sort_keys=True) + "\n")
     if not ctx.quiet:
         for r in results:
-            click.echo(render_target(r), nl=False)
+            click.echo(render_target(r, Units.of(inst)), nl=False)
 
 
 # ---------------------------------------------------------------------------- marginal
@@ -608,10 +618,12 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
     session = PlanningSession(inst, ctx.options)
     result = marginal_gains(session, step_map, executor=ctx.executor, store=ctx.store,
                             fresh=ctx.fresh)
+    from ..report.planning import json_with_units
+
     with outputs:
-        outputs.text(json_path, result.to_json())
+        outputs.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
     if not ctx.quiet:
-        click.echo(render_marginal(result), nl=False)
+        click.echo(render_marginal(result, Units.of(inst)), nl=False)
 
 
 # ---------------------------------------------------------------------------- priorities
@@ -656,7 +668,9 @@ def priorities(ctx: Ctx, resource: str, values: str | None, method: str, json_pa
     session = PlanningSession(inst, ctx.options)
     result = priority_list(session, resource, grid, executor=ctx.executor, method=method,
                            time_limit=ctx.options.time_limit, store=ctx.store, fresh=ctx.fresh)
+    from ..report.planning import json_with_units
+
     with outputs:
-        outputs.text(json_path, result.to_json())
+        outputs.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
     if not ctx.quiet:
-        click.echo(render_priorities(result), nl=False)
+        click.echo(render_priorities(result, Units.of(inst)), nl=False)

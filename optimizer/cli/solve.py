@@ -145,19 +145,19 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                 text, payload, interrupted = _solve_beliefs(
                     inst, options, objective, tie, focus, routes, model_tmp, risk, alpha)
             elif objective == "harm":
-                from ..report.text import render_comparison
+                from ..report.text import render_harm
                 from ..studies.compare import compare_harm
 
                 modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
                 comp = compare_harm(inst, options, modes=modes, risk=risk, alpha=alpha,
-                                    focus=focus, write_model=model_tmp)
-                text = "".join(render_solve(comp.harm_results[m], routes=routes) + "\n"
-                               for m in modes) + render_comparison(comp)
+                                    focus=focus, write_model=model_tmp, explain=True)
+                text = render_harm(comp, routes=routes)
                 interrupted = False
                 payload = json.dumps(_clean(comp.to_dict()), indent=2, sort_keys=True,
                                      allow_nan=False) + "\n"
             else:
-                result = run(inst, options, write_model=model_tmp, risk=risk, alpha=alpha)
+                result = run(inst, options, write_model=model_tmp, risk=risk, alpha=alpha,
+                             explain=True)
                 text = render_solve(result, routes=routes)
                 payload = result.to_json()
                 interrupted = result.termination == Termination.INTERRUPTED
@@ -197,7 +197,8 @@ def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ..
     for i, mode in enumerate(modes):
         formulation = PerceivedOutcome(Objective(objective), Tie(mode))
         results[mode] = run(inst, options, formulation=formulation,
-                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha)
+                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha,
+                            explain=True)
         if results[mode].termination == Termination.INTERRUPTED:
             break
     text = "".join(render_solve(r, routes=routes) + "\n" for r in results.values())

@@ -146,3 +146,7 @@ class Units:
         return Units(one(d["value"]), one(d["harm"]),
                      {k: one(v) for k, v in d.get("commodities", {}).items()},
                      {k: one(v) for k, v in d.get("resources", {}).items()})
+
+
+#: the units of a result whose instance is not at hand: the defaults
+BARE_UNITS = Units()

@@ -6,7 +6,8 @@
 - ``amount(x, unit)``: the same number without the unit's name, for a table cell under a
   header that names it (``header("after", unit)`` → ``after (pills)``).
 - ``number(y)``: a bare number (thousands separators; million/billion/trillion past 10⁶;
-  significant digits below 1000; never e-notation).
+  significant digits below 1000; never e-notation; below ``NOISE`` in the file's units,
+  0).
 - ``pct(f)``: a fraction as a percentage; ``sci(v)``: a tolerance as ``10⁻⁶``.
 - ``axis(values, unit)``: the factor and label of a plot axis (``US$ billion``).
 
@@ -23,6 +24,10 @@ from ..instance.units import SCALE_WORDS, Unit
 
 __all__ = ["Unit", "amount", "axis", "header", "number", "pct", "quantity", "sci",
            "with_unit"]
+
+#: magnitudes below this print as 0: the solver's noise floor (HiGHS works to 10⁻⁷–10⁻⁹, and
+#: the reader refuses non-zero data below 10⁻⁹)
+NOISE = 1e-9
 
 _BIG = sorted(((v, k) for k, v in SCALE_WORDS.items() if v >= 1e6), reverse=True)
 _WORD = dict(_BIG)
@@ -64,13 +69,14 @@ def number(y: float | None, digits: int = 3, *, signed: bool = False) -> str:
     assert y is not None
     sign = "+" if signed and y > 0 else ""
     a = abs(y)
-    if a == 0:
+    if a < NOISE:
         return "0"
     for w, word in _BIG:
         if a >= w:
             s = _sig(y / w, digits)
-            if abs(float(s.replace(",", ""))) >= 1000 and w < _BIG[0][0]:
-                s, word = _sig(y / (w * 1000), digits), _WORD[w * 1000]
+            rounded = float(s.replace(",", ""))
+            if abs(rounded) >= 1000 and w < _BIG[0][0]:  # 999.96 million → 1.00 billion
+                s, word = _sig(rounded / 1000, digits), _WORD[w * 1000]
             return f"{sign}{s} {word}"
     if a >= 1000:
         return f"{sign}{y:,.0f}"
@@ -86,6 +92,8 @@ def amount(x: float | None, unit: Unit | str | None = None, digits: int = 3, *,
     if sp is not None:
         return sp
     assert x is not None
+    if abs(x) < NOISE:
+        return "0"
     y = x * u.scale
     if u.scale > 1 and u.scale_word in SCALE_WORDS and u.scale <= abs(y) < 1e6:
         return f"{'+' if signed and x > 0 else ''}{_sig(x, digits)} {u.scale_word}"
@@ -97,7 +105,8 @@ def with_unit(num: str, unit: Unit | str | None) -> str:
     billion per year``), any other name after (``3,018 kg``)."""
     u = as_unit(unit)
     if u.currency:
-        return " ".join(x for x in (u.currency, num, u.rest) if x)
+        sign = num[0] if num[:1] in ("+", "-") else ""
+        return sign + " ".join(x for x in (u.currency, num[len(sign):], u.rest) if x)
     return f"{num} {u.name}" if u.name else num
 
 
@@ -110,15 +119,18 @@ def quantity(x: float | None, unit: Unit | str | None = None, digits: int = 3, *
     if exact and _special(x) is None:
         u = as_unit(unit)
         y = x * u.scale
-        num = "0" if y == 0 else _sig(y, max(10, digits))
+        num = "0" if abs(x) < NOISE else _sig(y, max(10, digits))
         return with_unit(("+" if signed and y > 0 else "") + num, u)
     return with_unit(amount(x, unit, digits, signed=signed), unit)
 
 
-def header(title: str, unit: Unit | str | None) -> str:
-    """A column title naming the unit its cells (``amount``) are in: ``after (pills)``."""
+def header(title: str, unit: Unit | str | None, *, model: bool = False) -> str:
+    """A column title naming the unit its cells are in: ``after (pills)`` for cells of
+    ``amount`` (the base unit), or with ``model`` the unit's label (``usd_m (US$ million
+    per year)``) for cells of ``number`` in the file's own units."""
     u = as_unit(unit)
-    return f"{title} ({u.name})" if u.name else title
+    name = u.label if model else u.name
+    return f"{title} ({name})" if name else title
 
 
 def pct(f: float | None, digits: int = 1, *, signed: bool = False) -> str:
