@@ -157,9 +157,10 @@ def plan_table(r: InterdictionResult) -> Table:
     return t
 
 
-def explanation_table(r: InterdictionResult, e: Explanation) -> Table:
+def explanation_table(r: InterdictionResult, e: Explanation, limit: int | None = None
+                      ) -> Table:
     """Per chosen action, most valuable first: what it buys (the objective lost if it
-    alone is dropped) and what it does."""
+    alone is dropped) and what it does; ``limit``: only the first few (the rest counted)."""
     harm = e.objective == "harm"
     lost_unit = r.units.harm if harm else r.units.value
     what = "harm" if harm else ("true value" if e.objective == "true value" else "value")
@@ -167,15 +168,20 @@ def explanation_table(r: InterdictionResult, e: Explanation) -> Table:
                     "alone dropped, re-solved)" if not harm else
               "What each action buys and does (the planner's harm with that action alone "
               "dropped, re-solved)", title_justify="left")
+    shown = sorted(e.actions, key=lambda a: (-a.objective_lost, a.action))
+    more = len(shown) - limit if limit is not None and len(shown) > limit else 0
+    if more:
+        shown = shown[:limit]
+        t.caption, t.caption_justify = f"… and {more} more actions", "left"
     t.add_column("action")
-    t.add_column(f"buys: {what} lost if dropped", justify="right")
+    t.add_column(header(f"buys: {what} lost if dropped", lost_unit), justify="right")
     if harm:
-        t.add_column("smuggler's value lost", justify="right")
+        t.add_column(header("smuggler's value lost", r.units.value), justify="right")
     t.add_column("what it does")
-    for a in sorted(e.actions, key=lambda a: (-a.objective_lost, a.action)):
-        row = [f"{a.action} @ {a.level}", quantity(a.objective_lost, lost_unit)]
+    for a in shown:
+        row = [f"{a.action} @ {a.level}", amount(a.objective_lost, lost_unit)]
         if harm:
-            row.append(quantity(a.value_lost, r.units.value, signed=True))
+            row.append(amount(a.value_lost, r.units.value, signed=True))
         row.append("; ".join(a.does))
         t.add_row(*row)
     return t
