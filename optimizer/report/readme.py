@@ -57,8 +57,8 @@ def replace_block(text: str, name: str, body: str) -> str:
 def sample(result) -> str:
     """The README's excerpt of ``interdict solve``'s output for ``result`` (solved with
     ``explain=True``): the headline (the check line cut after its verdict), the plan, what
-    the four most valuable actions buy and do, and the deliveries; the rest named. Nothing in it depends
-    on the machine (no times)."""
+    the four most valuable actions buy and do, and the deliveries; the rest named. Nothing
+    in it depends on the machine (no times)."""
     import io
 
     from .text import _console, _delivered_table, explanation_table, headline, plan_table
