@@ -57,7 +57,7 @@ def _figure(n_comms: int):
     fig, axes = plt.subplots(rows, 1, figsize=(9, 3.6 + 1.7 * n_comms), sharex=True,
                              gridspec_kw={"height_ratios": [3] + [1.5] * n_comms},
                              squeeze=False)
-    return plt, fig, [a[0] for a in axes]
+    return fig, [a[0] for a in axes]
 
 
 def _commodity_panels(axes: Sequence[Any], comms: Sequence[str], xs: Sequence[float],
@@ -76,7 +76,8 @@ def _commodity_panels(axes: Sequence[Any], comms: Sequence[str], xs: Sequence[fl
         _ticks(ax)
 
 
-def _save(plt: Any, fig: Any, path: str | Path) -> None:
+def _save(fig: Any, path: str | Path) -> None:
+    plt = _plt()
     fig.tight_layout()
     fig.savefig(str(path), format="png", dpi=110, metadata={"Software": None})
     plt.close(fig)
@@ -85,6 +86,16 @@ def _save(plt: Any, fig: Any, path: str | Path) -> None:
 def frontier_png(f, path: str | Path, inst: Instance | None = None) -> None:
     """The exact frontier ``f`` (``frontier.Frontier``) as a PNG at ``path``; ``inst``
     gives the units and the harm order (module docstring)."""
+    _save(frontier_figure(f, inst), path)
+
+
+def sweep_png(result, path: str | Path, inst: Instance | None = None) -> None:
+    """A sweep (``sweep.SweepResult``) as a PNG at ``path`` (``sweep_figure``)."""
+    _save(sweep_figure(result, inst), path)
+
+
+def frontier_figure(f, inst: Instance | None = None) -> Any:
+    """The matplotlib figure of an exact frontier (module docstring)."""
     units = Units.of(inst) if inst is not None else BARE_UNITS
     xs, vs = [], []
     for s in f.steps:
@@ -95,7 +106,7 @@ def frontier_png(f, path: str | Path, inst: Instance | None = None) -> None:
         for k, v in s.point.delivered.items():
             seen[k] = max(seen.get(k, 0.0), v)
     comms = commodity_order(inst, seen)
-    plt, fig, axes = _figure(len(comms))
+    fig, axes = _figure(len(comms))
     ax1 = axes[0]
     factor, label = axis(vs, units.value)
     ax1.plot(xs, [v / factor for v in vs], color=LINE, lw=2, label="optimal smuggler's value")
@@ -112,12 +123,13 @@ def frontier_png(f, path: str | Path, inst: Instance | None = None) -> None:
     _commodity_panels(axes[1:], comms, xs, series, units, steps=True)
     ru = units.resource(f.resource)
     axes[-1].set_xlabel(f"budget of {f.resource}" + (f" ({ru.label})" if ru.label else ""))
-    _save(plt, fig, path)
+    return fig
 
 
-def sweep_png(result, path: str | Path, inst: Instance | None = None) -> None:
-    """A sweep (``sweep.SweepResult``) as a PNG: one value line per value of the second
-    resource when the sweep is a grid; commodity panels along the last of those lines."""
+def sweep_figure(result, inst: Instance | None = None) -> Any:
+    """The matplotlib figure of a sweep (``sweep.SweepResult``): one value line per value of
+    the second resource when the sweep is a grid; commodity panels along the last of those
+    lines."""
     units = Units.of(inst) if inst is not None else BARE_UNITS
     r1 = result.resources[0]
     r2 = result.resources[1] if len(result.resources) > 1 else None
@@ -130,7 +142,7 @@ def sweep_png(result, path: str | Path, inst: Instance | None = None) -> None:
         for k, v in p.delivered.items():
             seen[k] = max(seen.get(k, 0.0), v)
     comms = commodity_order(inst, seen)
-    plt, fig, axes = _figure(len(comms))
+    fig, axes = _figure(len(comms))
     ax1 = axes[0]
     factor, label = axis([p.value for p in result.points], units.value)
     changes = 0
@@ -165,4 +177,4 @@ def sweep_png(result, path: str | Path, inst: Instance | None = None) -> None:
         axes[1].set_title("delivered per commodity (each on its own scale)", fontsize=9)
     ru = units.resource(r1)
     axes[-1].set_xlabel(f"budget of {r1}" + (f" ({ru.label})" if ru.label else ""))
-    _save(plt, fig, path)
+    return fig

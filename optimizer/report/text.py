@@ -27,8 +27,10 @@ SHIFT_ROWS = 12
 
 
 def _console(buf: io.StringIO, width: int) -> Console:
+    """A plain-text console: tables fit ``width``; a line of prose is never cut (soft wrap:
+    the terminal wraps it, or nothing does in a file)."""
     return Console(markup=False, file=buf, width=width, force_terminal=False, color_system=None,
-                   highlight=False, emoji=False)
+                   highlight=False, emoji=False, soft_wrap=True)
 
 
 def _gap(v: float | None) -> str:
