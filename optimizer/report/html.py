@@ -283,10 +283,15 @@ def _frame(point, label: str, budget: float, units: Units, comms: Sequence[str],
         "delivered": [[k, quantity(delivered_before.get(k, 0.0), units.commodity(k)),
                        quantity(point.delivered.get(k, 0.0), units.commodity(k))]
                       for k in comms],
-        "flows": {k: point.commodity_flow.get(k, {}) for k in comms},
+        "flows": ({k: point.commodity_flow.get(k, {}) for k in comms} if point.commodity_flow
+                  or not point.arc_flow else {ALL_LOAD: point.arc_flow}),
         "arc_flow": point.arc_flow,
         "routes": [[quantity(r["units_delivered"], units.commodity(r["commodity"])),
                     r["commodity"], r["path"]] for r in point.routes[:8]]}
+
+
+#: the flow key of runs stored before flows per commodity were recorded: load on each arc
+ALL_LOAD = "all commodities (load units)"
 
 
 def _widths(frames: list[dict[str, Any]], comms: Sequence[str]) -> dict[str, float]:
@@ -321,13 +326,16 @@ def report_html(inst: Instance, *, title: str, resource: str, frames: list[dict[
     nodes = [{"id": n.id, "name": n.name or n.id, "kind": n.kind, "x": round(pos[n.id][0], 2),
               "y": round(pos[n.id][1], 2), "pinned": pos[n.id][2], "degree": degree[n.id]}
              for n in inst.nodes]
-    comms = list(frames[0]["flows"]) if frames else []
+    comms = sorted({k for f in frames for k in f["flows"]}, key=lambda k: (
+        list(frames[0]["flows"]).index(k) if k in frames[0]["flows"] else len(frames), k))
     xs = [p[0] for p in curve] + [f["budget"] for f in frames]
     ys = [p[1] for p in curve] + [f["value"] for f in frames]
     factor, vlabel = axis(ys, units.value)
     y0, y1 = min(ys, default=0.0), max(ys, default=1.0)
     x0, x1 = min(xs, default=0.0), max(xs, default=1.0)
     ru = units.resource(resource)
+    for f in frames:  # every frame names every flow key (an absent one carries nothing)
+        f["flows"] = {k: f["flows"].get(k, {}) for k in comms}
     widest = _widths(frames, comms)
     data = {
         "title": title, "subtitle": subtitle, "resource": resource,
@@ -344,7 +352,8 @@ def report_html(inst: Instance, *, title: str, resource: str, frames: list[dict[
         "actions": _actions(inst, units),
         "outline": outline(projection(inst)),
         "commodities": [{"id": k, "colour": PALETTE[i % len(PALETTE)], "widest": widest[k],
-                         "widest_text": quantity(widest[k], units.commodity(k))}
+                         "widest_text": quantity(widest[k], units.commodity(k) if k != ALL_LOAD
+                                                 else "load units")}
                         for i, k in enumerate(comms)],
         "delivered_header": ["commodity", "no action", "this plan"],
         "points_header": ["point", header("value", units.value), "plan"],
