@@ -114,7 +114,7 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     if r.beliefs is not None:
         con.print(_beliefs_table(r.beliefs, r.units, expected=bool(r.scenarios)))
     con.print(plan_table(r))
-    if r.explanation is not None:
+    if r.explanation is not None and r.explanation.actions:
         con.print(explanation_table(r, r.explanation))
     con.print(_delivered_table(r))
     con.print(_per_market_table(r))
@@ -220,8 +220,11 @@ def _change(before: float, after: float) -> str:
     """``-32.5%``; a rise is flagged ``▲ +3.7%``."""
     if before == 0:
         return "—" if after == 0 else "▲ new"
-    text = pct(after / before - 1, signed=True)
-    return f"▲ {text}" if after / before - 1 >= 0.0005 else text
+    change = after / before - 1
+    if abs(change) < 0.0005:
+        return "0.0%"
+    text = pct(change, signed=True)
+    return f"▲ {text}" if change > 0 else text
 
 
 def _per_market_table(r: InterdictionResult) -> Table:
