@@ -43,9 +43,17 @@ def validate(file: str, strict: bool) -> None:
     click.echo(f"{file}: valid — {len(inst.nodes)} nodes, {len(inst.arcs)} arcs, "
                f"{len(inst.commodities)} commodities, {len(inst.recipes)} recipes, "
                f"{len(inst.actions)} actions ({levels} levels), "
-               f"resources {', '.join(f'{r.id}={r.budget:g}' for r in inst.resources)}")
+               f"budgets {_budgets(inst)}")
     if inst.observations:
         _observations(inst, file, strict)
+
+
+def _budgets(inst) -> str:
+    """``usd_m = US$ 200 million per year, …`` (each with its unit)."""
+    from ..instance.units import Units
+    from ..report.planning import budgets_text
+
+    return budgets_text(inst.budgets(), Units.of(inst))
 
 
 def _observations(inst, file: str, strict: bool) -> None:
