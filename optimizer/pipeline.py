@@ -236,6 +236,7 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
     bound = raw.bound if bound is None else bound
     if bound is not None and bound < 0.0 and evaluator.nonnegative:
         bound = 0.0
+    problem.check_plan(plan)
     evaluation = evaluator(plan, fresh=True)
     budgets = budgets if budgets is not None else problem.budgets
     cert = certify(net, evaluation, budgets=budgets, claimed=claimed, bound=bound,
@@ -378,6 +379,43 @@ def _optimistic_bound(problem: DefenderProblem, formulation: OutcomeBilevel,
     return solved.raw.bound
 
 
+def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = None, *,
+                  budgets: Mapping[str, float] | None = None,
+                  write_model: ModelTarget | None = None, tidy: bool = True,
+                  risk: Risk | str | None = None, alpha: float | None = None):
+    """The certified optimal schedule over the instance's horizon (docs/model.md §14): one
+    MILP over the start binaries with a dual block per (scenario, period), finished by the
+    same path as every solve (tidy, every period's smuggler LP re-solved with the schedule
+    fixed, certificate). ``budgets``: ``b`` (every period), ``b@PERIOD``, ``b@total``.
+    Returns a ``results.horizon.HorizonResult``."""
+    from .compile.horizon import build_horizon_problem
+    from .results.horizon import horizon_result
+
+    options = options or SolveOptions()
+    if options.method not in (Method.DUAL, Method.AUTO):
+        raise UsageError("a horizon is solved by the dual MILP (use --method dual)")
+    options = options.replace(method=Method.DUAL)
+    t_start = time.perf_counter()
+    inst = load_instance(source) if isinstance(source, (str, Path)) else source
+    problem = build_horizon_problem(inst, risk=risk, alpha=alpha, budgets=budgets)
+    evaluator = evaluator_for(problem, Objective.VALUE, Tie.OPTIMISTIC, options)
+    t_compiled = time.perf_counter()
+    baseline = evaluator(Plan.of({}), fresh=True)
+    scale = max(1.0, abs(baseline.objective))
+    t_base = time.perf_counter()
+    solved = solve_formulation(problem, DualValue(), options, write_model)
+    t_solved = time.perf_counter()
+    finished = finish(problem, evaluator, solved.raw, x_start=solved.x_start, exact_claim=True,
+                      scale=scale, options=options, tidy=tidy)
+    t_checked = time.perf_counter()
+    return horizon_result(
+        problem, baseline, finished, method=solved.method, model_size=solved.model_size,
+        options=options.to_dict(),
+        timings=dict(build=(t_compiled - t_start) + solved.build_seconds,
+                     solve=solved.raw.seconds, check=t_checked - t_solved,
+                     baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
+
+
 def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
                   options: SolveOptions | None = None,
                   budgets: Mapping[str, float] | None = None) -> float:
@@ -389,4 +427,5 @@ def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
 
 
 __all__ = ["Finished", "Solved", "as_network", "as_problem", "build_milp", "evaluate_plan",
-           "finish", "resolve_method", "solve", "solve_formulation", "UnboundedError"]
+           "finish", "resolve_method", "solve", "solve_formulation", "solve_horizon",
+           "UnboundedError"]

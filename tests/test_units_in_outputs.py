@@ -1,6 +1,7 @@
 """Units reach every output: the solve summary and its JSON, the planning tables and their
-JSON, the plot axes; no Python dict repr and no e-notation in what a user reads; saa
-lists each plan once and calls a negative gap estimate noise."""
+JSON, the plot axes, the horizon summary, sweep and pictures; no Python dict repr and no
+e-notation in what a user reads; saa lists each plan once and calls a negative gap estimate
+noise."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from optimizer.instance.units import Units
 from optimizer.report.uncertainty import render_saa
 from optimizer.studies.uncertainty import SAAResult, Summary
 
-from helpers import EXAMPLE
+from helpers import EXAMPLE, HORIZON_YAML
 
 E_NOTATION = re.compile(r"\d[eE][+-]?\d")
 
@@ -97,3 +98,56 @@ def test_saa_lists_each_plan_once_and_calls_a_negative_gap_noise():
     assert re.search(r"│ x@1\s+│\s+3 of 4 │\s+9 thousand to 14 thousand │\s+12 thousand │",
                      text), text
     assert "Gap estimate  -US$ 500" in text
+
+
+#: HORIZON_YAML with units: a value per year (summed over yearly periods: US$ thousand)
+#: and a budget in US$ million.
+HORIZON_UNITS_YAML = HORIZON_YAML.replace(
+    "resources:", 'units: {value: "US$ thousand per year", harm: deaths per year}\nresources:',
+    1).replace("{id: usd, budget: 2}", "{id: usd, budget: 2, unit: US$ million}")
+
+
+def test_horizon_summary_json_and_picture_carry_units():
+    from dataclasses import replace
+
+    from optimizer.instance.reader import read_instance_text
+    from optimizer.instance.units import Unit
+    from optimizer.pipeline import solve_horizon
+    from optimizer.report.horizon import horizon_figure, render_horizon
+
+    inst = read_instance_text(HORIZON_UNITS_YAML, "h.yaml")
+    r = solve_horizon(inst, budgets={"usd@total": 4})
+    text = render_horizon(r, width=400)
+    _clean_text(text)
+    data = json.loads(json.dumps(r.to_dict()))
+    assert data["units"]["value"]["label"] == "US$ thousand per year"
+    # the objective sums three yearly values: an amount, not a rate
+    assert data["objective_unit"] == {"name": "US$", "scale": 1000.0, "label": "US$ thousand"}
+    before = data["objective_before"]
+    assert 100 <= before < 1000  # three significant digits: the whole number of thousands
+    assert f"over the horizon US$ {before:.0f} thousand before → US$ " in text
+    assert "value before (US$ per year)" in text and "fentanyl delivered (kg)" in text
+    assert "usd spent / budget (carried) (US$ million)" in text
+    assert "usd (US$ million) " in text  # the schedule's cost per period
+    assert "of US$ 4 million over the horizon" in text
+    # periods in quarters leave a value per year a rate
+    assert replace(r, unit="quarter").total_unit == Unit("US$ per year", 1000.0)
+    fig = horizon_figure(r)
+    assert fig.axes[1].get_ylabel() == "smuggler's value per year\n(US$ thousand per year)"
+
+
+def test_horizon_sweep_carries_units(tmp_path):
+    from optimizer.instance.reader import read_instance_text
+    from optimizer.planning.horizon_sweep import horizon_sweep_figure, sweep_horizon
+
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_UNITS_YAML)
+    res = CliRunner().invoke(main, ["sweep", str(path), "--horizon", "-r", "usd@total",
+                                    "--values", "0,2"])
+    assert res.exit_code == 0, res.output
+    _clean_text(res.output)
+    assert "usd@total = US$ 2 million: US$ " in res.output
+    sweep = sweep_horizon(read_instance_text(HORIZON_UNITS_YAML, "h.yaml"), "usd@total", [0, 2])
+    ax = horizon_sweep_figure(sweep).axes[0]
+    assert ax.get_xlabel() == "budget usd@total (US$ million)"
+    assert ax.get_ylabel() == "discounted smuggler's value over the horizon\n(US$ thousand)"

@@ -276,10 +276,15 @@ def _check_resource(inst, resource: str, hint: str = "--resource") -> None:
               help="Picture of value and delivered units against the budget.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None,
               help="Self-contained report with the map and a budget slider.")
+@click.option("--horizon", is_flag=True,
+              help="Sweep the optimal schedule over the instance's horizon: -r RESOURCE "
+                   "(every period), RESOURCE@PERIOD or RESOURCE@total; solved one point after "
+                   "another (no store, warm starts or grid).")
 @session_options
 @with_ctx
 def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2, chain: int,
-          cold: bool, backend: str, json_path, csv_path, png_path, html_path) -> None:
+          cold: bool, backend: str, json_path, csv_path, png_path, html_path,
+          horizon: bool) -> None:
     """Solve FILE at every budget of a range (--from/--to/--step) or list (--values) of one
     resource, or a grid of two; every plan certified. Resumes an interrupted run."""
     from ..planning.sweep import Axis, SweepSpec, run_sweep
@@ -297,6 +302,9 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         if not (resource2 and values2):
             raise click.UsageError("a grid needs both --resource2 and --values2")
         axes = (axis, Axis.of(resource2, parse_values(values2, "--values2")))
+    if horizon:
+        _sweep_horizon(ctx, axes, backend, json_path, csv_path, png_path, html_path)
+        return
     spec = SweepSpec(axes, chain=chain, warm=not cold)
     outputs = OutputSet(json_path, csv_path, png_path, html_path)
     ctx.open()
@@ -326,6 +334,30 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         _sweep_outputs(outputs, result, inst, json_path, csv_path, png_path, html_path)
     if not ctx.quiet:
         click.echo(render_sweep(result, Units.of(inst)), nl=False)
+
+
+def _sweep_horizon(ctx: Ctx, axes, backend: str, json_path, csv_path, png_path,
+                   html_path) -> None:
+    """``sweep --horizon``: the schedule at every budget (``planning.horizon_sweep``)."""
+    from ..planning.horizon_sweep import horizon_sweep_png, render_horizon_sweep, sweep_horizon
+
+    if len(axes) > 1 or backend != "highs" or html_path:
+        raise click.UsageError("a horizon sweep takes one resource, the highs backend and "
+                               "no --html")
+    outputs = OutputSet(json_path, csv_path, png_path)
+    inst = ctx.instance()  # no executor or store: points are solved here, one by one
+    if inst.horizon is None:
+        raise click.UsageError(f"{inst.path} has no 'horizon' section")
+    with progress_bar(ctx.quiet, "horizon sweep") as update:
+        result = sweep_horizon(inst, axes[0].resource, axes[0].values, ctx.options,
+                               progress=update)
+    with outputs:
+        outputs.text(json_path, result.to_json())
+        outputs.text(csv_path, result.to_csv())
+        if png_path:
+            horizon_sweep_png(result, outputs.file(png_path))
+    if not ctx.quiet:
+        click.echo(render_horizon_sweep(result), nl=False)
 
 
 # ---------------------------------------------------------------------------- runs

@@ -115,15 +115,26 @@ def _observations(inst, file: str, strict: bool) -> None:
                    "commodity alone (e.g. a heroin-focused campaign). Repeatable.")
 @click.option("--routes", type=click.IntRange(min=0), default=10, show_default=True,
               help="Routes to show.")
+@click.option("--horizon", "horizon", is_flag=True,
+              help="Plan over the instance's horizon: which action starts when, with "
+                   "effects that fade, lag or regenerate; budgets per period (--budget "
+                   "RESOURCE=X for every period, RESOURCE@PERIOD=X, RESOURCE@total=X).")
+@click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
+              help="With --horizon: the schedule as a Gantt chart above the value per period.")
+@click.option("--versus-repeated", is_flag=True,
+              help="With --horizon: also certify the best first-period plan repeated every "
+                   "period, and compare.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (use with --json).")
 @click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
 def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap: float,
           threads: int | None, backend: str, method: str, output: str | None,
           json_path: str | None, write_model: str | None, risk: str | None,
           alpha: float | None, scenario_id: str | None, objective: str, tie: str,
-          focus: tuple[str, ...], routes: int, quiet: bool, verbose: bool) -> None:
+          focus: tuple[str, ...], routes: int, horizon: bool, png_path: str | None,
+          versus_repeated: bool, quiet: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
-    the certificate that both are right."""
+    the certificate that both are right (with --horizon: the optimal schedule over the
+    instance's periods, each period certified)."""
     from ..options import Backend, Method, SolveOptions
     from ..pipeline import solve as run
     from ..report.text import render_solve
@@ -136,16 +147,36 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                                      param_hint="--write-model")
     budgets = parse_budgets(budget)
     json_stdout = json_path == "-"
+    if not horizon and (png_path or versus_repeated):
+        raise click.UsageError("--png and --versus-repeated need --horizon")
+    if horizon and objective == "harm":
+        raise click.UsageError("--horizon minimises the smuggler's value; the harm objective "
+                               "is single-period")
     with user_errors():
         # every output path is checked before any work; all are written together at the
         # end, or none (a failure, Ctrl-C or SIGTERM leaves no file behind)
-        outputs = OutputSet(None if json_stdout else json_path, output, write_model)
-        inst = load_with_budgets(file, budgets)
-        if scenario_id is not None:
-            inst = one_scenario(inst, scenario_id)
+        outputs = OutputSet(None if json_stdout else json_path, output, write_model, png_path)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                                backend=Backend.parse(backend, "backend"),
                                method=Method.parse(method, "method"), verbose=verbose)
+        if horizon:
+            from ..instance.reader import load_instance
+
+            inst = load_instance(file)
+            if scenario_id is not None:
+                inst = one_scenario(inst, scenario_id)
+            model_file = (lambda: outputs.file(write_model)) if write_model else None
+            with outputs:
+                text, payload, interrupted = _solve_horizon(
+                    inst, options, budgets, model_file, risk, alpha,
+                    (lambda: outputs.file(png_path)) if png_path else None, versus_repeated)
+                outputs.text(None if json_stdout else json_path, payload)
+                outputs.text(output, text)
+            _emit(text, payload, json_stdout, quiet, interrupted)
+            return
+        inst = load_with_budgets(file, budgets)
+        if scenario_id is not None:
+            inst = one_scenario(inst, scenario_id)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
         with outputs:
@@ -171,6 +202,33 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                 interrupted = result.termination == Termination.INTERRUPTED
             outputs.text(None if json_stdout else json_path, payload)
             outputs.text(output, text)
+    _emit(text, payload, json_stdout, quiet, interrupted)
+
+
+def _solve_horizon(inst, options, budgets, model_file, risk, alpha, png_file, versus):
+    """(summary, JSON, interrupted) of a horizon solve; the PNG staged if asked."""
+    from ..pipeline import solve_horizon
+    from ..report.horizon import horizon_png, render_horizon
+
+    result = solve_horizon(inst, options, budgets=budgets, write_model=model_file, risk=risk,
+                           alpha=alpha)
+    static = None
+    data = result.to_dict()
+    if versus:
+        from ..studies.horizon import repeat_one_period
+
+        rep = repeat_one_period(inst, options, budgets=budgets, risk=risk, alpha=alpha)
+        static = rep.repeated
+        data["versus_repeated"] = {"one_period_plan": rep.one_period.plan.as_dict(),
+                                   "repeated": rep.repeated.to_dict()}
+    if png_file is not None:
+        horizon_png(result, png_file())
+    payload = json.dumps(_clean(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
+    return (render_horizon(result, static=static), payload,
+            result.termination == Termination.INTERRUPTED)
+
+
+def _emit(text: str, payload: str, json_stdout: bool, quiet: bool, interrupted: bool) -> None:
     if json_stdout:  # JSON on stdout for a pipe; the summary goes to stderr
         click.echo(payload, nl=False)
         if not quiet:

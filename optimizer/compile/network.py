@@ -48,6 +48,12 @@ class Levers:
         return len(self.binary)
 
 
+#: The ``CompiledNetwork`` fields that hold levers (one ``Levers`` each).
+LEVER_FIELDS: tuple[str, ...] = (
+    "arc_removal", "recipe_removal", "delivery_removal", "arc_cap_cut", "recipe_cap_cut",
+    "node_cap_cut", "supply_cut", "seizure_raise", "cost_raise",
+)
+
 # ----------------------------------------------------------------------------- network
 
 
@@ -116,6 +122,11 @@ class CompiledNetwork:
     seg_good: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     seg_width: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seg_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # binaries of which a plan takes at most one, wider than one action's levels (over a
+    # horizon: every start of an action that may not be repeated): group index per binary
+    # and the groups' names; None = the actions (``exclusive_groups``)
+    exclusive_group: np.ndarray | None = None
+    exclusive_names: list[str] | None = None
     #: r_k: what the smuggler pays per unit of k to make good unexpected losses (§13)
     replacement: np.ndarray = field(default_factory=lambda: np.zeros(0))
     #: an extra cost per unit on each flow column (empty: none); only the pessimistic
@@ -176,6 +187,13 @@ class CompiledNetwork:
             np.maximum.at(top, self.seg_good, self.seg_price)
         return top
 
+    def exclusive_groups(self) -> tuple[np.ndarray, list[str]]:
+        """(group of each binary, group names): binaries of one group are never taken
+        together, so the products of one dual with them share one cap row in the MILP
+        (``formulation.interdiction``). Default: the levels of each action."""
+        if self.exclusive_group is None:
+            return self.binary_action, self.action_ids
+        return self.exclusive_group, self.exclusive_names or []
     def unit_cost(self) -> np.ndarray:
         """c_{a,k} λ_k per unit on each flow column, before any action (with ``fc_extra``)."""
         base = self.arc_cost[self.fc_arc] * self.load[self.fc_comm]

@@ -81,9 +81,37 @@ class DefenderProblem:
         """Whether the instance has scenarios (even if merged into one block)."""
         return bool(self.instance.scenarios) or len(self.scenarios) > 1
 
+    def groups(self) -> list[tuple[str, float, list[tuple[int, float]]]]:
+        """What the risk measure runs over: (scenario id, probability, [(block, weight)])
+        — the scenario's value is Σ weight · (value of the block). Here every block is one
+        scenario of weight 1; over a horizon a scenario is the discounted sum of its
+        period blocks (``compile.horizon``)."""
+        return [(sc.id, sc.probability, [(i, 1.0)]) for i, sc in enumerate(self.scenarios)]
+
     def combine(self, values: Sequence[float]) -> float:
-        """The risk measure of per-scenario smuggler values."""
-        return risk_value(values, self.probabilities, self.risk, self.alpha)
+        """The risk measure of the scenarios' values, from the value of each block."""
+        groups = self.groups()
+        per = [sum(w * values[b] for b, w in members) for _, _, members in groups]
+        return risk_value(per, np.array([p for _, p, _ in groups]), self.risk, self.alpha)
+
+    def exclusive(self) -> list[tuple[str, np.ndarray]]:
+        """Sets of binaries of which a plan takes at most one, beyond the levels of one
+        action (none here; over a horizon, the starts of an action that may not be
+        repeated): (name, binaries)."""
+        return []
+
+    def check_plan(self, plan) -> None:
+        """Raise ``CertificateError`` if ``plan`` takes two binaries of an exclusive set."""
+        if not self.exclusive():
+            return
+        from ..errors import CertificateError
+
+        x = plan.binaries(self.net)
+        for name, members in self.exclusive():
+            if x[members].sum() > 1.5:
+                raise CertificateError(f"plan takes {name} more than once (an action that "
+                                       "may not be repeated starts once; a restart waits "
+                                       "until the previous start has ended)")
 
     @property
     def budgets(self) -> dict[str, float]:

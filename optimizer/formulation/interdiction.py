@@ -160,8 +160,22 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
     """
     m = LinearModel("interdiction", sense="min")
     x, budget = add_actions(m, problem.net)
+    add_exclusive_rows(m, x.start, problem.exclusive())
     blocks, _ = add_scenario_blocks(m, problem, x.start)
     return ScenarioMILP(m, problem, x.start, budget.start, blocks)
+
+
+def add_exclusive_rows(m: LinearModel, x_start: int, sets: list[tuple[str, np.ndarray]],
+                       tag: str = "") -> None:
+    """once(set): Σ_{b ∈ set} x_b ≤ 1 (``DefenderProblem.exclusive``: over a horizon, an
+    action that may not be repeated starts at most once)."""
+    if not sets:
+        return
+    rows = np.concatenate([np.full(len(members), i) for i, (_, members) in enumerate(sets)])
+    cols = x_start + np.concatenate([members for _, members in sets])
+    m.add_rows("once" + (f"_{tag}" if tag else ""), len(sets), rows, cols, np.ones(len(cols)),
+               hi=1.0, keys=lambda: [(name,) for name, _ in sets],
+               doc="Σ_{l,s} x_{j,l,s} ≤ 1: an action that may not be repeated starts once")
 
 
 def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int,
@@ -180,9 +194,13 @@ def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int
             raise ValueError(f"scenario {sc.id!r} does not share the actions")
         parts = [p for p in (tag, "" if single else _tag(sc.id)) if p]
         blocks.append(add_dual_block(m, sc.net, x_start, "_".join(parts)))
-    objective = add_risk_objective(m, [(b.obj_cols, b.obj_coefs) for b in blocks],
-                                   problem.probabilities, "expected" if single else problem.risk,
-                                   problem.alpha, [sc.id for sc in problem.scenarios], tag)
+    groups = problem.groups()
+    exprs = [(np.concatenate([blocks[b].obj_cols for b, _ in members]).astype(np.int64),
+              np.concatenate([w * blocks[b].obj_coefs for b, w in members]))
+             for _, _, members in groups]
+    objective = add_risk_objective(m, exprs, np.array([p for _, p, _ in groups]),
+                                   "expected" if len(groups) == 1 else problem.risk,
+                                   problem.alpha, [g[0] for g in groups], tag)
     return blocks, objective
 
 
@@ -632,7 +650,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([np.ones(nW), -w_ybar]), hi=0.0, keys=w_keys,
         doc="w_{j,l,y} − ȳ x_{j,l} ≤ 0")
     n_cols_w = ncol0
-    group_code = net.binary_action[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
+    exclusive, group_names = net.exclusive_groups()
+    group_code = exclusive[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
     groups, g_local = np.unique(group_code, return_inverse=True)
     g_y = groups % n_cols_w if len(groups) else np.zeros(0, np.int64)
     m.add_rows(
@@ -640,9 +659,9 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         np.concatenate([g_local, np.arange(len(groups))]),
         np.concatenate([w.start + np.arange(nW), g_y]),
         np.concatenate([np.ones(nW), -np.ones(len(groups))]), hi=0.0,
-        keys=lambda: (lambda names: [(net.action_ids[g // n_cols_w], names[g % n_cols_w])
+        keys=lambda: (lambda names: [(group_names[g // n_cols_w], names[g % n_cols_w])
                                      for g in groups])(y_names()),
-        doc="Σ_{levels l of j} w_{j,l,y} − y ≤ 0")
+        doc="Σ_{b in an exclusive group (the levels of j)} w_{b,y} − y ≤ 0")
 
     cols_all = np.concatenate(obj_cols).astype(np.int64)
     coefs_all = np.concatenate(obj_coefs)

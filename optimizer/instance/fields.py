@@ -47,6 +47,7 @@ LIMIT = Bounds(allow_inf=True, minimum=0)  # capacities and supplies: ≥ 0 or u
 POSITIVE = Bounds(positive=True)
 PROBABILITY = Bounds(minimum=0, below=1)  # seizure p ∈ [0, 1)
 FRACTION = Bounds(positive=True, at_most=1)  # cuts and raised seizure: (0, 1]
+FRACTION_OR_ZERO = Bounds(minimum=0, at_most=1)  # strengths of a timing profile: [0, 1]
 
 
 @dataclass
@@ -343,3 +344,28 @@ def holder(value: Any, line: int | None, field: str = "amount") -> LineDict:
     out = LineDict({field: value})
     out.line = line
     return out
+
+
+def integer(ctx: Context, rec: dict, key: str, record: str, source_key: str, *,
+            minimum: int = 0, default: int | None = None,
+            required: bool = False) -> int | None:
+    """A whole number ≥ ``minimum`` (a count of periods), possibly with a source note."""
+    value = number(ctx, rec, key, record, source_key, Bounds(minimum=minimum), default=None,
+                   required=required)
+    if value is None:
+        return default
+    if not float(value).is_integer():
+        ctx.err(record, key, f"must be a whole number, got {value:g}", line_of(rec))
+        return default
+    return int(value)
+
+
+def flag(ctx: Context, rec: dict, key: str, record: str, *, default: bool) -> bool:
+    """``true`` or ``false``."""
+    raw = rec.get(key)
+    if raw is None:
+        return default
+    if not isinstance(raw, bool):
+        ctx.err(record, key, f"must be true or false, got {quote(raw)}", line_of(rec))
+        return default
+    return raw

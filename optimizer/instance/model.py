@@ -222,12 +222,64 @@ class Effect:
         return self.perceived and self.perceived_amounts is None
 
 
+#: How an action's cost falls over a horizon (docs/format.md, "Horizons").
+COST_TIMINGS: tuple[str, ...] = ("one_off", "recurring")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How an action (or one level) acts over a horizon (docs/model.md §14): the strength
+    of its effects k periods after its start, what it costs when, and whether it may be
+    started again. Either an explicit ``profile`` (strength in the start period, the next
+    one, …; 0 after its end) or the shortcuts: ``lag`` periods at strength 0, then
+    (1 − ``decay``)^i in the i-th period of effect, for ``regenerates_after`` periods if
+    given (what the action removed comes back after them), else to the horizon's end.
+
+    ``cost``: ``one_off`` (paid in the start period) or ``recurring`` (paid in every period
+    the action is active: the profile's length, or lag + regenerates_after, or to the end).
+    ``starts``: the period labels in which it may start (None: any)."""
+
+    profile: tuple[float, ...] | None = None
+    decay: float = 0.0
+    lag: int = 0
+    regenerates_after: int | None = None
+    cost: str = "recurring"
+    repeat: bool = False
+    starts: tuple[str, ...] | None = None
+
+    def strengths(self, periods: int) -> tuple[float, ...]:
+        """The strength s_k ∈ [0, 1] of the effects k = 0 … periods − 1 periods after
+        the start."""
+        if self.profile is not None:
+            return tuple(self.profile[:periods]) + (0.0,) * max(0, periods - len(self.profile))
+        out = []
+        for k in range(periods):
+            i = k - self.lag
+            ends = self.regenerates_after is not None and i >= self.regenerates_after
+            out.append(0.0 if i < 0 or ends else (1.0 - self.decay) ** i)
+        return tuple(out)
+
+    def active_periods(self, periods: int) -> int:
+        """How many periods from its start the action runs (and a recurring cost is paid)."""
+        if self.profile is not None:
+            return min(periods, len(self.profile))
+        if self.regenerates_after is not None:
+            return min(periods, self.lag + self.regenerates_after)
+        return periods
+
+
+#: Units of a horizon's periods.
+PERIOD_UNITS: tuple[str, ...] = ("year", "quarter")
+
+
 @dataclass(frozen=True)
 class Level:
-    """One level of an action: its cost in each resource (cost_{j,b})."""
+    """One level of an action: its cost in each resource (cost_{j,b}); ``timing``
+    overrides the action's over a horizon."""
 
     cost: dict[str, float]
     label: str = ""
+    timing: Timing | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +291,12 @@ class Action:
     effects: tuple[Effect, ...]
     name: str = ""
     description: str = ""
+    timing: Timing | None = None  # over a horizon (None: the default ``Timing()``)
+
+    def timing_of(self, level: int) -> Timing:
+        """The timing of 0-based ``level``: the level's own, else the action's, else the
+        default (full strength from the start to the horizon's end, cost every period)."""
+        return self.levels[level].timing or self.timing or Timing()
 
 
 @dataclass(frozen=True)
@@ -304,6 +362,39 @@ class Scenario:
     shipment: Shipment | None = None
 
 
+@dataclass(frozen=True)
+class Horizon:
+    """Plans over several periods (docs/format.md, "Horizons"; docs/model.md §14).
+
+    ``labels`` name the periods in order; ``discount`` is the rate r per period (period t
+    weighs 1/(1 + r)^t, t = 0 first); ``budgets`` give resource → one budget per period
+    (a resource not listed has its own budget every period); ``totals`` cap a resource's
+    spend over the whole horizon; with ``carry_over`` money unspent in a period can be
+    spent later. ``changes`` are per-period overrides of the data, each a ``Scenario``
+    record whose id is the period's label (the same fields as scenarios)."""
+
+    labels: tuple[str, ...]
+    unit: str = "year"
+    discount: float = 0.0
+    budgets: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict)
+    carry_over: bool = False
+    changes: tuple[Scenario, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.labels)
+
+    def weights(self) -> tuple[float, ...]:
+        """δ^t = 1/(1 + r)^t for t = 0 … T − 1."""
+        return tuple(1.0 / (1.0 + self.discount) ** t for t in range(self.count))
+
+    def budget(self, resource: "Resource", t: int) -> float:
+        """B_{b,t}: the budget of ``resource`` in period t."""
+        per = self.budgets.get(resource.id)
+        return resource.budget if per is None else per[t]
+
+
 #: How scenario values are combined into the defender's objective.
 RISK_MEASURES: tuple[str, ...] = ("expected", "worst", "cvar")
 
@@ -331,6 +422,7 @@ class Instance:
     cvar_alpha: float = 0.9
     #: uncertain numbers for Monte Carlo, keyed like ``sources`` ("arcs/<id>/capacity")
     uncertain: dict[str, Distribution] = field(default_factory=dict, compare=False)
+    horizon: Horizon | None = None  # plans over several periods (``--horizon``)
     #: what was observed in the world, and the numbers calibration may change
     groups: tuple["Group", ...] = ()
     observations: tuple["Observation", ...] = ()
@@ -397,13 +489,17 @@ class Instance:
             Resource(r.id, float(overrides.get(r.id, r.budget)), r.unit, r.description, r.kind)
             for r in self.resources
         )
-        return _replace(self, resources=res)
+        horizon = self.horizon
+        if horizon is not None:  # an overridden budget holds in every period
+            horizon = _replace(horizon, budgets={r: v for r, v in horizon.budgets.items()
+                                                 if r not in overrides})
+        return _replace(self, resources=res, horizon=horizon)
 
 
-def _replace(inst: Instance, **changes) -> Instance:
+def _replace(record, **changes):
     from dataclasses import replace
 
-    return replace(inst, **changes)
+    return replace(record, **changes)
 
 
 # --------------------------------------------------------------------------- observations

@@ -30,15 +30,18 @@ from .fields import FRACTION, LIMIT, NONNEGATIVE, POSITIVE, PROBABILITY, Bounds,
 from .loader import LineDict, parse, quote
 from .model import (
     ARC_MODES,
+    COST_TIMINGS,
     EFFECT_TYPES,
     INF,
     NODE_KINDS,
+    PERIOD_UNITS,
     RESOURCE_KINDS,
     RISK_MEASURES,
     Action,
     Arc,
     Commodity,
     Effect,
+    Horizon,
     Instance,
     Level,
     Market,
@@ -50,13 +53,14 @@ from .model import (
     Shipment,
     Supply,
     Targets,
+    Timing,
 )
 from .units import DEFAULT_HARM_UNIT, DEFAULT_VALUE_UNIT, SCALES, InstanceUnits, Unit
 
 TOP_LEVEL_FIELDS = frozenset({
     "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
     "supplies", "actions", "scenarios", "uncertainty", "references", "notes", "markets",
-    "groups", "observations", "parameters", "units",
+    "horizon", "groups", "observations", "parameters", "units",
 })
 ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
                         "commodities", "organization", "description", "perceived"})
@@ -75,6 +79,7 @@ PERCEIVABLE_EFFECTS = ("raise_seizure", "raise_cost")
 
 def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") -> Instance:
     """Parse an instance from text; raise ``InstanceError`` listing every problem."""
+    from .horizon import horizon_problems
     from .observations import observation_problems
     from .scenarios import scenario_problems
     from .validate import validate
@@ -91,6 +96,8 @@ def read_instance_text(text: str, path: str = "<text>", *, fmt: str = "yaml") ->
     if not problems:
         problems = scenario_problems(inst)
     problems = problems + observation_problems(inst, whole=not problems)
+    if not problems:
+        problems = horizon_problems(inst)
     if problems:
         raise InstanceError(problems)
     return inst
@@ -150,6 +157,9 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     scenarios = section("scenarios", read_scenario)
     risk, alpha = read_uncertainty(ctx, doc.get("uncertainty"), f.line_of(doc))
     units = read_units(ctx, doc.get("units"), f.line_of(doc))
+    horizon = read_horizon(ctx, doc.get("horizon"), f.line_of(doc))
+    if isinstance(doc.get("horizon"), dict):
+        actions = apply_timings(ctx, actions, doc["horizon"])
     observing = read_observing(ctx, doc)
     for sec, items in (("commodities", commodities), ("nodes", nodes), ("arcs", arcs)):
         if not items:
@@ -159,7 +169,8 @@ def read_document(ctx: Context, doc: Any) -> Instance:
         nodes=nodes, arcs=arcs, recipes=recipes,
         supplies=tuple(s for s in supplies if s is not None), actions=actions, markets=markets,
         path=ctx.path, sources=ctx.sources, lines=ctx.lines, scenarios=scenarios,
-        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain, units=units, **observing,
+        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain, horizon=horizon, units=units,
+        **observing,
     )
 
 
@@ -466,10 +477,12 @@ def read_market(ctx: Context, rec: dict) -> Market | None:
 def read_action(ctx: Context, rec: dict) -> Action | None:
     aid = f.ident(ctx, rec, "id", "action")
     record = f"action '{aid}'"
-    f.check_fields(ctx, rec, {"id", "name", "description", "cost", "levels", "effects"}, record)
+    f.check_fields(ctx, rec, {"id", "name", "description", "cost", "levels", "effects",
+                              "timing"}, record)
     ctx.note_line("actions", aid, rec)
     key = f"actions/{aid}"
     levels = read_levels(ctx, rec, record, key)
+    timing = read_timing(ctx, rec, record, key, repeat=True)
     raw_effects = rec.get("effects")
     if not isinstance(raw_effects, list) or not raw_effects:
         ctx.err(record, "effects", "must be a non-empty list (what the action does)",
@@ -480,7 +493,8 @@ def read_action(ctx: Context, rec: dict) -> Action | None:
     if aid is None:
         return None
     return Action(aid, tuple(levels), tuple(e for e in effects if e is not None),
-                  f.text(ctx, rec, "name", record), f.text(ctx, rec, "description", record))
+                  f.text(ctx, rec, "name", record), f.text(ctx, rec, "description", record),
+                  timing)
 
 
 def read_levels(ctx: Context, rec: dict, record: str, key: str) -> list[Level]:
@@ -500,9 +514,10 @@ def read_levels(ctx: Context, rec: dict, record: str, key: str) -> list[Level]:
         if not isinstance(lv, dict):
             ctx.err(lrec, None, f"must be a mapping, got {quote(lv)}", f.line_of(rec))
             continue
-        f.check_fields(ctx, lv, {"label", "cost"}, lrec)
-        levels.append(Level(read_costs(ctx, lv, lrec, f"{key}/levels/{i + 1}"),
-                            f.text(ctx, lv, "label", lrec)))
+        f.check_fields(ctx, lv, {"label", "cost", "timing"}, lrec)
+        lkey = f"{key}/levels/{i + 1}"
+        levels.append(Level(read_costs(ctx, lv, lrec, lkey), f.text(ctx, lv, "label", lrec),
+                            read_timing(ctx, lv, lrec, lkey, repeat=False)))
     return levels
 
 
@@ -612,15 +627,31 @@ def read_amounts(ctx: Context, raw: dict, record: str, key: str, etype: str,
 # --------------------------------------------------------------------------- scenarios
 
 
+#: What a scenario or a period of a horizon may change (``read_data_changes``).
+CHANGE_FIELDS = frozenset({"arcs", "remove_arcs", "supplies", "nodes", "commodities",
+                           "recipes"})
+
+
 def read_scenario(ctx: Context, rec: dict) -> Scenario | None:
     sid = f.ident(ctx, rec, "id", "scenario")
     record = f"scenario '{sid}'"
-    f.check_fields(ctx, rec, {"id", "probability", "description", "arcs", "remove_arcs",
-                              "supplies", "nodes", "commodities", "recipes", "shipment"}, record)
+    f.check_fields(ctx, rec, {"id", "probability", "description", "shipment", *CHANGE_FIELDS},
+                   record)
     ctx.note_line("scenarios", sid, rec)
     key = f"scenarios/{sid}"
     prob = f.number(ctx, rec, "probability", record, key, Bounds(minimum=0.0, at_most=1.0),
                     required=True)
+    changes = read_data_changes(ctx, rec, record, key)
+    shipment = read_shipment(ctx, rec, record, key)
+    if sid is None or prob is None:
+        return None
+    return Scenario(sid, prob, f.text(ctx, rec, "description", record), shipment=shipment,
+                    **changes)
+
+
+def read_data_changes(ctx: Context, rec: dict, record: str, key: str) -> dict[str, Any]:
+    """The overrides of the base data a scenario or a period makes (``CHANGE_FIELDS``), as
+    the keyword arguments of ``Scenario``."""
     arcs, new_arcs = read_arc_overrides(ctx, rec, record, key)
     supplies: dict[tuple[str, str], float] = {}
     for i, item in enumerate(f.records(ctx, rec, "supplies", record)):
@@ -634,12 +665,9 @@ def read_scenario(ctx: Context, rec: dict) -> Scenario | None:
                             "replacement": NONNEGATIVE})
     recipes = read_overrides(ctx, rec, "recipes", record, key,
                              {"yield": POSITIVE, "capacity": LIMIT})
-    shipment = read_shipment(ctx, rec, record, key)
     remove = f.id_list(ctx, rec, "remove_arcs", record) or ()
-    if sid is None or prob is None:
-        return None
-    return Scenario(sid, prob, f.text(ctx, rec, "description", record), arcs, tuple(new_arcs),
-                    tuple(remove), supplies, nodes, comms, recipes, shipment)
+    return {"arcs": arcs, "new_arcs": tuple(new_arcs), "remove_arcs": tuple(remove),
+            "supplies": supplies, "nodes": nodes, "commodities": comms, "recipes": recipes}
 
 
 #: Fields a scenario may override on an existing arc, with their ranges.
@@ -734,3 +762,213 @@ def read_shipment(ctx: Context, rec: dict, record: str, key: str) -> Shipment | 
     if o is None or d is None or c is None or amt is None or val is None:
         return None
     return Shipment(o, d, c, amt, val)
+
+
+# --------------------------------------------------------------------------- horizons
+
+TIMING_FIELDS = frozenset({"profile", "decay", "lag", "regenerates_after", "cost", "repeat",
+                           "starts"})
+#: Most periods a horizon may have (the MILP grows with the square of the count).
+MAX_PERIODS = 60
+
+
+def read_timing(ctx: Context, rec: dict, record: str, key: str, *,
+                repeat: bool) -> Timing | None:
+    """An action's (or a level's) ``timing`` over a horizon (``model.Timing``); ``repeat``
+    is an action's choice only. None when absent."""
+    raw = rec.get("timing")
+    if raw is None:
+        return None
+    trec = f"{record} timing"
+    if not isinstance(raw, dict):
+        ctx.err(trec, None, f"must be a mapping {{profile | decay, lag, regenerates_after; "
+                f"cost; repeat}}, got {quote(raw)}", f.line_of(rec))
+        return None
+    f.check_fields(ctx, raw, TIMING_FIELDS if repeat else TIMING_FIELDS - {"repeat"}, trec)
+    tkey = f"{key}/timing"
+    line = f.line_of(raw) or f.line_of(rec)
+    profile = None
+    if raw.get("profile") is not None:
+        items = raw["profile"]
+        if not isinstance(items, list) or not items:
+            ctx.err(trec, "profile", f"must be a non-empty list of strengths in [0, 1], got "
+                    f"{quote(items)}", line)
+        else:
+            values = [f.number(ctx, f.holder(v, line, "profile"), "profile", trec,
+                               f"{tkey}/{i + 1}", NONNEGATIVE, required=True)
+                      for i, v in enumerate(items)]
+            profile = tuple(_or(v, 0.0) for v in values)
+    decay = f.number(ctx, raw, "decay", trec, tkey, Bounds(minimum=0.0, at_most=1.0),
+                     default=0.0)
+    lag = f.integer(ctx, raw, "lag", trec, tkey, minimum=0, default=0)
+    regen = f.integer(ctx, raw, "regenerates_after", trec, tkey, minimum=1)
+    shortcuts = [k for k in ("decay", "lag", "regenerates_after") if raw.get(k) is not None]
+    if profile is not None and shortcuts:
+        ctx.err(trec, shortcuts[0], "give either 'profile' or the shortcuts (decay, lag, "
+                "regenerates_after), not both", line)
+    cost = f.text(ctx, raw, "cost", trec, default="recurring")
+    if cost not in COST_TIMINGS:
+        ctx.err(trec, "cost", f"unknown cost timing {quote(cost)} (one of: "
+                f"{', '.join(COST_TIMINGS)})", line)
+        cost = "recurring"
+    again = f.flag(ctx, raw, "repeat", trec, default=False)
+    starts = f.id_list(ctx, raw, "starts", trec)
+    return Timing(profile, _or(decay, 0.0), lag or 0, regen, cost, again, starts)
+
+
+def read_horizon(ctx: Context, raw: Any, line: int | None) -> Horizon | None:
+    """``horizon: {periods: {count, unit, start}, discount, budgets, total, carry_over,
+    changes: [{period, <data changes>}]}`` (docs/format.md, "Horizons")."""
+    if raw is None:
+        return None
+    record = "horizon"
+    if not isinstance(raw, dict):
+        ctx.err(record, None, f"must be a mapping {{periods, discount, budgets, …}}, got "
+                f"{quote(raw)}", line)
+        return None
+    f.check_fields(ctx, raw, {"periods", "discount", "budgets", "total", "carry_over",
+                              "changes", "timing", "description"}, record)
+    ctx.note_line("horizon", "horizon", raw)
+    labels, unit = read_periods(ctx, raw, f.line_of(raw) or line)
+    discount = f.number(ctx, raw, "discount", record, "horizon", NONNEGATIVE, default=0.0)
+    budgets: dict[str, tuple[float, ...]] = {}
+    per = raw.get("budgets")
+    if per is not None and not isinstance(per, dict):
+        ctx.err(record, "budgets", f"must map resource ids to one budget per period (a list) "
+                f"or one budget for every period, got {quote(per)}", f.line_of(raw))
+    elif per is not None:
+        for rid in per:
+            values = read_period_values(ctx, per, rid, f"{record} budgets", len(labels))
+            if values is not None:
+                budgets[rid] = values
+    totals = f.per_commodity(ctx, raw, "total", record, "horizon/total",
+                             message="must map resource ids to a budget over the horizon") or {}
+    carry = f.flag(ctx, raw, "carry_over", record, default=False)
+    changes = []
+    for i, item in enumerate(f.records(ctx, raw, "changes", record)):
+        period = f.ident(ctx, item, "period", f"{record} change #{i + 1}")
+        crec = f"horizon period '{period}'"
+        f.check_fields(ctx, item, {"period", "description", *CHANGE_FIELDS}, crec)
+        ctx.note_line("horizon", str(period), item)
+        data = read_data_changes(ctx, item, crec, f"horizon/{period}")
+        if period is not None:
+            changes.append(Scenario(period, 1.0, f.text(ctx, item, "description", crec),
+                                    **data))
+    if not labels:
+        return None
+    return Horizon(labels, unit, _or(discount, 0.0), budgets, totals, carry, tuple(changes))
+
+
+def read_periods(ctx: Context, raw: dict, line: int | None) -> tuple[tuple[str, ...], str]:
+    """``periods: {count, unit: year | quarter, start}`` → the period labels: ``start``,
+    ``start + 1`` … for years (a year, e.g. 2021), ``2021Q1``, ``2021Q2`` … for quarters
+    (``start: 2021`` or ``2021Q3``); 1 … count without a start."""
+    record = "horizon periods"
+    per = raw.get("periods")
+    if not isinstance(per, dict):
+        ctx.err("horizon", "periods", f"is required: a mapping {{count, unit, start}}, got "
+                f"{quote(per)}", line)
+        return (), "year"
+    f.check_fields(ctx, per, {"count", "unit", "start"}, record)
+    count = f.integer(ctx, per, "count", record, "horizon/periods", minimum=1, required=True)
+    if count is not None and count > MAX_PERIODS:
+        ctx.err(record, "count", f"must be ≤ {MAX_PERIODS} (the MILP grows with the square "
+                f"of the number of periods), got {count}", f.line_of(per))
+        count = None
+    unit = f.text(ctx, per, "unit", record, default="year")
+    if unit not in PERIOD_UNITS:
+        ctx.err(record, "unit", f"unknown unit {quote(unit)} (one of: "
+                f"{', '.join(PERIOD_UNITS)})", f.line_of(per))
+        unit = "year"
+    if count is None:
+        return (), unit
+    start = per.get("start")
+    if isinstance(start, dict) and "value" in start:  # {value: 2021, source: "…"}
+        if start.get("source") is not None:
+            ctx.sources["horizon/periods/start"] = str(start["source"])
+        start = start["value"]
+    if start is None:
+        return tuple(str(i + 1) for i in range(count)), unit
+    text = str(start).strip().upper()
+    year_text, sep, quarter_text = text.partition("Q")
+    ok = year_text.isdigit() and (unit == "quarter" and quarter_text in ("", "1", "2", "3", "4")
+                                  or unit == "year" and not sep)
+    if isinstance(start, bool) or not ok:
+        also = " or a quarter (2021Q3)" if unit == "quarter" else ""
+        ctx.err(record, "start", f"must be a year (e.g. 2021){also}, got {quote(start)}",
+                f.line_of(per))
+        return tuple(str(i + 1) for i in range(count)), unit
+    year = int(year_text)
+    if unit == "year":
+        return tuple(str(year + i) for i in range(count)), unit
+    q0 = int(quarter_text or 1) - 1
+    return tuple(f"{year + (q0 + i) // 4}Q{(q0 + i) % 4 + 1}" for i in range(count)), unit
+
+
+def read_period_values(ctx: Context, per: dict, rid: str, record: str,
+                       count: int) -> tuple[float, ...] | None:
+    """One number for every period, or a list of exactly one number per period."""
+    val = per[rid]
+    line = f.line_of(per)
+    if isinstance(val, list):
+        if count and len(val) != count:
+            ctx.err(record, rid, f"lists {len(val)} budgets but the horizon has {count} "
+                    "periods (give one per period, or one number for every period)", line)
+            return None
+        out = [f.number(ctx, f.holder(v, line, rid), rid, record,
+                        f"horizon/budgets/{rid}/{i + 1}", NONNEGATIVE, required=True)
+               for i, v in enumerate(val)]
+        return None if any(v is None for v in out) else tuple(
+            float(v) for v in out if v is not None)
+    one = f.number(ctx, per, rid, record, "horizon/budgets", NONNEGATIVE, required=True)
+    return None if one is None else (one,) * count
+
+
+def apply_timings(ctx: Context, actions: tuple[Action, ...], raw: dict) -> tuple[Action, ...]:
+    """``horizon: {timing: [{action, level?, <timing fields>}, …]}``: the timing of an
+    action (or of one level) given in the horizon section by the action's id, so that the
+    dynamics sit beside the periods they count in; the same fields as an action's
+    ``timing``. An action (or level) timed twice is an error."""
+    by_id = {a.id: a for a in actions}
+    out = dict(by_id)
+    for i, item in enumerate(f.records(ctx, raw, "timing", "horizon")):
+        aid = f.ident(ctx, item, "action", f"horizon timing #{i + 1}")
+        level = f.integer(ctx, item, "level", f"horizon timing #{i + 1}", "horizon", minimum=1)
+        record = f"horizon timing of action '{aid}'" + (f" level {level}" if level else "")
+        f.check_fields(ctx, item, {"action", "level", "description", *TIMING_FIELDS}, record)
+        body = LineDict({k: v for k, v in item.items()
+                         if k not in ("action", "level", "description")})
+        body.line = f.line_of(item)
+        holder = LineDict(timing=body)
+        holder.line = f.line_of(item)
+        key = f"actions/{aid}" + (f"/levels/{level}" if level else "")  # as in the action
+        ctx.note_line("horizon", f"timing/{aid}", item)
+        timing = read_timing(ctx, holder, f"horizon: action '{aid}'"
+                             + (f" level {level}" if level else ""), key, repeat=level is None)
+        if aid is None or timing is None:
+            continue
+        act = out.get(aid)
+        if act is None:
+            ctx.err(record, "action", f"unknown action '{aid}'", f.line_of(item))
+            continue
+        if level is None:
+            if act.timing is not None:
+                ctx.err(record, "action", "timed twice (in the action and in the horizon, or "
+                        "twice in the horizon)", f.line_of(item))
+                continue
+            out[aid] = Action(act.id, act.levels, act.effects, act.name, act.description,
+                              timing)
+            continue
+        if level > len(act.levels):
+            ctx.err(record, "level", f"action '{aid}' has {len(act.levels)} level(s)",
+                    f.line_of(item))
+            continue
+        lv = act.levels[level - 1]
+        if lv.timing is not None:
+            ctx.err(record, "level", "timed twice", f.line_of(item))
+            continue
+        levels = list(act.levels)
+        levels[level - 1] = Level(lv.cost, lv.label, timing)
+        out[aid] = Action(act.id, tuple(levels), act.effects, act.name, act.description,
+                          act.timing)
+    return tuple(out[a.id] for a in actions)

@@ -53,49 +53,55 @@ def check_scenarios(inst: Instance) -> list[Problem]:
     if abs(total - 1.0) > PROBABILITY_TOL:
         problems.append(Problem(inst.path, "section 'scenarios'", "probability",
                                 f"probabilities sum to {total:.9g}, not 1", None))
+    for sc in inst.scenarios:
+        check_changes(inst, sc, lambda fld, msg, sc=sc: err(sc, fld, msg))
+    return problems
+
+
+def check_changes(inst: Instance, sc: Scenario, err) -> None:
+    """The references of one scenario's (or one period's) data changes: ``err(field,
+    message)`` for each unknown arc, node, commodity or recipe."""
     arcs = {a.id for a in inst.arcs}
     nodes = {n.id for n in inst.nodes}
     comms = {c.id for c in inst.commodities}
     recipes = {r.id for r in inst.recipes}
-    for sc in inst.scenarios:
-        for a in sc.arcs:
-            if a not in arcs:
-                err(sc, "arcs", f"unknown arc '{a}' (to add an arc here give 'from' and 'to')")
-        for a in sc.remove_arcs:
-            if a not in arcs:
-                err(sc, "remove_arcs", f"unknown arc '{a}'")
-        for new in sc.new_arcs:
-            if new.id in arcs:
-                err(sc, "arcs", f"arc '{new.id}' exists already (override it by id without "
-                    "'from'/'to')")
-            for end, fld in ((new.source, "from"), (new.target, "to")):
-                if end not in nodes:
-                    err(sc, "arcs", f"arc '{new.id}' field '{fld}': unknown node '{end}'")
-        for (n, k) in sc.supplies:
-            if n not in nodes:
-                err(sc, "supplies", f"unknown node '{n}'")
+    for a in sc.arcs:
+        if a not in arcs:
+            err("arcs", f"unknown arc '{a}' (to add an arc here give 'from' and 'to')")
+    for a in sc.remove_arcs:
+        if a not in arcs:
+            err("remove_arcs", f"unknown arc '{a}'")
+    for new in sc.new_arcs:
+        if new.id in arcs:
+            err("arcs", f"arc '{new.id}' exists already (override it by id without "
+                "'from'/'to')")
+        for end, fld in ((new.source, "from"), (new.target, "to")):
+            if end not in nodes:
+                err("arcs", f"arc '{new.id}' field '{fld}': unknown node '{end}'")
+    for (n, k) in sc.supplies:
+        if n not in nodes:
+            err("supplies", f"unknown node '{n}'")
+        if k not in comms:
+            err("supplies", f"unknown commodity '{k}'")
+    for n, fields in sc.nodes.items():
+        if n not in nodes:
+            err("nodes", f"unknown node '{n}'")
+        for k in fields.get("values", {}):
             if k not in comms:
-                err(sc, "supplies", f"unknown commodity '{k}'")
-        for n, fields in sc.nodes.items():
-            if n not in nodes:
-                err(sc, "nodes", f"unknown node '{n}'")
-            for k in fields.get("values", {}):
-                if k not in comms:
-                    err(sc, "nodes", f"node '{n}' values: unknown commodity '{k}'")
-        for k in sc.commodities:
-            if k not in comms:
-                err(sc, "commodities", f"unknown commodity '{k}'")
-        for r in sc.recipes:
-            if r not in recipes:
-                err(sc, "recipes", f"unknown recipe '{r}'")
-        if sc.shipment is not None:
-            sh = sc.shipment
-            for end, fld in ((sh.origin, "origin"), (sh.destination, "destination")):
-                if end not in nodes:
-                    err(sc, "shipment", f"{fld}: unknown node '{end}'")
-            if sh.commodity not in comms:
-                err(sc, "shipment", f"unknown commodity '{sh.commodity}'")
-    return problems
+                err("nodes", f"node '{n}' values: unknown commodity '{k}'")
+    for k in sc.commodities:
+        if k not in comms:
+            err("commodities", f"unknown commodity '{k}'")
+    for r in sc.recipes:
+        if r not in recipes:
+            err("recipes", f"unknown recipe '{r}'")
+    if sc.shipment is not None:
+        sh = sc.shipment
+        for end, fld in ((sh.origin, "origin"), (sh.destination, "destination")):
+            if end not in nodes:
+                err("shipment", f"{fld}: unknown node '{end}'")
+        if sh.commodity not in comms:
+            err("shipment", f"unknown commodity '{sh.commodity}'")
 
 
 def materialize(inst: Instance, sc: Scenario) -> Instance:
@@ -146,17 +152,23 @@ def _materialize_all(inst: Instance) -> tuple[list[tuple[Scenario, Instance]], l
     out = []
     for sc in inst.scenarios:
         sub = materialize(inst, sc)
-        # the base is valid and check_scenarios covered references; re-check what an
-        # override can break: new arcs (everything), numbers (the same rules as the base
-        # data: cuts of finite capacities and supplies only, cumulative effects ≤ 100%,
-        # seizure ≤ 1; the ranges of single numbers were checked while reading)
-        found = validate(sub, whole_network=False) if sc.new_arcs else validate_values(sub)
-        line = inst.lines.get(f"scenarios/{sc.id}")
-        for p in found:
-            problems.append(replace(p, record=f"scenario '{sc.id}': {p.record}",
-                                    line=line if line is not None else p.line))
+        problems += changed_problems(sub, bool(sc.new_arcs), f"scenario '{sc.id}'",
+                                     inst.lines.get(f"scenarios/{sc.id}"))
         out.append((sc, sub))
     return out, problems
+
+
+def changed_problems(sub: Instance, new_arcs: bool, record: str,
+                     line: int | None) -> list[Problem]:
+    """What data changes broke in ``sub`` (a materialised scenario or period), each
+    problem's record prefixed with ``record`` and placed at ``line``. The base is valid and
+    the references were checked; re-check what an override can break: new arcs
+    (everything), numbers (the same rules as the base data: cuts of finite capacities and
+    supplies only, cumulative effects ≤ 100%, seizure ≤ 1; the ranges of single numbers
+    were checked while reading)."""
+    found = validate(sub, whole_network=False) if new_arcs else validate_values(sub)
+    return [replace(p, record=f"{record}: {p.record}", line=line if line is not None else p.line)
+            for p in found]
 
 
 def scenario_problems(inst: Instance) -> list[Problem]:
@@ -237,5 +249,5 @@ def mean_instance(inst: Instance) -> Instance:
                    commodities=comms, nodes=tuple(nodes), recipes=recipes, scenarios=())
 
 
-__all__ = ["check_scenarios", "materialize", "scenario_instances", "scenario_problems",
-           "mean_instance"]
+__all__ = ["changed_problems", "check_changes", "check_scenarios", "materialize",
+           "mean_instance", "scenario_instances", "scenario_problems"]

@@ -281,7 +281,9 @@ class _Validator:
 
     def cumulative_effects(self) -> None:
         """If every action touching an element took its strongest level, the element must
-        still make sense: capacity and supply cuts total ≤ 1, seizure probability ≤ 1."""
+        still make sense: capacity and supply cuts total ≤ 1, seizure probability ≤ 1.
+        Over a horizon an action counts at its strongest in any period: the largest
+        strength of its profile (restarts never overlap)."""
         inst = self.inst
         cut: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
         seize: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
@@ -291,7 +293,8 @@ class _Validator:
             for eff in act.effects:
                 if eff.type not in ("cut_capacity", "cut_supply", "raise_seizure"):
                     continue
-                peak = max(eff.amounts) if eff.amounts else 0.0
+                peak = max((a * self.strongest(act, lv) for lv, a in enumerate(eff.amounts)),
+                           default=0.0)
                 r = resolve_targets(inst, eff, self.index)
                 if eff.type == "cut_capacity":
                     for kind, ids in (("arc", r.arcs), ("node", r.nodes), ("recipe", r.recipes)):
@@ -312,7 +315,8 @@ class _Validator:
                 for act_id in sorted({a for a, _ in items}):
                     self.err("actions", act_id, f"action '{act_id}'", "effects",
                              f"cuts to {kind} '{ident}' by actions {names} can total "
-                             f"{total:g} > 1 (the element would go below zero)")
+                             f"{total:g} > 1 (the element would go below zero"
+                             f"{self.restart_note})")
         for (arc_id, k), items in sorted(seize.items()):
             arc = arc_by_id.get(arc_id)
             if arc is None:
@@ -323,7 +327,22 @@ class _Validator:
                 for act_id in sorted({a for a, _ in items}):
                     self.err("actions", act_id, f"action '{act_id}'", "effects",
                              f"seizure probability of arc '{arc_id}' for '{k}' can reach "
-                             f"{total:g} > 1 with actions {names}")
+                             f"{total:g} > 1 with actions {names}{self.restart_note}")
+
+    @property
+    def restart_note(self) -> str:
+        if self.inst.horizon is None:
+            return ""
+        return "; over the horizon, each action at the peak strength of its timing"
+
+    def strongest(self, act: Action, level: int) -> float:
+        """The most of its stated effect an action at ``level`` can have in one period:
+        1 without a horizon; over one, the largest strength of its profile (a restart
+        waits until the previous start has ended, so starts never add up)."""
+        horizon = self.inst.horizon
+        if horizon is None:
+            return 1.0
+        return max(act.timing_of(level).strengths(horizon.count), default=0.0)
 
     def perceived_effects(self) -> None:
         """What the smuggler believes must make sense as data too: its perceived seizure

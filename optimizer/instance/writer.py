@@ -22,6 +22,7 @@ from .model import (
     Commodity,
     Effect,
     Group,
+    Horizon,
     Instance,
     Market,
     Measure,
@@ -33,6 +34,7 @@ from .model import (
     Resource,
     Scenario,
     Supply,
+    Timing,
 )
 from .units import InstanceUnits
 
@@ -68,7 +70,61 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
     if inst.scenarios:
         out["scenarios"] = [_scenario(sc, num) for sc in inst.scenarios]
     out.update(_observing(inst, num))
+    if inst.horizon is not None:
+        out["horizon"] = _horizon(inst.horizon, num)
     return out
+
+
+def _timing(t: Timing, num: NumberWriter, key: str) -> dict[str, Any]:
+    """A timing with its defaults left out."""
+    d: dict[str, Any] = {}
+    if t.profile is not None:
+        d["profile"] = [num(v, f"{key}/timing/{i + 1}/profile") for i, v in enumerate(t.profile)]
+    if t.decay:
+        d["decay"] = num(t.decay, f"{key}/timing/decay")
+    if t.lag:
+        d["lag"] = num(float(t.lag), f"{key}/timing/lag")
+    if t.regenerates_after is not None:
+        d["regenerates_after"] = num(float(t.regenerates_after), f"{key}/timing/regenerates_after")
+    if t.cost != "recurring":
+        d["cost"] = t.cost
+    if t.repeat:
+        d["repeat"] = True
+    if t.starts is not None:
+        d["starts"] = list(t.starts)
+    return d
+
+
+def _horizon(h: Horizon, num: NumberWriter) -> dict[str, Any]:
+    labels = h.labels
+    d: dict[str, Any] = {"periods": {"count": num(float(len(labels)), "horizon/periods/count"),
+                                     "unit": h.unit}}
+    if labels != tuple(str(i + 1) for i in range(len(labels))):
+        d["periods"]["start"] = _noted(labels[0], num, "horizon/periods/start")
+    if h.discount:
+        d["discount"] = num(h.discount, "horizon/discount")
+    if h.budgets:
+        d["budgets"] = {r: (num(v[0], f"horizon/budgets/{r}") if len(set(v)) == 1
+                            else [num(x, f"horizon/budgets/{r}/{i + 1}/{r}")
+                                  for i, x in enumerate(v)])
+                        for r, v in h.budgets.items()}
+    if h.totals:
+        d["total"] = {r: num(v, f"horizon/total/total/{r}") for r, v in h.totals.items()}
+    if h.carry_over:
+        d["carry_over"] = True
+    if h.changes:
+        d["changes"] = [{"period": c.id, **{k: v for k, v in _scenario(
+            c, num, f"horizon/{c.id}").items() if k not in ("id", "probability")}}
+            for c in h.changes]
+    return d
+
+
+def _noted(text: str, num: NumberWriter, key: str) -> Any:
+    """A text value with the source note the file gave it, if any."""
+    noted = num(0.0, key)
+    if isinstance(noted, dict) and "source" in noted:
+        return {"value": text, "source": noted["source"]}
+    return text
 
 
 def _number_writer(inst: Instance) -> NumberWriter:
@@ -231,6 +287,14 @@ def _action(a: Action, num: NumberWriter) -> dict[str, Any]:
                         "cost": costs(lv.cost, f"{key}/levels/{i + 1}")}
                        for i, lv in enumerate(a.levels)]
     d["effects"] = [_effect(e, num, f"{key}/effects/{ei + 1}") for ei, e in enumerate(a.effects)]
+    if a.timing is not None:
+        d["timing"] = _timing(a.timing, num, key)
+    for i, lv in enumerate(a.levels):
+        if lv.timing is not None:
+            if "levels" not in d:  # a timed level is written as a level
+                d.pop("cost", None)
+                d["levels"] = [{"cost": costs(a.levels[0].cost, key)}]
+            d["levels"][i]["timing"] = _timing(lv.timing, num, f"{key}/levels/{i + 1}")
     return d
 
 
@@ -258,8 +322,9 @@ def _effect(e: Effect, num: NumberWriter, key: str) -> dict[str, Any]:
     return d
 
 
-def _scenario(sc: Scenario, num: NumberWriter) -> dict[str, Any]:
-    key = f"scenarios/{sc.id}"
+def _scenario(sc: Scenario, num: NumberWriter, key: str = "") -> dict[str, Any]:
+    """A scenario (or, with ``key`` ``horizon/<period>``, a period's changes)."""
+    key = key or f"scenarios/{sc.id}"
     d: dict[str, Any] = {"id": sc.id, "probability": num(sc.probability, f"{key}/probability")}
     if sc.description:
         d["description"] = sc.description

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from ..instance.units import Unit, Units
 from ..results.explain import Explanation, Shift
+from ..results.horizon import HorizonResult
 from ..results.types import BeliefsSummary, InterdictionResult
 from ..studies.explain import MODE_WORDS
 from .units import amount, header, number, pct, quantity
@@ -37,7 +38,7 @@ def _gap(v: float | None) -> str:
     return "—" if v is None else f"{v:.4%}"
 
 
-def status_text(r: InterdictionResult) -> str:
+def status_text(r: InterdictionResult | HorizonResult) -> str:
     """"proven optimal" only for a plan proven within the default tolerance; a solve that
     stopped at a looser requested gap says so, with the gap it proved."""
     if not r.optimal:

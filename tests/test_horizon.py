@@ -1,0 +1,486 @@
+"""Plans over several periods (docs/model.md §9): a horizon of one period is today's
+problem; the MILP over start binaries equals an enumeration of every feasible schedule
+evaluated by an independent path (actions rebuilt as records with scaled amounts, compiled
+by the single-period compiler, the smuggler's LP per period); a hand-derived case; the
+shipped five-year horizon certified optimal; located errors for bad horizons."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from optimizer import InstanceError, SolveOptions, solve
+from optimizer.certify.response import solve_smuggler
+from optimizer.cli import main
+from optimizer.compile.horizon import build_horizon_problem
+from optimizer.compile.network import Plan, compile_instance
+from optimizer.instance.horizon import horizon_problems
+from optimizer.instance.model import Effect, Horizon, Level, Scenario, Timing
+from optimizer.instance.reader import load_instance, read_instance_text
+from optimizer.instance.scenarios import materialize
+from optimizer.instance.validate import validate
+from optimizer.pipeline import solve_horizon
+from optimizer.studies.horizon import evaluate_schedule
+
+from helpers import (
+    HORIZON_YAML,
+    SHIPPED,
+    Commodity,
+    Resource,
+    action,
+    arc,
+    assert_certified,
+    instance,
+    market,
+    valid_random_instance,
+)
+
+
+def _single(plan: Plan) -> dict[str, int]:
+    """'a@1': level → 'a': level (the schedule of a one-period horizon)."""
+    return {k.rsplit("@", 1)[0]: v for k, v in plan.as_dict().items()}
+
+
+# ----------------------------------------------------------------------------- one period
+
+@pytest.mark.parametrize("i", range(8))
+def test_one_period_horizon_is_the_single_period_problem(i):
+    inst = valid_random_instance(i)
+    one = replace(inst, horizon=Horizon(("1",)))
+    single = solve(inst)
+    over = solve_horizon(one)
+    tol = 1e-7 * max(1.0, single.value_before)
+    assert over.optimal and single.optimal
+    assert over.objective_after == pytest.approx(single.value_after, abs=tol)
+    assert over.objective_before == pytest.approx(single.value_before, abs=tol)
+    assert _single(over.plan) == single.plan.as_dict()
+
+
+@pytest.mark.slow
+def test_shipped_instance_first_year_alone_is_the_single_period_solve():
+    inst = load_instance(SHIPPED)
+    h = inst.horizon
+    one = replace(inst, horizon=replace(h, labels=h.labels[:1],
+                                        budgets={r: v[:1] for r, v in h.budgets.items()}))
+    single = solve(inst)
+    over = solve_horizon(one)
+    assert over.optimal
+    assert over.objective_after == pytest.approx(single.value_after,
+                                                 abs=1e-6 * single.value_before)
+    assert _single(over.plan) == single.plan.as_dict()
+
+
+# ----------------------------------------------------------------------------- oracle
+
+def _spans(inst, j: int, lv: int, T: int) -> tuple[tuple[float, ...], int, bool]:
+    """(strength by age, active periods, one-off) of action j at level lv — read from the
+    records: profile, or lag / decay / regenerates_after as the format defines them."""
+    act = inst.actions[j]
+    t = act.levels[lv].timing or act.timing or Timing()
+    if t.profile is not None:
+        by_age = tuple(t.profile) + (0.0,) * (T - len(t.profile))
+        active = len(t.profile)
+    else:
+        by_age = tuple(0.0 if k < t.lag else
+                       (0.0 if t.regenerates_after is not None and k - t.lag >= t.regenerates_after
+                        else (1 - t.decay) ** (k - t.lag)) for k in range(T))
+        active = T if t.regenerates_after is None else t.lag + t.regenerates_after
+    return by_age[:T], min(active, T), t.cost == "one_off"
+
+
+def _action_choices(inst, j: int, T: int) -> list[tuple[tuple[int, int], ...]]:
+    """Every set of (level, start) an action may take: at most one start if it may not be
+    repeated, else starts that never overlap (a restart once the previous start ended)."""
+    act = inst.actions[j]
+    repeat = act.timing is not None and act.timing.repeat
+    singles = [(lv, s) for s in range(T) for lv in range(len(act.levels))]
+    out: list[tuple[tuple[int, int], ...]] = [()]
+    if not repeat:
+        return out + [(c,) for c in singles]
+    for k in range(1, T + 1):
+        for combo in itertools.combinations(singles, k):
+            starts = sorted(combo, key=lambda c: c[1])
+            ok = all(b[1] >= a[1] + _spans(inst, j, a[0], T)[1]
+                     for a, b in zip(starts, starts[1:]))
+            if ok:
+                out.append(tuple(starts))
+    return out
+
+
+def _spend(inst, schedule, T: int) -> np.ndarray:
+    rids = [r.id for r in inst.resources]
+    spend = np.zeros((len(rids), T))
+    for j, lv, s in schedule:
+        _, active, one_off = _spans(inst, j, lv, T)
+        for rid, c in inst.actions[j].levels[lv].cost.items():
+            for t in ([s] if one_off else range(s, min(T, s + active))):
+                spend[rids.index(rid), t] += c
+    return spend
+
+
+def _fits(inst, spend: np.ndarray) -> bool:
+    h = inst.horizon
+    for i, r in enumerate(inst.resources):
+        budget = np.array([h.budget(r, t) for t in range(h.count)])
+        used = np.cumsum(spend[i]) if h.carry_over else spend[i]
+        limit = np.cumsum(budget) if h.carry_over else budget
+        if np.any(used > limit + 1e-9):
+            return False
+        if r.id in h.totals and spend[i].sum() > h.totals[r.id] + 1e-9:
+            return False
+    return True
+
+
+def _period_value(inst, schedule, t: int) -> float:
+    """The smuggler's value in period t: each started action that acts in t rebuilt as an
+    action of its own with its amounts scaled by its strength, compiled and applied by the
+    single-period path."""
+    T = inst.horizon.count
+    base = inst
+    change = next((c for c in inst.horizon.changes if c.id == inst.horizon.labels[t]), None)
+    if change is not None:
+        base = materialize(inst, change)
+    acts = []
+    for j, lv, s in schedule:
+        strength = _spans(inst, j, lv, T)[0][t - s] if t >= s else 0.0
+        if strength == 0:
+            continue
+        a = inst.actions[j]
+        effects = tuple(Effect(e.type, e.targets, (e.amounts[lv] * strength,)) for e in a.effects)
+        acts.append(replace(a, id=f"{a.id}#{s}", levels=(Level({}),), effects=effects,
+                            timing=None))
+    net = compile_instance(replace(base, actions=tuple(acts), horizon=None, scenarios=()))
+    return solve_smuggler(net, np.ones(net.n_binaries)).value
+
+
+def enumerate_schedules(inst) -> tuple[float, int]:
+    """The best discounted value over every feasible schedule, and how many there were."""
+    T = inst.horizon.count
+    weights = [1 / (1 + inst.horizon.discount) ** t for t in range(T)]
+    per_action = [_action_choices(inst, j, T) for j in range(len(inst.actions))]
+    best, count = math.inf, 0
+    for choice in itertools.product(*per_action):
+        schedule = [(j, lv, s) for j, starts in enumerate(choice) for lv, s in starts]
+        if not _fits(inst, _spend(inst, schedule, T)):
+            continue
+        count += 1
+        best = min(best, sum(w * _period_value(inst, schedule, t) for t, w in enumerate(weights)))
+    return best, count
+
+
+def random_horizon(seed: int):
+    """A small valid random instance over 2–3 periods with random timings (decay, lag,
+    regeneration, profiles, one-off or recurring costs, repeats), budgets per period,
+    carry-over, a total, a discount and a period that changes a supply."""
+    rng = np.random.default_rng(1000 + seed)
+    inst = valid_random_instance(seed)
+    T = int(rng.integers(2, 4))
+    acts = []
+    for a in inst.actions[:3]:
+        removes = any(e.type == "remove" for e in a.effects)
+        kind = str(rng.choice(["default", "decay", "lag", "regen", "profile"]))
+        kw: dict = {"cost": str(rng.choice(["one_off", "recurring"])),
+                    "repeat": bool(rng.integers(0, 2))}
+        if kind == "decay" and not removes:
+            kw["decay"] = float(rng.choice([0.3, 0.5]))
+        elif kind == "lag":
+            kw["lag"] = int(rng.integers(1, T))
+        elif kind == "regen":
+            kw["regenerates_after"] = int(rng.integers(1, T))
+        elif kind == "profile":
+            n = int(rng.integers(1, T + 1))
+            kw["profile"] = tuple(float(rng.choice([0.0, 1.0] if removes else [0.0, 0.4, 1.0]))
+                                  for _ in range(n))
+        acts.append(replace(a, timing=Timing(**kw)))
+    budgets = {r.id: tuple(float(rng.integers(0, 4)) for _ in range(T)) for r in inst.resources}
+    first = inst.resources[0].id
+    totals = {first: float(rng.integers(2, 6))} if rng.random() < 0.4 else {}
+    changes = ()
+    if rng.random() < 0.5 and inst.supplies:
+        sup = inst.supplies[0]
+        changes = (Scenario(str(T), 1.0, supplies={(sup.node, sup.commodity): sup.amount * 2}),)
+    horizon = Horizon(tuple(str(t + 1) for t in range(T)), "year",
+                      float(rng.choice([0.0, 0.1])), budgets, totals,
+                      bool(rng.integers(0, 2)), changes)
+    out = replace(inst, actions=tuple(acts), horizon=horizon)
+    problems = validate(out) + horizon_problems(out)
+    if problems:
+        raise InstanceError(problems)
+    return out
+
+
+@pytest.mark.parametrize("seed", [*range(6), *(pytest.param(s, marks=pytest.mark.slow)
+                                                for s in range(6, 14))])
+def test_milp_equals_enumeration_of_schedules(seed):
+    try:
+        inst = random_horizon(seed)
+    except InstanceError:
+        pytest.skip("the random timings broke a validation rule")
+    best, count = enumerate_schedules(inst)
+    assert count >= 1
+    r = solve_horizon(inst)
+    assert_certified(r)
+    tol = 1e-6 * max(1.0, r.objective_before)
+    assert r.objective_after == pytest.approx(best, abs=tol)
+    # the MILP's schedule, re-evaluated by the oracle's own path
+    st = build_horizon_problem(inst).st
+    chosen = build_horizon_problem(inst).schedule(r.plan)
+    schedule = [(int(st.action[i]), int(st.level[i]), int(st.period[i])) for i in chosen]
+    weights = [1 / (1 + inst.horizon.discount) ** t for t in range(inst.horizon.count)]
+    assert _fits(inst, _spend(inst, schedule, inst.horizon.count))
+    assert sum(w * _period_value(inst, schedule, t) for t, w in enumerate(weights)) == \
+        pytest.approx(r.objective_after, abs=tol)
+
+
+def test_the_random_horizons_cover_every_feature():
+    """The enumeration test is only as good as what its instances contain."""
+    seen: set[str] = set()
+    for seed in range(14):
+        try:
+            inst = random_horizon(seed)
+        except InstanceError:
+            continue
+        h = inst.horizon
+        seen |= {"carry_over"} if h.carry_over else set()
+        seen |= {"total"} if h.totals else set()
+        seen |= {"change"} if h.changes else set()
+        for a in inst.actions:
+            t = a.timing
+            seen |= {n for n, on in (("decay", t.decay > 0), ("lag", t.lag > 0),
+                                     ("regen", t.regenerates_after is not None),
+                                     ("profile", t.profile is not None),
+                                     ("recurring", t.cost == "recurring"),
+                                     ("one_off", t.cost == "one_off"), ("repeat", t.repeat)) if on}
+    assert seen >= {"carry_over", "total", "change", "decay", "lag", "regen", "profile",
+                    "recurring", "one_off", "repeat"}
+
+
+# ----------------------------------------------------------------------------- by hand
+
+def lab_or_port():
+    """10 units a year from s through a port arc and a lab node to a market, worth 1 each;
+    budget 1 a year (no carry-over), three years, no discount. A raid (cost 1, one-off)
+    removes the lab for one year; it is rebuilt after that unless raided again. A port
+    clean-up (cost 1, one-off, may not be repeated) cuts the port by 80%, fading to 50%
+    and 25% of that as new routes develop."""
+    arcs = [arc("s", "port", id="sea"), arc("port", "lab", 10, id="port_exit"),
+            arc("lab", "m", id="road")]
+    acts = [
+        replace(action("raid", [("remove", {"nodes": ["lab"]}, 0)], cost={"budget": 1}),
+                timing=Timing(regenerates_after=1, cost="one_off", repeat=True)),
+        replace(action("cleanse", [("cut_capacity", {"arcs": ["port_exit"]}, 0.8)],
+                       cost={"budget": 1}),
+                timing=Timing(profile=(1.0, 0.5, 0.25), cost="one_off")),
+    ]
+    inst = instance(["s", "port", "lab", market("m")], arcs, supplies=[("s", "flow", 10.0)],
+                    actions=acts, commodities=[Commodity("flow", value=1.0)],
+                    resources=[Resource("budget", 1.0)])
+    return replace(inst, horizon=Horizon(("1", "2", "3")))
+
+
+def test_re_raiding_a_regenerating_lab_beats_a_one_off_port_clean_up():
+    inst = lab_or_port()
+    problem = build_horizon_problem(inst)
+    # by hand: a raid in year 1 only: 0 + 10 + 10 = 20; the clean-up in year 1:
+    # 10·(1 − 0.8) + 10·(1 − 0.4) + 10·(1 − 0.2) = 2 + 6 + 8 = 16 (better than one raid);
+    # a raid every year: 0 — the optimum (the clean-up plus two raids gives 2)
+    assert evaluate_schedule(problem, Plan.of({"raid@1": 1})).objective_after == \
+        pytest.approx(20.0, abs=1e-9)
+    assert evaluate_schedule(problem, Plan.of({"cleanse@1": 1})).objective_after == \
+        pytest.approx(16.0, abs=1e-9)
+    assert evaluate_schedule(problem, Plan.of({"cleanse@1": 1, "raid@2": 1, "raid@3": 1})
+                             ).objective_after == pytest.approx(2.0, abs=1e-9)
+    r = solve_horizon(inst)
+    assert_certified(r)
+    assert r.objective_after == pytest.approx(0.0, abs=1e-9)
+    assert r.plan.as_dict() == {"raid@1": 1, "raid@2": 1, "raid@3": 1}
+    assert [p.value_after for p in r.periods] == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+    assert [p.value_before for p in r.periods] == pytest.approx([10.0, 10.0, 10.0])
+
+
+def test_a_restart_waits_until_the_previous_start_has_ended():
+    inst = lab_or_port()
+    slow = replace(inst, actions=(replace(inst.actions[0], timing=Timing(
+        regenerates_after=2, cost="one_off", repeat=True)), inst.actions[1]))
+    problem = build_horizon_problem(slow)
+    from optimizer.errors import CertificateError
+
+    with pytest.raises(CertificateError, match="raid running in 2 more than once"):
+        evaluate_schedule(problem, Plan.of({"raid@1": 1, "raid@2": 1}))
+    # the one-year plan (a raid) funded every year waits for the lab to be rebuilt
+    from optimizer.studies.horizon import repeated_schedule
+
+    assert repeated_schedule(problem, Plan.of({"raid": 1})).as_dict() == {"raid@1": 1,
+                                                                         "raid@3": 1}
+    # raid in year 1 (lab gone in years 1 and 2), a new raid only in year 3
+    r = solve_horizon(slow)
+    assert r.plan.as_dict() == {"raid@1": 1, "raid@3": 1}
+    assert r.objective_after == pytest.approx(0.0, abs=1e-9)
+
+
+# ----------------------------------------------------------------------------- shipped
+
+@pytest.mark.slow
+def test_shipped_horizon_first_two_years_certified_optimal():
+    """The shipped horizon cut to its first two years (the five-year proof takes many
+    minutes: benches/README.md, "Horizons"), proven optimal and certified; every year
+    keeps its budgets, and planning both years together is at least as good as funding
+    the best one-year plan twice."""
+    from optimizer.studies.horizon import repeat_one_period
+
+    inst = load_instance(SHIPPED)
+    h = inst.horizon
+    two = replace(inst, horizon=replace(h, labels=h.labels[:2],
+                                        budgets={r: v[:2] for r, v in h.budgets.items()}))
+    r = solve_horizon(two, SolveOptions(threads=2))
+    assert_certified(r)
+    assert r.labels == ("2021", "2022")
+    for p in r.periods:
+        assert all(p.spend[k] <= p.budget[k] + 1e-9 for k in p.spend)
+    repeated = repeat_one_period(two, SolveOptions(threads=2)).repeated
+    assert r.objective_after <= repeated.objective_after + r.certificate.tolerance
+
+
+# ----------------------------------------------------------------------------- CLI
+
+def test_solve_horizon_writes_the_schedule_json_and_picture(tmp_path):
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_YAML)
+    out = CliRunner().invoke(main, ["solve", str(path), "--horizon", "--json",
+                                    str(tmp_path / "r.json"), "--png", str(tmp_path / "r.png"),
+                                    "--versus-repeated"])
+    assert out.exit_code == 0, out.output
+    assert "Schedule" in out.output and "Versus" in out.output
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["horizon"]["periods"] == ["2021", "2022", "2023"]
+    assert data["optimal"] is True
+    assert len(data["periods"]) == 3
+    assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_png_of_effects_stronger_than_stated(tmp_path):
+    """A profile above 1 (an effect that grows, like alternative livelihoods) is drawn."""
+    from optimizer.report.horizon import horizon_png
+
+    text = HORIZON_YAML.replace("profile: [1, 0.6, 0.3]", "profile: [1, 1.5, 1.8]")
+    inst = read_instance_text(text, "h.yaml")
+    r = evaluate_schedule(build_horizon_problem(inst), Plan.of({"close_pov@2021": 1}))
+    assert [s.strength for s in r.schedule] == [(1.0, 1.5, 1.8)]
+    horizon_png(r, tmp_path / "g.png")
+    assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_png_without_horizon_is_a_usage_error(tmp_path):
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_YAML)
+    out = CliRunner().invoke(main, ["solve", str(path), "--png", str(tmp_path / "r.png")])
+    assert out.exit_code == 2
+    assert not (tmp_path / "r.png").exists()
+
+
+def test_budget_of_one_period_and_total(tmp_path):
+    inst = read_instance_text(HORIZON_YAML, "h.yaml")
+    tight = solve_horizon(inst, budgets={"usd@2021": 0, "usd@total": 2})
+    assert tight.periods[0].spend["usd"] == 0
+    assert sum(p.spend["usd"] for p in tight.periods) <= 2 + 1e-9
+
+
+# ----------------------------------------------------------------------------- bad input
+
+def _problems(text: str):
+    with pytest.raises(InstanceError) as exc:
+        read_instance_text(text, "bad.yaml")
+    return exc.value.problems
+
+
+def _one(problems, field: str, words: str):
+    hits = [p for p in problems if p.field == field and words in p.message]
+    assert hits, [str(p) for p in problems]
+    p = hits[0]
+    assert p.file == "bad.yaml" and p.line is not None and p.record
+    return p
+
+
+@pytest.mark.parametrize("old,new,field,words,record", [
+    ("profile: [1, 0.6, 0.3]", "profile: [1, 0.6, 0.3, 0.1]", "profile",
+     "has 4 strengths but the horizon has 3", "action 'close_pov' timing"),
+    ("regenerates_after: 1,", "regenerates_after: 1, decay: -0.5,", "decay", "≥ 0",
+     "raid_lab"),
+    ("profile: [1, 0.6, 0.3]", "decay: .nan", "decay", "NaN", "close_pov"),
+    ("profile: [1, 0.6, 0.3]", "decay: .inf", "decay", "finite", "close_pov"),
+    ("repeat: true}\n    effects: [{type: cut", "repeat: true, starts: [2030]}\n"
+     "    effects: [{type: cut", "starts", "outside the horizon", "close_pov"),
+    ("budgets: {usd: [2, 2, 3]}", "budgets: {usd: [2, 2]}", "usd",
+     "lists 2 budgets but the horizon has 3", "horizon budgets"),
+    (("profile: [1, 0.6, 0.3], cost", "cut_capacity, arcs: [pov], amount: 0.5"),
+     ("regenerates_after: 2, cost", "raise_seizure, arcs: [pov], amount: 0.5"),
+     "regenerates_after", "nothing to regenerate: the action removes or cuts nothing",
+     "close_pov"),
+    ("regenerates_after: 1,", "regenerates_after: 1, lag: 3,", "regenerates_after",
+     "takes effect after the horizon", "raid_lab"),
+    ("profile: [1, 0.6, 0.3]", "profile: [1, 2.5]", "effects", "can total", "close_pov"),
+    ("regenerates_after: 1,", "profile: [1, 0.5],", "profile", "acts fully or not at all",
+     "raid_lab"),
+    ("budgets: {usd: [2, 2, 3]}", "budgets: {dollars: 2}", "dollars", "unknown resource",
+     "horizon budgets"),
+    ("- {period: 2023,", "- {period: 2031,", "period", "not a period", "horizon period"),
+    ("count: 3,", "count: 2.5,", "count", "whole number", "horizon periods"),
+])
+def test_bad_horizon_is_located(old, new, field, words, record):
+    text = HORIZON_YAML
+    for a, b in zip(*((old, new) if isinstance(old, tuple) else ((old,), (new,)))):
+        assert a in text, a
+        text = text.replace(a, b, 1)
+    p = _one(_problems(text), field, words)
+    assert record in p.record
+
+
+def test_profile_and_shortcuts_together_are_located():
+    text = HORIZON_YAML.replace("profile: [1, 0.6, 0.3]", "profile: [1], lag: 1")
+    _one(_problems(text), "lag", "not both")
+
+
+def test_timing_without_a_horizon_is_located():
+    text = HORIZON_YAML[:HORIZON_YAML.index("horizon:")]
+    hits = [q for q in _problems(text) if "needs a 'horizon' section" in q.message]
+    assert hits and hits[0].line is not None and "close_pov" in hits[0].record
+
+
+def test_horizon_timing_by_action_id_and_its_errors():
+    base = HORIZON_YAML.replace(
+        "    timing: {profile: [1, 0.6, 0.3], cost: one_off, repeat: true}\n", "")
+    text = base.replace("  carry_over: true", "  carry_over: true\n  timing:\n"
+                        "    - {action: close_pov, profile: [1, 0.6, 0.3], cost: one_off}")
+    inst = read_instance_text(text, "ok.yaml")
+    assert inst.actions[1].timing == Timing(profile=(1.0, 0.6, 0.3), cost="one_off")
+    bad = text.replace("{action: close_pov,", "{action: close_door,")
+    _one(_problems(bad), "action", "unknown action 'close_door'")
+    twice = HORIZON_YAML.replace("  carry_over: true", "  carry_over: true\n  timing:\n"
+                                 "    - {action: close_pov, profile: [1]}")
+    _one(_problems(twice), "action", "timed twice")
+
+
+def test_sweep_over_a_horizon_budget(tmp_path):
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_YAML)
+    out = CliRunner().invoke(main, ["sweep", str(path), "--horizon", "-r", "usd@total",
+                                    "--values", "0,2,4", "--csv", str(tmp_path / "s.csv"),
+                                    "-q"])
+    assert out.exit_code == 0, out.output
+    rows = (tmp_path / "s.csv").read_text().splitlines()
+    assert len(rows) == 4
+    inst = read_instance_text(HORIZON_YAML, "h.yaml")
+    for row, budget in zip(rows[1:], (0, 2, 4)):  # each point is the solve at that budget
+        alone = solve_horizon(inst, budgets={"usd@total": budget})
+        assert float(row.split(",")[2]) == pytest.approx(alone.objective_after, rel=1e-9)
+    assert float(rows[1].split(",")[2]) == pytest.approx(float(rows[1].split(",")[1]))
+    bad = CliRunner().invoke(main, ["sweep", str(path), "--horizon", "-r", "usd",
+                                    "--values", "1", "--resource2", "usd@total",
+                                    "--values2", "2"])
+    assert bad.exit_code == 2
