@@ -14,6 +14,7 @@ checks them against the results files and a real run, so the README cannot go st
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -200,15 +201,29 @@ def generated(solve: bool = True) -> dict[str, str]:
     return parts
 
 
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m optimizer.report.readme",
+        description="Rewrite README.md's generated parts (module docstring).")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 when a part is stale")
+    parser.add_argument("--no-solve", dest="solve", action="store_false",
+                        help="only the parts that need no solve")
+    parser.add_argument("--figures", action="store_true",
+                        help="also draw the sweep figure (about a minute)")
+    return parser.parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    check, solve, figures = "--check" in args, "--no-solve" not in args, "--figures" in args
+    args = _arguments(argv)
+    check, figures = args.check, args.figures
     text = README.read_text(encoding="utf-8")
     new = text
-    for name, body in generated(solve).items():
+    parts = generated(args.solve)
+    for name, body in parts.items():
         new = replace_block(new, name, body)
     if check:
-        stale = [name for name in generated(solve) if block(text, name) != block(new, name)]
+        stale = [name for name in parts if block(text, name) != block(new, name)]
         for name in stale:
             print(f"README.md: the generated part {name!r} is stale; run python -m "
                   f"optimizer.report.readme", file=sys.stderr)
