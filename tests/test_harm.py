@@ -137,7 +137,12 @@ def test_cli_objective_harm(tmp_path):
     assert "Zero-sum plan versus harm plan" in res.output
     assert "optimistic tie-break" in res.output and "pessimistic tie-break" in res.output
     data = json.loads(out.read_text())
-    assert set(data) == {"harm", "zero_sum", "comparison"}
+    assert set(data) == {"harm", "zero_sum", "comparison", "rises"}
+    # the paper's warning, measured: hitting heroin pushes the smuggler into fentanyl
+    rises = {(r["plan"], r["mode"], r["commodity"]): r for r in data["rises"]}
+    assert set(rises) == {("zero-sum plan", m, "fentanyl") for m in ("optimistic", "pessimistic")}
+    assert all(r["after"] == pytest.approx(10.0, abs=1e-6) and r["before"] < 1e-6
+               for r in rises.values())
     assert data["harm"]["optimistic"]["plan"] == {"squeeze border": 1}
     assert data["zero_sum"]["plan"] == {"hit heroin route": 1}
     no_harm = tmp_path / "n.yaml"

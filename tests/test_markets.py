@@ -8,7 +8,7 @@ import pytest
 from optimizer import InstanceError, SolveOptions, compile_instance, solve
 from optimizer.certify.enumerate import enumerate_plans
 from optimizer.certify.response import solve_smuggler
-from optimizer.instance.model import Market, Piece, Supply
+from optimizer.instance.model import Market, Piece, Scenario, Supply
 
 from helpers import (
     Commodity,
@@ -128,6 +128,37 @@ def test_supply_cost_curve_by_hand():
     r = solve(inst)
     assert r.value_after == pytest.approx(15.0) and r.plan.as_dict() == {"controls": 1}
     assert_certified(r)
+
+
+def test_scenarios_keep_supply_curves():
+    """The instance of the test above with two scenarios: one that changes only the arc's
+    cost (0.5 per kg) keeps the cost curve - by hand 10 kg at 4 − 1 − 0.5: 25 (before the
+    fix every supply became a free cap at its last up_to: 30 kg at 3.5 = 105); one that
+    names the supply (amount 4) makes it a free cap of 4 kg: 16. Expected value 20.5; the
+    mean-value instance keeps the curve only where all scenarios agree."""
+    from dataclasses import replace
+
+    from optimizer.instance.scenarios import mean_instance, scenario_instances
+
+    inst = instance(["src", Node("m", "market")], [arc("src", "m")],
+                    commodities=[Commodity("precursor", "kg", value=4.0)],
+                    supplies=[("src", "precursor", 30)], check=False)
+    curve = (Piece(10.0, 1.0), Piece(30.0, 5.0))
+    inst = replace(inst, supplies=(Supply("src", "precursor", 30.0, curve),), scenarios=(
+        Scenario("dearer", 0.5, arcs={"src->m": {"cost": 0.5}}),
+        Scenario("capped", 0.5, supplies={("src", "precursor"): 4.0})))
+    subs = {sc.id: sub for sc, sub in scenario_instances(inst)}
+    assert subs["dearer"].supplies == (Supply("src", "precursor", 30.0, curve),)
+    assert subs["capped"].supplies == (Supply("src", "precursor", 4.0),)
+    values = {k: solve_smuggler(compile_instance(s)).value for k, s in subs.items()}
+    assert values == {"dearer": pytest.approx(25.0), "capped": pytest.approx(16.0)}
+    assert solve(inst).value_before == pytest.approx(20.5)
+    mean = mean_instance(inst)  # 17 units on average, the curve scaled by 17/30
+    (s,) = mean.supplies
+    assert s.amount == pytest.approx(17.0)
+    assert [p.up_to for p in s.curve] == pytest.approx([10 * 17 / 30, 17.0])
+    only_cost = replace(inst, scenarios=(replace(inst.scenarios[0], probability=1.0),))
+    assert mean_instance(only_cost).supplies == (Supply("src", "precursor", 30.0, curve),)
 
 
 @pytest.mark.parametrize("seed,inst", market_instances(8))

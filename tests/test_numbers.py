@@ -23,9 +23,9 @@ RICH = textwrap.dedent("""\
       - {id: precursor, unit: kg}
     nodes:
       - {id: china, kind: source}
-      - {id: lab, kind: lab}
+      - {id: lab, kind: lab, capacity: 500}
       - {id: border, kind: crossing}
-      - {id: nyc, kind: market, lat: 40.7, lon: -74, capacity: 500, values: {fentanyl: 12},
+      - {id: nyc, kind: market, lat: 40.7, lon: -74, values: {fentanyl: 12},
          harm: {fentanyl: 3}}
       - {id: la, kind: hub}
     recipes:
@@ -51,7 +51,7 @@ RICH = textwrap.dedent("""\
     uncertainty: {risk: cvar, cvar_alpha: 0.8}
     scenarios:
       - {id: calm, probability: 0.5, arcs: [{id: sea, seizure: 0.1, cost: 2}],
-         nodes: [{id: nyc, capacity: 90, values: {fentanyl: 11}}],
+         nodes: [{id: nyc, values: {fentanyl: 11}}, {id: lab, capacity: 90}],
          commodities: [{id: fentanyl, value: 9}], recipes: [{id: synth, yield: 0.4}]}
       - {id: ship, probability: 0.5,
          shipment: {origin: china, destination: nyc, commodity: precursor, amount: 2, value: 3}}

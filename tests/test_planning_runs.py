@@ -186,7 +186,7 @@ def test_cli_sweep_outputs_and_runs(tmp_path):
     assert res.exit_code == 0 and "sweep" in res.output and "done" in res.output
     res = runner.invoke(main, ["runs", "--store", store, "compare", "1", "2"])
     assert res.exit_code == 0, res.output
-    assert "1 common points" in res.output
+    assert "1 points at the same usd_m" in res.output
     res = runner.invoke(main, ["runs", "--store", store, "show", "1"])
     assert res.exit_code == 0 and "press_controls@1" in res.output
 

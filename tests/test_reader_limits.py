@@ -263,8 +263,6 @@ NODES = "Node\nStart\nB\nEnd\n"
     ({"sample_arcs_data.csv": "StartNode,EndNode,Capacity,Cost,Attackable\nStart,B,10,1,1\n"
       "B,End,5,2,1\n", "sample_nodes_data.csv": "Node,SupplyDemand\nStart,-5\nB,0\nEnd,5\n"},
      "sample_arcs_data.csv", "Cost"),  # min-cost flow
-    ({"sample_arcs_data.csv": "StartNode,EndNode,Cost,Attackable\nStart,B,1,1\nB,End,2,1\n",
-      "sample_nodes_data.csv": NODES}, "sample_arcs_data.csv", "Cost"),  # shortest path
     ({"sample_arcs_data.csv": MAX_FLOW_ARCS, "sample_nodes_data.csv": NODES,
       "sample_arcs_commodity_data.csv": "StartNode,EndNode,Commodity,Cost\nStart,B,A,1\n"},
      "sample_arcs_commodity_data.csv", None),  # multi-commodity

@@ -43,8 +43,10 @@ def test_generate_grid_runs_as_written(tmp_path):
     from optimizer import load_instance
 
     inst = load_instance(out)
-    assert len(inst.nodes) == 20 * 20 + 2  # the grid, a source and a sink
-    assert inst.budgets() == {"budget": 5.0}
+    opt = dict(zip(args, args[1:]))  # each option with the word after it, as written
+    rows, cols, budget = int(opt["--rows"]), int(opt["--cols"]), float(opt["--budget"])
+    assert len(inst.nodes) == rows * cols + 2  # the grid, a source and a sink
+    assert inst.budgets() == {"budget": budget}
 
 
 @pytest.mark.slow

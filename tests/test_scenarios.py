@@ -158,7 +158,7 @@ def test_cli_risk_and_scenario(tmp_path):
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["value_after"] == pytest.approx(0.08) and data["scenarios"] == []
     res = CliRunner().invoke(main, ["solve", str(path), "--scenario", "nope"])
-    assert res.exit_code == 1 and "unknown scenario 'nope'" in res.output
+    assert res.exit_code == 2 and "unknown scenario 'nope'" in res.output
 
 
 def test_scenario_errors_name_the_scenario(tmp_path):

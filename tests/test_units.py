@@ -129,3 +129,24 @@ def test_bad_units_are_located():
     assert f"<text>:{at}: units, field 'harm': must be text or {{name, scale}}, got 3" in text
     with pytest.raises(InstanceError, match="units: must be a mapping"):
         read_instance_text(_with("units: 5"))
+
+
+def test_units_of_an_instance_built_in_memory():
+    """optimizer.build.network takes the file's units block and checks it as the reader
+    does; the solve summary prints the value in it (by hand: one lane of 3 units worth 1
+    each: US$ 3 thousand)."""
+    from optimizer import solve
+    from optimizer.build import arc, network, node, supply
+    from optimizer.report.text import render_solve
+
+    records = dict(nodes=["s", node("t", "market", values={"flow": 1})],
+                   arcs=[arc("s", "t", capacity=3)], supplies=[supply("s")])
+    inst = network(**records, units={"value": "US$ thousand", "harm": "deaths"})
+    assert inst.units == InstanceUnits(Unit("US$", 1e3), Unit("deaths"))
+    assert "smuggler's value US$ 3 thousand before" in render_solve(solve(inst))
+    assert network(**records).units == InstanceUnits()
+    with pytest.raises(InstanceError) as err:
+        network(**records, units={"valu": "US$", "harm": ""})
+    text = str(err.value)
+    assert "units, field 'valu': unknown field (allowed: harm, value)" in text
+    assert "units, field 'harm': must name a unit" in text

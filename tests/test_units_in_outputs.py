@@ -17,7 +17,7 @@ from optimizer.instance.units import Units
 from optimizer.report.uncertainty import render_saa
 from optimizer.studies.uncertainty import SAAResult, Summary
 
-from helpers import EXAMPLE, HORIZON_YAML
+from helpers import EXAMPLE, HORIZON_YAML, substitution
 
 E_NOTATION = re.compile(r"\d[eE][+-]?\d")
 
@@ -151,3 +151,21 @@ def test_horizon_sweep_carries_units(tmp_path):
     ax = horizon_sweep_figure(sweep).axes[0]
     assert ax.get_xlabel() == "budget usd@total (US$ million)"
     assert ax.get_ylabel() == "discounted smuggler's value over the horizon\n(US$ thousand)"
+
+
+def test_substitution_warning_in_units_once_per_plan():
+    """substitution() by hand (tests/helpers.py): removing the heroin route (the zero-sum
+    plan, and the heroin-focused plan) fills the border with fentanyl, 0 → 10 units under
+    both tie-breaks (no ties: listed once); the harm plan (squeeze the border, chosen
+    under both tie-breaks: listed once) raises nothing."""
+    from optimizer.report.text import render_comparison
+    from optimizer.studies.compare import compare_harm
+
+    text = render_comparison(compare_harm(substitution(), focus=("heroin",)))
+    _clean_text(text)
+    warning = text[text.index("WARNING - substitution"):].splitlines()
+    assert warning[1:] == [
+        "  zero-sum plan (both tie-breaks): fentanyl delivered 0 unit → 10 unit (from none)",
+        "  heroin-focused plan (both tie-breaks): fentanyl delivered 0 unit → 10 unit "
+        "(from none)",
+        "  raising none: harm plan"]

@@ -240,6 +240,13 @@ class BenchPlan:
     threads: int = 2
     grace: float = 120.0  # seconds beyond the time limit before a worker is killed
 
+    @property
+    def runs(self) -> int:
+        """How many records ``run_plan`` gives: one per case and method on the engine, one
+        per case and MPS solver."""
+        engine = len(self.methods) if "highs" in self.solvers else 0
+        return len(self.cases) * (engine + sum(s in MPS_SOLVERS for s in self.solvers))
+
 
 def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = None
              ) -> list[RunRecord]:

@@ -10,10 +10,23 @@ import click
 
 from ..report.files import OutputSet
 from . import main
-from .common import EXIT_INPUT, interruptible, user_errors
+from .common import (
+    EXIT_INPUT,
+    EXIT_REGRESSION,
+    Emit,
+    examples,
+    interruptible,
+    json_option,
+    user_errors,
+)
+from .progress import Progress, progress_option
 
 
-@main.command()
+@main.command(epilog=examples(
+    "interdict bench --list",
+    "interdict bench -f grid --size tiny --json bench.json --markdown bench.md",
+    "interdict bench --size small --baseline benches/results/small.json --fail-on-regression",
+    "interdict bench -f grid --size tiny -s highs -s highs-mps --json - -q"))
 @click.option("--family", "-f", "family_names", multiple=True,
               help="Benchmark family (repeatable; default: all). See --list.")
 @click.option("--size", type=click.Choice(["tiny", "small", "medium", "large"]), default="small",
@@ -30,21 +43,25 @@ from .common import EXIT_INPUT, interruptible, user_errors
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds per run.")
 @click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Write the results as JSON.")
+@json_option("the results")
 @click.option("--markdown", "md_path", type=click.Path(dir_okay=False), default=None,
               help="Write the results as a markdown table.")
 @click.option("--baseline", type=click.Path(dir_okay=False), default=None,
               help="Compare with this earlier JSON; regressions are listed (exit 5 with "
                    "--fail-on-regression).")
-@click.option("--fail-on-regression", is_flag=True)
+@click.option("--fail-on-regression", is_flag=True,
+              help="Exit 5 when a run regressed (or disagrees) against --baseline.")
 @click.option("--list", "list_only", is_flag=True, help="List families and cases, run nothing.")
+@click.option("--quiet", "-q", is_flag=True, help="Print no table and no progress.")
+@progress_option
 def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
           solvers: tuple[str, ...], case_filter: str | None, time_limit: float, threads: int,
           json_path: str | None, md_path: str | None, baseline: str | None,
-          fail_on_regression: bool, list_only: bool) -> None:
+          fail_on_regression: bool, list_only: bool, quiet: bool,
+          force_progress: bool) -> None:
     """Measure build, solve and check time, bound, gap, nodes, objective and peak memory
-    per family, method and solver, under a time limit."""
+    per family, method and solver, under a time limit. Each run's result shows in the
+    progress on stderr; the table goes to stdout (to stderr with --json -)."""
     from ..bench import report
     from ..bench.registry import cases, families
     from ..bench.runner import BenchPlan, run_plan
@@ -72,23 +89,32 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
         except (OSError, ValueError, KeyError, TypeError) as exc:
             click.echo(f"error: baseline {baseline}: {exc}", err=True)
             sys.exit(EXIT_INPUT)
+    emit = Emit(json_path, quiet)
     with user_errors():
-        outputs = OutputSet(json_path, md_path)
+        outputs = OutputSet(emit.file, md_path)
     solvers = solvers or ("highs",)
-    records = []
+    records: list = []
     by_family: dict[str, list] = {}
     for c in selected:
         by_family.setdefault(c.family, []).append(c)
-    def show(r) -> None:
+    def line(r) -> str:
         t = "–" if r.total_s is None else f"{r.total_s:.2f}s"
         obj = "" if r.objective is None else f" objective {r.objective:.10g}"
-        click.echo(f"{r.case} {r.method}/{r.solver}: {r.status} {t}{obj}"
-                   + (f" ({r.message.splitlines()[0]})" if r.message else ""), err=True)
+        return (f"{r.case} {r.method}/{r.solver}: {r.status} {t}{obj}"
+                + (f" ({r.message.splitlines()[0]})" if r.message else ""))
 
-    with interruptible():  # Ctrl-C or SIGTERM: the running worker is stopped, exit 130/143
-        for fam_name, fam_cases in by_family.items():
-            plan = BenchPlan(fam_cases, methods or fams[fam_name].methods, solvers,
-                             time_limit=time_limit, threads=threads)
+    plans = [BenchPlan(fam_cases, methods or fams[fam_name].methods, solvers,
+                       time_limit=time_limit, threads=threads)
+             for fam_name, fam_cases in by_family.items()]
+    # Ctrl-C or SIGTERM: the running worker is stopped, exit 130/143
+    with interruptible(), Progress.choose(quiet, force_progress) as progress, \
+            progress.counted("bench", sum(p.runs for p in plans), "runs", every=0) as update:
+        def show(r) -> None:
+            done.append(r)
+            update(len(done), note=line(r))
+
+        done: list = []
+        for plan in plans:
             records.extend(run_plan(plan, show))
     findings = report.compare(records, base) if base is not None else None
     settings = {"size": size, "families": sorted(by_family), "time_limit": time_limit,
@@ -99,10 +125,12 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
     lit = report.literature(records)
     if lit:
         table += "\nAgainst the published optima:\n\n" + lit
+    payload = json.dumps(doc, indent=1, sort_keys=True) + "\n"
     with outputs:
-        outputs.text(json_path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        outputs.text(emit.file, payload)
         outputs.text(md_path, table)
-    click.echo(table, nl=False)
+    emit.json(payload)
+    emit.summary(table)
     if findings and fail_on_regression and any(f.kind in ("regression", "mismatch")
                                                for f in findings):
-        sys.exit(5)
+        sys.exit(EXIT_REGRESSION)

@@ -11,10 +11,12 @@ import click
 from ..errors import InstanceError, Problem
 from ..report.files import OutputSet
 from . import main
-from .common import EXIT_SOLVE, interruptible, user_errors
+from .common import EXIT_SOLVE, examples, interruptible, user_errors
+from .progress import Progress, progress_option
 
 
-@main.command()
+@main.command(epilog=examples("interdict calibrate observed.yaml -o fitted.yaml",
+                              "interdict calibrate observed.yaml --method powell --max-evals 500"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Write the calibrated instance here (.yaml or .json).")
@@ -30,25 +32,29 @@ from .common import EXIT_SOLVE, interruptible, user_errors
 @click.option("--force", is_flag=True,
               help="Write the calibrated file even if some observation stays outside its "
                    "tolerance.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress.")
+@progress_option
 def calibrate(file: str, output: str | None, method: str, seed: int, max_evals: int,
-              force: bool) -> None:
+              force: bool, quiet: bool, force_progress: bool) -> None:
     """Fit the numbers FILE declares under 'parameters' so that the no-action baseline
     matches its 'observations': minimise Σ w·((modelled − observed)/tolerance)². Prints
     observed against modelled before and after; writes the calibrated instance (each fitted
     number's source note says so) only if every observation is met, or with --force."""
     from ..instance.reader import load_instance
     from ..report.observations import miss_line, render_calibration
+    from ..report.units import number
     from ..studies.calibrate import calibrate as fit
-
-    def progress(evaluations: int, best: float) -> None:
-        click.echo(f"calibrate: {evaluations} evaluations, best misfit {best:.6g}", err=True)
 
     with user_errors(), interruptible():
         outputs = OutputSet(output)
         inst = load_instance(file)
         _needs(inst, file)
         with outputs:
-            cal = fit(inst, method=method, seed=seed, max_evals=max_evals, progress=progress)
+            with Progress.choose(quiet, force_progress) as bar, \
+                    bar.counted("calibrate", max_evals, "evaluations") as update:
+                cal = fit(inst, method=method, seed=seed, max_evals=max_evals,
+                          progress=lambda n, best: update(
+                              n, note=f"best misfit {number(best, 6)}"))
             click.echo(render_calibration(cal), nl=False)
             if cal.missed:
                 lines = "\n  ".join(miss_line(r) for r in cal.missed)

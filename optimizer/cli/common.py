@@ -1,9 +1,7 @@
-"""Shared pieces of the command line: exit codes, error handling, budgets, staged output.
+"""Shared pieces of the command line: exit codes, error handling, budgets, where the
+summary and the JSON go, staged output.
 
-Exit codes: 0 success (a time-limited plan is a success, marked as such), 1 bad input
-(instance, plan or option values), 2 usage error, 3 the solve produced no plan,
-4 a plan failed its certificate, 130 interrupted (Ctrl-C; a solve interrupted while
-HiGHS runs still prints its best certified plan).
+Exit codes (``EXIT_CODES``, printed by ``interdict --help`` and in the README).
 """
 
 from __future__ import annotations
@@ -25,8 +23,66 @@ from ..errors import (
     UsageError,
 )
 
-EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE, EXIT_CERT = 1, 2, 3, 4
+EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE, EXIT_CERT, EXIT_REGRESSION = 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), as shells report it
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug, not the user's input
+
+#: every exit code of every command, as ``interdict --help`` and the README list them
+EXIT_CODES = (
+    (0, "success (a plan stopped by --time-limit is a success, marked as such)"),
+    (1, "bad input: instance, plan, option value, output path or run store (the message "
+        "names file, line, record and field; nothing is written)"),
+    (2, "usage: unknown option, missing argument, options that do not go together, an "
+        "unknown scenario or resource"),
+    (3, "no plan (e.g. the smuggler's problem is unbounded); calibrate: an observation "
+        "left outside its tolerance"),
+    (4, "a plan failed its certificate (never reported as a result)"),
+    (5, "bench --fail-on-regression: a regression against the baseline"),
+    (EXIT_INTERNAL, "internal error (a bug; INTERDICT_DEBUG=1 shows the traceback)"),
+    (130, "interrupted by Ctrl-C (143: by SIGTERM); what was certified is kept in the run "
+          "store"),
+)
+
+
+def exit_codes_text() -> str:
+    """The exit codes as the help prints them (click's no-rewrap marker first)."""
+    return "\b\nExit codes:\n" + "\n".join(f"  {c:<4}{what}" for c, what in EXIT_CODES)
+
+
+SHIPPED = "instances/mexico_us.yaml"  # the instance the help's examples use
+
+
+def examples(*lines: str) -> str:
+    """A command's help epilog: its examples, one command per line, kept as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def json_option(what: str = "the whole result") -> Callable:
+    """``--json PATH`` ('-': JSON to stdout, the summary to stderr)."""
+    return click.option("--json", "json_path",
+                        type=click.Path(dir_okay=False, allow_dash=True), default=None,
+                        help=f"Write {what} as JSON to this file ('-': to stdout; the "
+                             "summary then goes to stderr).")
+
+
+class Emit:
+    """Where a command's summary and JSON go: the summary on stdout, or on stderr when
+    ``--json -`` puts the JSON on stdout; nothing of the summary with ``quiet``.
+    ``file`` is the JSON file to stage (None for stdout or no JSON)."""
+
+    def __init__(self, json_path: str | None, quiet: bool = False):
+        self.to_stdout = json_path == "-"
+        self.file = None if self.to_stdout else json_path
+        self.quiet = quiet
+
+    def summary(self, text: str) -> None:
+        if not self.quiet and text:
+            click.echo(text, nl=not text.endswith("\n"), err=self.to_stdout)
+
+    def json(self, payload: str) -> None:
+        """The JSON on stdout (with ``--json -``; the file is staged by the command)."""
+        if self.to_stdout:
+            click.echo(payload, nl=False)
 
 
 def fail(message: str, code: int) -> None:
@@ -118,15 +174,13 @@ def load_with_budgets(path: str, budgets: dict[str, float], zero_sum: str | None
 
 def one_scenario(inst, scenario_id: str):
     """The instance as seen in one of its scenarios (an ordinary instance)."""
-    from ..errors import Problem
     from ..instance.scenarios import materialize
 
     by_id = {s.id: s for s in inst.scenarios}
     if scenario_id not in by_id:
         known = ", ".join(sorted(by_id)) or "none"
-        raise InstanceError([Problem(inst.path, f"scenario '{scenario_id}'", None,
-                                     f"unknown scenario '{scenario_id}' (scenarios: {known})",
-                                     None)])
+        raise UsageError(f"--scenario: unknown scenario '{scenario_id}' in {inst.path} "
+                         f"(scenarios: {known})")
     from ..instance.scenarios import scenario_instances
 
     scenario_instances(inst)  # validate every scenario first

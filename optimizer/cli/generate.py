@@ -6,10 +6,13 @@ from __future__ import annotations
 import click
 
 from . import main
-from .common import user_errors
+from .common import examples, user_errors
 
 
-@main.group()
+@main.group(epilog=examples(
+    "interdict generate grid grid.yaml --rows 10 --cols 10 --budget 3",
+    "interdict generate grid mf.yaml --rows 8 --cols 8 --budget 2 --kind max_flow",
+    "interdict generate layered big.yaml --scale 40 --seed 1"))
 def generate() -> None:
     """Write a generated instance (same arguments and seed → identical file)."""
 
@@ -27,7 +30,10 @@ def _write(inst, output: str) -> None:
                f"{len(inst.actions)} actions", err=True)
 
 
-@generate.command()
+@generate.command(epilog=examples(
+    "interdict generate grid grid.yaml --rows 10 --cols 10 --budget 3",
+    "interdict generate grid mf.json --rows 8 --cols 8 --budget 2 --kind max_flow "
+    "--random-costs"))
 @click.argument("output", type=click.Path(dir_okay=False))
 @click.option("--rows", type=click.IntRange(min=1), required=True)
 @click.option("--cols", type=click.IntRange(min=1), required=True)
@@ -47,7 +53,9 @@ def grid(output: str, rows: int, cols: int, kind: str, budget: int, seed: int,
                              unit_costs=not random_costs), output)
 
 
-@generate.command()
+@generate.command(epilog=examples(
+    "interdict generate layered small.yaml --scale 4",
+    "interdict generate layered big.yaml --scale 400 --fan-in 10   # ~10,000 nodes"))
 @click.argument("output", type=click.Path(dir_okay=False))
 @click.option("--scale", type=click.IntRange(min=1), required=True,
               help="About 25·scale nodes (400 → 10,000 nodes).")

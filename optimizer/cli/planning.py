@@ -12,38 +12,46 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from ..errors import InstanceError
+from ..errors import InstanceError, SetupError
 from ..instance.units import Units
 from ..report.files import OutputSet
 from . import main
 from .common import (
     EXIT_INPUT,
+    SHIPPED,
+    Emit,
+    examples,
     fail,
     interruptible,
+    json_option,
     load_with_budgets,
     parse_budgets,
     user_errors,
 )
-
+from .progress import Progress, progress_option
 
 # ---------------------------------------------------------------------------- shared options
+STORE_HELP = ("SQLite run store (default: $INTERDICT_STORE, else runs.sqlite in the user "
+              "data directory, e.g. ~/.local/share/interdict; 'interdict runs' prints it).")
+
+
 def executor_options(fn: Callable) -> Callable:
-    """--executor, --workers, --address."""
-    decorators = [
+    """--executor, --workers, --address, --quiet, --progress."""
+    decorators: list[Callable[[Callable], Callable]] = [
         click.option("--executor", type=click.Choice(["pool", "serial", "dask"]), default="pool",
                      show_default=True, help="Where independent solves run."),
         click.option("--workers", type=click.IntRange(min=1), default=None,
                      help="Processes of the local pool (default: one per core)."),
         click.option("--address", default=None, metavar="tcp://HOST:PORT",
                      help="Dask scheduler (with --executor dask)."),
-        click.option("--quiet", "-q", is_flag=True, help="No table, no progress bar."),
+        click.option("--quiet", "-q", is_flag=True, help="No table, no progress."),
+        progress_option,
     ]
     for d in reversed(decorators):
         fn = d(fn)
@@ -60,7 +68,7 @@ def session_options(fn: Callable) -> Callable:
         click.option("--gap", "rel_gap", type=click.FloatRange(min=0), default=1e-6,
                      show_default=True, help="Relative MIP gap at which a plan counts as optimal."),
         click.option("--store", "store_path", type=click.Path(dir_okay=False), default=None,
-                     help="SQLite run store (default .interdict/runs.sqlite or $INTERDICT_STORE)."),
+                     help=STORE_HELP),
         click.option("--no-store", is_flag=True, help="Do not record the run."),
         click.option("--fresh", is_flag=True,
                      help="Solve everything again in a new run (do not resume a stored one)."),
@@ -75,7 +83,8 @@ class Ctx:
     any solve), ``close`` stops the executor's workers and closes the store."""
 
     def __init__(self, *, executor: str, workers: int | None, address: str | None,
-                 quiet: bool, store_path: str | None = None, no_store: bool = False,
+                 quiet: bool, force_progress: bool = False, store_path: str | None = None,
+                 no_store: bool = False,
                  fresh: bool = False, file: str | None = None, budget: tuple[str, ...] = (),
                  time_limit: float | None = None, rel_gap: float = 1e-6):
         from ..options import SolveOptions
@@ -90,6 +99,7 @@ class Ctx:
         self.store_path, self.no_store, self.fresh, self.quiet = store_path, no_store, fresh, quiet
         self.store: Any = None
         self.executor: Any = None
+        self.progress = Progress.choose(quiet, force_progress)
 
     def instance(self):
         if self.file is None:
@@ -107,6 +117,7 @@ class Ctx:
                                           address=self.address)
 
     def close(self) -> None:
+        self.progress.close()
         if self.executor is not None:
             self.executor.close()
             self.executor = None
@@ -116,6 +127,7 @@ class Ctx:
 
     def interrupted(self) -> str:
         """Stop the workers; say what the store keeps and how to resume."""
+        self.progress.close()
         store = self.store
         if self.executor is not None:
             self.executor.close()
@@ -150,10 +162,10 @@ def _guarded(ctx: Ctx, body: Callable[[], Any]) -> Any:
 def with_ctx(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(file, budget, time_limit, rel_gap, store_path, no_store, fresh, executor,
-                workers, address, quiet, **kw):
+                workers, address, quiet, force_progress, **kw):
         ctx = Ctx(executor=executor, workers=workers, address=address, quiet=quiet,
-                  store_path=store_path, no_store=no_store, fresh=fresh, file=file,
-                  budget=budget, time_limit=time_limit, rel_gap=rel_gap)
+                  force_progress=force_progress, store_path=store_path, no_store=no_store,
+                  fresh=fresh, file=file, budget=budget, time_limit=time_limit, rel_gap=rel_gap)
         return _guarded(ctx, lambda: fn(ctx, **kw))
     return wrapper
 
@@ -173,34 +185,6 @@ def console():
     from rich.console import Console
 
     return Console(markup=False, highlight=False, emoji=False, soft_wrap=False, width=140)
-
-
-@contextmanager
-def progress_bar(quiet: bool, label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, shown from the first ``update(done, total)`` until the
-    block ends (nothing when quiet)."""
-    if quiet:
-        yield lambda done, total: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=Console(file=sys.stderr), transient=False)
-    task = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal task
-        if task is None:
-            bar.start()
-            task = bar.add_task(label, total=total)
-        bar.update(task, completed=done)
-
-    try:
-        yield update
-    finally:
-        if task is not None:
-            bar.stop()
 
 
 def _sweep_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path, html_path) -> None:
@@ -255,7 +239,11 @@ def _check_resource(inst, resource: str, hint: str = "--resource") -> None:
                                  param_hint=hint)
 
 
-@main.command()
+@main.command(epilog=examples(
+    f"interdict sweep {SHIPPED} -r usd_m --from 0 --to 200 --step 50",
+    f"interdict sweep {SHIPPED} -r usd_m --values 0,50,100 --html sweep.html --png sweep.png",
+    f"interdict sweep {SHIPPED} -r usd_m --values 0,100 --resource2 mx_capacity --values2 0,10",
+    f"interdict sweep {SHIPPED} -r usd_m --values 0,100 --json - -q | python -m json.tool"))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--resource", "-r", required=True, help="The resource to sweep, e.g. usd_m.")
 @click.option("--from", "start", type=float, default=None, help="First budget of the range.")
@@ -270,7 +258,7 @@ def _check_resource(inst, resource: str, hint: str = "--resource") -> None:
 @click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
               show_default=True, help="highs: arrays in HiGHS; pyomo: Pyomo persistent model "
               "with mutable budget Params (serial only).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@json_option()
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None,
               help="Picture of value and delivered units against the budget.")
@@ -306,12 +294,14 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
         _sweep_horizon(ctx, axes, backend, json_path, csv_path, png_path, html_path)
         return
     spec = SweepSpec(axes, chain=chain, warm=not cold)
-    outputs = OutputSet(json_path, csv_path, png_path, html_path)
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file, csv_path, png_path, html_path)
     ctx.open()
     inst = ctx.instance()
     for a in axes:
         _check_resource(inst, a.resource)
-    with progress_bar(ctx.quiet, "sweep") as update:
+    with ctx.progress.counted("sweep", unit="points") as update, \
+            ctx.progress.solving("point", Units.of(inst).value):
         if backend == "pyomo":
             from ..planning.pyomo_session import run_sweep_pyomo
 
@@ -328,42 +318,50 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
             result = run_sweep(inst, spec, options=ctx.options, executor=ctx.executor,
                                store=ctx.store, fresh=ctx.fresh,
                                progress=lambda d, t, _p: update(d, t))
-    from ..report.planning import render_sweep
+    from ..report.planning import json_with_units, render_sweep
 
     with outputs:
-        _sweep_outputs(outputs, result, inst, json_path, csv_path, png_path, html_path)
-    if not ctx.quiet:
-        click.echo(render_sweep(result, Units.of(inst)), nl=False)
+        _sweep_outputs(outputs, result, inst, emit.file, csv_path, png_path, html_path)
+    ctx.progress.close()
+    emit.json(json_with_units(result.to_json(), Units.of(inst)))
+    emit.summary(render_sweep(result, Units.of(inst)))
 
 
 def _sweep_horizon(ctx: Ctx, axes, backend: str, json_path, csv_path, png_path,
                    html_path) -> None:
     """``sweep --horizon``: the schedule at every budget (``planning.horizon_sweep``)."""
     from ..planning.horizon_sweep import horizon_sweep_png, render_horizon_sweep, sweep_horizon
+    from ..results.horizon import summed_unit
 
     if len(axes) > 1 or backend != "highs" or html_path:
         raise click.UsageError("a horizon sweep takes one resource, the highs backend and "
                                "no --html")
-    outputs = OutputSet(json_path, csv_path, png_path)
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file, csv_path, png_path)
     inst = ctx.instance()  # no executor or store: points are solved here, one by one
     if inst.horizon is None:
         raise click.UsageError(f"{inst.path} has no 'horizon' section")
-    with progress_bar(ctx.quiet, "horizon sweep") as update:
+    with ctx.progress.counted("horizon sweep", unit="points") as update, \
+            ctx.progress.solving("point", summed_unit(Units.of(inst).value, inst.horizon.unit)):
         result = sweep_horizon(inst, axes[0].resource, axes[0].values, ctx.options,
                                progress=update)
     with outputs:
-        outputs.text(json_path, result.to_json())
+        outputs.text(emit.file, result.to_json())
         outputs.text(csv_path, result.to_csv())
         if png_path:
             horizon_sweep_png(result, outputs.file(png_path))
-    if not ctx.quiet:
-        click.echo(render_horizon_sweep(result), nl=False)
+    ctx.progress.close()
+    emit.json(result.to_json())
+    emit.summary(render_horizon_sweep(result))
 
 
 # ---------------------------------------------------------------------------- runs
-@main.group(invoke_without_command=True)
+@main.group(invoke_without_command=True, epilog=examples(
+    "interdict runs", "interdict runs show 3", "interdict runs compare 3 4",
+    "interdict runs report 3 --html sweep.html", "interdict runs resume 3",
+    "INTERDICT_STORE=./runs.sqlite interdict runs"))
 @click.option("--store", "store_path", type=click.Path(dir_okay=False), default=None,
-              help="SQLite run store (default .interdict/runs.sqlite or $INTERDICT_STORE).")
+              help=STORE_HELP)
 @click.pass_context
 def runs(cx: click.Context, store_path: str | None) -> None:
     """List the runs in the store (or: runs show ID, compare A B, report ID, resume ID).
@@ -380,6 +378,7 @@ def runs(cx: click.Context, store_path: str | None) -> None:
             click.echo(f"no run store at {path}")
             return
         with user_errors(), RunStore(path) as store:
+            click.echo(f"Run store {store.path}")
             click.echo(render_runs(store.runs()), nl=False)
 
 
@@ -397,7 +396,8 @@ def _stored_run(store_path: str | None, run_id: int) -> Iterator[tuple[Any, Any]
         yield store, info
 
 
-@runs.command("show")
+@runs.command("show", epilog=examples("interdict runs show 3",
+                                      "interdict runs show 3 --json | python -m json.tool"))
 @click.argument("run_id", type=int)
 @click.option("--json", "as_json", is_flag=True, help="Print the stored result as JSON.")
 @click.pass_obj
@@ -414,12 +414,16 @@ def runs_show(store_path, run_id: int, as_json: bool) -> None:
                               _units_at(info.instance_path)), nl=False)
 
 
-@runs.command("compare")
+@runs.command("compare", epilog=examples("interdict runs compare 3 4"))
 @click.argument("run_a", type=int)
 @click.argument("run_b", type=int)
 @click.pass_obj
 def runs_compare(store_path, run_a: int, run_b: int) -> None:
-    """Compare two sweeps point by point (same budgets): values and plans."""
+    """Compare two runs point by point at the same budgets of the swept resource(s):
+    values and plans, after a list of what else differs (fixed budgets, options, instance
+    data record by record). Runs on different data or with other fixed budgets compare
+    too."""
+    from ..planning.store import compare_runs
     from ..report.planning import render_compare
 
     with _stored_run(store_path, run_a) as (store, a):
@@ -427,11 +431,37 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
             b = store.run(run_b)
         except KeyError:
             fail(f"no run {run_b} in {store.path}", EXIT_INPUT)
-        click.echo(render_compare(a, b, _run_points(store, a), _run_points(store, b),
-                                  _units_at(a.instance_path)), nl=False)
+        insts = _run_instances(a, b)
+        comparison = compare_runs(store, a, b, _run_points(store, a), _run_points(store, b),
+                                  instances=insts)
+        click.echo(render_compare(comparison, _units_at(a.instance_path)), nl=False)
 
 
-@runs.command("report")
+def _run_instances(*infos) -> tuple | None:
+    """Each run's instance as it was (its file with the run's budgets), when every file
+    still reads and still has the content the run recorded; else None."""
+    from ..errors import InterdictError
+    from ..instance.reader import load_instance
+    from ..planning.session import instance_digest
+
+    out = []
+    for info in infos:
+        try:
+            inst = load_instance(info.instance_path)
+            budgets = {r.id: info.options.get("budgets", {}).get(r.id, r.budget)
+                       for r in inst.resources}
+            inst = inst.with_budgets(budgets)
+        except (InterdictError, OSError):
+            return None
+        if instance_digest(inst) != info.instance_hash:
+            return None
+        out.append(inst)
+    return tuple(out)
+
+
+@runs.command("report", epilog=examples(
+    "interdict runs report 3 --html sweep.html --png sweep.png",
+    "interdict runs report 3 --html sweep.html --instance moved/mexico_us.yaml"))
 @click.argument("run_id", type=int)
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None)
@@ -440,10 +470,9 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
 @click.pass_obj
 def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> None:
     """Draw a stored sweep or frontier again (HTML report, PNG) without solving."""
-    from ..instance.reader import load_instance
     from ..planning.frontier import Frontier, Step
     from ..planning.points import PointResult
-    from ..planning.session import instance_digest
+    from ..planning.resume import stored_instance
     from ..planning.sweep import SweepResult, SweepSpec
 
     if not (html_path or png_path):
@@ -454,11 +483,11 @@ def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> 
         if info.kind not in ("sweep", "sweep-pyomo", "frontier") or res is None:
             fail(f"run {run_id} is a {info.kind} run ({info.status}); only finished sweeps and "
                  "frontiers have pictures", EXIT_INPUT)
-        inst = load_instance(instance_path or info.instance_path)
-        base = inst.with_budgets(res["base_budgets"])
-        if instance_digest(base) != info.instance_hash:
-            fail(f"{instance_path or info.instance_path} is not the instance of run {run_id} "
-                 "(its content changed); pass the right file with --instance", EXIT_INPUT)
+        try:
+            inst = stored_instance(instance_path or info.instance_path, res["base_budgets"],
+                                   info.instance_hash, run_id)
+        except SetupError as err:
+            fail(str(err), EXIT_INPUT)
         with outputs:
             if info.kind == "frontier":
                 front = Frontier(res["instance"], res["instance_path"], res["resource"],
@@ -476,27 +505,29 @@ def runs_report(store_path, run_id: int, html_path, png_path, instance_path) -> 
                 _sweep_outputs(outputs, swept, inst, None, None, png_path, html_path)
 
 
-@runs.command("resume")
+@runs.command("resume", epilog=examples("interdict runs resume 3",
+                                        "interdict runs resume 3 --executor serial"))
 @click.argument("run_id", type=int)
 @click.option("--instance", "instance_path", type=click.Path(dir_okay=True), default=None,
               help="The instance file, if it moved since the run (its content must match).")
 @executor_options
 @click.pass_obj
 def runs_resume(store_path, run_id: int, instance_path, executor, workers, address,
-                quiet) -> None:
+                quiet, force_progress) -> None:
     """Finish an interrupted run: only the pieces it lacks are solved; prints the result as
     the command that started it would."""
     from ..planning.resume import resume_run
     from ..report import planning as R
 
     ctx = Ctx(executor=executor, workers=workers, address=address, quiet=quiet,
-              store_path=store_path)
+              force_progress=force_progress, store_path=store_path)
 
     def body() -> None:
         ctx.open()
-        with progress_bar(ctx.quiet, f"run {run_id}") as update:
+        with ctx.progress.counted(f"run {run_id}") as update, ctx.progress.solving("solve"):
             kind, result = resume_run(ctx.store, run_id, executor=ctx.executor,
                                       instance_path=instance_path, progress=update)
+        ctx.progress.close()
         if ctx.quiet:
             return
         units = _units_at(instance_path or ctx.store.run(run_id).instance_path)
@@ -524,7 +555,9 @@ def _run_points(store, info) -> list:
 
 
 # ---------------------------------------------------------------------------- frontier
-@main.command()
+@main.command(epilog=examples(
+    f"interdict frontier {SHIPPED} -r usd_m --to 100",
+    f"interdict frontier {SHIPPED} -r usd_m --pieces 2 --csv frontier.csv"))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--resource", "-r", required=True, help="The resource whose budget varies.")
 @click.option("--from", "start", type=click.FloatRange(min=0), default=0.0, show_default=True)
@@ -533,7 +566,7 @@ def _run_points(store, info) -> list:
 @click.option("--pieces", type=click.IntRange(min=1), default=4, show_default=True,
               help="Cut the range into this many independent pieces, solved on the executor "
               "(the result depends on the pieces, never on the executor).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@json_option()
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None)
@@ -545,9 +578,10 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     with the plan on each segment (exact, certified)."""
     from ..planning.frontier import exact_frontier
     from ..planning.session import PlanningSession
-    from ..report.planning import render_frontier
+    from ..report.planning import json_with_units, render_frontier
 
-    outputs = OutputSet(json_path, csv_path, png_path, html_path)
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file, csv_path, png_path, html_path)
     ctx.open()
     inst = ctx.instance()
     _check_resource(inst, resource)
@@ -556,25 +590,35 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     if top <= start:
         raise click.BadParameter(f"--to ({top:g}) must exceed --from ({start:g})",
                                  param_hint="--to")
-    with progress_bar(ctx.quiet, "frontier pieces") as update:
+    with ctx.progress.counted(f"frontier: {resource} budget covered") as update, \
+            ctx.progress.solving("step"):
         result = exact_frontier(session, resource, start, top, executor=ctx.executor,
-                                pieces=pieces, progress=lambda _s, d, t: update(d, t),
+                                pieces=pieces, progress=_frontier_progress(update),
                                 store=ctx.store, fresh=ctx.fresh)
     with outputs:
-        _frontier_outputs(outputs, result, inst, json_path, csv_path, png_path, html_path)
-    if not ctx.quiet:
-        click.echo(render_frontier(result, Units.of(inst)), nl=False)
+        _frontier_outputs(outputs, result, inst, emit.file, csv_path, png_path, html_path)
+    ctx.progress.close()
+    emit.json(json_with_units(result.to_json(), Units.of(inst)))
+    emit.summary(render_frontier(result, Units.of(inst)))
+
+
+def _frontier_progress(update: Callable[..., None]) -> Callable[[int, float, float], None]:
+    """The frontier's ``progress(steps, covered, width)`` as a bar over the budget range
+    (it moves with every step found, whatever the pieces)."""
+    return lambda steps, covered, width: update(covered, width, note=f"{steps} step(s) found")
 
 
 # ---------------------------------------------------------------------------- target
-@main.command()
+@main.command(epilog=examples(
+    f"interdict target {SHIPPED} -r usd_m --reduce value 20%",
+    f"interdict target {SHIPPED} -r usd_m --reduce fentanyl_kg 30% --json target.json"))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--reduce", "reduce_", nargs=2, multiple=True, required=True,
               metavar="WHAT PCT", help="'value 50%' (the smuggler's value) or "
               "'<commodity> 50%' (units of it delivered, counted in the smuggler's most "
               "delivering optimal response). Repeatable.")
 @click.option("--resource", "-r", required=True, help="The resource to spend as little of.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@json_option()
 @session_options
 @with_ctx
 def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_path) -> None:
@@ -591,7 +635,8 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
     from ..report.planning import render_target
     from ..results.types import _clean
 
-    outputs = OutputSet(json_path)
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file)
     ctx.open()
     inst = ctx.instance()
     _check_resource(inst, resource)
@@ -607,25 +652,32 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
             raise click.BadParameter(str(exc), param_hint="--reduce") from None
         targets.append((what, red))
     session = PlanningSession(inst, ctx.options)
-    results = cheapest_to_targets(session, targets, resource,
-                                  executor=ctx.executor if len(targets) > 1 else None,
-                                  store=ctx.store, fresh=ctx.fresh)
-    payload = [{**r.to_dict(), "units": Units.of(inst).to_dict()} for r in results]
+    with ctx.progress.counted("target", len(targets), "targets") as update, \
+            ctx.progress.solving("solve"):
+        update(0)
+        results = cheapest_to_targets(session, targets, resource,
+                                      executor=ctx.executor if len(targets) > 1 else None,
+                                      store=ctx.store, fresh=ctx.fresh, progress=update)
+    units = Units.of(inst)
+    payload = [{**r.to_dict(), "units": units.to_dict()} for r in results]
+    text = json.dumps(_clean(payload if len(payload) > 1 else payload[0]), indent=2,
+                      sort_keys=True) + "\n"
     with outputs:
-        outputs.text(json_path, json.dumps(_clean(payload if len(payload) > 1 else payload[0]),
-                                           indent=2, sort_keys=True) + "\n")
-    if not ctx.quiet:
-        for r in results:
-            click.echo(render_target(r, Units.of(inst)), nl=False)
+        outputs.text(emit.file, text)
+    ctx.progress.close()
+    emit.json(text)
+    emit.summary("".join(render_target(r, units) for r in results))
 
 
 # ---------------------------------------------------------------------------- marginal
-@main.command()
+@main.command(epilog=examples(
+    f"interdict marginal {SHIPPED}",
+    f"interdict marginal {SHIPPED} --step usd_m=25 --budget usd_m=100"))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--step", "steps", multiple=True, metavar="RESOURCE=AMOUNT",
               help="How much more of a resource to price (repeatable; default 10% of each "
               "budget, at least 1).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@json_option()
 @session_options
 @with_ctx
 def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
@@ -633,9 +685,10 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
     to fund with it."""
     from ..planning.marginal import marginal_gains
     from ..planning.session import PlanningSession
-    from ..report.planning import render_marginal
+    from ..report.planning import json_with_units, render_marginal
 
-    outputs = OutputSet(json_path)
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file)
     ctx.open()
     inst = ctx.instance()
     given = parse_budgets(steps) if steps else {}
@@ -648,18 +701,22 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
         raise click.BadParameter("a step must be > 0", param_hint="--step")
     step_map = given or {r.id: max(1.0, 0.1 * r.budget) for r in inst.resources}
     session = PlanningSession(inst, ctx.options)
-    result = marginal_gains(session, step_map, executor=ctx.executor, store=ctx.store,
-                            fresh=ctx.fresh)
-    from ..report.planning import json_with_units
-
+    with ctx.progress.counted("marginal", unit="solves") as update, \
+            ctx.progress.solving("solve"):
+        result = marginal_gains(session, step_map, executor=ctx.executor, store=ctx.store,
+                                fresh=ctx.fresh, progress=update)
+    payload = json_with_units(result.to_json(), Units.of(inst))
     with outputs:
-        outputs.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
-    if not ctx.quiet:
-        click.echo(render_marginal(result, Units.of(inst)), nl=False)
+        outputs.text(emit.file, payload)
+    ctx.progress.close()
+    emit.json(payload)
+    emit.summary(render_marginal(result, Units.of(inst)))
 
 
 # ---------------------------------------------------------------------------- priorities
-@main.command()
+@main.command(epilog=examples(
+    f"interdict priorities {SHIPPED} -r usd_m",
+    f"interdict priorities {SHIPPED} -r usd_m --values 0,50,100 --method greedy"))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--resource", "-r", required=True)
 @click.option("--values", default=None,
@@ -669,7 +726,7 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
               show_default=True, help="exact: nested plans of least total value over the "
               "budgets (one MILP started from greedy); greedy: each budget's best plan "
               "containing the previous one.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None)
+@json_option()
 @session_options
 @with_ctx
 def priorities(ctx: Ctx, resource: str, values: str | None, method: str, json_path) -> None:
@@ -678,9 +735,10 @@ def priorities(ctx: Ctx, resource: str, values: str | None, method: str, json_pa
     budgets are the resource's budget at its quarter points."""
     from ..planning.marginal import priority_list, quarter_points
     from ..planning.session import PlanningSession
-    from ..report.planning import render_priorities
+    from ..report.planning import json_with_units, render_priorities
 
-    outputs = OutputSet(json_path)
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file)
     ctx.open()
     inst = ctx.instance()
     if resource not in [r.id for r in inst.resources]:
@@ -698,11 +756,14 @@ def priorities(ctx: Ctx, resource: str, values: str | None, method: str, json_pa
     if any(v < 0 for v in grid):
         raise click.BadParameter("budgets must be ≥ 0", param_hint="--values")
     session = PlanningSession(inst, ctx.options)
-    result = priority_list(session, resource, grid, executor=ctx.executor, method=method,
-                           time_limit=ctx.options.time_limit, store=ctx.store, fresh=ctx.fresh)
-    from ..report.planning import json_with_units
-
+    with ctx.progress.counted("priorities", unit="steps") as update, \
+            ctx.progress.solving("solve"):
+        result = priority_list(session, resource, grid, executor=ctx.executor, method=method,
+                               time_limit=ctx.options.time_limit, store=ctx.store,
+                               fresh=ctx.fresh, progress=update)
+    payload = json_with_units(result.to_json(), Units.of(inst))
     with outputs:
-        outputs.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
-    if not ctx.quiet:
-        click.echo(render_priorities(result, Units.of(inst)), nl=False)
+        outputs.text(emit.file, payload)
+    ctx.progress.close()
+    emit.json(payload)
+    emit.summary(render_priorities(result, Units.of(inst)))

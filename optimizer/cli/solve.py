@@ -1,4 +1,4 @@
-"""``interdict validate`` and ``interdict solve``."""
+"""``interdict validate``, ``interdict solve`` and ``interdict export``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import InstanceError
+from ..instance.units import Unit
 from ..options import Termination
 from ..report.files import OutputSet
 from ..results.types import _clean
@@ -16,14 +17,19 @@ from . import main
 from .common import (
     EXIT_INPUT,
     EXIT_INTERRUPTED,
+    Emit,
+    examples,
+    json_option,
     load_with_budgets,
     one_scenario,
     parse_budgets,
     user_errors,
 )
+from .progress import Progress, progress_option
 
 
-@main.command()
+@main.command(epilog=examples("interdict validate instances/mexico_us.yaml",
+                              "interdict validate observed.yaml --strict"))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--strict", is_flag=True,
               help="Exit 1 when an observation is not met by the no-action baseline.")
@@ -73,39 +79,66 @@ def _observations(inst, file: str, strict: bool) -> None:
             sys.exit(EXIT_INPUT)
 
 
-@main.command()
+def model_options(fn):
+    """The options that state the model: budgets, scenario, risk, objective and backend
+    (shared by ``solve`` and ``export``)."""
+    decorators = [
+        click.option("--budget", "-b", "budget", multiple=True, metavar="RESOURCE=AMOUNT",
+                     help="Override a budget (repeatable)."),
+        click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
+                     show_default=True, help="Arrays straight to HiGHS, or through Pyomo."),
+        click.option("--risk", type=click.Choice(["expected", "worst", "cvar"]), default=None,
+                     help="How scenario values combine (default: the instance's, else "
+                          "expected)."),
+        click.option("--alpha", type=click.FloatRange(min=0, max=1, max_open=True),
+                     default=None, help="CVaR level α (default: the instance's, else 0.9)."),
+        click.option("--scenario", "scenario_id", default=None, metavar="ID",
+                     help="Solve one scenario alone, as an ordinary instance."),
+        click.option("--objective", type=click.Choice(["value", "harm"]), default="value",
+                     show_default=True,
+                     help="value: minimise the smuggler's value (zero-sum; its true value "
+                          "when it plans with perceived data); harm: minimise the planner's "
+                          "harm while the smuggler maximises its value."),
+    ]
+    for d in reversed(decorators):
+        fn = d(fn)
+    return fn
+
+
+def _model_suffix(path: str, hint: str) -> None:
+    if Path(path).suffix.lower() not in (".mps", ".lp"):
+        raise click.BadParameter(f"{path!r}: the suffix must be .mps or .lp", param_hint=hint)
+
+
+def _instance(file: str, budget: tuple[str, ...], scenario_id: str | None):
+    """The instance with the budgets given, as one scenario sees it if asked."""
+    inst = load_with_budgets(file, parse_budgets(budget))
+    return one_scenario(inst, scenario_id) if scenario_id is not None else inst
+
+
+@main.command(epilog=examples(
+    "interdict solve instances/mexico_us.yaml",
+    "interdict solve instances/mexico_us.yaml --budget usd_m=150 --time-limit 60",
+    "interdict solve instances/mexico_us.yaml --json - -q | python -m json.tool",
+    "interdict solve instances/mexico_us.yaml --scenario border_closed_private",
+    "interdict solve instances/mexico_us.yaml --objective harm --tie optimistic"))
 @click.argument("file", type=click.Path(dir_okay=True))
-@click.option("--budget", "-b", "budget", multiple=True, metavar="RESOURCE=AMOUNT",
-              help="Override a budget (repeatable).")
+@model_options
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds; on expiry the best plan found is returned with its gap.")
 @click.option("--gap", "rel_gap", type=click.FloatRange(min=0), default=1e-6, show_default=True,
               help="Relative MIP gap at which the plan counts as optimal.")
 @click.option("--threads", type=click.IntRange(min=1), default=None, help="HiGHS threads.")
-@click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
-              show_default=True, help="Arrays straight to HiGHS, or through Pyomo.")
 @click.option("--method", type=click.Choice(["dual", "benders", "benders-basic", "auto"]),
               default="dual", show_default=True,
               help="Monolithic dual MILP, Israeli-Wood covering decomposition, plain Benders, "
                    "or auto (decomposition on shortest-path structure).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
               help="Also write the summary to this file.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True),
-              default=None, help="Write the whole result as JSON ('-': to stdout, the "
-              "summary then to stderr).")
+@json_option()
 @click.option("--write-model", type=click.Path(dir_okay=False), default=None,
-              help="Export the MILP (.mps or .lp) for other solvers.")
-@click.option("--risk", type=click.Choice(["expected", "worst", "cvar"]), default=None,
-              help="How scenario values combine (default: the instance's, else expected).")
-@click.option("--alpha", type=click.FloatRange(min=0, max=1, max_open=True), default=None,
-              help="CVaR level α (default: the instance's, else 0.9).")
-@click.option("--scenario", "scenario_id", default=None, metavar="ID",
-              help="Solve one scenario alone, as an ordinary instance.")
-@click.option("--objective", type=click.Choice(["value", "harm"]), default="value",
-              show_default=True,
-              help="value: minimise the smuggler's value (zero-sum; its true value when it "
-                   "plans with perceived data); harm: minimise the planner's harm while the "
-                   "smuggler maximises its value.")
+              help="Also export the MILP (.mps or .lp) once solved; 'interdict export' "
+                   "writes it without solving.")
 @click.option("--tie", type=click.Choice(["optimistic", "pessimistic", "both"]), default="both",
               show_default=True, help="Harm objective, or a smuggler with perceived data: "
                                       "which of its optimal responses counts (the least or "
@@ -124,29 +157,29 @@ def _observations(inst, file: str, strict: bool) -> None:
 @click.option("--versus-repeated", is_flag=True,
               help="With --horizon: also certify the best first-period plan repeated every "
                    "period, and compare.")
-@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success (use with --json).")
-@click.option("--verbose", is_flag=True, help="Show the HiGHS log.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="Print no summary and no progress (use with --json).")
+@progress_option
+@click.option("--verbose", is_flag=True, help="Show the HiGHS log (on stderr).")
 def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap: float,
           threads: int | None, backend: str, method: str, output: str | None,
           json_path: str | None, write_model: str | None, risk: str | None,
           alpha: float | None, scenario_id: str | None, objective: str, tie: str,
           focus: tuple[str, ...], routes: int, horizon: bool, png_path: str | None,
-          versus_repeated: bool, quiet: bool, verbose: bool) -> None:
+          versus_repeated: bool, quiet: bool, force_progress: bool, verbose: bool) -> None:
     """Solve FILE: the optimal plan under the budgets, the smuggler's best response, and
     the certificate that both are right (with --horizon: the optimal schedule over the
-    instance's periods, each period certified)."""
+    instance's periods, each period certified). While a MILP runs, a live line on stderr
+    shows the incumbent, the bound and the gap."""
     from ..options import Backend, Method, SolveOptions
     from ..pipeline import solve as run
     from ..report.text import render_solve
 
-    model_suffix = ""
     if write_model is not None:
-        model_suffix = Path(write_model).suffix.lower()
-        if model_suffix not in (".mps", ".lp"):
-            raise click.BadParameter(f"{write_model!r}: the suffix must be .mps or .lp",
-                                     param_hint="--write-model")
+        _model_suffix(write_model, "--write-model")
     budgets = parse_budgets(budget)
-    json_stdout = json_path == "-"
+    emit = Emit(json_path, quiet)
+    progress = Progress.choose(quiet or verbose, force_progress)
     if not horizon and (png_path or versus_repeated):
         raise click.UsageError("--png and --versus-repeated need --horizon")
     if horizon and objective == "harm":
@@ -155,7 +188,7 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
     with user_errors():
         # every output path is checked before any work; all are written together at the
         # end, or none (a failure, Ctrl-C or SIGTERM leaves no file behind)
-        outputs = OutputSet(None if json_stdout else json_path, output, write_model, png_path)
+        outputs = OutputSet(emit.file, output, write_model, png_path)
         options = SolveOptions(time_limit=time_limit, rel_gap=rel_gap, threads=threads,
                                backend=Backend.parse(backend, "backend"),
                                method=Method.parse(method, "method"), verbose=verbose)
@@ -166,20 +199,22 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
             if scenario_id is not None:
                 inst = one_scenario(inst, scenario_id)
             model_file = (lambda: outputs.file(write_model)) if write_model else None
-            with outputs:
+            with outputs, progress, progress.solving("solve (horizon)",
+                                                     _objective_unit(inst, "horizon")):
                 text, payload, interrupted = _solve_horizon(
                     inst, options, budgets, model_file, risk, alpha,
                     (lambda: outputs.file(png_path)) if png_path else None, versus_repeated)
-                outputs.text(None if json_stdout else json_path, payload)
+                outputs.text(emit.file, payload)
                 outputs.text(output, text)
-            _emit(text, payload, json_stdout, quiet, interrupted)
+            _finish(emit, text, payload, interrupted)
             return
         inst = load_with_budgets(file, budgets)
         if scenario_id is not None:
             inst = one_scenario(inst, scenario_id)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
-        with outputs:
+        with outputs, progress, progress.solving(f"solve ({objective})",
+                                                 _objective_unit(inst, objective)):
             if inst.has_beliefs:
                 text, payload, interrupted = _solve_beliefs(
                     inst, options, objective, tie, focus, routes, model_tmp, risk, alpha)
@@ -200,9 +235,21 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
                 text = render_solve(result, routes=routes)
                 payload = result.to_json()
                 interrupted = result.termination == Termination.INTERRUPTED
-            outputs.text(None if json_stdout else json_path, payload)
+            outputs.text(emit.file, payload)
             outputs.text(output, text)
-    _emit(text, payload, json_stdout, quiet, interrupted)
+    _finish(emit, text, payload, interrupted)
+
+
+def _objective_unit(inst, objective: str) -> Unit:
+    """The unit of the MILP's objective (the progress line's incumbent and bound): the
+    smuggler's value, the harm, or the value summed over a horizon's periods."""
+    from ..instance.units import Units
+    from ..results.horizon import summed_unit
+
+    units = Units.of(inst)
+    if objective == "horizon":
+        return summed_unit(units.value, inst.horizon.unit) if inst.horizon else units.value
+    return units.harm if objective == "harm" else units.value
 
 
 def _solve_horizon(inst, options, budgets, model_file, risk, alpha, png_file, versus):
@@ -228,18 +275,60 @@ def _solve_horizon(inst, options, budgets, model_file, risk, alpha, png_file, ve
             result.termination == Termination.INTERRUPTED)
 
 
-def _emit(text: str, payload: str, json_stdout: bool, quiet: bool, interrupted: bool) -> None:
-    if json_stdout:  # JSON on stdout for a pipe; the summary goes to stderr
-        click.echo(payload, nl=False)
-        if not quiet:
-            click.echo(text, nl=False, err=True)
-    elif not quiet:
-        click.echo(text, nl=False)
+def _finish(emit: Emit, text: str, payload: str, interrupted: bool) -> None:
+    """The JSON (on stdout with --json -), the summary, and exit 130 after Ctrl-C."""
+    emit.json(payload)
+    emit.summary(text)
     if interrupted:
         click.echo("interrupted: the plan above is the best found before Ctrl-C, certified",
                    err=True)
         sys.exit(EXIT_INTERRUPTED)
 
+
+@main.command(epilog=examples(
+    "interdict export instances/mexico_us.yaml model.mps",
+    "interdict export instances/mexico_us.yaml model.lp --budget usd_m=150",
+    "interdict export instances/mexico_us.yaml harm.mps --objective harm --tie pessimistic",
+    "highs model.mps   # any MILP solver reads the file"))
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.argument("model", type=click.Path(dir_okay=False))
+@model_options
+@click.option("--tie", type=click.Choice(["optimistic", "pessimistic"]), default="optimistic",
+              show_default=True, help="Harm objective, or a smuggler with perceived data: "
+                                      "which of its optimal responses the MILP counts.")
+def export(file: str, model: str, budget: tuple[str, ...], backend: str, risk: str | None,
+           alpha: float | None, scenario_id: str | None, objective: str, tie: str) -> None:
+    """Write the defender's MILP for FILE to MODEL (.mps or .lp, with readable names)
+    without solving it: the model 'interdict solve' would solve with the same options.
+    Its optimum equals the smuggler's value under the optimal plan (objective value); the
+    pessimistic tie-break is stated with its default ε (solve may re-solve with another)."""
+    from ..formulation import DualValue, HarmBilevel, PerceivedOutcome
+    from ..options import Backend, Objective, SolveOptions, Tie
+    from ..pipeline import _check_objective_data, as_problem, build_milp
+    from ..solvers.base import open_session
+
+    _model_suffix(model, "MODEL")
+    with user_errors():
+        outputs = OutputSet(model)
+        inst = _instance(file, budget, scenario_id)
+        if inst.has_beliefs:
+            formulation: object = PerceivedOutcome(Objective(objective), Tie(tie))
+        elif objective == "harm":
+            formulation = HarmBilevel(Tie(tie))
+        else:
+            formulation = DualValue()
+        problem = as_problem(inst, risk=risk, alpha=alpha)
+        _check_objective_data(problem, formulation)  # type: ignore[arg-type]
+        milp = build_milp(problem, formulation)  # type: ignore[arg-type]
+        session = open_session(milp.model, SolveOptions(backend=Backend.parse(backend,
+                                                                              "backend")))
+        with outputs:
+            session.write(outputs.file(model))
+    size = milp.model.summary()
+    click.echo(f"wrote {model}: {size.get('columns', 0):,} columns "
+               f"({size.get('integer_columns', 0):,} integer), {size.get('rows', 0):,} rows; "
+               f"objective: {objective}" + (f", tie {tie}" if objective == "harm" or
+                                            inst.has_beliefs else ""), err=True)
 
 
 def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ...],

@@ -129,8 +129,9 @@ class CompiledNetwork:
     exclusive_names: list[str] | None = None
     #: r_k: what the smuggler pays per unit of k to make good unexpected losses (§13)
     replacement: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    #: an extra cost per unit on each flow column (empty: none); only the pessimistic
-    #: tie-break's perturbation sets it (formulation/bilevel.py ``perturbed``), either sign
+    #: an extra cost per unit on each flow column (empty: none): arcs' costs per unit of a
+    #: commodity (``per_commodity_costs``), plus the pessimistic tie-break's perturbation
+    #: (formulation/bilevel.py ``perturbed``, either sign)
     fc_extra: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -224,6 +225,22 @@ class CompiledNetwork:
         return self._cache["reachable"]
 
 
+def per_commodity_costs(arcs: list, comm_ids: list[str], load: np.ndarray,
+                        arc_cost: np.ndarray, fc_arc: np.ndarray, fc_comm: np.ndarray
+                        ) -> np.ndarray:
+    """``fc_extra`` of an instance: on each flow column whose arc states a cost per unit of
+    its commodity (``Arc.cost_per_commodity``), that cost less c_a λ_k, so ``unit_cost``
+    is c_{a,k} there and c_a λ_k elsewhere; empty when no arc states one."""
+    if not any(a.cost_per_commodity for a in arcs):
+        return np.zeros(0)
+    extra = np.zeros(len(fc_arc))
+    for f, (i, k) in enumerate(zip(fc_arc.tolist(), fc_comm.tolist())):
+        own = arcs[i].cost_per_commodity.get(comm_ids[k])
+        if own is not None:
+            extra[f] = own - arc_cost[i] * load[k]
+    return extra
+
+
 def compile_instance(inst: Instance) -> CompiledNetwork:
     """Index an (already validated) instance and expand every effect into levers."""
     node_ids = [n.id for n in inst.nodes]
@@ -250,6 +267,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
             fc_comm_l.append(k)
     fc_arc = np.array(fc_arc_l, dtype=np.int64)
     fc_comm = np.array(fc_comm_l, dtype=np.int64)
+    fc_extra = per_commodity_costs(arcs, comm_ids, load, arc_cost, fc_arc, fc_comm)
 
     recipes = list(inst.recipes)
     ridx = {r.id: i for i, r in enumerate(recipes)}
@@ -396,7 +414,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         delivery_removal=merged("delivery_removal"), arc_cap_cut=merged("arc_cap_cut"),
         recipe_cap_cut=merged("recipe_cap_cut"), node_cap_cut=merged("node_cap_cut"),
         supply_cut=merged("supply_cut"), seizure_raise=merged("seizure_raise"),
-        cost_raise=merged("cost_raise"), del_harm=del_harm,
+        cost_raise=merged("cost_raise"), del_harm=del_harm, fc_extra=fc_extra,
         sup_cost=sup_cost, sup_record=sup_record, del_good=del_good, del_rate=del_rate,
         good_ids=[m.id for m in goods],
         good_node=np.array([nidx[m.node] for m in goods], dtype=np.int64),

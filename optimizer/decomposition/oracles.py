@@ -100,6 +100,7 @@ def shortest_path_structure(net: CompiledNetwork) -> bool:
     """One commodity, no recipes, no seizure, no arc capacity, finite supplies; actions
     only lengthen or remove arcs."""
     return bool(net.n_comms == 1 and len(net.recipe_ids) == 0 and net.n_flows > 0
+                and not np.any(net.fc_extra)  # arc lengths are c_a λ (no per-commodity cost)
                 and np.all(net.arc_p[net.fc_arc] == 0)
                 and np.all(np.isinf(net.arc_cap[net.fc_arc]))
                 and len(net.sup_node) > 0 and np.all(np.isfinite(net.sup_amount))
@@ -112,7 +113,8 @@ def max_flow_structure(net: CompiledNetwork) -> bool:
     """One commodity, no recipes, costs or seizures, one value per unit at every market,
     integral capacities and supplies; actions only remove arcs."""
     if not (net.n_comms == 1 and len(net.recipe_ids) == 0 and net.n_flows > 0
-            and len(net.del_node) > 0 and len(net.sup_node) > 0 and net.linear_markets
+            and not np.any(net.fc_extra) and len(net.del_node) > 0 and len(net.sup_node) > 0
+            and net.linear_markets
             and _levers_only(net, {"arc_removal"})):
         return False
     fa = net.fc_arc

@@ -110,7 +110,9 @@ class Recipe:
 class Arc:
     """Arc a = (source → target). ``capacity`` u_a in load units, ``cost`` c_a per load
     unit, ``seizure`` p_a ∈ [0, 1) the expected fraction lost; ``commodities`` the
-    commodities allowed on it (``None`` = all)."""
+    commodities allowed on it (``None`` = all); ``cost_per_commodity`` c_{a,k} per unit of
+    commodity k, replacing c_a λ_k for the commodities it names (the load still scales the
+    capacity used)."""
 
     id: str
     source: str
@@ -124,6 +126,7 @@ class Arc:
     #: what the smuggler believes (p̃_a, c̃_a; docs/model.md §13); None: the true value
     perceived_seizure: float | None = None
     perceived_cost: float | None = None
+    cost_per_commodity: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

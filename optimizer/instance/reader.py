@@ -63,7 +63,8 @@ TOP_LEVEL_FIELDS = frozenset({
     "horizon", "groups", "observations", "parameters", "units",
 })
 ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
-                        "commodities", "organization", "description", "perceived"})
+                        "commodities", "organization", "description", "perceived",
+                        "cost_per_commodity"})
 EFFECT_FIELDS = frozenset({"type", "arcs", "nodes", "recipes", "modes", "commodities",
                            "organizations", "amount", "description", "perceived",
                            "perceived_amount"})
@@ -322,6 +323,9 @@ def read_arc(ctx: Context, rec: dict, prefix: str = "") -> Arc | None:
                 f.line_of(rec))
     cap = f.number(ctx, rec, "capacity", record, key, LIMIT, default=INF)
     cost = f.number(ctx, rec, "cost", record, key, NONNEGATIVE, default=0.0)
+    per_unit = f.per_commodity(ctx, rec, "cost_per_commodity", record, key,
+                               message="must map commodity ids to a cost per unit of that "
+                                       "commodity")
     seizure = f.number(ctx, rec, "seizure", record, key, PROBABILITY, default=0.0)
     comms = f.id_list(ctx, rec, "commodities", record)
     org = f.text(ctx, rec, "organization", record)
@@ -329,7 +333,8 @@ def read_arc(ctx: Context, rec: dict, prefix: str = "") -> Arc | None:
     if aid is None or src is None or dst is None:
         return None
     return Arc(aid, src, dst, mode, _or(cap, INF), _or(cost, 0.0), _or(seizure, 0.0), comms,
-               org, perceived.get("perceived_seizure"), perceived.get("perceived_cost"))
+               org, perceived.get("perceived_seizure"), perceived.get("perceived_cost"),
+               per_unit or {})
 
 
 def read_perceived_arc(ctx: Context, rec: dict, record: str, key: str) -> dict[str, float]:

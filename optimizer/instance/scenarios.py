@@ -14,7 +14,7 @@ actions, so every scenario compiles to a network with the same binaries.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -65,6 +65,7 @@ def check_changes(inst: Instance, sc: Scenario, err) -> None:
     nodes = {n.id for n in inst.nodes}
     comms = {c.id for c in inst.commodities}
     recipes = {r.id for r in inst.recipes}
+    recipe_nodes = {r.node for r in inst.recipes}
     for a in sc.arcs:
         if a not in arcs:
             err("arcs", f"unknown arc '{a}' (to add an arc here give 'from' and 'to')")
@@ -84,6 +85,9 @@ def check_changes(inst: Instance, sc: Scenario, err) -> None:
         if k not in comms:
             err("supplies", f"unknown commodity '{k}'")
     for n, fields in sc.nodes.items():
+        if n in nodes and "capacity" in fields and n not in recipe_nodes:
+            err("nodes", f"node '{n}' capacity: caps what the node's recipes process, but no "
+                "recipe is at this node, so it would cap nothing")
         if n not in nodes:
             err("nodes", f"unknown node '{n}'")
         for k in fields.get("values", {}):
@@ -126,11 +130,13 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
     recipes = [_with(r, {("yield_" if k == "yield" else k): v
                          for k, v in sc.recipes[r.id].items()}) if r.id in sc.recipes else r
                for r in inst.recipes]
-    supplies = {(s.node, s.commodity): s.amount for s in inst.supplies}
-    supplies.update(sc.supplies)
+    # a supply the scenario names becomes a fixed cap; the others keep their records
+    # (with their cost curves)
+    supplies = {(s.node, s.commodity): s for s in inst.supplies}
+    supplies.update({(n, k): Supply(n, k, v) for (n, k), v in sc.supplies.items()})
     if sc.shipment is not None:
         sh = sc.shipment
-        supplies = {(sh.origin, sh.commodity): sh.amount}
+        supplies = {(sh.origin, sh.commodity): Supply(sh.origin, sh.commodity, sh.amount)}
         comms = [replace(c, value=0.0) if c.value else c for c in comms]
         nodes = [replace(n, values={sh.commodity: sh.value}) if n.id == sh.destination
                  else replace(n, values={}) if n.values else n
@@ -140,33 +146,38 @@ def materialize(inst: Instance, sc: Scenario) -> Instance:
         name=f"{inst.name}[{sc.id}]",
         arcs=tuple(arcs), commodities=tuple(comms), nodes=tuple(nodes),
         recipes=tuple(recipes),
-        supplies=tuple(Supply(n, k, v) for (n, k), v in supplies.items()),
+        supplies=tuple(supplies.values()),
         scenarios=(),
     )
 
 
 def _materialize_all(inst: Instance) -> tuple[list[tuple[Scenario, Instance]], list[Problem]]:
+    from .validate import scenario_arcs
+
     problems = check_scenarios(inst)
     if problems:
         return [], problems
     out = []
+    elsewhere = scenario_arcs(inst)  # arcs of some scenario that actions may name
     for sc in inst.scenarios:
         sub = materialize(inst, sc)
         problems += changed_problems(sub, bool(sc.new_arcs), f"scenario '{sc.id}'",
-                                     inst.lines.get(f"scenarios/{sc.id}"))
+                                     inst.lines.get(f"scenarios/{sc.id}"), elsewhere)
         out.append((sc, sub))
     return out, problems
 
 
-def changed_problems(sub: Instance, new_arcs: bool, record: str,
-                     line: int | None) -> list[Problem]:
+def changed_problems(sub: Instance, new_arcs: bool, record: str, line: int | None,
+                     elsewhere: frozenset[str] = frozenset()) -> list[Problem]:
     """What data changes broke in ``sub`` (a materialised scenario or period), each
     problem's record prefixed with ``record`` and placed at ``line``. The base is valid and
     the references were checked; re-check what an override can break: new arcs
     (everything), numbers (the same rules as the base data: cuts of finite capacities and
     supplies only, cumulative effects ≤ 100%, seizure ≤ 1; the ranges of single numbers
-    were checked while reading)."""
-    found = validate(sub, whole_network=False) if new_arcs else validate_values(sub)
+    were checked while reading). ``elsewhere``: arcs of other scenarios that actions may
+    name (``validate.scenario_arcs``)."""
+    found = (validate(sub, whole_network=False, elsewhere=elsewhere) if new_arcs
+             else validate_values(sub))
     return [replace(p, record=f"{record}: {p.record}", line=line if line is not None else p.line)
             for p in found]
 
@@ -221,9 +232,7 @@ def mean_instance(inst: Instance) -> Instance:
             proto, capacity=mean([a.capacity if a is not None else 0.0 for a in here]),
             cost=mean([a.cost for a in present], weights),
             seizure=min(mean([a.seizure for a in present], weights), 1 - 1e-12)))
-    amounts = [{(x.node, x.commodity): x.amount for x in s.supplies} for _, s in subs]
-    keys = list(dict.fromkeys(k for d in amounts for k in d))
-    supplies = tuple(Supply(n, k, mean([d.get((n, k), 0.0) for d in amounts])) for n, k in keys)
+    supplies = _mean_supplies([s.supplies for _, s in subs], mean)
     comms_by = per_scenario(lambda s: s.commodities)
     comms = tuple(_with(c, {f: mean([getattr(d[c.id], f) for d in comms_by])
                             for f in ("value", "load", "harm")})
@@ -247,6 +256,30 @@ def mean_instance(inst: Instance) -> Instance:
                     for r in base.recipes)
     return replace(inst, name=f"{inst.name}[mean]", arcs=tuple(arcs), supplies=supplies,
                    commodities=comms, nodes=tuple(nodes), recipes=recipes, scenarios=())
+
+
+def _mean_supplies(per_scenario: list[tuple[Supply, ...]],
+                   mean: Callable[[list[float]], float]) -> tuple[Supply, ...]:
+    """The mean-value supplies: a supply that is the same record in every scenario stays
+    (with its cost curve); one that differs gets the mean amount (0 where absent), its
+    curve's pieces scaled by mean ÷ the first record's amount (costs unchanged)."""
+    by_key = [{(x.node, x.commodity): x for x in sups} for sups in per_scenario]
+    keys = list(dict.fromkeys(k for d in by_key for k in d))
+    out = []
+    for n, k in keys:
+        here = [d.get((n, k)) for d in by_key]
+        first = next(s for s in here if s is not None)
+        if all(s == first for s in here):
+            out.append(first)
+            continue
+        amount = mean([s.amount if s is not None else 0.0 for s in here])
+        if first.curve and first.amount > 0:
+            f = amount / first.amount
+            out.append(Supply(n, k, amount, tuple(replace(p, up_to=p.up_to * f)
+                                                   for p in first.curve)))
+        else:
+            out.append(Supply(n, k, amount))
+    return tuple(out)
 
 
 __all__ = ["changed_problems", "check_changes", "check_scenarios", "materialize",

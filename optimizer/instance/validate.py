@@ -21,13 +21,29 @@ from .targets import ALLOWED_SELECTORS, TargetIndex, resolve_targets, used_selec
 MAX_COEFFICIENT = 1e15
 
 
-def validate(inst: Instance, *, whole_network: bool = True) -> list[Problem]:
+def validate(inst: Instance, *, whole_network: bool = True,
+             elsewhere: frozenset[str] | None = None) -> list[Problem]:
     """Return every cross-record problem of ``inst`` (empty list when valid).
     ``whole_network=False`` skips the checks that need every record to be right
-    (reachability of markets, resources no action uses)."""
-    v = _Validator(inst)
+    (reachability of markets, resources no action uses). ``elsewhere``: ids of arcs that
+    exist only in some scenario (default: the new arcs of ``inst``'s scenarios); actions
+    may name them."""
+    v = _Validator(inst, scenario_arcs(inst) if elsewhere is None else elsewhere)
     v.run(whole_network)
     return v.problems
+
+
+def scenario_arcs(inst: Instance) -> frozenset[str]:
+    """Ids of the arcs that exist only in some scenario (its ``arcs`` entries with
+    from/to), not in the base data."""
+    base = {a.id for a in inst.arcs}
+    return frozenset(a.id for sc in inst.scenarios for a in sc.new_arcs if a.id not in base)
+
+
+def shipment_only(inst: Instance) -> bool:
+    """Every scenario is a single shipment (the evasion model): the base data need no
+    supply and no market, each scenario brings its own."""
+    return bool(inst.scenarios) and all(sc.shipment is not None for sc in inst.scenarios)
 
 
 def validate_values(inst: Instance) -> list[Problem]:
@@ -39,8 +55,9 @@ def validate_values(inst: Instance) -> list[Problem]:
 
 
 class _Validator:
-    def __init__(self, inst: Instance):
+    def __init__(self, inst: Instance, elsewhere: frozenset[str] = frozenset()):
         self.inst = inst
+        self.elsewhere = elsewhere - {a.id for a in inst.arcs}
         self.problems: list[Problem] = []
         self.index = TargetIndex(inst)
         self.known: dict[str, set[str]] = {
@@ -69,6 +86,7 @@ class _Validator:
                          f"supply (node '{node}', commodity '{comm}')", None,
                          f"listed {count} times (one supply per node and commodity)")
         self.references()
+        self.node_capacities()
         self.markets()
         self.recipe_cycles()
         self.actions()
@@ -108,6 +126,14 @@ class _Validator:
             for k in a.commodities or ():
                 if k not in comms:
                     self.err("arcs", a.id, rec, "commodities", f"unknown commodity '{k}'")
+            for k in a.cost_per_commodity:
+                if k not in comms:
+                    self.err("arcs", a.id, rec, "cost_per_commodity",
+                             f"unknown commodity '{k}'")
+                elif a.commodities is not None and k not in a.commodities:
+                    self.err("arcs", a.id, rec, "cost_per_commodity",
+                             f"'{k}' may not use this arc (its 'commodities': "
+                             f"{', '.join(a.commodities)}), so its cost would never apply")
             if a.commodities is not None and not a.commodities:
                 self.err("arcs", a.id, rec, "commodities",
                          "empty list: no commodity could use this arc")
@@ -128,6 +154,18 @@ class _Validator:
                 self.err("supplies", key, rec, "node", f"unknown node '{s.node}'")
             if s.commodity not in comms:
                 self.err("supplies", key, rec, "commodity", f"unknown commodity '{s.commodity}'")
+
+    def node_capacities(self) -> None:
+        """A node's ``capacity`` caps what its recipes process (U_n); on a node without a
+        recipe it would cap nothing, so it is refused rather than silently ignored (to cap
+        the flow through a place, give its arcs capacities)."""
+        with_recipes = {r.node for r in self.inst.recipes}
+        for n in self.inst.nodes:
+            if not math.isinf(n.capacity) and n.id not in with_recipes:
+                self.err("nodes", n.id, f"node '{n.id}'", "capacity",
+                         "caps what the node's recipes process, but no recipe is at this "
+                         "node, so it would cap nothing; remove it, or cap the arcs into or "
+                         "out of the node to limit the flow through it")
 
     def markets(self) -> None:
         """Markets name known nodes and commodities; a commodity is priced at a node once
@@ -181,6 +219,7 @@ class _Validator:
         act on finite capacities and supplies."""
         for act in self.inst.actions:
             self.action_costs(act)
+            self.dominated_levels(act)
             for ei, eff in enumerate(act.effects):
                 erec = f"action '{act.id}' effect #{ei + 1} ({eff.type})"
                 if self.effect_targets(act.id, erec, eff):
@@ -209,6 +248,33 @@ class _Validator:
                     self.err("actions", act.id, lrec, "cost",
                              f"unknown resource '{res}' (resources: {sorted(resources)})")
 
+    def dominated_levels(self, act: Action) -> None:
+        """Two levels with the same effects (every amount, as the smuggler sees it too):
+        the one that costs at least as much in every resource would never be chosen —
+        almost always a typing slip, so it is refused."""
+        def effect_of(li: int) -> tuple:
+            return tuple((e.amounts[li] if li < len(e.amounts) else None,
+                          None if e.perceived_amounts is None or li >= len(e.perceived_amounts)
+                          else e.perceived_amounts[li]) for e in act.effects
+                         if e.type != "remove")
+
+        if not any(e.type != "remove" for e in act.effects):
+            return  # a removal has no size: levels may differ in their cost alone
+        for j in range(len(act.levels)):
+            for i in range(j):
+                if effect_of(i) != effect_of(j):
+                    continue
+                ci, cj = act.levels[i].cost, act.levels[j].cost
+                keys = set(ci) | set(cj)
+                dearer = j if all(cj.get(k, 0.0) >= ci.get(k, 0.0) for k in keys) else \
+                    i if all(ci.get(k, 0.0) >= cj.get(k, 0.0) for k in keys) else None
+                if dearer is None:
+                    continue
+                self.err("actions", act.id, f"action '{act.id}' level {dearer + 1}", "levels",
+                         f"has the same effect as level {(i if dearer == j else j) + 1} and "
+                         "costs at least as much in every resource, so it would never be "
+                         "chosen; give it a different effect or remove it")
+
     def effect_targets(self, act_id: str, erec: str, eff: Effect) -> bool:
         """Report selectors the effect type does not take and unknown targets; False when
         the effect has no target at all."""
@@ -223,7 +289,7 @@ class _Validator:
                                ("recipes", t.recipes, "recipe"),
                                ("commodities", t.commodities or (), "commodity")):
             for i in ids:
-                if i not in known[fld]:
+                if i not in known[fld] and not (fld == "arcs" and i in self.elsewhere):
                     self.err("actions", act_id, erec, fld, f"unknown {kind} '{i}'")
         for m in t.modes:
             if m not in known["modes"]:
@@ -236,7 +302,7 @@ class _Validator:
                          f"{', '.join(held) or 'none'})")
         resolved = resolve_targets(self.inst, eff, self.index)
         if not (resolved.arcs or resolved.nodes or resolved.recipes or t.modes
-                or t.organizations):
+                or t.organizations or any(a in self.elsewhere for a in t.arcs)):
             self.err("actions", act_id, erec, None,
                      "has no target (list arcs, modes, nodes, recipes or organizations)")
             return False
@@ -453,6 +519,8 @@ class _Validator:
                 self.err("nodes", node.id, f"node '{node.id}' ({node.kind})", None,
                          f"no supply can reach this market with any commodity it values "
                          f"({', '.join(valued)})")
+        if shipment_only(inst):
+            return  # each scenario's shipment is its supply and its sale
         if not any_value and node_ids:
             self.problems.append(Problem(inst.path, "file", None,
                                          "no node values any commodity: give market nodes "

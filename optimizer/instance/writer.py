@@ -245,6 +245,9 @@ def _arc(a: Arc, num: NumberWriter, noted: frozenset[str] = frozenset()) -> dict
         d["cost"] = num(a.cost, f"{key}/cost")
     if a.seizure or f"{key}/seizure" in noted:
         d["seizure"] = num(a.seizure, f"{key}/seizure")
+    if a.cost_per_commodity:
+        d["cost_per_commodity"] = {k: num(v, f"{key}/cost_per_commodity")
+                                   for k, v in a.cost_per_commodity.items()}
     if a.commodities is not None:
         d["commodities"] = list(a.commodities)
     _put(d, "organization", a.organization, "")

@@ -204,6 +204,14 @@ class _Piece:
     def key(self, j: int) -> str:
         return f"piece {self.index:04d} step {j:06d}"
 
+    def covered(self, delta: float) -> float:
+        """How much of [lo, hi] the steps so far cover (all of it once the piece is
+        done)."""
+        if not self.steps:
+            return 0.0
+        start = self.steps[-1]["start"]
+        return self.hi - self.lo if start < self.lo + delta else self.hi - start
+
     def next_task(self, resource: str, delta: float) -> FrontierStepTask | None:
         """The step below the last one, or None when the piece is covered."""
         if not self.steps:
@@ -225,7 +233,9 @@ def exact_frontier(source, resource: str, lo: float, hi: float, *,
     ``PlanningSession``. The pieces run side by side on ``executor``, each a chain of step
     tasks; ``store`` (a ``RunStore``) keeps every step the moment it is certified, and a
     run with the same parameters resumes from its stored steps (unless ``fresh``).
-    ``progress(steps found, pieces done, pieces)`` is called after each step."""
+    ``progress(steps found, budget covered, hi − lo)`` is called after each step: the
+    budget covered is the part of the range whose optimal value is known (every step
+    found covers its segment), so it moves with each step, not only with each piece."""
     from ..parallel import SerialExecutor, drive
     from .store import recording
     from .tasks import spec_of, task_call
@@ -261,7 +271,7 @@ def exact_frontier(source, resource: str, lo: float, hi: float, *,
         def report() -> None:
             if progress:
                 progress(sum(len(p.steps) for p in parts),
-                         sum(p.next_task(resource, delta) is None for p in parts), pieces)
+                         sum(p.covered(delta) for p in parts), hi - lo)
 
         def then(part: _Piece, out: tuple[dict[str, Any], bool, int]):
             nonlocal solves

@@ -162,9 +162,11 @@ def solve_points(run, executor, spec, budget_vectors: list[dict[str, float]],
 
 def marginal_gains(source, steps: Mapping[str, float], *,
                    budgets: Mapping[str, float] | None = None, options=None,
-                   executor=None, store=None, fresh: bool = False) -> Marginal:
+                   executor=None, store=None, fresh: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> Marginal:
     """What one more step of each resource buys at ``budgets`` (module docstring). The
-    solves run on ``executor``; ``store`` keeps each as it is certified (resumable)."""
+    solves run on ``executor``; ``store`` keeps each as it is certified (resumable);
+    ``progress(done, total)`` after each."""
     from ..parallel import SerialExecutor
     from .store import recording
     from .tasks import spec_of
@@ -183,7 +185,7 @@ def marginal_gains(source, steps: Mapping[str, float], *,
     with recording(store, "marginal", spec, {"steps": {r: steps[r] for r in order}},
                    fresh=fresh) as run:
         results = solve_points(run, executor or SerialExecutor(), spec,
-                               [B] + [{**B, r: B[r] + steps[r]} for r in order])
+                               [B] + [{**B, r: B[r] + steps[r]} for r in order], progress)
         base, more = results[0], results[1:]
         gains = []
         for r, p in zip(order, more):
@@ -316,14 +318,15 @@ def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
                   budgets: Mapping[str, float] | None = None, options=None,
                   executor=None, method: str = "exact",
                   time_limit: float | None = None, store=None,
-                  fresh: bool = False) -> PriorityList:
+                  fresh: bool = False,
+                  progress: Callable[[int, int], None] | None = None) -> PriorityList:
     """Nested plans over ``budgets_grid`` and the ordered action list (module docstring).
 
     ``method``: ``greedy`` (each budget's best plan containing the previous one) or
     ``exact`` (``nested.exact_nested``: the nested plans of least total value over the
     grid, one MILP, started from the greedy plans; ``time_limit`` bounds it). ``store``
     keeps the greedy plans, the exact plans and each comparison solve as they are found
-    (resumable)."""
+    (resumable). ``progress(done, total)`` counts the comparison solves."""
     from .store import recording
     from .tasks import spec_of
 
@@ -341,14 +344,16 @@ def priority_list(source, resource: str, budgets_grid: Sequence[float], *,
     spec = spec_of(session)
     params = {"resource": resource, "values": grid, "method": method, "time_limit": time_limit}
     with recording(store, "priorities", spec, params, fresh=fresh) as run:
-        result = _priorities(session, resource, grid, method, time_limit, executor, run)
+        result = _priorities(session, resource, grid, method, time_limit, executor, run,
+                             progress)
         result.seconds = time.perf_counter() - t0
         run.done(result.to_dict())
     return result
 
 
 def _priorities(session: PlanningSession, resource: str, grid: list[float], method: str,
-                time_limit: float | None, executor, run) -> PriorityList:
+                time_limit: float | None, executor, run,
+                progress: Callable[[int, int], None] | None = None) -> PriorityList:
     from ..parallel import SerialExecutor
     from .tasks import spec_of
 
@@ -370,7 +375,7 @@ def _priorities(session: PlanningSession, resource: str, grid: list[float], meth
     # v at each prefix's spend and at each grid budget: independent certified solves
     spends = sorted({round(i.spend[resource], 12) for i in items} | set(grid))
     opt = solve_points(run, executor or SerialExecutor(), spec_of(session),
-                       [{**B, resource: s} for s in spends])
+                       [{**B, resource: s} for s in spends], progress)
     v_at = {s: p.value for s, p in zip(spends, opt)}
     out_items = []
     for it in items:

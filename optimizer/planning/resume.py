@@ -18,6 +18,21 @@ from .store import RunStore, run_key
 RESUMABLE = ("sweep", "frontier", "target", "marginal", "priorities")
 
 
+def stored_instance(path: str, budgets: dict[str, float], digest: str, run_id: int):
+    """The instance at ``path`` as run ``run_id`` saw it: read as it is (a run started without
+    budget overrides keeps the file's per-period budgets) or with the run's base budgets
+    (a run started with ``--budget``); SetupError when neither has the recorded content."""
+    from ..instance.reader import load_instance
+    from .session import instance_digest
+
+    inst = load_instance(path)
+    for candidate in (inst, inst.with_budgets(budgets)):
+        if instance_digest(candidate) == digest:
+            return candidate
+    raise SetupError(f"{path} is not the instance of run {run_id} (its content changed); "
+                     "pass the right file with --instance")
+
+
 def _options(stored: dict[str, Any]) -> SolveOptions:
     names = {f.name for f in fields(SolveOptions)}
     return SolveOptions(**{k: v for k, v in stored.items() if k in names})
@@ -28,8 +43,7 @@ def resume_run(store: RunStore, run_id: int, *, executor=None, instance_path: st
     """Finish run ``run_id`` of ``store``; returns (kind, result) — the result object the
     command that started the run returns (for ``target``: the list of results).
     ``progress(done, total)`` is called as pieces are found (sweeps and frontiers)."""
-    from ..instance.reader import load_instance
-    from .session import PlanningSession, instance_digest, planning_options
+    from .session import PlanningSession, planning_options
     from .tasks import SessionSpec
 
     try:
@@ -45,10 +59,7 @@ def resume_run(store: RunStore, run_id: int, *, executor=None, instance_path: st
     path = instance_path or info.instance_path
     options = _options(info.options)
     base = {k: float(v) for k, v in info.options["budgets"].items()}
-    inst = load_instance(path).with_budgets(base)
-    if instance_digest(inst) != info.instance_hash:
-        raise SetupError(f"{path} is not the instance of run {run_id} (its content changed); "
-                         "pass the right file with --instance")
+    inst = stored_instance(path, base, info.instance_hash, run_id)
     spec = SessionSpec(inst, base, planning_options(options))
     p = info.spec
     if run_key(info.kind, spec.key, p) != info.key:

@@ -135,13 +135,16 @@ class PlanningSession:
         return list(self.net.resource_ids)
 
     def budget_vector(self, budgets: Mapping[str, float] | None) -> dict[str, float]:
-        """The base budgets with ``budgets`` replacing some; unknown or negative raise."""
+        """The base budgets with ``budgets`` replacing some; unknown or negative raise, and
+        so does an unlimited budget, except for an outcome (``kind: outcome``, e.g.
+        violence), which is unlimited unless capped."""
         out = dict(self.base_budgets)
+        outcomes = {r.id for r in self.problem.instance.resources if r.kind == "outcome"}
         for rid, value in (budgets or {}).items():
             if rid not in out:
                 raise PlanError(f"unknown resource '{rid}'; this instance has {sorted(out)}")
             v = float(value)
-            if not (v >= 0) or not np.isfinite(v):
+            if not (v >= 0) or (not np.isfinite(v) and rid not in outcomes):
                 raise PlanError(f"budget of '{rid}' must be finite and ≥ 0, got {value!r}")
             out[rid] = v
         return out

@@ -21,8 +21,14 @@ process's start time) is gone shows as ``interrupted``.
 The store is opened and checked before any work: a file that is not an SQLite database, or
 one without this schema, is a ``SetupError`` naming the file.
 
-The default file is ``.interdict/runs.sqlite`` in the working directory, or the path in
-the environment variable ``INTERDICT_STORE``.
+Where the store is (``default_store_path``), first match wins: the ``--store`` option
+(``RunStore(path)``), the environment variable ``INTERDICT_STORE``, else ``runs.sqlite``
+in the user's data directory for interdict (``platformdirs.user_data_dir``: on Linux
+``$XDG_DATA_HOME/interdict``, by default ``~/.local/share/interdict``; on macOS
+``~/Library/Application Support/interdict``; on Windows ``%LOCALAPPDATA%\\interdict``) —
+one store whatever directory a command runs from.
+
+Pieces are read back in numeric budget order (0, 10, 20, 100, 200 — never as text).
 """
 
 from __future__ import annotations
@@ -75,8 +81,22 @@ COLUMNS = {"runs": {"id", "kind", "key", "instance", "instance_path", "instance_
            "points": {"run_id", "key", "result", "created"}}
 
 
+STORE_ENV = "INTERDICT_STORE"
+
+
 def default_store_path() -> Path:
-    return Path(os.environ.get("INTERDICT_STORE", ".interdict/runs.sqlite"))
+    """``$INTERDICT_STORE``, else ``runs.sqlite`` in the user data directory (module
+    docstring)."""
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV]).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path("interdict", appauthor=False) / "runs.sqlite"
+
+
+def numeric_key(budgets: dict[str, float]) -> tuple[tuple[str, float], ...]:
+    """Sort key of a budget vector: by resource name, then by amount as a number."""
+    return tuple(sorted((k, float(v)) for k, v in budgets.items()))
 
 
 def _start_ticks(pid: int) -> str | None:
@@ -318,9 +338,11 @@ class RunStore:
         return {k: json.loads(text) for k, text in rows}
 
     def points(self, run_id: int) -> list[PointResult]:
-        """The points of a sweep (or of ``marginal``): pieces keyed by budgets."""
-        return [PointResult.from_dict(_restore(d)) for k, d in self.pieces(run_id).items()
-                if k.startswith("{")]
+        """The points of a sweep (or of ``marginal``): pieces keyed by budgets, in numeric
+        order of the budgets."""
+        pts = [PointResult.from_dict(_restore(d)) for k, d in self.pieces(run_id).items()
+               if k.startswith("{")]
+        return sorted(pts, key=lambda p: numeric_key(p.budgets))
 
     def runs(self) -> list[RunInfo]:
         rows = self.db.execute(
@@ -371,6 +393,84 @@ def recording(store: RunStore | None, kind: str, session_spec, params: dict[str,
         store.set_status(run_id, "interrupted" if isinstance(exc, KeyboardInterrupt)
                          else "failed")
         raise
+
+
+@dataclass(frozen=True)
+class RunComparison:
+    """Two sweeps side by side (``compare_runs``): ``rows`` pairs the points with the same
+    budgets of the swept resources ``matched_on`` (numeric order); ``differences`` says
+    in words what else differs between the runs (kind, swept resources, fixed budgets,
+    solve options, instance data)."""
+
+    a: RunInfo
+    b: RunInfo
+    matched_on: tuple[str, ...]
+    rows: list[tuple[PointResult, PointResult]]
+    only_a: int
+    only_b: int
+    differences: list[str]
+
+
+def swept_resources(info: RunInfo) -> tuple[str, ...]:
+    """The resources a sweep varies (from its spec); () for other kinds of run."""
+    spec = info.spec.get("sweep", info.spec)
+    return tuple(a["resource"] for a in spec.get("axes", []))
+
+
+def compare_runs(store: "RunStore", a: RunInfo, b: RunInfo, pa: list[PointResult],
+                 pb: list[PointResult], *, instances: tuple[Any, Any] | None = None
+                 ) -> RunComparison:
+    """Pair the points of two runs on the budgets of the resources both sweep (all
+    budgets when neither is a sweep), and list what differs between the runs.
+    ``instances``: the two runs' instances, when they could be read, to name the data
+    that differ (else only the content hashes are compared)."""
+    swept = [r for r in swept_resources(a) if r in swept_resources(b)]
+    on = tuple(swept) if swept else tuple(sorted({k for p in pa + pb for k in p.budgets}))
+
+    def key(p: PointResult) -> tuple[float, ...]:
+        return tuple(float(p.budgets.get(r, float("nan"))) for r in on)
+
+    ka, kb = {key(p): p for p in pa}, {key(p): p for p in pb}
+    common = sorted(set(ka) & set(kb))
+    return RunComparison(a, b, on, [(ka[k], kb[k]) for k in common], len(set(ka) - set(kb)),
+                         len(set(kb) - set(ka)), run_differences(a, b, instances))
+
+
+def run_differences(a: RunInfo, b: RunInfo, instances: tuple[Any, Any] | None = None
+                    ) -> list[str]:
+    """What differs between two runs besides their points, one line each."""
+    out = []
+    if a.kind != b.kind:
+        out.append(f"kind: {a.kind} → {b.kind}")
+    sa, sb = swept_resources(a), swept_resources(b)
+    if sa != sb:
+        out.append(f"swept resources: {', '.join(sa) or '—'} → {', '.join(sb) or '—'}")
+    fa, fb = a.options.get("budgets", {}), b.options.get("budgets", {})
+    for r in sorted(set(fa) | set(fb)):
+        if r not in sa + sb and fa.get(r) != fb.get(r):
+            out.append(f"fixed budget {r}: {_num(fa.get(r))} → {_num(fb.get(r))}")
+    for k in sorted((set(a.options) | set(b.options)) - {"budgets"}):
+        if a.options.get(k) != b.options.get(k):
+            out.append(f"option {k}: {a.options.get(k)} → {b.options.get(k)}")
+    if a.instance_path != b.instance_path:
+        out.append(f"instance file: {a.instance_path} → {b.instance_path}")
+    if a.instance_hash != b.instance_hash:
+        if instances is None:
+            out.append(f"instance data differ (content hash {a.instance_hash[:10]} → "
+                       f"{b.instance_hash[:10]}); the files could not be read to say how")
+        else:
+            from ..instance.diff import instance_differences
+
+            lines = [f"data: {d}" for d in instance_differences(*instances)
+                     if not d.startswith("resource ") or " budget " not in d]
+            out.extend(lines)
+    return out
+
+
+def _num(v: Any) -> str:
+    from ..report.units import number
+
+    return "(instance's)" if v is None else number(float(v), 6)
 
 
 def _restore(d: dict[str, Any]) -> dict[str, Any]:

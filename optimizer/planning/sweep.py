@@ -166,6 +166,13 @@ class SweepResult:
                 "seconds": self.seconds, "executor": self.executor, "options": self.options,
                 "points": [p.to_dict() for p in self.points]}
 
+    def to_frames(self):
+        """One pandas DataFrame, a row per point (``results.frames.sweep_frame``; needs the
+        optional dependency pandas)."""
+        from ..results.frames import sweep_frame
+
+        return sweep_frame(self)
+
     def to_json(self) -> str:
         from ..results.types import _clean as clean
 

@@ -27,7 +27,7 @@ import json
 import re
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -330,11 +330,13 @@ class TargetTask:
 
 
 def cheapest_to_targets(source, targets: list[tuple[str, float]], resource: str, *,
-                        options=None, executor=None, store=None, fresh: bool = False
+                        options=None, executor=None, store=None, fresh: bool = False,
+                        progress: Callable[[int, int], None] | None = None
                         ) -> list[TargetResult]:
     """Target mode for several (kind, reduction) targets, as independent tasks on
     ``executor``, in the order given; ``store`` keeps each result the moment it is found
-    (one run for the lot; running it again resumes)."""
+    (one run for the lot; running it again resumes). ``progress(done, total)`` after each
+    target."""
     from ..parallel import SerialExecutor, drive
     from .store import recording
     from .tasks import spec_of, task_call
@@ -351,6 +353,8 @@ def cheapest_to_targets(source, targets: list[tuple[str, float]], resource: str,
     with recording(store, "target", spec, params, fresh=fresh) as run:
         def then(key: str, r: TargetResult) -> None:
             run.put(key, r.to_dict())
+            if progress:
+                progress(sum(k in run for k in keys), len(keys))
 
         todo = {k: t for k, t in zip(keys, tasks) if k not in run}
         drive(executor, [(k, task_call(executor, spec, t)) for k, t in todo.items()], then)

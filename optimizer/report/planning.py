@@ -38,13 +38,24 @@ def budgets_text(budgets: Mapping[str, float], units: Units) -> str:
 
 
 def _mapping_text(d: Mapping[str, Any] | None) -> str:
-    """``a=1, b=x`` for stored options and specs (sorted, numbers formatted)."""
+    """``a=1, b=x, c=(d=2, e=[0, 10])`` for stored options and specs: sorted, numbers
+    formatted, nested mappings in parentheses and lists in brackets (never a Python
+    repr)."""
     if not d:
         return "—"
-    def text(v: Any) -> str:
-        return number(v, 6) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+    return ", ".join(f"{k}={_value_text(v)}" for k, v in sorted(d.items()))
 
-    return ", ".join(f"{k}={text(v)}" for k, v in sorted(d.items()))
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, Mapping):
+        return f"({_mapping_text(v)})" if v else "none"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_value_text(x) for x in v) + "]"
+    if v is None:
+        return "—"
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return number(v, 6)
+    return str(v)
 
 
 def _gap(g: float | None) -> str:
@@ -117,7 +128,10 @@ def render_run(info, result: dict[str, Any] | None, points: list,
     con = _console(buf, 140)
     con.print(f"Run {info.id}: {info.kind}, {info.status}, instance {info.instance} "
               f"({info.instance_path}, sha256 {info.instance_hash[:12]})")
-    con.print(f"Options {_mapping_text(info.options)}")
+    options = dict(info.options or {})
+    if isinstance(options.get("budgets"), Mapping):
+        con.print(f"Budgets {budgets_text(options.pop('budgets'), units)}")
+    con.print(f"Options {_mapping_text(options)}")
     con.print(f"Spec    {_mapping_text(info.spec)}")
     pts = points or list((result or {}).get("points", []))
     if pts:
@@ -135,34 +149,38 @@ def render_run(info, result: dict[str, Any] | None, points: list,
     return buf.getvalue()
 
 
-def render_compare(a, b, pa: list, pb: list, units: Units = BARE_UNITS) -> str:
-    """Point-by-point comparison of two sweeps (points with the same budgets)."""
+def render_compare(c, units: Units = BARE_UNITS) -> str:
+    """Point-by-point comparison of two runs (``planning.store.RunComparison``): what
+    differs between them, then values and plans at the same budgets of the swept
+    resources, in ``units``."""
+    a, b = c.a, c.b
+    v = units.value
     buf = io.StringIO()
     con = _console(buf, 140)
-    v = units.value
-    con.print(f"Run {a.id} ({a.instance}, {a.instance_hash[:10]}) vs run {b.id} "
-              f"({b.instance}, {b.instance_hash[:10]})")
-    if a.instance_hash != b.instance_hash:
-        con.print("Note: the instances differ (content hash).")
-    ka = {p.key: p for p in pa}
-    kb = {p.key: p for p in pb}
-    common = sorted(set(ka) & set(kb))
+    con.print(f"Run {a.id} ({a.kind}, {a.instance}, {a.instance_hash[:10]}) vs run {b.id} "
+              f"({b.kind}, {b.instance}, {b.instance_hash[:10]})")
+    if c.differences:
+        con.print("What differs between the runs:")
+        for line in c.differences:
+            con.print(f"  {line}")
+    else:
+        con.print("Same instance data, fixed budgets and options.")
     t = Table(title_justify="left")
-    t.add_column("budgets")
+    for r in c.matched_on:
+        t.add_column(header(r, units.resource(r), model=True), justify="right")
     t.add_column(header(f"value {a.id}", v), justify="right")
     t.add_column(header(f"value {b.id}", v), justify="right")
     t.add_column("difference", justify="right")
     t.add_column("plans")
-    for k in common:
-        x, y = ka[k], kb[k]
+    for x, y in c.rows:
         same = "same plan" if x.plan == y.plan else (
             f"-{_plan_text({q: x.plan[q] for q in x.plan if y.plan.get(q) != x.plan[q]})} "
             f"+{_plan_text({q: y.plan[q] for q in y.plan if x.plan.get(q) != y.plan[q]})}")
-        t.add_row(budgets_text(x.budgets, units), amount(x.value, v, 4), amount(y.value, v, 4),
-                  amount(y.value - x.value, v, 4, signed=True), same)
+        t.add_row(*[number(x.budgets[r], 6) for r in c.matched_on], amount(x.value, v, 6),
+                  amount(y.value, v, 6), amount(y.value - x.value, v, 4, signed=True), same)
     con.print(t)
-    con.print(f"{len(common)} common points; {len(set(ka) - set(kb))} only in run {a.id}, "
-              f"{len(set(kb) - set(ka))} only in run {b.id}")
+    con.print(f"{len(c.rows)} points at the same {', '.join(c.matched_on)}; {c.only_a} only "
+              f"in run {a.id}, {c.only_b} only in run {b.id}")
     return buf.getvalue()
 
 
@@ -170,8 +188,9 @@ def render_frontier(f, units: Units = BARE_UNITS) -> str:
     buf = io.StringIO()
     con = _console(buf, 140)
     v, ru = units.value, units.resource(f.resource)
-    con.print(f"Exact frontier of {f.resource} on {f.instance} over [{quantity(f.lo, ru)}, "
-              f"{quantity(f.hi, ru)}]; value with no action {quantity(f.value_before, v)}")
+    span = f"{number(f.lo, 6)} to {number(f.hi, 6)}" + (f" ({ru.label})" if ru.label else "")
+    con.print(f"Exact frontier of {f.resource} on {f.instance}, budget {span}; value with no "
+              f"action {quantity(f.value_before, v)}")
     t = Table(title_justify="left", caption=_units_caption(list(f.base_budgets), units),
               caption_justify="left")
     t.add_column(f"{f.resource} from", justify="right")
@@ -189,7 +208,8 @@ def render_frontier(f, units: Units = BARE_UNITS) -> str:
     con.print(t)
     con.print(f"{len(f.breakpoints)} breakpoints, {len(f.steps)} segments, {f.solves} MILP solves "
               f"({f.pieces} piece(s), executor {f.executor}); values equal within "
-              f"{number(f.tolerance)}, spends within {number(f.delta)}; {f.seconds:.2f} s"
+              f"{quantity(f.tolerance, v)}, spends within {number(f.delta)} (each in its "
+              f"resource's unit); {f.seconds:.2f} s"
               + (f"; run {f.run_id}" if f.run_id is not None else ""))
     return buf.getvalue()
 

@@ -162,14 +162,17 @@ def performance() -> str:
         f"{big['total_s'] / mps['total_s'] - 1:+.0%} end to end on the largest instance; on "
         f"sub-second solves the certificate and tidying dominate.",
         f"- **Sweeps**: a {sweep_run['points']}-point "
-        f"budget sweep on the shipped instance takes {sweep['median_ratio_pool']:.2f} of the "
+        f"budget sweep on the shipped instance took {sweep['median_ratio_pool']:.2f} of the "
         f"time of independent `interdict solve` calls with the default process pool "
         f"({_s(pool)} s against {_s(alone)} s), {sweep['median_ratio_serial']:.2f} run serially "
-        f"on one loaded model (`python3 benches/sweep_vs_solves.py --rounds 2`).",
+        f"on one loaded model (`python3 benches/sweep_vs_solves.py --rounds 2`; every point "
+        f"equals its independent solve), measured on {sweep_run['when'][:10]} on the shipped "
+        f"instance of that date.",
         f"- **SNIP** (literature): all {len(snip)} published cases proven optimal in "
         f"{_span([r['total_s'] for r in snip], _s)} s each "
         f"({sum(r['total_s'] for r in snip) / 60:.0f} min in all), peak "
-        f"{_span([r['peak_mib'] for r in snip], lambda v: f'{v:.0f}')} MiB.",
+        f"{_span([r['peak_mib'] for r in snip], lambda v: f'{v:.0f}')} MiB; "
+        f"`benches/README.md` has the table and command.",
     ]
     return "\n".join(bullets)
 

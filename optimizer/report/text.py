@@ -433,6 +433,7 @@ def render_comparison(comp: Any, *, width: int = 110) -> str:
     for title, attr, unit in rows:
         t.add_row(header(title, unit), *[_cell(by_label[lb], attr, unit) for lb in labels])
     con.print(t)
+    con.print(_shift_text(comp, by_label, labels))
     return buf.getvalue()
 
 
@@ -467,6 +468,41 @@ def _cell(outcomes: dict[str, Any], attr: Any, unit: Unit) -> str:
 
 def _plan_text(plan: dict[str, int]) -> str:
     return ", ".join(f"{a}@{lv}" for a, lv in sorted(plan.items())) or "(no action)"
+
+
+def _shift_text(comp: Any, by_label: dict[str, dict[str, Any]], shown: list[str]) -> str:
+    """The substitution warning: each plan that raises the deliveries of some commodity
+    above the no-action level, with the units before and after; or that no plan does. The
+    plans are those of the table (``shown``: a harm plan both tie-breaks chose, once)."""
+    units: Units = comp.zero_sum.units
+    shifts = comp.shifts()
+    if not shifts:
+        return "No plan raises the deliveries of any commodity above the no-action level."
+    lines = ["WARNING - substitution: these plans raise the deliveries of a commodity above "
+             "the no-action level (suppressing one drug pushes the smuggler into another):"]
+    by_rise: dict[tuple[str, str, float, float], list[str]] = {}
+    for s in shifts:  # a rise the same under both tie-breaks is listed once
+        label = s.label if s.label in shown else _shown_as(by_label, s.label, shown)
+        key = (label, s.commodity, round(s.before, 6), round(s.after, 6))
+        by_rise.setdefault(key, []).append(s.mode)
+    for (label, k, before, after), modes in by_rise.items():
+        rise = pct((after - before) / before, signed=True) if before > 0 else "from none"
+        u = units.commodity(k)
+        ties = "both tie-breaks" if len(modes) > 1 else f"{modes[0]} ties"
+        lines.append(f"  {_short(label)} ({ties}): {k} delivered {quantity(before, u)} → "
+                     f"{quantity(after, u)} ({rise})")
+    raised = {label for label, *_ in by_rise}
+    clean = [lb for lb in shown if lb != "no action" and lb not in raised]
+    if clean:
+        lines.append(f"  raising none: {', '.join(_short(lb) for lb in clean)}")
+    return "\n".join(lines)
+
+
+def _shown_as(by_label: dict[str, dict[str, Any]], label: str, shown: list[str]) -> str:
+    """The table's label for a plan listed under another label (the same harm plan)."""
+    plan = next(iter(by_label[label].values())).plan
+    return next(lb for lb in shown if next(iter(by_label[lb].values())).plan == plan
+                and lb.startswith("harm plan ("))
 
 
 __all__ = ["displacement_table", "explanation_table", "headline", "plan_table",

@@ -64,6 +64,16 @@ class PeriodOutcome:
         return 0.0 if self.value_before <= 0 else 1.0 - self.value_after / self.value_before
 
 
+def summed_unit(unit: Unit, period: str) -> Unit:
+    """The unit of a sum over periods (``year``, ``quarter``) of figures in ``unit``: a rate
+    per period (``US$ thousand per year`` over years) summed is an amount (``US$
+    thousand``); any other unit is kept."""
+    suffix = f" per {period}"
+    if not unit.name.endswith(suffix):
+        return unit
+    return Unit(unit.name.removesuffix(suffix), unit.scale)
+
+
 @dataclass(frozen=True)
 class HorizonResult:
     """Everything about one horizon solve. ``objective_after`` is the certified objective
@@ -113,13 +123,8 @@ class HorizonResult:
         return tuple(p.period for p in self.periods)
 
     def summed(self, unit: Unit) -> Unit:
-        """The unit of a sum over the periods of figures in ``unit``: a rate per period
-        (``US$ thousand per year`` over years) summed is an amount (``US$ thousand``); any
-        other unit is kept."""
-        suffix = f" per {self.unit}"
-        if not unit.name.endswith(suffix):
-            return unit
-        return Unit(unit.name.removesuffix(suffix), unit.scale)
+        """The unit of a sum over the periods of figures in ``unit`` (``summed_unit``)."""
+        return summed_unit(unit, self.unit)
 
     @property
     def total_unit(self) -> Unit:
@@ -234,4 +239,4 @@ def horizon_result(problem: HorizonProblem, baseline: PlanEvaluation, finished: 
         options=options, notes=tuple(notes) + finished.notes, units=Units.of(inst))
 
 
-__all__ = ["HorizonResult", "PeriodOutcome", "ScheduledStart", "horizon_result"]
+__all__ = ["HorizonResult", "PeriodOutcome", "ScheduledStart", "horizon_result", "summed_unit"]

@@ -297,6 +297,13 @@ class InterdictionResult:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
+    def to_frames(self) -> dict[str, Any]:
+        """The result as pandas DataFrames by name: plan, delivered, markets, flows, routes,
+        scenarios (``results.frames``; needs the optional dependency pandas)."""
+        from .frames import result_frames
+
+        return result_frames(self)
+
 
 def _clean(obj: Any) -> Any:
     """JSON-safe: tuples → lists, numpy → Python, inf/nan → strings."""

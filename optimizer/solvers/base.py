@@ -15,6 +15,9 @@ status codes are mapped here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -48,6 +51,46 @@ class RawSolution:
         """The solve proved nothing usable: infeasible, unbounded or a solver error."""
         return self.termination in (Termination.INFEASIBLE, Termination.UNBOUNDED,
                                     Termination.INFEASIBLE_OR_UNBOUNDED, Termination.ERROR)
+
+
+@dataclass(frozen=True)
+class MipProgress:
+    """Where a MIP solve stands, as the solver reports it while it runs: the best
+    objective found (``incumbent``, None before the first), the proven ``bound``, the
+    relative ``gap`` (None while either is missing), branch-and-bound ``nodes`` and
+    ``seconds`` since the solve began. Numbers are the model's objective, in its own
+    sense."""
+
+    incumbent: float | None
+    bound: float | None
+    gap: float | None
+    nodes: int
+    seconds: float
+
+
+#: a function told how a running MIP solve stands (called from the solver's thread, often:
+#: it should only record the numbers, and throttle anything slower)
+ProgressFn = Callable[[MipProgress], None]
+
+_listener: ContextVar[ProgressFn | None] = ContextVar("mip_progress", default=None)
+
+
+@contextmanager
+def mip_progress(callback: ProgressFn | None) -> Iterator[None]:
+    """Tell ``callback`` how every MIP solve started in this context stands while it runs
+    (sessions that cannot report, e.g. Pyomo's, stay silent). The command line's live
+    "incumbent, bound, gap" line is drawn from it; solves in worker processes do not
+    report here (their tasks are counted instead)."""
+    token = _listener.set(callback)
+    try:
+        yield
+    finally:
+        _listener.reset(token)
+
+
+def progress_listener() -> ProgressFn | None:
+    """The callback ``mip_progress`` installed for this context (None: nobody listens)."""
+    return _listener.get()
 
 
 class Session(Protocol):

@@ -16,6 +16,13 @@ HiGHS 1.16, applied here so no caller has to know them:
 4. Ctrl-C during a solve asks HiGHS to stop (``cancelSolve``); the solve returns within a
    fraction of a second with termination ``interrupted`` and the best solution found.
 5. With ``verbose`` the solver's log goes to stderr (stdout carries reports and JSON).
+6. A warm LP re-solve (after an objective or row change) can end "optimal" while the
+   solution it reports is primal infeasible (seen on the shipped instance with beliefs:
+   the max-true-value LP after the min one). Such an LP is solved once more from scratch
+   (solver cleared); a fresh solve of the same model is feasible.
+7. A MIP solve reports where it stands (incumbent, bound, gap, nodes, seconds) through
+   HiGHS's MIP interrupt callback, which HiGHS calls often whatever its log settings, to
+   ``self.progress`` or the listener of ``solvers.base.mip_progress``.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ import numpy as np
 from ..errors import SolveError
 from ..formulation.blocks import LinearModel, MatrixForm
 from ..options import SolutionStatus, SolveOptions, Termination
-from .base import RawSolution
+from .base import MipProgress, ProgressFn, RawSolution, progress_listener
 
 try:
     import highspy
@@ -114,6 +121,22 @@ def _log_to_stderr(event: Any) -> None:
     sys.stderr.write(str(event.message))
 
 
+def _reporter(report: ProgressFn) -> Any:
+    """HiGHS's MIP interrupt callback → ``report(MipProgress)`` (rule 6). Infinite
+    numbers (no incumbent or bound yet) become None."""
+    def finite(x: float) -> float | None:
+        x = float(x)
+        return x if np.isfinite(x) else None
+
+    def callback(event: Any) -> None:
+        d = event.data_out
+        incumbent, bound = finite(d.mip_primal_bound), finite(d.mip_dual_bound)
+        gap = finite(d.mip_gap) if incumbent is not None and bound is not None else None
+        report(MipProgress(incumbent, bound, gap, int(d.mip_node_count), float(d.running_time)))
+
+    return callback
+
+
 _scheduler_threads: int | None = None  # thread count of HiGHS's global scheduler, once started
 
 
@@ -170,10 +193,12 @@ class HighsSession:
     """One loaded model in HiGHS (``solvers.base.Session``)."""
 
     def __init__(self, model: LinearModel | MatrixForm | Path,
-                 options: SolveOptions | None = None):
+                 options: SolveOptions | None = None, progress: ProgressFn | None = None):
         """Load ``model``: blocks or their matrix form, or the path of a model file
-        (.mps or .lp) read by HiGHS itself."""
+        (.mps or .lp) read by HiGHS itself. ``progress`` is told how each MIP solve stands
+        while it runs (rule 6; default: the ``mip_progress`` listener, if any)."""
         self.options = options or SolveOptions()
+        self.progress = progress
         self.model = model if isinstance(model, LinearModel) else None
         self.h = highspy.Highs()
         _configure(self.h, self.options)
@@ -278,13 +303,27 @@ class HighsSession:
                 self.h.clearSolver()
         ensure_threads(self.options.threads)
         t0 = time.perf_counter()
+        report = (self.progress or progress_listener()) if self.is_mip else None
+        callback = None if report is None else _reporter(report)
+        if callback is not None:
+            self.h.cbMipInterrupt += callback
         try:
             _run_interruptible(self.h)
+            if not self.is_mip and self._optimal_but_infeasible():  # rule 6
+                self.h.clearSolver()
+                _run_interruptible(self.h)
         finally:
             if presolve is not None:
                 _set(self.h, "presolve", presolve)
             self._start_pending = False
+            if callback is not None:
+                self.h.cbMipInterrupt -= callback
         return self._collect(time.perf_counter() - t0)
+
+    def _optimal_but_infeasible(self) -> bool:
+        """HiGHS says optimal, but its primal solution is not feasible (rule 6)."""
+        return (str(self.h.getModelStatus()).split(".")[-1] == "kOptimal"
+                and self.h.getInfo().primal_solution_status != 2)
 
     def _collect(self, seconds: float) -> RawSolution:
         h = self.h

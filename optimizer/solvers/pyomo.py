@@ -17,6 +17,7 @@ module is the only place that touches it.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -94,17 +95,24 @@ def build_pyomo(model: LinearModel) -> PyomoModel:
 
         def rule(m: Any, *key: Any, _start: int = blk.start, _pos: dict = pos) -> Any:
             g = _start + _pos[tuple(key)]
-            if not row_terms[g]:
+            if not _stated(row_terms[g], row_bounds[g]):
                 return pyo.Constraint.Skip
             return _row(row_terms[g], row_bounds[g], columns)
 
         con = pyo.Constraint(index, rule=rule, doc=blk.doc)
         pm.add_component(blk.name, con)
         for i, key in enumerate(keys):
-            if row_terms[blk.start + i]:
+            if _stated(row_terms[blk.start + i], row_bounds[blk.start + i]):
                 rows[blk.start + i] = con[key]
     pm.added_rows = pyo.ConstraintList(doc="rows added after the model was stated")
     return PyomoModel(pm, columns, rows, row_terms, row_bounds)
+
+
+def _stated(terms: dict[int, float], bounds: tuple[float, float]) -> bool:
+    """A row is a Pyomo constraint when it has terms and some finite bound (a free row -
+    e.g. the budget row of an outcome without a cap - constrains nothing; it is stated
+    when a bound is set, ``PyomoSession._restate``)."""
+    return bool(terms) and not (np.isinf(bounds[0]) and np.isinf(bounds[1]))
 
 
 def _opt(v: float) -> float | None:
@@ -306,7 +314,9 @@ class PyomoSession:
             self._pass_start(h, self._start)
             solver_options["presolve"] = "off"  # rule 2 of solvers.highs
             self._start = None
-        kwargs: dict[str, Any] = dict(tee=o.verbose, load_solutions=False,
+        # the log goes to stderr: stdout carries reports and JSON
+        kwargs: dict[str, Any] = dict(tee=[sys.stderr] if o.verbose else False,
+                                      load_solutions=False,
                                       raise_exception_on_nonoptimal_result=False,
                                       rel_gap=self.rel_gap, threads=o.threads or 0,
                                       solver_options=solver_options)

@@ -39,15 +39,51 @@ class PlanOutcome:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A commodity a plan pushes the smuggler into: more of it delivered under the plan
+    than with no action, under the same tie-break (substitution)."""
+
+    label: str
+    mode: str
+    commodity: str
+    before: float  # expected units delivered with no action
+    after: float  # … under the plan
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"plan": self.label, "mode": self.mode, "commodity": self.commodity,
+                "before": self.before, "after": self.after}
+
+
+#: a rise counts when it exceeds this fraction of the no-action deliveries (and 1e-6 units)
+RISE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
 class HarmComparison:
     harm_results: dict[str, InterdictionResult]  # by tie-break mode
     zero_sum: InterdictionResult
     outcomes: tuple[PlanOutcome, ...]
 
+    def shifts(self) -> tuple[Shift, ...]:
+        """Every (plan, tie-break, commodity) whose deliveries rise above the no-action
+        plan's under the same tie-break: the paper's warning, measured (suppressing one
+        drug pushes the smuggler into another)."""
+        base = {o.mode: o for o in self.outcomes if o.label == "no action"}
+        out = []
+        for o in self.outcomes:
+            if o.label == "no action":
+                continue
+            for k, after in sorted(o.delivered.items()):
+                before = base[o.mode].delivered.get(k, 0.0)
+                if after - before > RISE_TOLERANCE * max(1.0, abs(before)):
+                    out.append(Shift(o.label, o.mode, k, before, after))
+        return tuple(out)
+
     def to_dict(self) -> dict[str, Any]:
         return {"harm": {m: r.to_dict() for m, r in self.harm_results.items()},
                 "zero_sum": self.zero_sum.to_dict(),
-                "comparison": [o.to_dict() for o in self.outcomes]}
+                "comparison": [o.to_dict() for o in self.outcomes],
+                "rises": [s.to_dict() for s in self.shifts()]}
 
 
 def plan_outcome(problem, plan: Plan, mode: str, label: str) -> PlanOutcome:

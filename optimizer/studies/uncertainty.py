@@ -73,11 +73,13 @@ def _solved(inst: Instance, options: SolveOptions, risk: str | None = None
 
 
 def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None, *,
-                         workers: int | None = None) -> ValueOfUncertainty:
+                         workers: int | None = None,
+                         progress: Callable[[int, int], None] | None = None
+                         ) -> ValueOfUncertainty:
     """RP, EEV, WS, VSS and EVPI for the instance's scenarios (expected value). The
     stochastic, mean-value and per-scenario solves run side by side on ``workers``
     processes (default: up to 4), each with one HiGHS thread, so the answer does not
-    depend on the worker count."""
+    depend on the worker count; ``progress(done, total)`` after each solve."""
     from ..parallel import local_executor, run_all
     from ..pipeline import evaluate_plan
 
@@ -89,7 +91,7 @@ def value_of_uncertainty(inst: Instance, options: SolveOptions | None = None, *,
     calls = [(_solved, (inst, options, "expected")), (_solved, (mean_instance(inst), options))]
     calls += [(_solved, (sub, options)) for _, sub in subs]
     with local_executor(default_workers() if workers is None else workers) as ex:
-        (rp_levels, rp), (mean_levels, _), *own = run_all(ex, calls)
+        (rp_levels, rp), (mean_levels, _), *own = run_all(ex, calls, progress)
     rp_plan, mean_plan = Plan(rp_levels), Plan(mean_levels)
     eev = evaluate_plan(replace(inst, risk="expected"), mean_plan, options)
     plans = {sc.id: Plan(levels) for (sc, _), (levels, _) in zip(subs, own)}
@@ -224,7 +226,7 @@ def monte_carlo(inst: Instance, plan: Plan, samples: int, *, seed: int = 0,
     """Evaluate ``plan`` on ``samples`` draws of the uncertain data (see module docstring).
     Samples run in chunks on ``executor`` (or on ``workers`` processes, default up to 4);
     sample i always uses seed i of the run's seed, so the result does not depend on how
-    the samples are split."""
+    the samples are split. ``progress(samples done, samples)`` after each chunk."""
     from ..parallel import local_executor, run_all
 
     if samples < 1:
@@ -235,11 +237,14 @@ def monte_carlo(inst: Instance, plan: Plan, samples: int, *, seed: int = 0,
     size = min(MC_CHUNK, max(1, samples // MC_JOBS))
     calls = [(_evaluate_samples, ((inst, plan.levels, seeds[i:i + size]),))
              for i in range(0, samples, size)]
+    # chunks are full but the last: samples done ≈ chunks done × size, exact at the end
+    per_sample = None if progress is None else (
+        lambda done, total: progress(samples if done == total else done * size, samples))
     if executor is None:
         with local_executor(default_workers() if workers is None else workers) as ex:
-            chunks = run_all(ex, calls, progress)
+            chunks = run_all(ex, calls, per_sample)
     else:
-        chunks = run_all(executor, calls, progress)
+        chunks = run_all(executor, calls, per_sample)
     rows = [row for chunk in chunks for row in chunk]
     comms = sorted({k for _, _, d in rows for k in d})
     counts: dict[str, int] = {}
@@ -300,11 +305,15 @@ def _saa_replication(inst: Instance, samples: int, seed: int, options: SolveOpti
 def sample_average_approximation(inst: Instance, samples: int, replications: int,
                                  eval_samples: int, *, seed: int = 0,
                                  options: SolveOptions | None = None,
-                                 workers: int | None = None) -> SAAResult:
+                                 workers: int | None = None,
+                                 progress: Callable[[str, int, int], None] | None = None
+                                 ) -> SAAResult:
     """Choose a plan from N-sample problems and estimate its optimality gap. Replications
     and evaluation samples run side by side on ``workers`` processes (default up to 4);
     every MILP runs with one HiGHS thread and every replication and sample has its own
-    seed, so the same seed gives the same result whatever the worker count."""
+    seed, so the same seed gives the same result whatever the worker count.
+    ``progress(stage, done, total)``: stage "replications" (SAA problems solved), then
+    "evaluation" (fresh samples evaluated, over every distinct candidate plan)."""
     from ..parallel import local_executor, run_all
 
     if min(samples, replications, eval_samples) < 1:
@@ -313,13 +322,18 @@ def sample_average_approximation(inst: Instance, samples: int, replications: int
     seeds = np.random.SeedSequence(seed).generate_state(replications + 1)
     with local_executor(default_workers() if workers is None else workers) as ex:
         reps = run_all(ex, [(_saa_replication, (inst, samples, int(seeds[m]), options))
-                            for m in range(replications)])
+                            for m in range(replications)],
+                       None if progress is None else
+                       (lambda d, t: progress("replications", d, t)))
         cands = [(Plan(levels), v) for levels, v in reps]
+        plans = list(dict.fromkeys(plan for plan, _ in cands))
         unique: dict[Plan, MonteCarlo] = {}
-        for plan, _ in cands:
-            if plan not in unique:
-                unique[plan] = monte_carlo(inst, plan, eval_samples, seed=int(seeds[-1]),
-                                           executor=ex)
+        for i, plan in enumerate(plans):
+            step = None if progress is None else (
+                lambda d, t, i=i: progress("evaluation", i * eval_samples + d,
+                                           len(plans) * eval_samples))
+            unique[plan] = monte_carlo(inst, plan, eval_samples, seed=int(seeds[-1]),
+                                       executor=ex, progress=step)
     lower = Summary.of([v for _, v in cands])
     evaluated = [(plan, v, unique[plan].value.mean) for plan, v in cands]
     best = min(unique.items(), key=lambda kv: (kv[1].value.mean, kv[0].levels))
