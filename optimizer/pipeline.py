@@ -15,11 +15,19 @@ results.
 5. **results** (``results.build``): the typed ``InterdictionResult``.
 
 A time limit (or Ctrl-C) returns the best plan found, certified, with its proven bound
-and gap.
+and gap. The time limit (``SolveOptions.time_limit``, T seconds) bounds the whole run
+(``Deadline``): reading (when the caller says when it began), compiling, the baseline,
+stating the MILP, solving, tidying and the certificate. The MILP gets what is left of T
+when it starts, less a reserve for the certificate (``RESERVE_FACTOR`` × the baseline LP's
+time + ``RESERVE_SECONDS``), and never less than ``MIN_SHARE`` · T; tidying stops early
+when less than one more LP's time is left (the plan is then certified untidied, with a
+note). A run therefore ends within T plus the part of the certificate the reserve did not
+cover (measured in ``benches/README.md``).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -50,6 +58,56 @@ ModelTarget = str | Path | Callable[[], str | Path]
 
 def _target(write_model: ModelTarget) -> str | Path:
     return write_model() if callable(write_model) else write_model
+
+
+# ----------------------------------------------------------------------------- time limit
+
+#: the clock every time limit is measured with (seconds; a test may put a fake one here)
+clock: Callable[[], float] = time.perf_counter
+#: the reserve kept back from the MILP for the certificate: this many times the baseline
+#: evaluation's time (the certificate solves the same LPs), plus RESERVE_SECONDS (results)
+RESERVE_FACTOR = 2.0
+RESERVE_SECONDS = 0.2
+#: the MILP's share of the time limit is never below this fraction of it
+MIN_SHARE = 0.05
+
+
+@dataclass
+class Deadline:
+    """A whole run's time limit: ``limit`` seconds (None: none) from ``start`` (a
+    ``clock()`` reading); ``lp_seconds``: the baseline evaluation's time, the estimate of
+    one evaluation of a plan."""
+
+    limit: float | None
+    start: float
+    lp_seconds: float = 0.0
+
+    @classmethod
+    def of(cls, options: SolveOptions, started: float | None = None) -> Deadline:
+        return cls(options.time_limit, clock() if started is None else started)
+
+    def left(self) -> float:
+        """Seconds left (∞ without a limit)."""
+        return math.inf if self.limit is None else self.limit - (clock() - self.start)
+
+    @property
+    def reserve(self) -> float:
+        """Seconds kept back for the certificate and the results."""
+        return RESERVE_FACTOR * self.lp_seconds + RESERVE_SECONDS
+
+    def for_solver(self) -> float | None:
+        """The MILP's time limit: what is left less the reserve, at least MIN_SHARE · T."""
+        if self.limit is None:
+            return None
+        return max(self.left() - self.reserve, MIN_SHARE * self.limit)
+
+    def short(self) -> bool:
+        """Too little time for one more evaluation of a plan and the results."""
+        return self.left() < self.lp_seconds + RESERVE_SECONDS
+
+    def allows(self, evaluations: int) -> bool:
+        """Time left for ``evaluations`` more evaluations of a plan and the results."""
+        return self.left() >= evaluations * self.lp_seconds + RESERVE_SECONDS
 
 
 # ----------------------------------------------------------------------------- 1. compile
@@ -129,11 +187,16 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
 
 
 def solve_formulation(problem: DefenderProblem, formulation: Formulation,
-                      options: SolveOptions, write_model: ModelTarget | None = None) -> Solved:
+                      options: SolveOptions, write_model: ModelTarget | None = None,
+                      deadline: Deadline | None = None) -> Solved:
     """State ``formulation`` for ``problem`` and solve it (or run the decomposition);
-    ``write_model``: export the MILP as stated (after the solve)."""
+    ``write_model``: export the MILP as stated (after the solve); ``deadline``: the run's
+    time limit, of which the solver gets what is left (``Deadline.for_solver``) instead of
+    ``options.time_limit``."""
     method = resolve_method(problem, options, formulation)
     if method != Method.DUAL:
+        if deadline is not None and deadline.limit is not None:
+            options = options.replace(time_limit=deadline.for_solver())
         return _solve_decomposed(problem.net, options, method, write_model)
     t0 = time.perf_counter()
     milp = formulation.build(problem)
@@ -141,6 +204,8 @@ def solve_formulation(problem: DefenderProblem, formulation: Formulation,
     # No MIP start: HiGHS 1.16 can mis-evaluate a start (solvers.highs, rule 2); without a
     # plan at a time limit the pipeline falls back to "no action", which is feasible.
     build = time.perf_counter() - t0
+    if deadline is not None and deadline.limit is not None:
+        session.set_time_limit(deadline.for_solver())
     raw = session.solve()
     if write_model is not None:
         session.write(_target(write_model))
@@ -203,14 +268,18 @@ class Finished:
 def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, x_start: int,
            exact_claim: bool, scale: float, options: SolveOptions,
            budgets: Mapping[str, float] | None = None, bound: float | None = None,
-           tidy: bool = True, start: Plan | None = None) -> Finished:
+           tidy: bool = True, start: Plan | None = None,
+           deadline: Deadline | None = None,
+           baseline: PlanEvaluation | None = None) -> Finished:
     """Raw solution → plan → tidied → certified (the one finishing path).
 
     ``bound`` replaces the solver's bound (e.g. the pessimistic harm's bound from the
     optimistic optimum); a bound below the trivial 0 becomes 0 when the objective is
     never negative (``evaluator.nonnegative``). ``start``: a plan the solver was given as
-    a start; the returned plan is never worse than it. ``budgets``: the budgets the plan must
-    keep (default: the problem's)."""
+    a start; the returned plan is never worse than it. ``budgets``: the budgets the plan
+    must keep (default: the problem's). ``deadline``: tidying stops when it is short.
+    ``baseline``: the fresh evaluation of "no action" by ``evaluator``, the certificate's
+    evaluation when the plan is "no action" (e.g. a solve stopped before any plan)."""
     net = problem.net
     if raw.failed:
         # with budgets ≥ 0 the plan "no action" is feasible, so the MILP can only fail
@@ -229,15 +298,22 @@ def finish(problem: DefenderProblem, evaluator: Evaluator, raw: RawSolution, *, 
             notes.append("the solver's plan was no better than its start: the start is kept")
             plan, claimed = start, None
     if tidy and plan.levels and raw.termination != Termination.INTERRUPTED:
-        value = evaluator(plan).objective
-        plan, dropped = drop_redundant(net, plan, value, 1e-7 * scale,
-                                       lambda p: evaluator(p).objective)
+        # the certificate's fresh evaluation of the plan first; tidying starts from its
+        # LPs, and only a plan that tidying changed is evaluated afresh again
+        evaluation, trials = evaluator.fresh_with_trials(plan)
+        tidied, dropped = drop_redundant(net, plan, evaluation.objective, 1e-7 * scale,
+                                         trials, stop=deadline.short if deadline else None)
         notes.extend(dropped)
+        if tidied != plan:
+            plan, evaluation = tidied, evaluator(tidied, fresh=True)
+    elif not plan.levels and baseline is not None:
+        evaluation = baseline
+    else:
+        evaluation = evaluator(plan, fresh=True)
     bound = raw.bound if bound is None else bound
     if bound is not None and bound < 0.0 and evaluator.nonnegative:
         bound = 0.0
     problem.check_plan(plan)
-    evaluation = evaluator(plan, fresh=True)
     budgets = budgets if budgets is not None else problem.budgets
     cert = certify(net, evaluation, budgets=budgets, claimed=claimed, bound=bound,
                    optimal=raw.status == SolutionStatus.OPTIMAL, exact_claim=exact_claim,
@@ -259,17 +335,21 @@ def solve(source: Source, options: SolveOptions | None = None, *,
           budgets: Mapping[str, float] | None = None,
           write_model: ModelTarget | None = None, tidy: bool = True,
           risk: Risk | str | None = None, alpha: float | None = None,
-          explain: bool = False) -> InterdictionResult:
+          started: float | None = None, explain: bool = False) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
     value; when the smuggler plans with beliefs, ``PerceivedOutcome``: its true value under
     the optimistic tie-break), certify it, and describe it.
 
     ``risk`` (expected | worst | cvar) and ``alpha`` override the instance's choice for
     scenarios. ``tidy`` drops actions the plan pays for without changing its objective
-    (``certify.tidy``); the value, bound and certificate are unaffected. ``explain``: add
+    (``certify.tidy``); the value, bound and certificate are unaffected. ``started``: the
+    ``clock()`` reading when the run began (e.g. before the caller read the file), from
+    which ``options.time_limit`` counts (default: now; module docstring). ``explain``: add
     what each action does and buys (one fresh evaluation per action) and what the plan
-    displaces (``studies.explain``; skipped when Ctrl-C stopped the solve)."""
+    displaces (``studies.explain``; skipped when Ctrl-C stopped the solve, or when the time
+    limit leaves too little time for those evaluations: a note says so)."""
     options = options or SolveOptions()
+    deadline = Deadline.of(options, started)
     t_start = time.perf_counter()
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
     if formulation is None:
@@ -280,13 +360,15 @@ def solve(source: Source, options: SolveOptions | None = None, *,
                  evaluator_for(problem, formulation.objective, formulation.tie, options))
     t_compiled = time.perf_counter()
 
+    c_base = clock()
     baseline = evaluator(Plan.of({}), fresh=True)
+    deadline.lp_seconds = clock() - c_base
     scale = max(1.0, abs(baseline.objective))
     if isinstance(formulation, OutcomeBilevel):  # the tolerance of the extreme responses
         scale = max(scale, _outcome_scale(problem, baseline))
     t_base = time.perf_counter()
 
-    solved = solve_formulation(problem, formulation, options, write_model)
+    solved = solve_formulation(problem, formulation, options, write_model, deadline=deadline)
     notes: list[str] = []
     if problem.beliefs:
         notes.append("the smuggler plans with the data it believes (perceived seizure, cost "
@@ -294,15 +376,15 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     bound = None
     if not formulation.exact_claim and isinstance(formulation, OutcomeBilevel):
         solved, formulation, settled = _settle_tie_break(problem, formulation, solved,
-                                                         evaluator, options, scale)
+                                                         evaluator, options, scale, deadline)
         notes.extend(settled)
-        bound = _optimistic_bound(problem, formulation, options)
+        bound = _optimistic_bound(problem, formulation, options, deadline)
         notes.append("lower bound: the optimistic optimum (never above the pessimistic one)")
     t_solved = time.perf_counter()
 
     finished = finish(problem, evaluator, solved.raw, x_start=solved.x_start,
                       exact_claim=formulation.exact_claim, scale=scale, options=options,
-                      bound=bound, tidy=tidy)
+                      bound=bound, tidy=tidy, deadline=deadline, baseline=baseline)
     t_checked = time.perf_counter()
     result = interdiction_result(
         problem, baseline, finished, formulation=formulation, method=solved.method,
@@ -311,6 +393,10 @@ def solve(source: Source, options: SolveOptions | None = None, *,
                      solve=solved.raw.seconds, check=t_checked - t_solved,
                      baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
     if explain and result.termination != Termination.INTERRUPTED:
+        if not deadline.allows(len(result.actions)):
+            return replace(result, notes=result.notes + (
+                f"not explained: the time limit leaves too little time for the "
+                f"{len(result.actions)} re-solves that say what each action buys",))
         from .studies.explain import explain_plan
 
         result = replace(result, explanation=explain_plan(problem, evaluator,
@@ -336,6 +422,7 @@ def _outcome_scale(problem: DefenderProblem, baseline: PlanEvaluation) -> float:
 
 def _settle_tie_break(problem: DefenderProblem, formulation: OutcomeBilevel, solved: Solved,
                       evaluator: Evaluator, options: SolveOptions, scale: float,
+                      deadline: Deadline | None = None,
                       ) -> tuple[Solved, OutcomeBilevel, list[str]]:
     """The pessimistic tie-break perturbs the smuggler's values by ε·outcome: ε too large
     over-states a plan's outcome, ε lost in the solver's tolerances under-states it.
@@ -367,15 +454,15 @@ def _settle_tie_break(problem: DefenderProblem, formulation: OutcomeBilevel, sol
                      f"plan whose least favourable optimal response gives {exact:.6g}; "
                      f"re-solved with ε = {eps:.3g}")
         formulation = formulation.with_epsilon(eps)
-        solved = solve_formulation(problem, formulation, options)
+        solved = solve_formulation(problem, formulation, options, deadline=deadline)
 
 
 def _optimistic_bound(problem: DefenderProblem, formulation: OutcomeBilevel,
-                      options: SolveOptions) -> float | None:
+                      options: SolveOptions, deadline: Deadline | None = None) -> float | None:
     """A valid lower bound on the pessimistic optimum: the optimistic MILP's proven bound
     (every plan's least favourable optimal response counts at least its most favourable
     one)."""
-    solved = solve_formulation(problem, formulation.optimistic(), options)
+    solved = solve_formulation(problem, formulation.optimistic(), options, deadline=deadline)
     return solved.raw.bound
 
 
@@ -426,6 +513,7 @@ def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],
     return evaluator_for(problem, options=options)(plan, fresh=True).objective
 
 
-__all__ = ["Finished", "Solved", "as_network", "as_problem", "build_milp", "evaluate_plan",
-           "finish", "resolve_method", "solve", "solve_formulation", "solve_horizon",
+__all__ = ["Deadline", "Finished", "Solved", "as_network", "as_problem", "build_milp",
+           "evaluate_plan", "finish", "resolve_method", "solve", "solve_formulation",
+           "solve_horizon",
            "UnboundedError"]

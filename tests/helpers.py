@@ -250,6 +250,17 @@ def levels_instance(usd: float, teams: float):
                     resources=[Resource("usd", usd), Resource("teams", teams)])
 
 
+def duplicate_cuts():
+    """Lane a (10 units, free) and lane b (10 units at 0.5 per unit) from s to t, supply
+    10, each unit worth 1; two actions ('cut a', 'cut a again') both remove lane a, budget
+    2. With both taken the smuggler's value is 5 (lane b) and either one is redundant."""
+    arcs = [arc("s", "t", 10, id="a"), arc("s", "t", 10, cost=0.5, id="b")]
+    acts = [action("cut a", [("remove", {"arcs": ["a"]}, 0)], cost={"budget": 1}),
+            action("cut a again", [("remove", {"arcs": ["a"]}, 0)], cost={"budget": 1})]
+    return instance(["s", market("t")], arcs, supplies=[("s", "flow", 10)], actions=acts,
+                    resources=[Resource("budget", 2)])
+
+
 def random_instance(seed: int):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(4, 8))
@@ -370,8 +381,8 @@ def random_stochastic(seed: int):
 __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "Recipe",
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
-           "valid_random_instance", "SMALL_YAML", "HORIZON_YAML", "with_markets",
-           "random_stochastic", "with_beliefs"]
+            "valid_random_instance", "SMALL_YAML", "HORIZON_YAML", "with_markets",
+            "random_stochastic", "with_beliefs", "duplicate_cuts"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:

@@ -60,7 +60,7 @@ def test_certificate_rejects_a_plan_over_budget():
 def _wrong_milp(plan_binaries):
     """A stand-in for the MILP solve that returns a wrong plan claimed optimal."""
 
-    def fake(problem, formulation, options, write_model=None):
+    def fake(problem, formulation, options, write_model=None, deadline=None):
         milp = formulation.build(problem)
         values = np.zeros(milp.model.n_cols)
         values[milp.x_start:milp.x_start + milp.n_binaries] = plan_binaries(milp.net)

@@ -189,3 +189,48 @@ def literature(records: list[RunRecord]) -> str:
                      f"{p['published']:.10f} | {_f(diff, '{:+.1e}')} | "
                      f"{'yes' if p.get('confirmed') else 'no'} | {_f(r.total_s)} |")
     return "\n".join(lines) + "\n"
+
+
+#: the engine run compared with the textbook peer, by preference
+_ENGINE_METHODS = ("auto", "dual", "benders")
+
+
+def against_textbook(records: list[RunRecord]) -> str:
+    """The engine end to end against the textbook peer (``method`` textbook), case by
+    case: both totals (the median runs with ``--repeat``), their ratio, statuses, whether
+    the optima agree (both optimal, within 1e-6 relative), every run's total and the
+    range of the machine's load. Empty when no textbook run is among ``records``."""
+    by_case: dict[str, dict[str, RunRecord]] = {}
+    for r in records:
+        if r.solver == "highs":
+            by_case.setdefault(r.case, {})[r.method] = r
+    lines = ["| case | engine method | engine total s (build + baseline / solve / check) | "
+             "textbook total s (build / solve) | engine ÷ textbook | engine status | "
+             "textbook status | same optimum | runs: engine / textbook totals s | load |",
+             "|---|---|---:|---:|---:|---|---|---|---|---:|"]
+    for case in sorted(by_case):
+        runs = by_case[case]
+        t = runs.get("textbook")
+        e = next((runs[m] for m in _ENGINE_METHODS if m in runs), None)
+        if t is None or e is None or not t.total_s or not e.total_s:
+            continue
+        same = "–"
+        if e.status == t.status == "optimal" and e.objective is not None \
+                and t.objective is not None:
+            same = "yes" if abs(e.objective - t.objective) <= \
+                1e-6 * max(1.0, abs(e.objective)) else "NO"
+        loads = [x for r in (e, t) for x in (r.extra.get("repeat_loads") or [r.load_avg])
+                 if x is not None]
+        load = f"{min(loads):.1f}–{max(loads):.1f}" if loads else "–"
+        lines.append(
+            f"| {case} | {e.method} | {e.total_s:.2f} ({_f(e.build_s)} / {_f(e.solve_s)} / "
+            f"{_f(e.check_s)}) | {t.total_s:.2f} ({_f(t.build_s)} / {_f(t.solve_s)}) | "
+            f"{e.total_s / t.total_s:.2f}× | {e.status} | {t.status} | {same} | "
+            f"{_runs(e)} / {_runs(t)} | {load} |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else ""
+
+
+def _runs(r: RunRecord) -> str:
+    """Every run's total of a repeated measurement (``runner.median_run``), or the one."""
+    totals = r.extra.get("repeat_totals_s") or [r.total_s]
+    return ", ".join(_f(x, "{:.1f}") for x in totals)

@@ -5,8 +5,10 @@ A run is (case, method, solver). Each runs in its own fresh process
 peak memory (``ru_maxrss``) is its own and a run that overruns its time limit is killed; the
 worker dies with the harness (Ctrl-C, SIGTERM or SIGKILL of the parent). Solvers:
 
-- ``highs``: the engine end to end (``engine.solve``: compile, baseline, build, solve,
-  certificate) with ``method`` = dual | benders | benders-basic;
+- ``highs``: the engine end to end (``pipeline.solve``: compile, baseline, build, solve,
+  tidy, certificate, results) with ``method`` = dual | benders | benders-basic | auto; or,
+  with ``method`` = textbook, the textbook peer (``bench.textbook``: the hand-dualised
+  MILP of Wood / Israeli & Wood stated in Pyomo and solved by HiGHS; grid families only);
 - ``highs-mps``: HiGHS alone on the exported MPS of the dual MILP (read + solve), the
   reference for our overhead;
 - ``cbc``, ``glpk``, ``scip``: the same MPS through the solver's command line, when its
@@ -58,6 +60,7 @@ class RunRecord:
     generate_s: float | None = None
     peak_mib: float | None = None
     certified: bool | None = None
+    load_avg: float | None = None  # the machine's 1-minute load average when the run began
     size_info: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
     message: str = ""
@@ -83,15 +86,21 @@ def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
 # ----------------------------------------------------------------------------- workers
 
 
-def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -> RunRecord:
+def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int,
+                rel_gap: float = 1e-6) -> RunRecord:
+    """The engine end to end on the case's instance records; ``total_s`` is the wall time
+    of ``pipeline.solve`` (compile, baseline, build, solve, tidy, certificate, results)."""
+    from .. import decomposition  # noqa: F401  (imports csgraph: before the clock starts)
     from ..options import Method, SolveOptions
     from ..pipeline import solve
 
     t0 = time.perf_counter()
     inst = case.build()
     gen = time.perf_counter() - t0
+    t0 = time.perf_counter()
     res = solve(inst, SolveOptions(time_limit=time_limit, threads=threads,
-                                   method=Method.parse(method, "method")))
+                                   method=Method.parse(method, "method"), rel_gap=rel_gap))
+    wall = time.perf_counter() - t0
     ms = res.model_size
     plan = res.plan.as_dict()
     independent = case.evaluate(plan) if case.evaluate is not None else None
@@ -99,13 +108,41 @@ def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int) -
         case=case.key, family=case.family, size=case.size, method=method, solver="highs",
         status=res.termination.value, objective=res.value_after, bound=res.bound, gap=res.gap,
         nodes=res.node_count, build_s=res.timings.build + res.timings.baseline,
-        solve_s=res.timings.solve, check_s=res.timings.check, total_s=res.timings.total,
+        solve_s=res.timings.solve, check_s=res.timings.check, total_s=wall,
         generate_s=gen, peak_mib=_peak_mib(), certified=True,  # failures raise
         size_info={"nodes": len(inst.nodes), "arcs": len(inst.arcs),
                    "actions": len(inst.actions), **{k: int(v) for k, v in ms.items()}},
         extra={"method_name": res.method, "value_before": res.value_before,
                "params": dict(case.params), "plan": dict(sorted(plan.items())),
-               "independent_value": independent})
+               "independent_value": independent, "baseline_s": res.timings.baseline,
+               "notes": list(res.notes)})
+
+
+def _textbook_run(case: BenchCase, time_limit: float, threads: int,
+                  rel_gap: float = 1e-6) -> RunRecord:
+    """The textbook peer (``bench.textbook``): ``total_s`` = stating the Pyomo model from
+    the instance records + Pyomo's solve call (imports excluded, as for the engine)."""
+    import pyomo.environ  # noqa: F401  (imported before the clock starts, as the engine is)
+
+    from ..options import SolveOptions
+    from .textbook import solve_textbook
+
+    t0 = time.perf_counter()
+    inst = case.build()
+    gen = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res = solve_textbook(inst, SolveOptions(time_limit=time_limit, threads=threads,
+                                            rel_gap=rel_gap))
+    wall = time.perf_counter() - t0
+    return RunRecord(
+        case=case.key, family=case.family, size=case.size, method="textbook", solver="highs",
+        status=res.termination.value, objective=res.value, bound=res.bound, gap=res.gap,
+        nodes=res.nodes, build_s=res.build_s, solve_s=res.solve_s, total_s=wall,
+        generate_s=gen, peak_mib=_peak_mib(), certified=False,
+        size_info={"nodes": len(inst.nodes), "arcs": len(inst.arcs),
+                   "actions": len(inst.actions), "columns": res.columns, "rows": res.rows},
+        extra={"method_name": "textbook/pyomo-highs", "params": dict(case.params),
+               "plan": res.plan, "model_objective": res.model_objective})
 
 
 def _export_run(case: BenchCase, path: str) -> RunRecord:
@@ -121,7 +158,8 @@ def _export_run(case: BenchCase, path: str) -> RunRecord:
                      size_info=milp.model.summary())
 
 
-def _highs_mps_run(case: BenchCase, path: str, time_limit: float, threads: int) -> RunRecord:
+def _highs_mps_run(case: BenchCase, path: str, time_limit: float, threads: int,
+                   rel_gap: float = 1e-6) -> RunRecord:
     """HiGHS alone on the exported model file: the reference for the engine's overhead."""
     from pathlib import Path
 
@@ -130,7 +168,7 @@ def _highs_mps_run(case: BenchCase, path: str, time_limit: float, threads: int) 
 
     t0 = time.perf_counter()
     session = HighsSession(Path(path), SolveOptions(time_limit=time_limit, threads=threads,
-                                                    rel_gap=1e-6))
+                                                    rel_gap=rel_gap))
     t1 = time.perf_counter()
     raw = session.solve()
     t2 = time.perf_counter()
@@ -145,19 +183,19 @@ _NUM = r"([-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)"
 
 
 def _cli_run(case: BenchCase, solver: str, path: str, time_limit: float,
-             threads: int) -> RunRecord:
+             threads: int, rel_gap: float = 1e-6) -> RunRecord:
     """CBC / GLPK / SCIP on the MPS through their command lines; parse their logs."""
     exe = shutil.which(EXECUTABLES[solver])
     if exe is None:
         raise SetupError(f"{EXECUTABLES[solver]} not found on PATH")
     if solver == "cbc":
         cmd = [exe, path, "-sec", f"{time_limit:g}", "-threads", str(threads),
-               "-ratioGap", "1e-6", "-solve", "-quit"]
+               "-ratioGap", f"{rel_gap:g}", "-solve", "-quit"]
     elif solver == "glpk":
         cmd = [exe, "--freemps", path, "--tmlim", str(max(1, int(time_limit))),
-               "--mipgap", "1e-6"]
+               "--mipgap", f"{rel_gap:g}"]
     else:
-        cmd = [exe, "-c", f"set limits time {time_limit:g}", "-c", "set limits gap 1e-6",
+        cmd = [exe, "-c", f"set limits time {time_limit:g}", "-c", f"set limits gap {rel_gap:g}",
                "-c", f"read {path}", "-c", "optimize", "-c", "display statistics", "-c", "quit"]
     t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=time_limit * 2 + 60).stdout
@@ -201,16 +239,22 @@ def _job(task: dict) -> tuple[str, Any]:
     """One run inside its own worker process: rebuild the case from its key, run it;
     ("ok", record dict) or ("error", message with a short traceback)."""
     try:
+        load = os.getloadavg()[0]
         case = find_case(task["case"], task["size"])
         kind = task["kind"]
-        if kind == "engine":
-            rec = _engine_run(case, task["method"], task["time_limit"], task["threads"])
+        gap = task.get("rel_gap", 1e-6)
+        if kind == "engine" and task["method"] == "textbook":
+            rec = _textbook_run(case, task["time_limit"], task["threads"], gap)
+        elif kind == "engine":
+            rec = _engine_run(case, task["method"], task["time_limit"], task["threads"], gap)
         elif kind == "export":
             rec = _export_run(case, task["path"])
         elif task["solver"] == "highs-mps":
-            rec = _highs_mps_run(case, task["path"], task["time_limit"], task["threads"])
+            rec = _highs_mps_run(case, task["path"], task["time_limit"], task["threads"], gap)
         else:
-            rec = _cli_run(case, task["solver"], task["path"], task["time_limit"], task["threads"])
+            rec = _cli_run(case, task["solver"], task["path"], task["time_limit"],
+                           task["threads"], gap)
+        rec.load_avg = round(load, 2)
         return "ok", rec.to_dict()
     except BaseException as exc:  # noqa: BLE001 - reported as a failed run
         return "error", f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
@@ -238,6 +282,8 @@ class BenchPlan:
     solvers: tuple[str, ...]  # "highs" and/or MPS solvers
     time_limit: float = 60.0
     threads: int = 2
+    rel_gap: float = 1e-6  # the relative MIP gap at which a run counts as optimal
+    repeat: int = 1  # runs of each (case, engine method); the median one is recorded
     grace: float = 120.0  # seconds beyond the time limit before a worker is killed
 
     @property
@@ -246,6 +292,19 @@ class BenchPlan:
         per case and MPS solver."""
         engine = len(self.methods) if "highs" in self.solvers else 0
         return len(self.cases) * (engine + sum(s in MPS_SOLVERS for s in self.solvers))
+
+
+def median_run(runs: list[RunRecord]) -> RunRecord:
+    """The run of median total time (the lower one of an even count), with every run's
+    total in ``extra["repeat_totals_s"]``; a failed run is reported instead, if any."""
+    failed = [r for r in runs if r.total_s is None]
+    if failed or len(runs) == 1:
+        return failed[0] if failed else runs[0]
+    ordered = sorted(runs, key=lambda r: r.total_s or 0.0)
+    chosen = ordered[(len(ordered) - 1) // 2]
+    chosen.extra = {**chosen.extra, "repeat_totals_s": [r.total_s for r in runs],
+                    "repeat_loads": [r.load_avg for r in runs]}
+    return chosen
 
 
 def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = None
@@ -267,14 +326,19 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
             tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
         for case in plan.cases:
             if "highs" in plan.solvers:
+                runs: dict[str, list[RunRecord]] = {m: [] for m in plan.methods}
+                for _ in range(plan.repeat):  # rounds: the methods alternate under one load
+                    for method in plan.methods:
+                        task = {"kind": "engine", "case": case.key, "size": case.size,
+                                "method": method, "time_limit": plan.time_limit,
+                                "threads": plan.threads, "rel_gap": plan.rel_gap}
+                        kind, payload = _spawn(pool, task, deadline)
+                        runs[method].append(
+                            RunRecord(**payload) if kind == "ok" else
+                            base(case, method, "highs", kind if kind == "killed" else "error",
+                                 str(payload)))
                 for method in plan.methods:
-                    task = {"kind": "engine", "case": case.key, "size": case.size,
-                            "method": method, "time_limit": plan.time_limit,
-                            "threads": plan.threads}
-                    kind, payload = _spawn(pool, task, deadline)
-                    emit(RunRecord(**payload) if kind == "ok"
-                         else base(case, method, "highs", kind if kind == "killed" else "error",
-                                   str(payload)))
+                    emit(median_run(runs[method]))
             mps_solvers = [s for s in plan.solvers if s in MPS_SOLVERS]
             if not mps_solvers:
                 continue
@@ -291,7 +355,8 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                               f"{EXECUTABLES.get(s, s)} not found on PATH"))
                     continue
                 task = {"kind": "mps", "solver": s, "case": case.key, "size": case.size,
-                        "path": path, "time_limit": plan.time_limit, "threads": plan.threads}
+                        "path": path, "time_limit": plan.time_limit, "threads": plan.threads,
+                        "rel_gap": plan.rel_gap}
                 kind, payload = _spawn(pool, task, deadline)
                 failed = kind if kind == "killed" else "error"
                 emit(RunRecord(**payload) if kind == "ok"

@@ -61,9 +61,11 @@ def relative_gap(value: float, bound: float | None, scale: float) -> float | Non
 def check_budgets(net: CompiledNetwork, plan: Plan, budgets: Mapping[str, float]) -> None:
     """Check 1: at most one level per action, and every budget kept."""
     x = plan.binaries(net)
-    for a in range(len(net.action_ids)):
-        if x[net.binary_action == a].sum() > 1:
-            raise CertificateError(f"plan takes several levels of action '{net.action_ids[a]}'")
+    levels = np.bincount(net.binary_action, weights=x, minlength=len(net.action_ids))
+    several = np.flatnonzero(levels > 1)
+    if len(several):
+        raise CertificateError(f"plan takes several levels of action "
+                               f"'{net.action_ids[int(several[0])]}'")
     spend = plan.spend(net)
     for rid, limit in budgets.items():
         if spend[rid] > limit + 1e-9 * max(1.0, abs(limit)):

@@ -13,11 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+import numpy as np
+
 from ..compile.network import Plan
 from ..compile.outcome import scenario_outcome
 from ..options import Objective, SolveOptions, Tie
 from .harm import OutcomeRange, outcome_range
-from .response import SmugglerSession, SmugglerSolution, solve_smuggler
+from .response import SmugglerSession, SmugglerSolution
+from .tidy import ByEvaluation, Trials
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compile.problem import DefenderProblem
@@ -53,6 +56,11 @@ class Evaluator(Protocol):
         re-solved warm in a loaded model (tidying, local search)."""
         ...
 
+    def fresh_with_trials(self, plan: Plan) -> tuple[PlanEvaluation, Trials]:
+        """``plan`` evaluated afresh, and tidying trials (``certify.tidy``) that start
+        from it (reusing its LPs where they can)."""
+        ...
+
 
 class ValueEvaluator:
     """The smuggler's value of a plan (zero-sum objective)."""
@@ -67,16 +75,69 @@ class ValueEvaluator:
         self._warm: list[SmugglerSession] | None = None
 
     def __call__(self, plan: Plan, *, fresh: bool = False) -> PlanEvaluation:
-        x = plan.binaries(self.problem.net)
         if fresh:
-            sols = [solve_smuggler(sc.net, x, self.options) for sc in self.problem.scenarios]
-        else:
-            if self._warm is None:  # one loaded LP per block, re-solved for every trial
-                self._warm = [SmugglerSession(sc.net, self.options)
-                              for sc in self.problem.scenarios]
-            sols = [lp.solve(x) for lp in self._warm]
+            return self._fresh(plan)[0]
+        x = plan.binaries(self.problem.net)
+        if self._warm is None:  # one loaded LP per block, re-solved for every trial
+            self._warm = [SmugglerSession(sc.net, self.options)
+                          for sc in self.problem.scenarios]
+        return self._evaluation(plan, [lp.solve(x) for lp in self._warm])
+
+    def _fresh(self, plan: Plan) -> tuple[PlanEvaluation, list[SmugglerSession]]:
+        """Every block's LP built for ``plan`` and solved from scratch; the loaded LPs too."""
+        x = plan.binaries(self.problem.net)
+        lps = [SmugglerSession(sc.net, self.options, x) for sc in self.problem.scenarios]
+        return self._evaluation(plan, [lp.solve(x) for lp in lps]), lps
+
+    def _evaluation(self, plan: Plan, sols: list[SmugglerSolution]) -> PlanEvaluation:
         value = self.problem.combine([s.value for s in sols])
         return PlanEvaluation(plan, value, value, tuple(sols))
+
+    def fresh_with_trials(self, plan: Plan) -> tuple[PlanEvaluation, Trials]:
+        evaluation, lps = self._fresh(plan)
+        return evaluation, ValueTrials(self.problem, lps, evaluation.values)
+
+
+class ValueTrials:
+    """Tidying trials for the smuggler's value (``certify.tidy.Trials``). Each block's LP
+    stays loaded with the current plan's optimal solution anchored; a candidate's value in
+    each block is first bounded from that solution's duals (``SmugglerSession.bound``:
+    weak duality, no LP), and only when the combined bounds exceed the limit is every block
+    re-solved, each from the current plan's basis. The risk measures combine block values
+    monotonically, so combined bounds bound the combined value."""
+
+    def __init__(self, problem: DefenderProblem, lps: list[SmugglerSession],
+                 values: list[float]):
+        self.problem = problem
+        self.lps = lps
+        for lp, v in zip(lps, values):
+            lp.anchor(v)
+        # the last candidate's block values when it was re-solved; None: settled by bounds
+        self._tried: list[float] | None = None
+        self.bounded = 0  # candidates settled by the bound alone
+        self.solved = 0  # candidates re-solved
+
+    def at_most(self, plan: Plan, limit: float) -> bool:
+        x = plan.binaries(self.problem.net)
+        self._tried = None
+        bounds = [lp.bound(x) for lp in self.lps]
+        if all(np.isfinite(bounds)) and self.problem.combine(bounds) <= limit:
+            self.bounded += 1
+            return True
+        self.solved += 1
+        if len(self.lps) == 1:  # one block: a response worth more than the limit settles it
+            value, exact = self.lps[0].trial(x, above=limit)
+            self._tried = [value]
+            return exact and value <= limit
+        self._tried = [lp.trial(x)[0] for lp in self.lps]
+        return self.problem.combine(self._tried) <= limit
+
+    def accept(self, plan: Plan) -> None:
+        for i, lp in enumerate(self.lps):
+            if self._tried is None:
+                lp.accept_bound()
+            else:
+                lp.accept_trial(self._tried[i])
 
 
 class OutcomeEvaluator:
@@ -95,6 +156,9 @@ class OutcomeEvaluator:
         what = "harm" if self.objective == Objective.HARM else "smuggler's true value"
         self.label = f"{what} ({self.tie.value})"
         self.nonnegative = all(o.nonnegative for o in self.outcomes)
+
+    def fresh_with_trials(self, plan: Plan) -> tuple[PlanEvaluation, Trials]:
+        return self(plan, fresh=True), ByEvaluation(lambda p: self(p).objective)
 
     def __call__(self, plan: Plan, *, fresh: bool = False) -> PlanEvaluation:
         x = plan.binaries(self.problem.net)

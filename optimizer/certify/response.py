@@ -13,9 +13,8 @@ import numpy as np
 
 from ..compile.network import CompiledNetwork, EffectiveData, apply_plan
 from ..errors import CertificateError, SolveError, UnboundedError
-from ..formulation.smuggler import build_smuggler_lp
+from ..formulation.smuggler import build_smuggler_lp, capacity_rows, flow_upper
 from ..options import LpAlgorithm, SolveOptions, Termination
-from ..solvers.base import solve_once
 from ..solvers.highs import HighsSession
 
 
@@ -32,9 +31,11 @@ class SmugglerSolution:
     sold: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per demand piece: units of good
 
 
-#: above this many flow columns the smuggler's LP goes to HiGHS's interior-point solver
-#: (3× faster than dual simplex on a 54,000-arc layered network; crossover gives a vertex)
-IPM_COLUMNS = 50_000
+#: above this many flow columns the smuggler's LP is solved from scratch by HiGHS's
+#: interior-point solver (crossover gives a vertex and a basis): 3× faster than dual
+#: simplex on a 54,000-arc layered network, 2× faster than primal simplex on a 100 × 100
+#: max-flow grid (29,900 columns), and its basis makes the tidying trials 5× shorter
+IPM_COLUMNS = 20_000
 
 
 def _lp_options(net: CompiledNetwork, options: SolveOptions | None) -> SolveOptions:
@@ -45,11 +46,8 @@ def _lp_options(net: CompiledNetwork, options: SolveOptions | None) -> SolveOpti
 
 def solve_smuggler(net: CompiledNetwork, x: np.ndarray | None = None,
                    options: SolveOptions | None = None) -> SmugglerSolution:
-    """Solve the smuggler's LP with the plan ``x`` fixed (None = no action)."""
-    data = apply_plan(net, x)
-    lp = build_smuggler_lp(net, data)
-    raw = solve_once(lp.model, _lp_options(net, options))
-    return _solution(net, lp, raw, data)
+    """Solve the smuggler's LP with the plan ``x`` fixed (None = no action), built afresh."""
+    return SmugglerSession(net, options, x).solve(x)
 
 
 def _solution(net: CompiledNetwork, lp, raw, data: EffectiveData) -> SmugglerSolution:
@@ -81,21 +79,62 @@ def solution_from_values(net: CompiledNetwork, lp, v: np.ndarray, value: float,
     )
 
 
+#: a reduced cost or row dual at most this (objective units per unit) counts as zero when
+#: bounding a plan's value from a solution's duals: HiGHS's own dual feasibility tolerance,
+#: the same level of trust as an LP re-solve's claim of optimality
+DUAL_TOL = 1e-7
+#: primal simplex iterations a trial runs before looking for a response that already
+#: proves the candidate's value too high (measured on grids: 10–30 suffice)
+EARLY_ITERATIONS = 30
+
+
+@dataclass
+class _Anchor:
+    """A solution of the smuggler's LP kept for bounding other plans' values (weak
+    duality): the LP data it is dual feasible for (``arrays``), its reduced costs d and row
+    duals y, the basis to re-solve from, and ``bound`` = its dual objective (the value of
+    the plan it was solved for, or an upper bound on the value for ``arrays``)."""
+
+    arrays: dict[str, np.ndarray]
+    col_dual: np.ndarray
+    row_dual: np.ndarray
+    basis: object
+    bound: float
+
+
 class SmugglerSession:
     """The smuggler's LP kept loaded in HiGHS for many plans (tidying, local search):
     each plan only changes bounds, costs and the (1 − p) coefficients that differ from the
-    last one, and HiGHS re-solves from the previous basis. Same model as
-    ``solve_smuggler`` (built by ``build_smuggler_lp`` for the plan "no action"), and
-    every answer passes ``check_flows``."""
+    last one, and HiGHS re-solves from the previous basis. The LP is built by
+    ``build_smuggler_lp`` for the plan ``x`` (None: no action), so the first ``solve(x)``
+    is a fresh solve of that plan, as ``solve_smuggler`` does; every answer passes
+    ``check_flows``.
 
-    def __init__(self, net: CompiledNetwork, options: SolveOptions | None = None):
+    Tidying (``certify.evaluate.ValueTrials``): ``anchor`` keeps an optimal solution;
+    ``bound`` bounds another plan's value from it without solving; ``trial`` re-solves
+    another plan from its basis; ``accept_bound`` / ``accept_trial`` make the plan last
+    bounded / tried the anchored one. The bound: the LP is  max cᵀf  s.t. A f ≤ U,
+    0 ≤ f ≤ u  (every row has only an upper bound, every column lower bound 0). For the
+    reduced costs d = c − Aᵀy and row duals y ≥ 0 of an optimal solution, weak duality
+    gives for any other plan's data (c′, A′, U′, u′), keeping y and d′ = c′ − A′ᵀy,
+
+        V′ ≤ Σ_i y_i U′_i + Σ_j max(d′_j, 0) u′_j  =  V + Σ_i y_i ΔU_i + Σ_j Δ(max(d_j, 0) u_j)
+
+    (V = Σ y U + Σ max(d, 0) u by strong duality). A plan with fewer actions only relaxes
+    data, so when this bound stays at V the value is unchanged, with no LP; terms with
+    u′ = ∞ or U′ = ∞ and a dual above ``DUAL_TOL`` make the bound infinite."""
+
+    def __init__(self, net: CompiledNetwork, options: SolveOptions | None = None,
+                 x: np.ndarray | None = None):
         self.net = net
-        base = apply_plan(net, None)
+        base = apply_plan(net, x)
         self.lp = build_smuggler_lp(net, base)
         opts = _lp_options(net, options)
         self.session = HighsSession(self.lp.model, opts)
-        self.session.set_lp_algorithm("simplex")  # warm starts need a basis
-        self.first = "ipm" if opts.lp_algorithm == LpAlgorithm.IPM else "simplex"
+        # from scratch: no flow is a feasible response, so the slack basis is primal
+        # feasible and primal simplex starts there (2–5× fewer iterations than dual simplex
+        # on grids and layered networks); interior point on large networks
+        self.first = "ipm" if opts.lp_algorithm == LpAlgorithm.IPM else "primal"
         K = net.n_comms
         m = self.lp.model
         bal = m.row_blocks["balance"]
@@ -107,62 +146,189 @@ class SmugglerSession:
         head_codes = net.arc_head[net.fc_arc] * K + net.fc_comm
         self.head_row = bal.start + np.searchsorted(uniq, head_codes)
         cap = m.row_blocks["capacity"]
-        self.cap_arcs = np.flatnonzero(np.isfinite(base.arc_cap))
+        self.cap_arcs = capacity_rows(net, base)
         self.cap_rows = cap.start + np.arange(len(self.cap_arcs))
+        self.arc_row = np.zeros(net.n_arcs, bool)
+        self.arc_row[self.cap_arcs] = True
         thr = m.row_blocks["throughput"]
         self.thr_nodes = np.flatnonzero(np.isfinite(base.node_cap))
         self.thr_rows = thr.start + np.arange(len(self.thr_nodes))
-        self.keep = base.fc_keep.copy()
+        self.node_row = np.zeros(net.n_nodes, bool)
+        self.node_row[self.thr_nodes] = True
+        # the columns and rows each array of ``_arrays`` sets (bounds: u; "cost": c of the
+        # flow columns; "keep": −A of the flow columns in their head's balance row)
+        F, R, S, D = net.n_flows, len(net.recipe_ids), len(net.sup_node), len(net.del_node)
+        lp = self.lp
+        self.col_of = {"flow_ub": lp.flow_start + np.arange(F),
+                       "rec_ub": lp.recipe_start + np.arange(R),
+                       "sup_ub": lp.supply_start + np.arange(S),
+                       "del_ub": lp.delivery_start + np.arange(D)}
+        self.row_of = {"cap": self.cap_rows, "thr": self.thr_rows}
         self.solves = 0
-        self.state: dict[str, np.ndarray] = {}  # what HiGHS holds now (only diffs are sent)
+        self.state = self._arrays(base)  # what HiGHS holds now (only diffs are sent)
+        self.anchored: _Anchor | None = None
+        self._pending: tuple[dict[str, np.ndarray], np.ndarray, float] | None = None
 
-    def _cols(self, start: int, name: str, ub: np.ndarray) -> None:
-        old = self.state.get(name)
-        idx = np.arange(len(ub)) if old is None else np.flatnonzero(old != ub)
-        if len(idx):
-            self.session.set_col_bounds(start + idx, np.zeros(len(idx)), ub[idx])
-        self.state[name] = ub.copy()
+    def _arrays(self, data: EffectiveData) -> dict[str, np.ndarray]:
+        """The LP's numbers that depend on the plan: column upper bounds, flow costs, row
+        upper bounds and the (1 − p) coefficients."""
+        net = self.net
+        # arcs (nodes) without a capacity (throughput) row whose capacity was cut to
+        # nothing: close their columns (an arc with one flow column has its capacity as
+        # that column's bound anyway)
+        dead_arc = ~self.arc_row & (data.arc_cap <= 0)
+        rec_ub = np.where(data.rec_active, data.rec_cap, 0.0)
+        if len(rec_ub):
+            dead_node = ~self.node_row & (data.node_cap <= 0)
+            rec_ub = np.where(dead_node[net.rec_node], 0.0, rec_ub)
+        return {
+            "flow_ub": np.where(dead_arc[net.fc_arc], 0.0, flow_upper(net, data)),
+            "rec_ub": rec_ub,
+            "sup_ub": np.asarray(data.sup_amount, float).copy(),
+            "del_ub": np.where(data.del_active, np.inf, 0.0),
+            "cost": -data.fc_unit_cost,
+            "cap": data.arc_cap[self.cap_arcs],
+            "thr": data.node_cap[self.thr_nodes],
+            "keep": data.fc_keep.copy(),
+        }
 
-    def _rows(self, rows: np.ndarray, name: str, hi: np.ndarray) -> None:
-        old = self.state.get(name)
-        idx = np.arange(len(hi)) if old is None else np.flatnonzero(old != hi)
+    def _push(self, arrays: dict[str, np.ndarray]) -> None:
+        """Send HiGHS the numbers that differ from what it holds."""
+        s, lp = self.session, self.lp
+        for name, cols in self.col_of.items():
+            idx = np.flatnonzero(arrays[name] != self.state[name])
+            if len(idx):
+                s.set_col_bounds(cols[idx], np.zeros(len(idx)), arrays[name][idx])
+        for name, rows in self.row_of.items():
+            idx = np.flatnonzero(arrays[name] != self.state[name])
+            if len(idx):
+                s.set_row_bounds(rows[idx], np.full(len(idx), -np.inf), arrays[name][idx])
+        idx = np.flatnonzero(arrays["cost"] != self.state["cost"])
         if len(idx):
-            self.session.set_row_bounds(rows[idx], np.full(len(idx), -np.inf), hi[idx])
-        self.state[name] = hi.copy()
+            s.set_costs(lp.flow_start + idx, arrays["cost"][idx])
+        idx = np.flatnonzero(arrays["keep"] != self.state["keep"])
+        if len(idx):
+            s.set_coefficients(self.head_row[idx], lp.flow_start + idx, -arrays["keep"][idx])
+        self.state = {k: v.copy() for k, v in arrays.items()}
 
     def solve(self, x: np.ndarray | None = None) -> SmugglerSolution:
-        net, lp, s = self.net, self.lp, self.session
-        data = apply_plan(net, x)
-        F, R = net.n_flows, len(net.recipe_ids)
-        # arcs whose unlimited capacity was cut to nothing have no capacity row: close them
-        dead_arc = np.isinf(net.arc_cap) & (data.arc_cap <= 0)
-        flow_ub = np.where(data.fc_active & ~dead_arc[net.fc_arc], np.inf, 0.0)
-        rec_ub = np.where(data.rec_active, data.rec_cap, 0.0)
-        dead_node = np.isinf(net.node_cap) & (data.node_cap <= 0)
-        if R:
-            rec_ub = np.where(dead_node[net.rec_node], 0.0, rec_ub)
-        self._cols(lp.flow_start, "flow_ub", flow_ub)
-        self._cols(lp.recipe_start, "rec_ub", rec_ub)
-        self._cols(lp.supply_start, "sup_ub", data.sup_amount)
-        self._cols(lp.delivery_start, "del_ub", np.where(data.del_active, np.inf, 0.0))
-        cost = -data.fc_unit_cost
-        changed = np.flatnonzero(cost != self.state.get("cost", np.full(F, np.nan)))
-        if len(changed):
-            s.set_costs(lp.flow_start + changed, cost[changed])
-        self.state["cost"] = cost
-        self._rows(self.cap_rows, "cap", data.arc_cap[self.cap_arcs])
-        self._rows(self.thr_rows, "thr", data.node_cap[self.thr_nodes])
-        moved = np.flatnonzero(data.fc_keep != self.keep)
-        if len(moved):
-            s.set_coefficients(self.head_row[moved], lp.flow_start + moved, -data.fc_keep[moved])
-        self.keep = data.fc_keep.copy()
-        if self.solves == 0 and self.first == "ipm":
-            s.set_lp_algorithm("ipm")
-        raw = s.solve()
-        if self.solves == 0 and self.first == "ipm":
-            s.set_lp_algorithm("simplex")
+        """The smuggler's optimal response to plan ``x``, re-solved from the last basis."""
+        data = apply_plan(self.net, x)
+        self._push(self._arrays(data))
+        # later plans may tighten or relax anything: dual simplex from the last basis
+        self.session.set_lp_algorithm(self.first if self.solves == 0 else "simplex")
+        raw = self.session.solve()
         self.solves += 1
-        return _solution(net, lp, raw, data)
+        return _solution(self.net, self.lp, raw, data)
+
+    # -- bounding other plans from one solution (class docstring)
+    def anchor(self, value: float) -> None:
+        """Keep the last solve's duals and basis (its value ``value``) for ``bound``."""
+        col_dual, row_dual = self.session.duals()
+        self.anchored = _Anchor({k: v.copy() for k, v in self.state.items()}, col_dual,
+                                row_dual, self.session.basis(), value)
+        self._pending = None
+
+    def bound(self, x: np.ndarray | None) -> float:
+        """An upper bound on the smuggler's value for plan ``x`` from the anchored
+        solution's duals (class docstring); ∞ when they prove nothing."""
+        a = self.anchored
+        if a is None:
+            raise RuntimeError("bound() needs an anchored solution (call anchor first)")
+        new = self._arrays(apply_plan(self.net, x))
+        d = a.col_dual.copy()
+        flows = self.col_of["flow_ub"]
+        # d′ = c′ − A′ᵀy for the flow columns whose cost or (1 − p) changed
+        d[flows] += (new["cost"] - a.arrays["cost"]) \
+            + a.row_dual[self.head_row] * (new["keep"] - a.arrays["keep"])
+        gained, lost = 0.0, 0.0  # Σ max(d′,0)u′ and Σ max(d,0)u over what changed
+        for name, cols in self.col_of.items():
+            touched = new[name] != a.arrays[name]
+            if name == "flow_ub":
+                touched |= d[cols] != a.col_dual[cols]
+            if touched.any():
+                gained += _term(d[cols[touched]], new[name][touched])
+                lost += _term(a.col_dual[cols[touched]], a.arrays[name][touched])
+        for name, rows in self.row_of.items():
+            touched = new[name] != a.arrays[name]
+            if touched.any():
+                y = a.row_dual[rows[touched]]
+                gained += _term(y, new[name][touched])
+                lost += _term(y, a.arrays[name][touched])
+        bound = a.bound + gained - lost if np.isfinite(gained) and np.isfinite(lost) \
+            else np.inf
+        self._pending = (new, d, bound)
+        return bound
+
+    def trial(self, x: np.ndarray | None, above: float | None = None) -> tuple[float, bool]:
+        """Plan ``x`` solved from the anchored solution's basis (not the last trial's):
+        (its value, True). With ``above``: primal simplex first runs ``EARLY_ITERATIONS``
+        iterations, and when they already reach a response that passes ``check_flows`` and
+        is worth more than ``above`` (by more than check_flows' tolerance), the solve stops
+        there: (that response's value, False), a lower bound on the plan's value."""
+        a = self.anchored
+        if a is None:
+            raise RuntimeError("trial() needs an anchored solution (call anchor first)")
+        data = apply_plan(self.net, x)
+        self._push(self._arrays(data))
+        s = self.session
+        # the candidate relaxes the anchored plan, whose basis stays primal feasible; a
+        # re-solve from it is short: no thread for Ctrl-C (solvers.highs, rule 4)
+        s.set_basis(a.basis)
+        s.set_lp_algorithm("primal")
+        self._pending = None
+        s.interruptible = False
+        try:
+            if above is not None:
+                s.set_iteration_limit(EARLY_ITERATIONS)
+                try:
+                    raw = s.solve()
+                finally:
+                    s.set_iteration_limit(None)
+                self.solves += 1
+                if raw.termination == Termination.OPTIMAL:
+                    return _solution(self.net, self.lp, raw, data).value, True
+                witness = self._witness(raw, data)
+                if witness is not None and witness > above + 1e-6 * max(1.0, abs(witness)):
+                    return witness, False
+            raw = s.solve()  # on to the optimum, from where the early iterations stopped
+        finally:
+            s.interruptible = True
+        self.solves += 1
+        return _solution(self.net, self.lp, raw, data).value, True
+
+    def _witness(self, raw, data: EffectiveData) -> float | None:
+        """The value of a stopped solve's response if it passes ``check_flows``."""
+        if raw.values is None or raw.objective is None:
+            return None
+        try:
+            sol = solution_from_values(self.net, self.lp, raw.values, float(raw.objective),
+                                       data)
+            check_flows(self.net, sol)
+        except CertificateError:
+            return None
+        return sol.value
+
+    def accept_trial(self, value: float) -> None:
+        """The plan last tried (worth ``value``) replaces the anchored one."""
+        self.anchor(value)
+
+    def accept_bound(self) -> None:
+        """The plan last bounded replaces the anchored one: the anchor's duals carry over
+        to that plan's data, with its bound as their dual objective."""
+        if self._pending is None or self.anchored is None:
+            raise RuntimeError("accept_bound() needs a bound() first")
+        new, d, bound = self._pending
+        self.anchored = _Anchor(new, d, self.anchored.row_dual, self.anchored.basis, bound)
+        self._pending = None
+
+
+def _term(dual: np.ndarray, upper: np.ndarray) -> float:
+    """Σ max(dual, 0) · upper, with duals ≤ ``DUAL_TOL`` counted as 0 (∞ · 0 = 0)."""
+    live = dual > DUAL_TOL
+    if not live.any():
+        return 0.0
+    return float(np.sum(dual[live] * upper[live]))
 
 
 def check_flows(net: CompiledNetwork, sol: SmugglerSolution, rel_tol: float = 1e-6) -> None:

@@ -32,8 +32,10 @@ from .progress import Progress, progress_option
 @click.option("--size", type=click.Choice(["tiny", "small", "medium", "large"]), default="small",
               show_default=True)
 @click.option("--method", "-m", "methods", multiple=True,
-              type=click.Choice(["dual", "benders", "benders-basic"]),
-              help="Engine methods (repeatable; default: each family's own list).")
+              type=click.Choice(["dual", "benders", "benders-basic", "auto", "textbook"]),
+              help="Engine methods, or textbook: the hand-dualised MILP in Pyomo solved by "
+                   "HiGHS, the peer of the grid families (repeatable; default: each "
+                   "family's own list).")
 @click.option("--solver", "-s", "solvers", multiple=True,
               type=click.Choice(["highs", "highs-mps", "cbc", "glpk", "scip"]),
               help="highs = the engine; highs-mps / cbc / glpk / scip solve the exported MPS "
@@ -43,6 +45,11 @@ from .progress import Progress, progress_option
 @click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=60.0,
               show_default=True, help="Seconds per run.")
 @click.option("--threads", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--gap", "rel_gap", type=click.FloatRange(min=0, max=1), default=1e-6,
+              show_default=True, help="Relative MIP gap at which a run counts as optimal.")
+@click.option("--repeat", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Run each case and engine method this many times, the methods in turn, "
+                   "and record the median run (a shared machine's load varies).")
 @json_option("the results")
 @click.option("--markdown", "md_path", type=click.Path(dir_okay=False), default=None,
               help="Write the results as a markdown table.")
@@ -56,8 +63,8 @@ from .progress import Progress, progress_option
 @progress_option
 def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
           solvers: tuple[str, ...], case_filter: str | None, time_limit: float, threads: int,
-          json_path: str | None, md_path: str | None, baseline: str | None,
-          fail_on_regression: bool, list_only: bool, quiet: bool,
+          rel_gap: float, repeat: int, json_path: str | None, md_path: str | None,
+          baseline: str | None, fail_on_regression: bool, list_only: bool, quiet: bool,
           force_progress: bool) -> None:
     """Measure build, solve and check time, bound, gap, nodes, objective and peak memory
     per family, method and solver, under a time limit. Each run's result shows in the
@@ -104,7 +111,7 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
                 + (f" ({r.message.splitlines()[0]})" if r.message else ""))
 
     plans = [BenchPlan(fam_cases, methods or fams[fam_name].methods, solvers,
-                       time_limit=time_limit, threads=threads)
+                       time_limit=time_limit, threads=threads, rel_gap=rel_gap, repeat=repeat)
              for fam_name, fam_cases in by_family.items()]
     # Ctrl-C or SIGTERM: the running worker is stopped, exit 130/143
     with interruptible(), Progress.choose(quiet, force_progress) as progress, \
@@ -118,13 +125,17 @@ def bench(family_names: tuple[str, ...], size: str, methods: tuple[str, ...],
             records.extend(run_plan(plan, show))
     findings = report.compare(records, base) if base is not None else None
     settings = {"size": size, "families": sorted(by_family), "time_limit": time_limit,
-                "threads": threads, "solvers": list(solvers),
+                "threads": threads, "rel_gap": rel_gap, "repeat": repeat,
+                "solvers": list(solvers),
                 "methods": list(methods) or "per family"}
     doc = report.document(records, settings)
     table = report.markdown(records, findings)
     lit = report.literature(records)
     if lit:
         table += "\nAgainst the published optima:\n\n" + lit
+    peer = report.against_textbook(records)
+    if peer:
+        table += "\nAgainst the textbook peer (engine total ÷ textbook total):\n\n" + peer
     payload = json.dumps(doc, indent=1, sort_keys=True) + "\n"
     with outputs:
         outputs.text(emit.file, payload)

@@ -324,7 +324,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         for lvl, level in enumerate(act.levels):
             b_action.append(j)
             b_level.append(lvl)
-            row = np.zeros(len(resource_ids))
+            row = [0.0] * len(resource_ids)
             for res, amount in level.cost.items():
                 row[res_index[res]] = amount
             b_cost.append(row)

@@ -98,12 +98,15 @@ def add_actions(m: LinearModel, net: CompiledNetwork, tag: str = ""):
         "budget" + sfx, Rn, nzr, x.start + nzc, bc.T[nzr, nzc] if B else np.zeros(0),
         hi=net.budgets, keys=lambda: [(r,) for r in net.resource_ids],
         doc="Σ_{j,l} cost_{j,l,b} x_{j,l} ≤ B_b")
-    multi = [j for j in range(len(net.action_ids)) if np.sum(net.binary_action == j) > 1]
-    row_of_action = {j: i for i, j in enumerate(multi)}
-    lv_rows = [row_of_action[int(a)] for a in net.binary_action if int(a) in row_of_action]
-    lv_cols = [x.start + b for b, a in enumerate(net.binary_action) if int(a) in row_of_action]
+    levels = np.bincount(net.binary_action, minlength=len(net.action_ids))
+    multi = np.flatnonzero(levels > 1)
+    row_of_action = np.full(len(net.action_ids), -1)
+    row_of_action[multi] = np.arange(len(multi))
+    in_row = np.flatnonzero(row_of_action[net.binary_action] >= 0) if B else np.zeros(0, int)
+    lv_rows = row_of_action[net.binary_action[in_row]] if B else np.zeros(0, int)
+    lv_cols = x.start + in_row
     m.add_rows("one_level" + sfx, len(multi), lv_rows, lv_cols, np.ones(len(lv_rows)), hi=1.0,
-               keys=lambda: [(net.action_ids[j],) for j in multi],
+               keys=lambda: [(net.action_ids[j],) for j in multi.tolist()],
                doc="Σ_l x_{j,l} ≤ 1: levels of one action are mutually exclusive")
     return x, budget
 

@@ -7,7 +7,8 @@ market good's demand curve (price P_{g,i}). For the data of a plan (``EffectiveD
     balance(n,k):  Σ_{a out of n} f_{a,k} + Σ_{r at n uses k} z_r + d_{n,k}
                    − Σ_{s at (n,k)} g_s − Σ_{a into n} (1 − p_{a,k}) f_{a,k}
                    − Σ_{r at n makes k} η_r z_r ≤ 0
-    capacity(a):   Σ_k λ_k f_{a,k} ≤ u_a
+    capacity(a):   Σ_k λ_k f_{a,k} ≤ u_a   (an arc with one flow column: the bound
+                                             f_{a,k} ≤ u_a / λ_k instead of a row)
     throughput(n): Σ_{r at n} z_r ≤ U_n          (z_r ≤ U_r is a bound)
     good(g):       Σ_i q_{g,i} − Σ_{d accepted by g} ρ_d d ≤ 0   (units of the good sold)
     maximise       Σ v_{m,k} d_{m,k} + Σ P_{g,i} q_{g,i} − Σ c_{a,k} λ_k f_{a,k} − Σ c_s g_s
@@ -46,7 +47,7 @@ def build_smuggler_lp(net: CompiledNetwork, data: EffectiveData) -> SmugglerLP:
     F, R, S, D = net.n_flows, len(net.recipe_ids), len(net.sup_node), len(net.del_node)
 
     f = m.add_vars(
-        "flow", F, lb=0.0, ub=np.where(data.fc_active, np.inf, 0.0), obj=-data.fc_unit_cost,
+        "flow", F, lb=0.0, ub=flow_upper(net, data), obj=-data.fc_unit_cost,
         keys=lambda: [(net.arc_ids[a], net.comm_ids[k]) for a, k in zip(net.fc_arc, net.fc_comm)],
         doc="f_{a,k}: units of commodity k entering arc a")
     z = m.add_vars(
@@ -80,7 +81,7 @@ def build_smuggler_lp(net: CompiledNetwork, data: EffectiveData) -> SmugglerLP:
                keys=lambda: [(net.node_ids[c // K], net.comm_ids[c % K]) for c in uniq],
                doc="outflow + use + sales − supply − (1−p)·inflow − η·production ≤ 0")
 
-    capped = np.flatnonzero(np.isfinite(data.arc_cap))
+    capped = capacity_rows(net, data)
     row_of_arc = np.full(net.n_arcs, -1)
     row_of_arc[capped] = np.arange(len(capped))
     sel = row_of_arc[net.fc_arc] >= 0
@@ -111,3 +112,22 @@ def build_smuggler_lp(net: CompiledNetwork, data: EffectiveData) -> SmugglerLP:
                keys=lambda: [(gid,) for gid in net.good_ids],
                doc="Σ_i q_{g,i} − Σ_d ρ_d d ≤ 0: a good sells what its deliveries give")
     return SmugglerLP(m, f.start, z.start, g.start, d.start, q.start)
+
+
+def shared_arcs(net: CompiledNetwork) -> np.ndarray:
+    """Per arc: whether several flow columns (commodities) share its capacity."""
+    return np.bincount(net.fc_arc, minlength=net.n_arcs)[:net.n_arcs] >= 2
+
+
+def capacity_rows(net: CompiledNetwork, data: EffectiveData) -> np.ndarray:
+    """The arcs whose capacity is a row: finite and shared by several flow columns."""
+    return np.flatnonzero(np.isfinite(data.arc_cap) & shared_arcs(net))
+
+
+def flow_upper(net: CompiledNetwork, data: EffectiveData) -> np.ndarray:
+    """Flow columns' upper bounds: 0 on a removed arc; u_a / λ_k on an arc with one flow
+    column (its capacity row folded into the bound); ∞ otherwise."""
+    single = ~shared_arcs(net)[net.fc_arc]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cap = np.where(single, data.arc_cap[net.fc_arc] / net.load[net.fc_comm], np.inf)
+    return np.where(data.fc_active, cap, 0.0)

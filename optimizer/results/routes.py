@@ -69,10 +69,16 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
     K = net.n_comms
     data = sol.data
     unit_value = realised_unit_values(net, sol)
-    rem_f = sol.flow.copy()
-    rem_z = sol.recipe.copy()
-    rem_g = sol.supply.copy()
+    # plain lists: the walk below reads them one element at a time
+    rem_f = sol.flow.tolist()
+    rem_z = sol.recipe.tolist()
+    rem_g = sol.supply.tolist()
     rem_d = sol.delivered.copy()
+    keep = data.fc_keep.tolist()
+    eta = net.rec_eta.tolist()
+    fc_arc = net.fc_arc.tolist()
+    fc_tail = (net.arc_tail[net.fc_arc] * K + net.fc_comm).tolist()  # (node, k) code upstream
+    rec_in = (net.rec_node * K + net.rec_in).tolist()
     into: dict[int, list[int]] = defaultdict(list)
     for fc, code in enumerate((net.arc_head[net.fc_arc] * K + net.fc_comm).tolist()):
         into[code].append(fc)
@@ -103,16 +109,14 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
                 if rem_g[s] * mult > best_amt:
                     best, best_amt = ("supply", s, mult), rem_g[s] * mult
             for fc in into.get(code, ()):
-                m_up = mult * data.fc_keep[fc]
-                tail_code = int(net.arc_tail[net.fc_arc[fc]]) * K + int(net.fc_comm[fc])
-                if tail_code in visited:
+                m_up = mult * keep[fc]
+                if fc_tail[fc] in visited:
                     continue
                 if rem_f[fc] * m_up > best_amt:
                     best, best_amt = ("arc", fc, m_up), rem_f[fc] * m_up
             for r in makes.get(code, ()):
-                m_up = mult * net.rec_eta[r]
-                in_code = int(net.rec_node[r]) * K + int(net.rec_in[r])
-                if in_code in visited:
+                m_up = mult * eta[r]
+                if rec_in[r] in visited:
                     continue
                 if rem_z[r] * m_up > best_amt:
                     best, best_amt = ("recipe", r, m_up), rem_z[r] * m_up
@@ -124,10 +128,7 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
             if kind == "supply":
                 origin = idx
                 break
-            if kind == "arc":
-                code = int(net.arc_tail[net.fc_arc[idx]]) * K + int(net.fc_comm[idx])
-            else:
-                code = int(net.rec_node[idx]) * K + int(net.rec_in[idx])
+            code = fc_tail[idx] if kind == "arc" else rec_in[idx]
             mult = m_up
             visited.add(code)
         if origin is None or bottleneck <= eps:
@@ -138,7 +139,7 @@ def decompose_routes(net: CompiledNetwork, sol: SmugglerSolution, max_routes: in
         for kind, idx, m_up in path:
             if kind == "arc":
                 rem_f[idx] -= bottleneck / m_up
-                a = int(net.fc_arc[idx])
+                a = fc_arc[idx]
                 steps.append({"arc": net.arc_ids[a], "from": net.node_ids[net.arc_tail[a]],
                               "to": net.node_ids[net.arc_head[a]],
                               "mode": net.instance.arcs[a].mode,

@@ -56,16 +56,17 @@ class Response:
         by_comm = dict.fromkeys(net.comm_ids, 0.0)
         for (_, k), v in delivered.items():
             by_comm[k] += v
-        flows = {(net.arc_ids[a], net.comm_ids[k]): float(f)
-                 for a, k, f in zip(net.fc_arc, net.fc_comm, sol.flow) if f > thr}
+        fc_arc, fc_comm = net.fc_arc.tolist(), net.fc_comm.tolist()  # plain ints: fast zips
+        flows = {(net.arc_ids[a], net.comm_ids[k]): f
+                 for a, k, f in zip(fc_arc, fc_comm, sol.flow.tolist()) if f > thr}
         seized = dict.fromkeys(net.comm_ids, 0.0)
-        lost = seized_units(net, sol)
-        for k, v in zip(net.fc_comm, lost):
-            seized[net.comm_ids[k]] += float(v)
+        lost = seized_units(net, sol).tolist()
+        for k, v in zip(fc_comm, lost):
+            seized[net.comm_ids[k]] += v
         supply = {(net.node_ids[n], net.comm_ids[k]): float(g)
                   for n, k, g in zip(net.sup_node, net.sup_comm, sol.supply)}
-        by_arc = {(net.arc_ids[a], net.comm_ids[k]): float(v)
-                  for a, k, v in zip(net.fc_arc, net.fc_comm, lost) if v > thr}
+        by_arc = {(net.arc_ids[a], net.comm_ids[k]): v
+                  for a, k, v in zip(fc_arc, fc_comm, lost) if v > thr}
         g_seized, g_delivered = group_totals(net, sol)
         return Response(sol.value, delivered, by_comm, supply, flows, seized,
                         tuple(decompose_routes(net, sol, max_routes=max_routes)),

@@ -135,7 +135,8 @@ class Session(Protocol):
         """Whether a MIP solve stops at its first feasible solution."""
 
     def set_lp_algorithm(self, algorithm: str) -> None:
-        """"simplex" (re-solves warm from the last basis), "ipm" or "choose"."""
+        """"simplex" (dual simplex; re-solves warm from the last basis), "primal" (primal
+        simplex), "ipm" or "choose"."""
 
     def set_start(self, values: np.ndarray) -> None:
         """A (partial: NaN = free) starting solution for the next solve only."""

@@ -213,6 +213,9 @@ class HighsSession:
             _pass_matrix(self.h, self.matrix)
             self.is_mip = bool(self.matrix.integrality.any())
         self._start_pending = False
+        #: False: solves run on the calling thread without Ctrl-C handling (rule 4), which
+        #: saves starting a thread (milliseconds) for each of many short re-solves
+        self.interruptible = True
 
     # -- sizes
     @property
@@ -277,9 +280,18 @@ class HighsSession:
     def stop_at_first_solution(self, stop: bool) -> None:
         _set(self.h, "mip_max_improving_sols", 1 if stop else 2147483647)
 
+    def set_iteration_limit(self, iterations: int | None) -> None:
+        """Stop later simplex solves after this many iterations (None: no limit); the
+        solve then ends ``iteration_limit`` with the current basic solution."""
+        _set(self.h, "simplex_iteration_limit",
+             2147483647 if iterations is None else int(iterations))
+
     def set_lp_algorithm(self, algorithm: str) -> None:
-        """"simplex" (warm starts need a basis), "ipm" or "choose"."""
-        _set(self.h, "solver", algorithm)
+        """"simplex" (dual simplex; warm starts need a basis), "primal" (primal simplex: the
+        choice from a primal feasible basis, e.g. after bounds were relaxed), "ipm" or
+        "choose"."""
+        _set(self.h, "solver", "simplex" if algorithm == "primal" else algorithm)
+        _set(self.h, "simplex_strategy", 4 if algorithm == "primal" else 1)
 
     def set_start(self, values: np.ndarray) -> None:
         values = np.asarray(values, float)
@@ -289,6 +301,21 @@ class HighsSession:
 
     def col_duals(self) -> np.ndarray:
         return np.array(self.h.getSolution().col_dual, float)
+
+    def duals(self) -> tuple[np.ndarray, np.ndarray]:
+        """The last LP solve's reduced costs d = c − Aᵀy and row duals y (for a maximised
+        LP a positive dual means the objective rises with that bound)."""
+        sol = self.h.getSolution()
+        return np.array(sol.col_dual, float), np.array(sol.row_dual, float)
+
+    def basis(self) -> Any:
+        """The last solve's basis (an opaque object for ``set_basis``)."""
+        return self.h.getBasis()
+
+    def set_basis(self, basis: Any) -> None:
+        """Start the next LP solve from ``basis`` (e.g. one kept from an earlier solve)."""
+        if self.h.setBasis(basis) == highspy.HighsStatus.kError:
+            raise SolveError("HiGHS refused the basis")
 
     # -- solve
     def solve(self) -> RawSolution:
@@ -308,10 +335,13 @@ class HighsSession:
         if callback is not None:
             self.h.cbMipInterrupt += callback
         try:
-            _run_interruptible(self.h)
+            if self.interruptible:
+                _run_interruptible(self.h)
+            else:
+                self.h.run()
             if not self.is_mip and self._optimal_but_infeasible():  # rule 6
                 self.h.clearSolver()
-                _run_interruptible(self.h)
+                self.h.run()
         finally:
             if presolve is not None:
                 _set(self.h, "presolve", presolve)

@@ -299,13 +299,11 @@ class PyomoSession:
         return self.solver._solver_model  # noqa: SLF001
 
     def solve(self) -> RawSolution:
-        from pyomo.contrib.solver.common.results import SolutionStatus as PS
-
         o = self.options
-        solver_options: dict[str, Any] = {"random_seed": o.seed, **o.extra}
-        if o.node_limit is not None:
-            solver_options["mip_max_nodes"] = o.node_limit
-        solver_options["solver"] = self.lp_algorithm
+        solver_options = _solver_options(o)
+        solver_options["solver"] = "simplex" if self.lp_algorithm == "primal" else \
+            self.lp_algorithm
+        solver_options["simplex_strategy"] = 4 if self.lp_algorithm == "primal" else 1
         h = self._highs()
         if self.is_mip:
             h.clearSolver()  # rule 1 of solvers.highs
@@ -314,43 +312,14 @@ class PyomoSession:
             self._pass_start(h, self._start)
             solver_options["presolve"] = "off"  # rule 2 of solvers.highs
             self._start = None
-        # the log goes to stderr: stdout carries reports and JSON
-        kwargs: dict[str, Any] = dict(tee=[sys.stderr] if o.verbose else False,
-                                      load_solutions=False,
-                                      raise_exception_on_nonoptimal_result=False,
-                                      rel_gap=self.rel_gap, threads=o.threads or 0,
-                                      solver_options=solver_options)
-        if self.time_limit is not None:
-            kwargs["time_limit"] = self.time_limit
         if self.first_solution:
             solver_options["mip_max_improving_sols"] = 1
-        if self.abs_gap is not None:
-            kwargs["abs_gap"] = self.abs_gap
+        kwargs = _solve_kwargs(o, solver_options, self.rel_gap, self.abs_gap, self.time_limit)
         ensure_threads(o.threads)
         t0 = time.perf_counter()
         res = self.solver.solve(self.pm, **kwargs)
-        seconds = time.perf_counter() - t0
-        term = _TERMINATION.get(str(res.termination_condition).split(".")[-1],
-                                Termination.ERROR)
-        values = None
-        if res.solution_status in (PS.optimal, PS.feasible):
-            res.solution_loader.load_vars()
-            values = np.array([float(v.value) if v.value is not None else 0.0
-                               for v in self.built.columns])
-        status = (SolutionStatus.OPTIMAL if res.solution_status == PS.optimal
-                  else SolutionStatus.FEASIBLE if values is not None else SolutionStatus.NONE)
-        obj = None if res.incumbent_objective is None else float(res.incumbent_objective)
-        bound = res.objective_bound
-        bound = float(bound) if bound is not None and np.isfinite(bound) else None
-        if not self.is_mip and term == Termination.OPTIMAL:
-            bound = obj
-        gap = None
-        if obj is not None and bound is not None:
-            gap = abs(obj - bound) / max(abs(obj), 1e-10)
-        info = self.solver._solver_model.getInfo()  # noqa: SLF001
-        nodes = int(getattr(info, "mip_node_count", 0) or 0) if self.is_mip else 0
-        return RawSolution(term, status, values, obj, bound, gap, max(nodes, 0), seconds,
-                           str(res.termination_condition))
+        return _raw_solution(self.solver, res, self.built.columns, self.is_mip,
+                             time.perf_counter() - t0)
 
     def _pass_start(self, h: Any, values: np.ndarray) -> None:
         index = self.solver._pyomo_var_to_solver_var_map  # noqa: SLF001
@@ -367,3 +336,73 @@ class PyomoSession:
         if suffix not in ("lp", "mps"):
             raise SolveError(f"{path}: the model can be written as .lp or .mps")
         self.pm.write(str(path), format=suffix, io_options={"symbolic_solver_labels": True})
+
+
+def _raw_solution(solver: Any, res: Any, columns: list[Any], is_mip: bool,
+                  seconds: float) -> RawSolution:
+    """Pyomo's results of a solve as a ``RawSolution`` over ``columns`` (in that order)."""
+    from pyomo.contrib.solver.common.results import SolutionStatus as PS
+
+    term = _TERMINATION.get(str(res.termination_condition).split(".")[-1], Termination.ERROR)
+    values = None
+    if res.solution_status in (PS.optimal, PS.feasible):
+        res.solution_loader.load_vars()
+        values = np.array([float(v.value) if v.value is not None else 0.0 for v in columns])
+    status = (SolutionStatus.OPTIMAL if res.solution_status == PS.optimal
+              else SolutionStatus.FEASIBLE if values is not None else SolutionStatus.NONE)
+    obj = None if res.incumbent_objective is None else float(res.incumbent_objective)
+    bound = res.objective_bound
+    bound = float(bound) if bound is not None and np.isfinite(bound) else None
+    if not is_mip and term == Termination.OPTIMAL:
+        bound = obj
+    gap = None
+    if obj is not None and bound is not None:
+        gap = abs(obj - bound) / max(abs(obj), 1e-10)
+    info = solver._solver_model.getInfo()
+    nodes = int(getattr(info, "mip_node_count", 0) or 0) if is_mip else 0
+    return RawSolution(term, status, values, obj, bound, gap, max(nodes, 0), seconds,
+                       str(res.termination_condition))
+
+
+def solve_concrete(pm: Any, columns: list[Any], options: SolveOptions | None = None,
+                   ) -> RawSolution:
+    """Solve a Pyomo ``ConcreteModel`` written by hand (e.g. a textbook formulation)
+    through Pyomo's ``highs`` interface with ``options`` (time limit, gaps, node limit,
+    threads, seed, raw ``extra`` options); the solution's values are those of
+    ``columns`` (Pyomo ``VarData``), in that order. The seconds include Pyomo's transfer
+    of the model to HiGHS, as a user of such a script waits for it."""
+    import pyomo.environ as pyo
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    o = options or SolveOptions()
+    solver = SolverFactory("highs")
+    kwargs = _solve_kwargs(o, _solver_options(o), o.rel_gap, o.abs_gap, o.time_limit)
+    is_mip = any(not v.is_continuous() for v in pm.component_data_objects(pyo.Var, active=True))
+    ensure_threads(o.threads)
+    t0 = time.perf_counter()
+    res = solver.solve(pm, **kwargs)
+    return _raw_solution(solver, res, columns, is_mip, time.perf_counter() - t0)
+
+
+
+def _solver_options(o: SolveOptions) -> dict[str, Any]:
+    """HiGHS options passed by name through Pyomo (seed, node limit, raw extras)."""
+    out: dict[str, Any] = {"random_seed": o.seed, **o.extra}
+    if o.node_limit is not None:
+        out["mip_max_nodes"] = o.node_limit
+    return out
+
+
+def _solve_kwargs(o: SolveOptions, solver_options: dict[str, Any], rel_gap: float,
+                  abs_gap: float | None, time_limit: float | None) -> dict[str, Any]:
+    """The keyword arguments of Pyomo's ``solve`` call."""
+    # the log goes to stderr: stdout carries reports and JSON
+    kwargs: dict[str, Any] = {"tee": [sys.stderr] if o.verbose else False, "load_solutions": False,
+                              "raise_exception_on_nonoptimal_result": False,
+                              "rel_gap": rel_gap, "threads": o.threads or 0,
+                              "solver_options": solver_options}
+    if time_limit is not None:
+        kwargs["time_limit"] = time_limit
+    if abs_gap is not None:
+        kwargs["abs_gap"] = abs_gap
+    return kwargs
