@@ -105,6 +105,10 @@ class Deadline:
         """Too little time for one more evaluation of a plan and the results."""
         return self.left() < self.lp_seconds + RESERVE_SECONDS
 
+    def allows(self, evaluations: int) -> bool:
+        """Time left for ``evaluations`` more evaluations of a plan and the results."""
+        return self.left() >= evaluations * self.lp_seconds + RESERVE_SECONDS
+
 
 # ----------------------------------------------------------------------------- 1. compile
 
@@ -331,7 +335,7 @@ def solve(source: Source, options: SolveOptions | None = None, *,
           budgets: Mapping[str, float] | None = None,
           write_model: ModelTarget | None = None, tidy: bool = True,
           risk: Risk | str | None = None, alpha: float | None = None,
-          started: float | None = None,
+          started: float | None = None, explain: bool = False,
           optimistic_bound: float | None = None) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
     value; when the smuggler plans with beliefs, ``PerceivedOutcome``: its true value under
@@ -341,7 +345,10 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     scenarios. ``tidy`` drops actions the plan pays for without changing its objective
     (``certify.tidy``); the value, bound and certificate are unaffected. ``started``: the
     ``clock()`` reading when the run began (e.g. before the caller read the file), from
-    which ``options.time_limit`` counts (default: now; module docstring).
+    which ``options.time_limit`` counts (default: now; module docstring). ``explain``: add
+    what each action does and buys (one fresh evaluation per action) and what the plan
+    displaces (``studies.explain``; skipped when Ctrl-C stopped the solve, or when the time
+    limit leaves too little time for those evaluations: a note says so).
     ``optimistic_bound``: for the pessimistic tie-break, a proven lower bound on the
     optimistic optimum of the same problem (e.g. the bound of an optimistic solve just
     made, as ``studies.compare.compare_harm`` does), which is then not solved for again
@@ -385,12 +392,22 @@ def solve(source: Source, options: SolveOptions | None = None, *,
                       exact_claim=formulation.exact_claim, scale=scale, options=options,
                       bound=bound, tidy=tidy, deadline=deadline, baseline=baseline)
     t_checked = time.perf_counter()
-    return interdiction_result(
+    result = interdiction_result(
         problem, baseline, finished, formulation=formulation, method=solved.method,
         model_size=solved.model_size, options=options, notes=tuple(notes),
         timings=dict(build=(t_compiled - t_start) + solved.build_seconds,
                      solve=solved.raw.seconds, check=t_checked - t_solved,
                      baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
+    if explain and result.termination != Termination.INTERRUPTED:
+        if not deadline.allows(len(result.actions)):
+            return replace(result, notes=result.notes + (
+                f"not explained: the time limit leaves too little time for the "
+                f"{len(result.actions)} re-solves that say what each action buys",))
+        from .studies.explain import explain_plan
+
+        result = replace(result, explanation=explain_plan(problem, evaluator,
+                                                          finished.evaluation, result))
+    return result
 
 
 def _check_objective_data(problem: DefenderProblem, formulation: Formulation) -> None:

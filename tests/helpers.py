@@ -139,6 +139,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 SHIPPED = ROOT / "instances" / "mexico_us.yaml"
+EXAMPLE = ROOT / "docs" / "example.yaml"
 
 
 EVASION = textwrap.dedent("""\

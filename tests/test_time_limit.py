@@ -153,3 +153,17 @@ def test_a_solve_stopped_before_any_plan_reuses_the_baseline_for_the_certificate
     assert done.plan.levels == () and done.evaluation is baseline
     assert done.certificate.plan_value == pytest.approx(10.0)
     assert done.certificate.bound == pytest.approx(2.5)
+
+
+def test_the_plan_is_explained_only_with_time_for_its_re_solves(monkeypatch, clock):
+    """Explaining a plan re-solves the smuggler once per action: with a baseline of 7 s
+    (the estimate of one evaluation), 30 s leave 23 s, enough for up to 3 actions; 10 s
+    leave 3 s, too little for one, and a note says the plan was not explained."""
+    _slow_baseline(monkeypatch, clock, 7.0)
+    r = solve(recipe_instance(1), SolveOptions(time_limit=30.0), explain=True)
+    assert 1 <= len(r.actions) <= 3
+    assert r.explanation is not None and len(r.explanation.actions) == len(r.actions)
+    short = solve(recipe_instance(1), SolveOptions(time_limit=10.0), explain=True)
+    assert short.explanation is None and short.certificate is not None
+    assert (f"not explained: the time limit leaves too little time for the "
+            f"{len(short.actions)} re-solves that say what each action buys") in short.notes

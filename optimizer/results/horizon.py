@@ -16,6 +16,7 @@ import numpy as np
 from ..certify.certificate import Certificate
 from ..certify.evaluate import PlanEvaluation
 from ..compile.network import Plan
+from ..instance.units import BARE_UNITS, Unit, Units
 from ..options import SolutionStatus, Termination
 from .types import Response, Timings, _clean
 
@@ -63,6 +64,16 @@ class PeriodOutcome:
         return 0.0 if self.value_before <= 0 else 1.0 - self.value_after / self.value_before
 
 
+def summed_unit(unit: Unit, period: str) -> Unit:
+    """The unit of a sum over periods (``year``, ``quarter``) of figures in ``unit``: a rate
+    per period (``US$ thousand per year`` over years) summed is an amount (``US$
+    thousand``); any other unit is kept."""
+    suffix = f" per {period}"
+    if not unit.name.endswith(suffix):
+        return unit
+    return Unit(unit.name.removesuffix(suffix), unit.scale)
+
+
 @dataclass(frozen=True)
 class HorizonResult:
     """Everything about one horizon solve. ``objective_after`` is the certified objective
@@ -94,6 +105,8 @@ class HorizonResult:
     commodity_units: dict[str, str]
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: what the figures are counted in (the instance's units)
+    units: Units = BARE_UNITS
 
     @property
     def optimal(self) -> bool:
@@ -109,6 +122,15 @@ class HorizonResult:
     def labels(self) -> tuple[str, ...]:
         return tuple(p.period for p in self.periods)
 
+    def summed(self, unit: Unit) -> Unit:
+        """The unit of a sum over the periods of figures in ``unit`` (``summed_unit``)."""
+        return summed_unit(unit, self.unit)
+
+    @property
+    def total_unit(self) -> Unit:
+        """The unit of the objective (the discounted sum of the period values)."""
+        return self.summed(self.units.value)
+
     def to_dict(self) -> dict[str, Any]:
         return _clean({
             "instance": self.instance, "instance_path": self.instance_path,
@@ -123,6 +145,7 @@ class HorizonResult:
                        for r, (lim, spent) in self.totals.items()},
             "objective_before": self.objective_before,
             "objective_after": self.objective_after, "reduction": self.reduction,
+            "units": self.units.to_dict(), "objective_unit": self.total_unit.to_dict(),
             "bound": self.bound, "gap": self.gap, "risk": self.risk,
             "certificate": self.certificate.to_dict(), "timings": vars(self.timings),
             "model_size": self.model_size, "node_count": self.node_count,
@@ -213,7 +236,7 @@ def horizon_result(problem: HorizonProblem, baseline: PlanEvaluation, finished: 
         risk=problem.risk.value if len(problem.scenario_ids) > 1 else "expected",
         resource_units={r.id: r.unit for r in inst.resources},
         commodity_units={c.id: c.unit for c in inst.commodities},
-        options=options, notes=tuple(notes) + finished.notes)
+        options=options, notes=tuple(notes) + finished.notes, units=Units.of(inst))
 
 
-__all__ = ["HorizonResult", "PeriodOutcome", "ScheduledStart", "horizon_result"]
+__all__ = ["HorizonResult", "PeriodOutcome", "ScheduledStart", "horizon_result", "summed_unit"]

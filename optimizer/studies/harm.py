@@ -17,6 +17,7 @@ def solve_harm(source: Source, options: SolveOptions | None = None, *,
                risk: Risk | str | None = None, alpha: float | None = None,
                epsilon: float | None = None, tidy: bool = True,
                write_model: ModelTarget | None = None,
+               explain: bool = False,
                optimistic_bound: float | None = None) -> InterdictionResult:
     """The plan that minimises the planner's harm under the tie-break ``mode``
     (optimistic: the least harmful of the smuggler's optimal responses counts;
@@ -25,4 +26,4 @@ def solve_harm(source: Source, options: SolveOptions | None = None, *,
     ``optimistic_bound``: see ``pipeline.solve``."""
     return solve(source, options, formulation=HarmBilevel(Tie.parse(mode, "tie"), epsilon),
                  budgets=budgets, write_model=write_model, tidy=tidy, risk=risk, alpha=alpha,
-                 optimistic_bound=optimistic_bound)
+                 explain=explain, optimistic_bound=optimistic_bound)
