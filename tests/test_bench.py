@@ -212,3 +212,22 @@ def test_bench_frontier_task_finds_every_drop_of_the_optimum():
     drops = [b for b in range(1, 5) if oracle[b] < oracle[b - 1] * (1 - 1e-9)]
     assert rec.extra["breakpoints"] == pytest.approx(drops)
     assert rec.objective == len(drops) + 1
+
+
+def test_highs_defaults_method_restores_the_solvers_own_settings():
+    """Method dual+highs-defaults: the dual MILP with HiGHS's own heuristic settings; dual:
+    the engine's (solvers/highs.py rule 8), as the loaded solver reports them."""
+    from optimizer.bench.runner import engine_options
+    from optimizer.formulation.blocks import LinearModel
+    from optimizer.solvers.highs import HighsSession
+
+    def rins(opts) -> bool:
+        m = LinearModel("t")
+        m.add_vars("x", 1, ub=1.0, integer=True)
+        value = HighsSession(m, opts).h.getOptionValue("mip_heuristic_run_rins")
+        return bool(value[1] if isinstance(value, tuple) else value)
+
+    engine = engine_options("dual", 10.0, 1, 1e-6)
+    plain = engine_options("dual+highs-defaults", 10.0, 1, 1e-6)
+    assert engine.method.value == plain.method.value == "dual"
+    assert rins(engine) is False and rins(plain) is True
