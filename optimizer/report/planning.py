@@ -243,6 +243,8 @@ def render_target(r, units: Units = BARE_UNITS) -> str:
                   f"{pct(r.best_reduction)} ({measure} {quantity(best, mu, 4)}), first reached "
                   f"at {quantity(r.best_cost, ru, 6)} of {r.resource}")
         con.print(f"Best plan {_plan_text(r.best.plan)}")
+    for note in (r.point if r.reached else r.best).notes:
+        con.print(f"Note     {note}")
     return buf.getvalue()
 
 
