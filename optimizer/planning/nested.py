@@ -37,7 +37,6 @@ from ..report.units import quantity
 from ..solvers.base import open_session
 from .session import PlanningSession
 
-
 #: significant digits of the note's total and bound (enough to tell them apart at the gaps a
 #: time-limited solve leaves)
 NOTE_DIGITS = 6
