@@ -214,3 +214,22 @@ def test_names_with_commas_stay_one_item():
     assert d.action(by["roads"], 1) == (
         'cuts the capacity of the roads Mexico City–"U.S. mail and express-parcel network", '
         '"Heroin processing, Guerrero"–Mexico City and "The ""Old"" lab"–Mexico City by 50%',)
+
+
+def test_a_narrow_explanation_folds_names_instead_of_cutting_them():
+    """A column too narrow for a long name folds it over lines: nothing of what an action
+    does is cut to ``…``."""
+    import io
+
+    from optimizer.report.text import _console, explanation_table
+
+    r = solve(substitution(budget=2), explain=True)
+    buf = io.StringIO()
+    _console(buf, 44).print(explanation_table(r, r.explanation))
+    text = buf.getvalue()
+    assert "…" not in text
+    last_column = "".join(ln.split("│")[-2].strip() for ln in text.splitlines()
+                          if ln.startswith("│"))
+    shown = sorted(r.explanation.actions, key=lambda a: (-a.objective_lost, a.action))
+    does = "".join(re.sub(r"\s", "", "; ".join(a.does)) for a in shown)
+    assert re.sub(r"\s", "", last_column) == does

@@ -94,8 +94,8 @@ def _starts_table(r: HorizonResult) -> Table:
                     "time, and what it spends", title_justify="left")
     t.add_column("action", overflow="fold")
     t.add_column("starts")
-    t.add_column("what it does")
-    t.add_column("over time")
+    t.add_column("what it does", overflow="fold")
+    t.add_column("over time", overflow="fold")
     t.add_column("spend over the horizon", overflow="fold")
     for s in r.schedule:
         spend = "; ".join(f"{k} {quantity(v, r.summed(r.units.resource(k)))}"

@@ -25,6 +25,9 @@ from .units import amount, header, number, pct, quantity
 ROUTES_PER_COMMODITY = 3
 #: rows of the displacement table (the JSON output has every one)
 SHIFT_ROWS = 12
+#: the widest a column of figures of the explanation grows (its title wraps; the words
+#: of what each action does get the rest)
+FIGURE_WIDTH = 16
 
 
 def _console(buf: io.StringIO, width: int) -> Console:
@@ -178,14 +181,15 @@ def explanation_table(r: InterdictionResult, e: Explanation, limit: int | None =
     if more:
         shown = shown[:limit]
         captions.append(f"… and {more} more actions")
-    t.add_column("action")
-    t.add_column(header(f"buys: {what} lost if dropped", lost_unit), justify="right")
+    t.add_column("action", overflow="fold")
+    figure: dict[str, Any] = {"justify": "right", "overflow": "fold", "max_width": FIGURE_WIDTH}
+    t.add_column(header(f"buys: {what} lost if dropped", lost_unit), **figure)
     if harm:
-        t.add_column(header("smuggler's value lost", r.units.value), justify="right")
+        t.add_column(header("smuggler's value lost", r.units.value), **figure)
     if e.harm_avoided:
-        t.add_column(header("harm avoided", r.units.harm), justify="right")
+        t.add_column(header("harm avoided", r.units.harm), **figure)
         captions.append(HARM_AVOIDED_CAPTION)
-    t.add_column("what it does")
+    t.add_column("what it does", overflow="fold")
     for a in shown:
         row = [f"{a.action} @ {a.level}", amount(a.objective_lost, lost_unit)]
         if harm:
@@ -337,7 +341,7 @@ def _routes_table(r: InterdictionResult, routes: int) -> Table:
     t.add_column("commodity")
     t.add_column("delivered", justify="right")
     t.add_column(header("value", v), justify="right")
-    t.add_column("route")
+    t.add_column("route", overflow="fold")
     for rt in rows:
         t.add_row(rt.commodity, quantity(rt.units_delivered, r.units.commodity(rt.commodity)),
                   amount(rt.value, v), rt.describe())
