@@ -36,7 +36,13 @@ from pathlib import Path
 import numpy as np
 
 from .certify.certificate import Certificate, certify
-from .certify.evaluate import Evaluator, OutcomeEvaluator, PlanEvaluation, evaluator_for
+from .certify.evaluate import (
+    Evaluator,
+    HarmEvaluator,
+    OutcomeEvaluator,
+    PlanEvaluation,
+    evaluator_for,
+)
 from .certify.tidy import drop_redundant
 from .compile.network import CompiledNetwork, Plan
 from .compile.problem import DefenderProblem, ScenarioNet, build_problem
@@ -399,22 +405,46 @@ def solve(source: Source, options: SolveOptions | None = None, *,
                      solve=solved.raw.seconds, check=t_checked - t_solved,
                      baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
     if explain and result.termination != Termination.INTERRUPTED:
-        if not deadline.allows(len(result.actions)):
-            return replace(result, notes=result.notes + (
-                f"not explained: the time limit leaves too little time for the "
-                f"{len(result.actions)} re-solves that say what each action buys",))
-        from .studies.explain import explain_plan
-
-        result = replace(result, explanation=explain_plan(problem, evaluator,
-                                                          finished.evaluation, result))
+        return _explained(problem, formulation, evaluator, finished, result, options, deadline)
     return result
+
+
+def _explained(problem: DefenderProblem, formulation: Formulation, evaluator: Evaluator,
+               finished: Finished, result: InterdictionResult, options: SolveOptions,
+               deadline: Deadline) -> InterdictionResult:
+    """``result`` with its plan explained (``studies.explain``): what each action buys, one
+    fresh evaluation each; with an objective other than harm on an instance with harm
+    weights, also the harm each avoids (an evaluation of both tie-breaks' harm for the plan
+    and for each action dropped). Each part only when the time limit leaves room for its
+    evaluations; a note says what was left out."""
+    from .studies.explain import HARM_EVALUATION_COST, explain_plan
+
+    n = len(result.actions)
+    if not deadline.allows(n):
+        return replace(result, notes=result.notes + (
+            f"not explained: the time limit leaves too little time for the {n} re-solves "
+            "that say what each action buys",))
+    harm: HarmEvaluator | None = None
+    notes: tuple[str, ...] = ()
+    if n and formulation.objective != Objective.HARM and _has_harm(problem):
+        if deadline.allows(n + HARM_EVALUATION_COST * (n + 1)):
+            harm = HarmEvaluator(problem, Tie.OPTIMISTIC, options)
+        else:
+            notes = (f"the harm each action avoids is not shown: the time limit leaves too "
+                     f"little time for the {n + 1} evaluations of the harm it takes",)
+    return replace(result, notes=result.notes + notes, explanation=explain_plan(
+        problem, evaluator, finished.evaluation, result, harm))
+
+
+def _has_harm(problem: DefenderProblem) -> bool:
+    """Some delivery carries harm in some scenario block."""
+    return any(float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios)
 
 
 def _check_objective_data(problem: DefenderProblem, formulation: Formulation) -> None:
     if problem.beliefs and not isinstance(formulation, OutcomeBilevel):
         refuse_beliefs(problem.instance, f"the formulation {formulation.name!r}")
-    if formulation.objective == Objective.HARM and not any(
-            float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios):
+    if formulation.objective == Objective.HARM and not _has_harm(problem):
         raise InstanceError([Problem(problem.instance.path, "commodities", "harm",
                                      "the harm objective needs harm weights: give commodities "
                                      "(or market nodes) a 'harm' per unit delivered", None)])

@@ -175,7 +175,8 @@ def test_cli_sweep_outputs_and_runs(tmp_path):
     assert res.exit_code == 0, res.output
     assert "3 points, all certified" in res.output
     lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("budget_usd_m,budget_mx_teams,value,")
+    assert lines[0].startswith("budget_usd_m (US$ million),budget_mx_teams (teams),"
+                               "value (US$ thousand),reduction (fraction),bound (US$ thousand),")
     assert len(lines) == 4
     data = json.loads(js.read_text())
     assert [p["budgets"]["usd_m"] for p in data["points"]] == [0.0, 10.0, 50.0]

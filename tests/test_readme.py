@@ -1,7 +1,7 @@
 """The README cannot go stale: its generated parts equal what ``python -m
 optimizer.report.readme`` writes — the performance figures from the bench results files,
-the sample output from a real solve of the shipped instance — and its commands run as
-written."""
+the sample output from a real solve of the shipped instance, the excerpts of other
+commands from real runs of the commands they show — and its commands run as written."""
 
 from __future__ import annotations
 
@@ -65,3 +65,60 @@ def test_check_mode_reports_a_stale_part(tmp_path, monkeypatch, capsys):
     assert "'performance' is stale" in capsys.readouterr().err
     assert readme.main(["--no-solve"]) == 0
     assert readme.block(path.read_text(encoding="utf-8"), "performance") == readme.performance()
+
+
+def test_every_command_output_in_the_readme_is_generated():
+    """Every block of command output (``$ interdict …``) sits in a generated part, except
+    the five-year horizon's (its run takes far longer than any test: the lead regenerates
+    it by hand)."""
+    hand_kept = ("$ interdict solve instances/mexico_us.yaml --horizon",)
+    parts = re.findall(r"<!-- generated: ([\w-]+) ", TEXT)
+    inside = "\n".join(readme.block(TEXT, name) for name in parts)
+    shown = [ln for ln in TEXT.splitlines() if ln.startswith("$ interdict")]
+    assert shown
+    for ln in shown:
+        assert ln in inside or ln.startswith(hand_kept), ln
+    for name, command in readme.COMMANDS.items():
+        start, _ = readme._marker(name)
+        assert start in TEXT and ("--all)" in start) == command.slow
+        assert readme.block(TEXT, name).splitlines()[1] == command.shown()
+
+
+def test_excerpts_leave_out_what_depends_on_the_machine():
+    line = ("3 breakpoints, 4 segments, 14 MILP solves (4 piece(s), executor pool); values "
+            "equal within US$ 3.63 thousand per year, spends within 0.00002 (each in its "
+            "resource's unit); 165.84 s")
+    assert readme._untimed([line, "gap 0.0000%"]) == [line.replace("165.84 s", "… s"),
+                                                       "gap 0.0000%"]
+    check = ("Check     PASSED (5 checks): with the plan fixed, the smuggler's LP … re-solved: "
+             "smuggler's true value (optimistic) US$ 2,577,092,539 per year (MILP US$ "
+             "2,577,092,542 per year, tolerance US$ 3.67 thousand per year)")
+    assert readme._cut_check(check) == (
+        "Check     PASSED (5 checks): with the plan fixed, the smuggler's LP … re-solved: "
+        "smuggler's true value (optimistic) …")
+    assert readme._cut_check("Value     x") == "Value     x"
+
+
+def test_a_failing_command_is_an_error_not_a_block():
+    with pytest.raises(RuntimeError, match="interdict solve no-such-file.yaml exited 1"):
+        readme.run_command(["solve", "no-such-file.yaml"])
+
+
+def test_all_and_no_solve_together_are_refused(capsys):
+    with pytest.raises(SystemExit) as exc:
+        readme.main(["--all", "--no-solve"])
+    assert exc.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_beliefs_excerpt_equals_a_real_run():
+    assert readme.block(TEXT, "beliefs") == readme.command_block(readme.COMMANDS["beliefs"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n, c in readme.COMMANDS.items() if c.slow])
+def test_the_long_excerpts_equal_real_runs(name):
+    """The substitution warning and the violence frontier (minutes each: ``--all``), run
+    as the README shows them, give its blocks digit for digit."""
+    assert readme.block(TEXT, name) == readme.command_block(readme.COMMANDS[name])

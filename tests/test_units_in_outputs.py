@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from click.testing import CliRunner
 
 from optimizer.cli import main
@@ -169,3 +170,121 @@ def test_substitution_warning_in_units_once_per_plan():
         "  heroin-focused plan (both tie-breaks): fentanyl delivered 0 unit → 10 unit "
         "(from none)",
         "  raising none: harm plan"]
+
+
+def _csv(path) -> tuple[list[str], list[dict[str, str]]]:
+    import csv
+
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return list(rows[0]), rows
+
+
+def test_sweep_and_frontier_csv_headers_name_their_units(tmp_path):
+    """Each numeric column's header names its unit (the numbers are in the file's units:
+    the JSON's), the columns in their fixed order."""
+    runner = CliRunner()
+    js, sc = tmp_path / "s.json", tmp_path / "s.csv"
+    res = runner.invoke(main, ["sweep", str(EXAMPLE), "-r", "usd_m", "--values", "0,13",
+                               "--executor", "serial", "--no-store", "-q", "--json", str(js),
+                               "--csv", str(sc)])
+    assert res.exit_code == 0, res.output
+    cols, rows = _csv(sc)
+    assert cols == ["budget_usd_m (US$ million)", "budget_mx_teams (teams)",
+                    "value (US$ thousand)", "reduction (fraction)", "bound (US$ thousand)",
+                    "gap (fraction)", "optimal", "spend_usd_m (US$ million)",
+                    "spend_mx_teams (teams)", "delivered_fentanyl (kg)",
+                    "delivered_pills (thousand pills)", "delivered_precursor (kg)", "plan"]
+    points = json.loads(js.read_text())["points"]
+    assert [float(r["value (US$ thousand)"]) for r in rows] == [p["value"] for p in points]
+    assert [float(r["delivered_pills (thousand pills)"]) for r in rows] == \
+        [p["delivered"]["pills"] for p in points]
+    fc = tmp_path / "f.csv"
+    res = runner.invoke(main, ["frontier", str(EXAMPLE), "-r", "usd_m", "--to", "13",
+                               "--executor", "serial", "--no-store", "-q", "--json",
+                               str(tmp_path / "f.json"), "--csv", str(fc)])
+    assert res.exit_code == 0, res.output
+    cols, rows = _csv(fc)
+    assert cols == ["start (US$ million)", "end (US$ million)", "value (US$ thousand)",
+                    "optimal_value (US$ thousand)", "spend_usd_m (US$ million)",
+                    "spend_mx_teams (teams)", "delivered_fentanyl (kg)",
+                    "delivered_pills (thousand pills)", "delivered_precursor (kg)", "plan"]
+    steps = json.loads((tmp_path / "f.json").read_text())["steps"]
+    assert [float(r["optimal_value (US$ thousand)"]) for r in rows] == \
+        [s["optimal_value"] for s in steps]
+
+
+def test_horizon_sweep_csv_headers_name_their_units(tmp_path):
+    from optimizer.instance.reader import read_instance_text
+    from optimizer.pipeline import solve_horizon
+
+    path, sc = tmp_path / "h.yaml", tmp_path / "s.csv"
+    path.write_text(HORIZON_UNITS_YAML)
+    res = CliRunner().invoke(main, ["sweep", str(path), "--horizon", "-r", "usd@total",
+                                    "--values", "2", "--csv", str(sc), "-q"])
+    assert res.exit_code == 0, res.output
+    cols, rows = _csv(sc)
+    assert cols == ["usd@total (US$ million)", "objective_before (US$ thousand)",
+                    "objective_after (US$ thousand)", "bound (US$ thousand)",
+                    "gap (fraction)", "optimal", "schedule",
+                    "value_after_2021 (US$ thousand per year)",
+                    "value_after_2022 (US$ thousand per year)",
+                    "value_after_2023 (US$ thousand per year)"]
+    alone = solve_horizon(read_instance_text(HORIZON_UNITS_YAML, "h.yaml"),
+                          budgets={"usd@total": 2})
+    assert float(rows[0]["objective_after (US$ thousand)"]) == \
+        pytest.approx(alone.objective_after, rel=1e-9)
+    assert float(rows[0]["value_after_2023 (US$ thousand per year)"]) == \
+        pytest.approx(alone.periods[2].value_after, rel=1e-9)
+
+
+def test_nested_plans_note_carries_units():
+    """The exact nested plans' note: their total value (each plan's value re-solved
+    independently, summed) in the instance's value unit, never a bare number."""
+    from optimizer import evaluate_plan
+    from optimizer.planning.marginal import priority_list
+    from optimizer.planning.session import PlanningSession
+    from optimizer.report.units import quantity
+
+    inst = load_instance(EXAMPLE)
+    grid = [0.0, 13.0, 31.0]
+    pl = priority_list(PlanningSession(inst), "usd_m", grid, method="exact")
+    note = pl.notes[0]
+    _clean_text(note)
+    total = sum(evaluate_plan(inst, Plan.of(g["plan"]), budgets={"usd_m": b})
+                for g, b in zip(pl.grid, grid))
+    figure = quantity(total, Units.of(inst).value, 6)
+    assert figure.startswith("US$ ") and figure.endswith(" million")
+    assert note.startswith(f"exact nested plans: total value over the 3 budgets {figure} "
+                           "(proven optimal, proven bound on the total US$ "), note
+
+
+def test_target_notes_carry_units(tmp_path):
+    """A commodity target's notes (printed under the target) give the cap and the fewest
+    units delivered in the commodity's unit."""
+    from optimizer import solve
+    from optimizer.report.units import quantity
+
+    runner = CliRunner()
+    js = tmp_path / "t.json"
+    res = runner.invoke(main, ["target", str(EXAMPLE), "-r", "usd_m", "--reduce", "pills",
+                               "50%", "--executor", "serial", "--no-store",
+                               "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    _clean_text(res.output)
+    t = json.loads(js.read_text())
+    pills = Units.of(load_instance(EXAMPLE)).commodity("pills")
+    before = solve(EXAMPLE).before.delivered_by_commodity["pills"]
+    assert t["limit"] == pytest.approx(0.5 * before, rel=1e-9)
+    cap = quantity(t["limit"], pills, 6)
+    assert cap.endswith(" thousand pills")
+    assert f"Note     cheapest plan with pills delivered at most {cap} (pessimistic " \
+           "response)" in res.output
+    res = runner.invoke(main, ["target", str(EXAMPLE), "-r", "usd_m", "--reduce", "pills",
+                               "99%", "--executor", "serial", "--no-store",
+                               "--json", str(js)])
+    assert res.exit_code == 0, res.output
+    t = json.loads(js.read_text())
+    assert not t["reached"]
+    assert f"Note     fewest pills delivered: {quantity(t['best_level'], pills, 6)} " \
+           "(pessimistic response)" in res.output

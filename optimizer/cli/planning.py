@@ -192,7 +192,7 @@ def _sweep_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path, 
     from ..report.planning import json_with_units
 
     out.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
-    out.text(csv_path, result.to_csv())
+    out.text(csv_path, result.to_csv(Units.of(inst)))
     if png_path:
         from ..report.plots import sweep_png
 
@@ -209,7 +209,7 @@ def _frontier_outputs(out: OutputSet, result, inst, json_path, csv_path, png_pat
     from ..report.planning import json_with_units
 
     out.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
-    out.text(csv_path, result.to_csv())
+    out.text(csv_path, result.to_csv(Units.of(inst)))
     if png_path:
         from ..report.plots import frontier_png
 

@@ -276,7 +276,7 @@ def _solve_horizon(inst, options, budgets, model_file, risk, alpha, png_file, ve
         data["versus_repeated"] = {"one_period_plan": rep.one_period.plan.as_dict(),
                                    "repeated": rep.repeated.to_dict()}
     if png_file is not None:
-        horizon_png(result, png_file())
+        horizon_png(result, png_file(), inst)
     payload = json.dumps(_clean(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
     return (render_horizon(result, static=static), payload,
             result.termination == Termination.INTERRUPTED)

@@ -54,11 +54,23 @@ class HorizonSweep:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
     def to_csv(self) -> str:
+        """One row per budget, each numeric column's header naming its unit (the swept
+        budget's, the objective's — the value summed over the periods —, each period's
+        value); the columns in a fixed order."""
+        from ..report.units import FRACTION, csv_header
+
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         labels = self.points[0][1].labels if self.points else ()
-        w.writerow([self.resource, "objective_before", "objective_after", "bound", "gap",
-                    "optimal", "schedule", *[f"value_after_{lb}" for lb in labels]])
+        cols = [self.resource, "objective_before", "objective_after", "bound", "gap",
+                "optimal", "schedule", *[f"value_after_{lb}" for lb in labels]]
+        units: dict[str, Unit] = {}
+        if self.points:
+            r = self.points[0][1]
+            units = {self.resource: self.budget_unit(), "objective_before": r.total_unit,
+                     "objective_after": r.total_unit, "bound": r.total_unit, "gap": FRACTION,
+                     **{f"value_after_{lb}": r.units.value for lb in labels}}
+        w.writerow(csv_header(cols, units))
         for b, r in self.points:
             w.writerow([f"{b:g}", f"{r.objective_before:.10g}", f"{r.objective_after:.10g}",
                         "" if r.bound is None else f"{r.bound:.10g}",

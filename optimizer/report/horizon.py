@@ -9,8 +9,9 @@ from typing import Any
 
 from rich.table import Table
 
+from ..instance.model import Instance
 from ..results.horizon import HorizonResult
-from .plots import _plt, _save, _ticks
+from .plots import _commodity_panels, _plt, _save, _ticks, commodity_order
 from .text import _console, _gap, status_text
 from .units import amount, axis, header, number, pct, quantity
 
@@ -45,6 +46,8 @@ def render_horizon(result: HorizonResult, *, width: int = 120,
     if units:
         con.print("Units     " + "; ".join(units) + f"; values in {r.units.value.label}")
     con.print(_schedule_table(r))
+    if r.schedule:
+        con.print(_starts_table(r))
     con.print(_period_table(r))
     if r.totals:
         con.print("Totals    " + "; ".join(
@@ -81,6 +84,24 @@ def _schedule_table(r: HorizonResult) -> Table:
                   str(s.level), s.start, *cells, cost)
     if not r.schedule:
         t.add_row("(no action)", "", "", *["" for _ in labels], "")
+    return t
+
+
+def _starts_table(r: HorizonResult) -> Table:
+    """Per start of the schedule: what the action does, how it acts over time, and what it
+    spends over the horizon in each resource (with units)."""
+    t = Table(title="What each start does (in words from the instance), how it acts over "
+                    "time, and what it spends", title_justify="left")
+    t.add_column("action", overflow="fold")
+    t.add_column("starts")
+    t.add_column("what it does", overflow="fold")
+    t.add_column("over time", overflow="fold")
+    t.add_column("spend over the horizon", overflow="fold")
+    for s in r.schedule:
+        spend = "; ".join(f"{k} {quantity(v, r.summed(r.units.resource(k)))}"
+                          for k, v in s.spent.items())
+        t.add_row(f"{s.action} @ {s.level}", s.start, "; ".join(s.does), s.acts,
+                  spend or "nothing")
     return t
 
 
@@ -131,21 +152,31 @@ def _static_lines(best: HorizonResult, static: HorizonResult) -> str:
             f"{best.unit} (schedule vs repeated plan, {v.name}): {per}")
 
 
-def horizon_png(r: HorizonResult, path: str | Path) -> None:
+def horizon_png(r: HorizonResult, path: str | Path, inst: Instance | None = None) -> None:
     """``horizon_figure`` as a PNG at ``path``."""
-    _save(horizon_figure(r), path)
+    _save(horizon_figure(r, inst), path)
 
 
-def horizon_figure(r: HorizonResult) -> Any:
+def horizon_figure(r: HorizonResult, inst: Instance | None = None) -> Any:
     """The schedule as a Gantt chart (one bar per start, shaded by its strength in each
-    period) above the smuggler's value per period before and after."""
+    period) above the smuggler's value per period before and after, and below it one panel
+    per delivered commodity: its deliveries per period before and after, on an axis in its
+    own unit (most harm first when ``inst`` weighs harm, else by id)."""
     plt = _plt()
     labels = list(r.labels)
     T = len(labels)
     rows = list(r.schedule)
-    fig, (ax1, ax2) = plt.subplots(
-        2, 1, figsize=(max(8.0, 1.2 * T + 5), 3.0 + 0.32 * max(len(rows), 1) + 3.2),
-        sharex=True, gridspec_kw={"height_ratios": [max(len(rows), 1) * 0.32 + 1.0, 3.2]})
+    seen: dict[str, float] = {}
+    for p in r.periods:
+        for k, x in (*p.delivered_before.items(), *p.delivered_after.items()):
+            seen[k] = max(seen.get(k, 0.0), x)
+    comms = commodity_order(inst, seen)
+    gantt = max(len(rows), 1) * 0.32 + 1.0
+    fig, axes = plt.subplots(
+        2 + len(comms), 1, figsize=(max(8.0, 1.2 * T + 5), gantt + 2.0 + 3.2 + 1.7 * len(comms)),
+        sharex=True, squeeze=False,
+        gridspec_kw={"height_ratios": [gantt, 3.2] + [1.5] * len(comms)})
+    ax1, ax2 = axes[0][0], axes[1][0]
     for y, s in enumerate(rows):
         peak = max(1.0, *s.strength)  # strengths may exceed 1 (an effect that grows)
         for t, (v, lb) in enumerate(zip(s.strength, labels)):
@@ -171,12 +202,21 @@ def horizon_figure(r: HorizonResult) -> Any:
              label="with the schedule")
     ax2.set_ylabel(f"smuggler's value per {r.unit}\n({vlabel})")
     _ticks(ax2)
-    ax2.set_xlabel(f"period ({r.unit})")
-    ax2.set_xticks(xs)
-    ax2.set_xticklabels(labels)
     ax2.set_ylim(bottom=0)
     ax2.grid(alpha=0.3)
     ax2.legend(loc="lower left", fontsize=8)
+    _commodity_panels([a[0] for a in axes[2:]], comms, xs,
+                      {k: [p.delivered_after.get(k, 0.0) for p in r.periods] for k in comms},
+                      r.units, steps=False, label="with the schedule",
+                      before={k: [p.delivered_before.get(k, 0.0) for p in r.periods]
+                              for k in comms})
+    for a in axes[2:]:
+        a[0].set_ylabel(a[0].get_ylabel().replace("\n", f" delivered per {r.unit}\n", 1),
+                        fontsize=8)
+    last = axes[-1][0]
+    last.set_xlabel(f"period ({r.unit})")
+    last.set_xticks(xs)
+    last.set_xticklabels(labels)
     return fig
 
 

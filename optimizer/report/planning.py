@@ -79,7 +79,7 @@ def render_sweep(result, units: Units = BARE_UNITS) -> str:
     t.add_column("gap", justify="right")
     for r in result.base_budgets:
         t.add_column(f"spent {r}", justify="right")
-    t.add_column("plan")
+    t.add_column("plan", overflow="fold")
     prev = None
     for p in result.points:
         red = 1 - p.value / result.value_before if result.value_before > 0 else 0.0
@@ -138,7 +138,7 @@ def render_run(info, result: dict[str, Any] | None, points: list,
         t = Table(title="Points", title_justify="left")
         t.add_column("budgets")
         t.add_column(header("value", units.value), justify="right")
-        t.add_column("plan")
+        t.add_column("plan", overflow="fold")
         for p in pts:
             d = p if isinstance(p, dict) else p.to_dict()
             t.add_row(budgets_text(d["budgets"], units), amount(d["value"], units.value, 4),
@@ -171,7 +171,7 @@ def render_compare(c, units: Units = BARE_UNITS) -> str:
     t.add_column(header(f"value {a.id}", v), justify="right")
     t.add_column(header(f"value {b.id}", v), justify="right")
     t.add_column("difference", justify="right")
-    t.add_column("plans")
+    t.add_column("plans", overflow="fold")
     for x, y in c.rows:
         same = "same plan" if x.plan == y.plan else (
             f"-{_plan_text({q: x.plan[q] for q in x.plan if y.plan.get(q) != x.plan[q]})} "
@@ -199,7 +199,7 @@ def render_frontier(f, units: Units = BARE_UNITS) -> str:
     t.add_column("reduction", justify="right")
     for r in f.base_budgets:
         t.add_column(f"spent {r}", justify="right")
-    t.add_column("plan on the segment")
+    t.add_column("plan on the segment", overflow="fold")
     for s in f.steps:
         red = 1 - s.optimal_value / f.value_before if f.value_before > 0 else 0.0
         t.add_row(number(s.start, 6), number(s.end, 6), amount(s.optimal_value, v, 4), pct(red),
@@ -243,6 +243,8 @@ def render_target(r, units: Units = BARE_UNITS) -> str:
                   f"{pct(r.best_reduction)} ({measure} {quantity(best, mu, 4)}), first reached "
                   f"at {quantity(r.best_cost, ru, 6)} of {r.resource}")
         con.print(f"Best plan {_plan_text(r.best.plan)}")
+    for note in (r.point if r.reached else r.best).notes:
+        con.print(f"Note     {note}")
     return buf.getvalue()
 
 

@@ -62,17 +62,27 @@ def _figure(n_comms: int):
 
 def _commodity_panels(axes: Sequence[Any], comms: Sequence[str], xs: Sequence[float],
                       series: Mapping[str, Sequence[float]], units: Units, *,
-                      steps: bool) -> None:
+                      steps: bool, before: Mapping[str, Sequence[float]] | None = None,
+                      label: str | None = None) -> None:
+    """One panel per commodity: ``series[k]`` against ``xs`` on an axis in k's unit;
+    ``before``: also the deliveries with no action (dashed grey), on the same axis;
+    ``label``: the legend entry of ``series`` (with ``before``)."""
     for ax, k in zip(axes, comms):
-        factor, label = axis(series[k], units.commodity(k))
+        was = list(before[k]) if before is not None else []
+        factor, unit = axis(list(series[k]) + was, units.commodity(k))
         ys = [y / factor for y in series[k]]
+        if was:
+            ax.plot(xs, [y / factor for y in was], "o--", ms=2.5, lw=1.2, color=SAME,
+                    label="no action")
         if steps:
-            ax.plot(xs, ys, lw=1.6, color="#7d3c98")
+            ax.plot(xs, ys, lw=1.6, color="#7d3c98", label=label)
         else:
-            ax.plot(xs, ys, "o-", ms=2.5, lw=1.4, color="#7d3c98")
-        ax.set_ylabel(f"{k}\n({label})", fontsize=8)
-        ax.set_ylim(bottom=0, top=max(ys + [0.0]) * 1.12 or 1.0)
+            ax.plot(xs, ys, "o-", ms=2.5, lw=1.4, color="#7d3c98", label=label)
+        ax.set_ylabel(f"{k}\n({unit})", fontsize=8)
+        ax.set_ylim(bottom=0, top=max(ys + [y / factor for y in was] + [0.0]) * 1.12 or 1.0)
         ax.grid(alpha=0.3)
+        if was:
+            ax.legend(loc="best", fontsize=7)
         _ticks(ax)
 
 

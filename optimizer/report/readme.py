@@ -1,23 +1,30 @@
 """The README's generated parts: the sample output of ``interdict solve`` on the shipped
-instance (a real run), the performance figures (read from ``benches/results/*.json``), and
-the figure of a budget sweep. They sit between markers in README.md::
+instance (a real run), excerpts of other commands' output (each a real run of the command
+the block shows: ``COMMANDS``), the performance figures (read from
+``benches/results/*.json``), and the figure of a budget sweep. They sit between markers in
+README.md::
 
     <!-- generated: NAME (python -m optimizer.report.readme) -->
     …
     <!-- /generated: NAME -->
 
-``python -m optimizer.report.readme`` rewrites them (``--no-solve``: only the parts that
-need no solve; ``--figures``: also draw the sweep figure, about a minute);
-``--check`` exits 1 when a part differs from what it would write. ``tests/test_readme.py``
-checks them against the results files and a real run, so the README cannot go stale.
+(``… readme --all)`` for the parts whose runs take minutes). ``python -m
+optimizer.report.readme`` rewrites them (``--no-solve``: only the parts that need no solve;
+``--all``: also the parts whose runs take minutes; ``--figures``: also draw the sweep
+figure, about a minute); ``--check`` exits 1 when a part differs from what it would write.
+``tests/test_readme.py`` checks them against the results files and real runs (the long
+ones in the slow tier), so the README cannot go stale.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
+import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +38,14 @@ FIGURE_SWEEP = ("usd_m", [0.0, 25.0, 50.0, 75.0, 100.0, 125.0, 150.0, 175.0, 200
 WIDTH = 100
 
 
+GENERATOR = "python -m optimizer.report.readme"
+
+
 def _marker(name: str) -> tuple[str, str]:
-    return (f"<!-- generated: {name} (python -m optimizer.report.readme) -->",
+    """The start and end markers of part ``name`` (the start names the command that
+    rewrites it)."""
+    slow = name in COMMANDS and COMMANDS[name].slow
+    return (f"<!-- generated: {name} ({GENERATOR}{' --all' if slow else ''}) -->",
             f"<!-- /generated: {name} -->")
 
 
@@ -64,12 +77,7 @@ def sample(result) -> str:
 
     from .text import _console, _delivered_table, explanation_table, headline, plan_table
 
-    lines = []
-    for ln in headline(result):
-        if ln.startswith("Check"):
-            ln = ln.split(":", 1)[0] + ": the smuggler's LP re-solved with the plan fixed gives " \
-                 "the MILP's value …"
-        lines.append(ln)
+    lines = [_cut_check(ln) for ln in headline(result)]
     buf = io.StringIO()
     con = _console(buf, WIDTH)
     for ln in lines:
@@ -94,6 +102,90 @@ def solve_sample() -> str:
 
     inst = replace(load_instance(SHIPPED), path=str(SHIPPED.relative_to(ROOT)))
     return sample(solve(inst, explain=True))
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class Command:
+    """A README part that is an excerpt of a real run of ``interdict ARGS`` (``args``, as
+    the block shows it, paths from the repository's root). ``quiet``: options added to the
+    run that leave its output as shown (no run store); ``excerpt``: the lines kept, with
+    what depends on the machine (times) taken out; ``slow``: the run takes minutes (only
+    with ``--all``)."""
+
+    args: tuple[str, ...]
+    excerpt: Callable[[list[str]], list[str]]
+    quiet: tuple[str, ...] = ()
+    slow: bool = False
+
+    def shown(self) -> str:
+        return "$ interdict " + " ".join(self.args)
+
+
+def run_command(args: Sequence[str]) -> str:
+    """The standard output of ``interdict ARGS`` run in a fresh process from the
+    repository's root (the progress display, on stderr, is dropped); a failure raises."""
+    done = subprocess.run([sys.executable, "-m", "optimizer", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"interdict {' '.join(args)} exited {done.returncode}: "
+                           f"{(done.stderr or done.stdout)[-2000:]}")
+    return done.stdout
+
+
+def command_block(command: Command) -> str:
+    """The part for ``command``: its command line and the excerpt of a real run."""
+    lines = run_command([*command.args, *command.quiet]).splitlines()
+    body = "\n".join(ln.rstrip() for ln in command.excerpt(lines))
+    return f"```\n{command.shown()}\n{body}\n```"
+
+
+def _cut_check(line: str) -> str:
+    """A summary's certificate line cut after its verdict (its last digits depend on the
+    solver's path, not on the plan); any other line as it is."""
+    if not line.startswith("Check"):
+        return line
+    verdict, _, what = line.partition("): ")
+    figure = re.search(r"(?:\S*\$ )?-?\d", what)
+    return f"{verdict}): {what[:figure.start() if figure else len(what)].rstrip()} …"
+
+
+def _from(first: str) -> Callable[[list[str]], list[str]]:
+    """The lines from the first one starting with ``first`` to the end, after ``…``."""
+    def excerpt(lines: list[str]) -> list[str]:
+        i = next(i for i, ln in enumerate(lines) if ln.startswith(first))
+        return ["…", *lines[i:]]
+    return excerpt
+
+
+def _untimed(lines: list[str]) -> list[str]:
+    """Every line, the run's duration (``; 165.84 s`` at the end of a line) elided."""
+    return [re.sub(r"; \d+(?:\.\d+)? s(?=$|; run )", "; … s", ln) for ln in lines]
+
+
+def _headline_and_beliefs(lines: list[str]) -> list[str]:
+    """A solve's headline (the check line cut) and the table of what the smuggler believes,
+    up to the plan; the rest elided."""
+    end = next(i for i, ln in enumerate(lines) if ln.startswith("Plan"))
+    return [_cut_check(ln) for ln in lines[1:end]] + ["… then the plan, what each action "
+                                                      "buys, deliveries, routes and times"]
+
+
+#: the README's parts that are excerpts of real runs, by name
+COMMANDS: dict[str, Command] = {
+    "substitution": Command(
+        ("solve", "instances/mexico_us.yaml", "--scenario", "status_quo", "--objective", "harm",
+         "--focus", "heroin_kg", "--tie", "optimistic"),
+        _from("Zero-sum plan versus harm plan"), slow=True),
+    "violence-frontier": Command(
+        ("frontier", "instances/mexico_us.yaml", "-r", "violence"), _untimed,
+        quiet=("--no-store",), slow=True),
+    "beliefs": Command(
+        ("solve", "instances/mexico_us_beliefs.yaml", "--tie", "optimistic"),
+        _headline_and_beliefs),
+}
 
 
 # ----------------------------------------------------------------------------- performance
@@ -219,11 +311,16 @@ def draw_figure(path: Path = FIGURE) -> None:
 # ----------------------------------------------------------------------------- command
 
 
-def generated(solve: bool = True) -> dict[str, str]:
-    """Every generated part, by name (``solve``: include the sample output)."""
+def generated(solve: bool = True, slow: bool = False) -> dict[str, str]:
+    """The generated parts, by name: those that need no solve; with ``solve`` also the
+    sample output and the commands' excerpts that run in seconds; with ``slow`` also those
+    whose runs take minutes."""
     parts = {"performance": performance()}
     if solve:
         parts["solve-sample"] = solve_sample()
+    for name, command in COMMANDS.items():
+        if solve and (slow or not command.slow):
+            parts[name] = command_block(command)
     return parts
 
 
@@ -233,8 +330,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Rewrite README.md's generated parts (module docstring).")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 when a part is stale")
-    parser.add_argument("--no-solve", dest="solve", action="store_false",
-                        help="only the parts that need no solve")
+    runs = parser.add_mutually_exclusive_group()
+    runs.add_argument("--no-solve", dest="solve", action="store_false",
+                      help="only the parts that need no solve")
+    runs.add_argument("--all", dest="slow", action="store_true",
+                      help="also the parts whose runs take minutes (" +
+                      ", ".join(n for n, c in COMMANDS.items() if c.slow) + ")")
     parser.add_argument("--figures", action="store_true",
                         help="also draw the sweep figure (about a minute)")
     return parser.parse_args(argv)
@@ -245,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     check, figures = args.check, args.figures
     text = README.read_text(encoding="utf-8")
     new = text
-    parts = generated(args.solve)
+    parts = generated(args.solve, args.slow)
     for name, body in parts.items():
         new = replace_block(new, name, body)
     if check:
@@ -265,4 +366,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
 
-__all__ = ["block", "generated", "main", "performance", "replace_block", "sample"]
+__all__ = ["COMMANDS", "Command", "block", "command_block", "generated", "main", "performance",
+           "replace_block", "run_command", "sample"]

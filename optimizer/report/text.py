@@ -25,6 +25,9 @@ from .units import amount, header, number, pct, quantity
 ROUTES_PER_COMMODITY = 3
 #: rows of the displacement table (the JSON output has every one)
 SHIFT_ROWS = 12
+#: the widest a column of figures of the explanation grows (its title wraps; the words
+#: of what each action does get the rest)
+FIGURE_WIDTH = 16
 
 
 def _console(buf: io.StringIO, width: int) -> Console:
@@ -131,9 +134,10 @@ def render_solve(result: InterdictionResult, *, routes: int = 10, width: int = 1
     con.print(f"Model     {ms.get('columns', 0):,} columns ({ms.get('integer_columns', 0):,} "
               f"binary), {ms.get('rows', 0):,} rows, {ms.get('nonzeros', 0):,} nonzeros; "
               f"{r.node_count:,} branch-and-bound nodes")
-    explained = ("" if r.explanation is None else
-                 f", explanation {r.explanation.seconds:.3f} s "
-                 f"({len(r.explanation.actions)} re-solves)")
+    e = r.explanation
+    explained = ("" if e is None else
+                 f", explanation {e.seconds:.3f} s ({len(e.actions)} re-solves"
+                 + (f", {len(e.actions) + 1} of the harm" if e.harm_avoided else "") + ")")
     con.print(f"Times     build {tm.build:.3f} s, solve {tm.solve:.3f} s, check {tm.check:.3f} s, "
               f"baseline {tm.baseline:.3f} s, total {tm.total:.3f} s{explained}")
     return buf.getvalue()
@@ -173,21 +177,52 @@ def explanation_table(r: InterdictionResult, e: Explanation, limit: int | None =
               "dropped, re-solved)", title_justify="left")
     shown = sorted(e.actions, key=lambda a: (-a.objective_lost, a.action))
     more = len(shown) - limit if limit is not None and len(shown) > limit else 0
+    captions = []
     if more:
         shown = shown[:limit]
-        t.caption, t.caption_justify = f"… and {more} more actions", "left"
-    t.add_column("action")
-    t.add_column(header(f"buys: {what} lost if dropped", lost_unit), justify="right")
+        captions.append(f"… and {more} more actions")
+    t.add_column("action", overflow="fold")
+    figure: dict[str, Any] = {"justify": "right", "overflow": "fold", "max_width": FIGURE_WIDTH}
+    t.add_column(header(f"buys: {what} lost if dropped", lost_unit), **figure)
     if harm:
-        t.add_column(header("smuggler's value lost", r.units.value), justify="right")
-    t.add_column("what it does")
+        t.add_column(header("smuggler's value lost", r.units.value), **figure)
+    if e.harm_avoided:
+        t.add_column(header("harm avoided", r.units.harm), **figure)
+        captions.append(HARM_AVOIDED_CAPTION)
+    t.add_column("what it does", overflow="fold")
     for a in shown:
         row = [f"{a.action} @ {a.level}", amount(a.objective_lost, lost_unit)]
         if harm:
             row.append(amount(a.value_lost, r.units.value, signed=True))
+        if e.harm_avoided:
+            row.append(tie_pair(a.harm_avoided or {}, r.units.harm, signed=True))
         row.append("; ".join(a.does))
         t.add_row(*row)
+    if captions:
+        t.caption, t.caption_justify = "\n".join(captions), "left"
     return t
+
+
+#: what the explanation's harm column means
+HARM_AVOIDED_CAPTION = (
+    "harm avoided: the planner's harm with the action dropped less the plan's (both "
+    "re-solved); a / b: if the smuggler breaks ties in the planner's favour / against, shown "
+    "only where they differ; negative: the action pushes the smuggler into more harm")
+
+
+def tie_pair(by_tie: dict[str, float], unit: Unit, digits: int = 3, *,
+             signed: bool = False) -> str:
+    """A figure counted under each tie-break it was counted under (``optimistic``,
+    ``pessimistic``): ``a / b`` where they differ (beyond 10⁻⁶ of their size, and as
+    printed), else one."""
+    vals = [float(by_tie[m]) for m in ("optimistic", "pessimistic") if m in by_tie]
+    if not vals:
+        return "—"
+    texts = [amount(v, unit, digits, signed=signed) for v in vals]
+    if len(vals) == 2 and abs(vals[0] - vals[1]) > 1e-6 * max(1.0, abs(vals[0])) \
+            and texts[0] != texts[1]:
+        return " / ".join(texts)
+    return texts[0]
 
 
 def _delivered_table(r: InterdictionResult) -> Table:
@@ -306,7 +341,7 @@ def _routes_table(r: InterdictionResult, routes: int) -> Table:
     t.add_column("commodity")
     t.add_column("delivered", justify="right")
     t.add_column(header("value", v), justify="right")
-    t.add_column("route")
+    t.add_column("route", overflow="fold")
     for rt in rows:
         t.add_row(rt.commodity, quantity(rt.units_delivered, r.units.commodity(rt.commodity)),
                   amount(rt.value, v), rt.describe())
@@ -452,18 +487,12 @@ def _short(label: str) -> str:
 
 
 def _cell(outcomes: dict[str, Any], attr: Any, unit: Unit) -> str:
-    """One figure of one plan under each tie-break it was counted under; two only where
-    they differ (beyond 10⁻⁶ of their size)."""
-    vals = []
-    for mode in ("optimistic", "pessimistic"):
-        if mode in outcomes:
-            o = outcomes[mode]
-            x = getattr(o, attr) if isinstance(attr, str) else getattr(o, attr[0]).get(attr[1],
-                                                                                        0.0)
-            vals.append(float(x))
-    if len(vals) == 2 and abs(vals[0] - vals[1]) > 1e-6 * max(1.0, abs(vals[0])):
-        return f"{amount(vals[0], unit, 4)} / {amount(vals[1], unit, 4)}"
-    return amount(vals[0], unit, 4)
+    """One figure of one plan under each tie-break it was counted under (``tie_pair``)."""
+    def figure(o: Any) -> float:
+        return getattr(o, attr) if isinstance(attr, str) else getattr(o, attr[0]).get(attr[1],
+                                                                                       0.0)
+
+    return tie_pair({mode: figure(o) for mode, o in outcomes.items()}, unit, 4)
 
 
 def _plan_text(plan: dict[str, int]) -> str:
@@ -506,4 +535,4 @@ def _shown_as(by_label: dict[str, dict[str, Any]], label: str, shown: list[str])
 
 
 __all__ = ["displacement_table", "explanation_table", "headline", "plan_table",
-           "render_comparison", "render_harm", "render_solve", "status_text"]
+           "render_comparison", "render_harm", "render_solve", "status_text", "tie_pair"]

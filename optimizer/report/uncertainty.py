@@ -87,7 +87,7 @@ def render_saa(res: SAAResult, units: Units, *, width: int = 110) -> str:
              "and the true gap is ≥ 0" if res.gap < 0 else "")
     con.print(f"Gap estimate  {q(res.gap)}  (95% upper bound {q(res.gap_ci95_upper)}){noise}")
     t = Table(title="Candidate plans (each distinct plan once)", title_justify="left")
-    t.add_column("plan")
+    t.add_column("plan", overflow="fold")
     t.add_column("chosen by", justify="right")
     t.add_column(header("SAA optimum", v), justify="right")
     t.add_column(header("evaluated", v), justify="right")

@@ -18,12 +18,12 @@ Units are ``optimizer.instance.units.Unit`` (a base name and a scale); text such
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..instance.units import SCALE_WORDS, Unit
 
-__all__ = ["Unit", "amount", "axis", "header", "number", "pct", "quantity", "sci",
-           "with_unit"]
+__all__ = ["FRACTION", "Unit", "amount", "axis", "csv_header", "header", "number", "pct",
+           "quantity", "sci", "with_unit"]
 
 #: magnitudes below this print as 0: the solver's noise floor (HiGHS works to 10⁻⁷–10⁻⁹, and
 #: the reader refuses non-zero data below 10⁻⁹)
@@ -131,6 +131,17 @@ def header(title: str, unit: Unit | str | None, *, model: bool = False) -> str:
     u = as_unit(unit)
     name = u.label if model else u.name
     return f"{title} ({name})" if name else title
+
+
+#: the unit of a ratio written as a number between 0 and 1 (a reduction, a relative gap)
+FRACTION = Unit("fraction")
+
+
+def csv_header(columns: Sequence[str], units: Mapping[str, Unit]) -> list[str]:
+    """A CSV's header row: each column that has a unit in ``units`` titled with it in the
+    file's own units (``value (US$ thousand)``, ``budget_usd_m (US$ million per year)``),
+    the others as they are; the order kept."""
+    return [header(c, units[c], model=True) if c in units else c for c in columns]
 
 
 def pct(f: float | None, digits: int = 1, *, signed: bool = False) -> str:

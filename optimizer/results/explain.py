@@ -16,7 +16,9 @@ class ActionExplanation:
     """One chosen action: its effects in words (one sentence each, from the instance) with
     the source notes of their amounts and of the level's costs, and what it buys: the
     objective, the smuggler's value and (harm objective) the harm with this action alone
-    dropped from the plan, each certified by re-solving the smuggler's LP afresh."""
+    dropped from the plan, each certified by re-solving the smuggler's LP afresh; with
+    another objective on an instance with harm weights, also the harm it avoids (the
+    smuggler's least and most harmful optimal responses re-solved with and without it)."""
 
     action: str
     level: int
@@ -29,10 +31,17 @@ class ActionExplanation:
     objective_lost: float  # objective_without − the plan's objective: what the action buys
     value_without: float  # the smuggler's value without this action
     value_lost: float  # value_without − the plan's smuggler's value
+    #: objectives other than harm, on an instance with harm weights: the planner's harm
+    #: without this action under each tie-break ("optimistic", "pessimistic"), and the harm
+    #: it avoids (harm_without − the plan's harm, per tie-break; negative: it adds harm)
+    harm_without: dict[str, float] | None = None
+    harm_avoided: dict[str, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(vars(self))
         d["does"] = list(self.does)
+        for k in ("harm_without", "harm_avoided"):
+            d[k] = None if d[k] is None else dict(sorted(d[k].items()))
         d["effect_sources"] = list(self.effect_sources)
         return d
 
@@ -66,7 +75,9 @@ class Explanation:
     "true value"); ``harm_by_commodity``: the planner's harm of the plan's deliveries per
     commodity (expected over scenarios; empty without harm weights); ``commodity_order``:
     the order in which to list commodities (most harm first when the instance has harm
-    weights, else most value delivered)."""
+    weights, else most value delivered); ``plan_harm``: the plan's harm under each
+    tie-break when the actions carry the harm they avoid (``ActionExplanation``), else
+    None."""
 
     objective: str
     actions: tuple[ActionExplanation, ...]
@@ -74,9 +85,17 @@ class Explanation:
     harm_by_commodity: dict[str, float]
     commodity_order: tuple[str, ...]
     seconds: float
+    plan_harm: dict[str, float] | None = None
+
+    @property
+    def harm_avoided(self) -> bool:
+        """Whether the actions carry the harm they avoid."""
+        return self.plan_harm is not None
 
     def to_dict(self) -> dict[str, Any]:
         return {"objective": self.objective, "actions": [a.to_dict() for a in self.actions],
                 "displaced": [s.to_dict() for s in self.displaced],
                 "harm_by_commodity": dict(sorted(self.harm_by_commodity.items())),
-                "commodity_order": list(self.commodity_order), "seconds": self.seconds}
+                "commodity_order": list(self.commodity_order), "seconds": self.seconds,
+                "plan_harm": None if self.plan_harm is None else dict(sorted(
+                    self.plan_harm.items()))}

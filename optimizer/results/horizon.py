@@ -29,7 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 class ScheduledStart:
     """One start of the schedule: ``action`` at ``level`` started in period ``start``;
     it acts in ``active`` periods with ``strength`` (per period of the horizon, 0 where it
-    does not act) and costs ``cost[resource][t]`` in period t."""
+    does not act) and costs ``cost[resource][t]`` in period t. In words
+    (``studies.horizon.describe_start``): what it ``does`` (one sentence per effect) and
+    how it ``acts`` over time (strengths, regeneration, when its cost is paid)."""
 
     action: str
     name: str
@@ -40,6 +42,17 @@ class ScheduledStart:
     strength: tuple[float, ...]
     cost: dict[str, tuple[float, ...]]
     repeat: bool
+    does: tuple[str, ...] = ()
+    acts: str = ""
+
+    @property
+    def spent(self) -> dict[str, float]:
+        """Resource → what the start costs over the horizon (its cost summed over the
+        periods)."""
+        return {r: float(sum(v)) for r, v in self.cost.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**vars(self), "does": list(self.does), "spent": self.spent}
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,7 @@ class HorizonResult:
             "horizon": {"periods": list(self.labels), "unit": self.unit,
                         "discount": self.discount, "carry_over": self.carry_over},
             "plan": self.plan.as_dict(),
-            "schedule": [vars(s) for s in self.schedule],
+            "schedule": [s.to_dict() for s in self.schedule],
             "periods": [{**vars(p), "reduction": p.reduction} for p in self.periods],
             "totals": {r: {"limit": lim, "spent": spent}
                        for r, (lim, spent) in self.totals.items()},
@@ -158,7 +171,9 @@ class HorizonResult:
 
 
 def scheduled_starts(problem: HorizonProblem, plan: Plan) -> tuple[ScheduledStart, ...]:
-    """The plan's starts, by start period then action."""
+    """The plan's starts, by start period then action, each described in words."""
+    from ..studies.horizon import describe_start
+
     st = problem.st
     labels = problem.labels
     inst = problem.instance
@@ -167,13 +182,15 @@ def scheduled_starts(problem: HorizonProblem, plan: Plan) -> tuple[ScheduledStar
         act = inst.actions[int(st.action[i])]
         lv = int(st.level[i])
         s = int(st.period[i])
-        active = act.timing_of(lv).active_periods(len(labels))
+        active = labels[s:s + act.timing_of(lv).active_periods(len(labels))]
+        strength = tuple(float(v) for v in st.strength[i])
+        does, acts = describe_start(inst, act, lv, labels[s], active, strength, labels,
+                                    problem.hz.unit)
         out.append(ScheduledStart(
-            act.id, act.name, lv + 1, act.levels[lv].label, labels[s],
-            labels[s:s + active], tuple(float(v) for v in st.strength[i]),
+            act.id, act.name, lv + 1, act.levels[lv].label, labels[s], active, strength,
             {r.id: tuple(float(st.cost[i, k] * p) for p in st.pays[i])
              for k, r in enumerate(inst.resources) if st.cost[i, k] > 0},
-            bool(act.timing is not None and act.timing.repeat)))
+            bool(act.timing is not None and act.timing.repeat), does, acts))
     return tuple(sorted(out, key=lambda x: (labels.index(x.start), x.action)))
 
 

@@ -8,10 +8,17 @@ F(P), action j is worth F(P ∖ {j}) − F(P), where F(P ∖ {j}) is the smuggle
 harm objective: its least or most harmful optimal response) re-solved with P ∖ {j} fixed,
 exactly as ``pipeline.evaluate_plan`` does. The values do not add up to F(∅) − F(P):
 actions substitute for one another (two scanners on one lane) or complement one another.
+
+With another objective on an instance with harm weights, the harm each action avoids is
+H_t(P ∖ {j}) − H_t(P) under each tie-break t (the smuggler's least harmful optimal
+response, optimistic, and its most harmful, pessimistic), as the harm report counts harm;
+negative when the action pushes the smuggler into a more harmful mix. ``pipeline.solve``
+adds it only when the time limit leaves room for those evaluations.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -21,6 +28,7 @@ from ..compile.network import Plan
 from ..instance.model import Action, Arc, Effect, Instance
 from ..instance.targets import TargetIndex, resolve_targets
 from ..instance.units import Unit
+from ..options import Tie
 from ..report.units import number, quantity
 from ..results.explain import ActionExplanation, Explanation, Shift
 from ..results.types import InterdictionResult, Response
@@ -49,6 +57,19 @@ MODE_WORDS: dict[str, tuple[str, str]] = {
 }
 #: at most this many elements are named in a sentence; the rest are counted
 NAMED = 3
+#: a name that reads as one item in a sentence's lists: word characters, spaces and
+#: ``. ' / & -``; no comma, semicolon, parenthesis, quote or en dash (the pair separator)
+_PLAIN = re.compile(r"[\w.'/&-]+(?: [\w.'/&-]+)*")
+
+
+def name_text(name: str) -> str:
+    """``name`` as one item of a sentence: as it is when plain (``_PLAIN``, and not holding
+    the word ``and``, which joins a list's last two items), else in double quotes with any
+    quote inside doubled (``"Heroin processing, Guerrero"``), so that the commas, ``and``
+    and ``–`` of a listing never split one name or join two."""
+    if _PLAIN.fullmatch(name) and " and " not in f" {name} ":
+        return name
+    return '"' + name.replace('"', '""') + '"'
 
 
 def listing(items: Sequence[str], named: int = NAMED) -> str:
@@ -77,10 +98,11 @@ class Describer:
         self.money = Unit(value.name.split(" per ")[0], value.scale)
 
     def place(self, node_id: str) -> str:
-        """A node's name without its parenthesis (``Culiacan``), else its id."""
+        """A node's name without its parenthesis (``Culiacan``), else its id; quoted when it
+        would not read as one item (``name_text``)."""
         n = self.nodes.get(node_id)
         name = (n.name if n is not None and n.name else node_id)
-        return name.split(" (")[0].strip() or node_id
+        return name_text(name.split(" (")[0].strip() or node_id)
 
     def arc_words(self, arc_ids: Iterable[str]) -> list[str]:
         """Arcs grouped by mode: ``the private-vehicle lanes Tijuana–San Diego and …``."""
@@ -88,7 +110,8 @@ class Describer:
         for a in sorted(arc_ids):
             arc = self.arcs.get(a)
             mode = arc.mode if arc is not None else "other"
-            pair = a if arc is None else f"{self.place(arc.source)}–{self.place(arc.target)}"
+            pair = (name_text(a) if arc is None
+                    else f"{self.place(arc.source)}–{self.place(arc.target)}")
             by_mode.setdefault(mode, []).append(pair)
         out = []
         for mode, pairs in sorted(by_mode.items()):
@@ -109,17 +132,17 @@ class Describer:
             parts.append(f"the {one}" if n == 1 else f"all {n} {several}")
         for org in t.organizations:
             if effect.type == "cut_supply":
-                parts.append(f"every place {org} holds")
+                parts.append(f"every place {name_text(org)} holds")
             else:
                 n = len(self.index.arcs_by_org.get(org, ()))
-                parts.append(f"all {n} routes {org} holds")
+                parts.append(f"all {n} routes {name_text(org)} holds")
         if t.arcs:
             parts.append(listing(self.arc_words(t.arcs), 9))
         nodes = [self.place(n) for n in t.nodes]
         if nodes:
             parts.append(listing(nodes))
-        recipes = [f"{r.output} making at {self.place(r.node)}" if r else rid
-                   for rid in t.recipes for r in [self.recipes.get(rid)]]
+        recipes = [f"{name_text(r.output)} making at {self.place(r.node)}" if r
+                   else name_text(rid) for rid in t.recipes for r in [self.recipes.get(rid)]]
         if recipes:
             parts.append(listing(recipes))
         return listing(parts, 9) or "nothing"
@@ -129,7 +152,7 @@ class Describer:
         ``what``: its targets in words (default: ``targets(effect)``)."""
         amt = effect.amounts[level - 1] if effect.amounts else 0.0
         what = self.targets(effect) if what is None else what
-        only = (f" (for {listing(list(effect.targets.commodities), 9)} only)"
+        only = (f" (for {listing([name_text(k) for k in effect.targets.commodities], 9)} only)"
                 if effect.targets.commodities is not None and effect.type != "cut_supply"
                 else "")
         if effect.type == "remove":
@@ -143,8 +166,8 @@ class Describer:
         if effect.type == "cut_capacity":
             return f"cuts the capacity of {what} by {number(amt * 100)}%"
         if effect.type == "cut_supply":
-            goods = sorted({k for _, k in resolve_targets(self.inst, effect, self.index)
-                            .supplies})
+            goods = sorted({name_text(k) for _, k in resolve_targets(self.inst, effect,
+                                                                     self.index).supplies})
             return f"cuts the supply of {listing(goods, 9) or 'product'} at {what} by " \
                    f"{number(amt * 100)}%"
         return f"{effect.type} on {what}"  # pragma: no cover - EFFECT_TYPES are all above
@@ -234,26 +257,52 @@ def commodity_order(result: InterdictionResult, harm: dict[str, float]) -> tuple
     return tuple(sorted(shown, key=lambda k: (-value.get(k, 0.0), k)))
 
 
+#: the tie-breaks the harm an action avoids is counted under (as the harm report counts)
+TIES = (Tie.OPTIMISTIC, Tie.PESSIMISTIC)
+#: an evaluation of the harm under both tie-breaks costs about this many evaluations of the
+#: smuggler's value: per block its LP, then its least and its most harmful optimal response
+HARM_EVALUATION_COST = 3
+
+
+def harm_by_tie(problem: DefenderProblem, harm: Evaluator, plan: Plan) -> dict[str, float]:
+    """The planner's harm of ``plan`` under each tie-break (``TIES``): the least and the
+    most harmful of the smuggler's optimal responses in each block (``harm``: an
+    ``OutcomeEvaluator`` of the harm, whose evaluation holds both), combined over the
+    blocks by the problem's risk measure — the figures of the harm report
+    (``studies.compare.plan_outcome``)."""
+    ranges = harm(plan, fresh=True).harm
+    return {t.value: problem.combine([r.outcome(t) for r in ranges]) for t in TIES}
+
+
 def explain_plan(problem: DefenderProblem, evaluator: Evaluator, after: PlanEvaluation,
-                 result: InterdictionResult) -> Explanation:
+                 result: InterdictionResult, harm: Evaluator | None = None) -> Explanation:
     """The explanation of ``result``'s plan (module docstring); ``after`` is the plan's
-    certified evaluation, ``evaluator`` the formulation's."""
+    certified evaluation, ``evaluator`` the formulation's. ``harm``: an evaluator of the
+    planner's harm (``OutcomeEvaluator``), to add the harm each action avoids under each
+    tie-break: H_t(P ∖ {j}) − H_t(P), both re-solved (None: not added)."""
     t0 = time.perf_counter()
     inst = problem.instance
     words = Describer(inst)
     by_id = {a.id: a for a in inst.actions}
+    plan_harm = None if harm is None else harm_by_tie(problem, harm, after.plan)
     actions = []
     for chosen in result.actions:
         act = by_id[chosen.action]
         ev = leave_one_out(evaluator, after.plan, chosen.action)
         eff_src, cost_src = action_sources(inst, act, chosen.level)
+        without = avoided = None
+        if harm is not None and plan_harm is not None:
+            without = harm_by_tie(problem, harm, ev.plan)
+            avoided = {t: without[t] - plan_harm[t] for t in without}
         actions.append(ActionExplanation(
             chosen.action, chosen.level, chosen.name, chosen.label,
             words.action(act, chosen.level), eff_src, cost_src,
-            ev.objective, ev.objective - after.objective, ev.value, ev.value - after.value))
-    harm = harm_by_commodity(problem, after) if inst.has_harm else {}
+            ev.objective, ev.objective - after.objective, ev.value, ev.value - after.value,
+            without, avoided))
+    by_commodity = harm_by_commodity(problem, after) if inst.has_harm else {}
     what = evaluator.objective.value
     if what == "value" and problem.beliefs:
         what = "true value"
-    return Explanation(what, tuple(actions), shifts(inst, result.before, result.after), harm,
-                       commodity_order(result, harm), time.perf_counter() - t0)
+    return Explanation(what, tuple(actions), shifts(inst, result.before, result.after),
+                       by_commodity, commodity_order(result, by_commodity),
+                       time.perf_counter() - t0, plan_harm)
