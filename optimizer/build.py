@@ -59,7 +59,8 @@ from .instance.model import (
     Supply,
     Targets,
 )
-from .instance.reader import AMOUNT_BOUNDS
+from .instance.reader import AMOUNT_BOUNDS, read_units
+from .instance.units import InstanceUnits
 
 INF = math.inf
 WHERE = "<python>"  # the "file" of problems found in records built here
@@ -97,6 +98,15 @@ def _per_commodity(record: str, fld: str, mapping: Mapping[str, float] | None
         raise InstanceError([Problem(WHERE, record, fld, "must map commodity ids (text) to "
                                      "numbers", None)])
     return _check(record, {k: (v, NONNEGATIVE) for k, v in mapping.items()})
+
+
+def _units(units: Mapping[str, Any] | None) -> InstanceUnits:
+    """The top-level ``units`` block, read as the file reader reads it."""
+    ctx = Context(WHERE)
+    out = read_units(ctx, None if units is None else dict(units), None)
+    if ctx.problems:
+        raise InstanceError(ctx.problems)
+    return out
 
 
 # ----------------------------------------------------------------------------- records
@@ -245,13 +255,14 @@ def network(*, nodes: Iterable[Node | str], arcs: Iterable[Arc],
             resources: Iterable[Resource] | None = None,
             budgets: Mapping[str, float] | None = None, recipes: Iterable[Recipe] = (),
             scenarios: Iterable[Scenario] = (), name: str = "network",
-            description: str = "", risk: str = "expected", cvar_alpha: float = 0.9
-            ) -> Instance:
+            description: str = "", risk: str = "expected", cvar_alpha: float = 0.9,
+            units: Mapping[str, Any] | None = None) -> Instance:
     """An instance from records, checked as a file is (``InstanceError`` lists every
     problem). Nodes may be given as ids (transit nodes); commodities as ids or records
     (default: one commodity ``flow`` worth 1 at every market); resources as records, or
     ``budgets`` {id: amount} (default: every resource the actions cost, budget given by
-    ``budgets``)."""
+    ``budgets``); ``units`` as the file's top-level block, e.g. ``{"value": "US$
+    thousand", "harm": "overdose deaths"}`` (docs/format.md, "units")."""
     from .instance.observations import observation_problems
     from .instance.scenarios import scenario_problems
     from .instance.validate import validate
@@ -277,7 +288,7 @@ def network(*, nodes: Iterable[Node | str], arcs: Iterable[Arc],
                     nodes=tuple(n if isinstance(n, Node) else node(n) for n in nodes),
                     arcs=tuple(arcs), recipes=tuple(recipes), supplies=tuple(supplies),
                     actions=acts, scenarios=tuple(scenarios), risk=risk,
-                    cvar_alpha=cvar_alpha, path=WHERE)
+                    cvar_alpha=cvar_alpha, path=WHERE, units=_units(units))
     problems = validate(inst)
     if not problems:
         problems = scenario_problems(inst)

@@ -295,15 +295,20 @@ def _sigint_blocked() -> Iterator[None]:
 class ProcessPool(_Executor):
     """Up to ``workers`` spawned worker processes (module docstring). A worker keeps the
     state its jobs leave in its module globals (planning sessions), unless ``fresh``:
-    then each job runs in a new process that ends with it."""
+    then each job runs in a new process that ends with it. ``nested``: the workers may
+    start pools of their own (they are not daemonic processes; they still end with
+    their parent: ``_die_with_parent``, and ``close`` terminates them), as a benchmark
+    worker running a planning session does."""
 
     name = "pool"
 
-    def __init__(self, workers: int | None = None, *, fresh: bool = False):
+    def __init__(self, workers: int | None = None, *, fresh: bool = False,
+                 nested: bool = False):
         import multiprocessing as mp
 
         self.workers = max(1, int(workers or os.cpu_count() or 1))
         self.fresh = fresh
+        self.nested = nested
         self._ctx = mp.get_context("spawn")
         self._queue: collections.deque[Job] = collections.deque()
         self._pool: list[_Worker] = []
@@ -373,7 +378,7 @@ class ProcessPool(_Executor):
         parent, child = self._ctx.Pipe(duplex=True)
         on_main = threading.current_thread() is threading.main_thread()
         proc = self._ctx.Process(target=_worker_main, args=(child, os.getpid(), on_main),
-                                 daemon=True, name="interdict-worker")
+                                 daemon=not self.nested, name="interdict-worker")
         with _sigint_blocked(), _quiet_start():
             proc.start()
         child.close()

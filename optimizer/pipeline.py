@@ -36,7 +36,13 @@ from pathlib import Path
 import numpy as np
 
 from .certify.certificate import Certificate, certify
-from .certify.evaluate import Evaluator, OutcomeEvaluator, PlanEvaluation, evaluator_for
+from .certify.evaluate import (
+    Evaluator,
+    HarmEvaluator,
+    OutcomeEvaluator,
+    PlanEvaluation,
+    evaluator_for,
+)
 from .certify.tidy import drop_redundant
 from .compile.network import CompiledNetwork, Plan
 from .compile.problem import DefenderProblem, ScenarioNet, build_problem
@@ -104,6 +110,10 @@ class Deadline:
     def short(self) -> bool:
         """Too little time for one more evaluation of a plan and the results."""
         return self.left() < self.lp_seconds + RESERVE_SECONDS
+
+    def allows(self, evaluations: int) -> bool:
+        """Time left for ``evaluations`` more evaluations of a plan and the results."""
+        return self.left() >= evaluations * self.lp_seconds + RESERVE_SECONDS
 
 
 # ----------------------------------------------------------------------------- 1. compile
@@ -350,7 +360,8 @@ def solve(source: Source, options: SolveOptions | None = None, *,
           budgets: Mapping[str, float] | None = None,
           write_model: ModelTarget | None = None, tidy: bool = True,
           risk: Risk | str | None = None, alpha: float | None = None,
-          started: float | None = None) -> InterdictionResult:
+          started: float | None = None, explain: bool = False,
+          optimistic_bound: float | None = None) -> InterdictionResult:
     """Find the plan that minimises ``formulation``'s objective (default: the smuggler's
     value; when the smuggler plans with beliefs, ``PerceivedOutcome``: its true value under
     the optimistic tie-break), certify it, and describe it.
@@ -359,7 +370,14 @@ def solve(source: Source, options: SolveOptions | None = None, *,
     scenarios. ``tidy`` drops actions the plan pays for without changing its objective
     (``certify.tidy``); the value, bound and certificate are unaffected. ``started``: the
     ``clock()`` reading when the run began (e.g. before the caller read the file), from
-    which ``options.time_limit`` counts (default: now; module docstring)."""
+    which ``options.time_limit`` counts (default: now; module docstring). ``explain``: add
+    what each action does and buys (one fresh evaluation per action) and what the plan
+    displaces (``studies.explain``; skipped when Ctrl-C stopped the solve, or when the time
+    limit leaves too little time for those evaluations: a note says so).
+    ``optimistic_bound``: for the pessimistic tie-break, a proven lower bound on the
+    optimistic optimum of the same problem (e.g. the bound of an optimistic solve just
+    made, as ``studies.compare.compare_harm`` does), which is then not solved for again
+    (``_optimistic_bound``)."""
     options = options or SolveOptions()
     deadline = Deadline.of(options, started)
     t_start = time.perf_counter()
@@ -390,7 +408,8 @@ def solve(source: Source, options: SolveOptions | None = None, *,
         solved, formulation, settled = _settle_tie_break(problem, formulation, solved,
                                                          evaluator, options, scale, deadline)
         notes.extend(settled)
-        bound = _optimistic_bound(problem, formulation, options, deadline)
+        bound = optimistic_bound if optimistic_bound is not None else \
+            _optimistic_bound(problem, formulation, options, deadline)
         notes.append("lower bound: the optimistic optimum (never above the pessimistic one)")
     t_solved = time.perf_counter()
 
@@ -398,19 +417,53 @@ def solve(source: Source, options: SolveOptions | None = None, *,
                       exact_claim=formulation.exact_claim, scale=scale, options=options,
                       bound=bound, tidy=tidy, deadline=deadline, baseline=baseline)
     t_checked = time.perf_counter()
-    return interdiction_result(
+    result = interdiction_result(
         problem, baseline, finished, formulation=formulation, method=solved.method,
         model_size=solved.model_size, options=options, notes=tuple(notes),
         timings=dict(build=(t_compiled - t_start) + solved.build_seconds,
                      solve=solved.raw.seconds, check=t_checked - t_solved,
                      baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
+    if explain and result.termination != Termination.INTERRUPTED:
+        return _explained(problem, formulation, evaluator, finished, result, options, deadline)
+    return result
+
+
+def _explained(problem: DefenderProblem, formulation: Formulation, evaluator: Evaluator,
+               finished: Finished, result: InterdictionResult, options: SolveOptions,
+               deadline: Deadline) -> InterdictionResult:
+    """``result`` with its plan explained (``studies.explain``): what each action buys, one
+    fresh evaluation each; with an objective other than harm on an instance with harm
+    weights, also the harm each avoids (an evaluation of both tie-breaks' harm for the plan
+    and for each action dropped). Each part only when the time limit leaves room for its
+    evaluations; a note says what was left out."""
+    from .studies.explain import HARM_EVALUATION_COST, explain_plan
+
+    n = len(result.actions)
+    if not deadline.allows(n):
+        return replace(result, notes=result.notes + (
+            f"not explained: the time limit leaves too little time for the {n} re-solves "
+            "that say what each action buys",))
+    harm: HarmEvaluator | None = None
+    notes: tuple[str, ...] = ()
+    if n and formulation.objective != Objective.HARM and _has_harm(problem):
+        if deadline.allows(n + HARM_EVALUATION_COST * (n + 1)):
+            harm = HarmEvaluator(problem, Tie.OPTIMISTIC, options)
+        else:
+            notes = (f"the harm each action avoids is not shown: the time limit leaves too "
+                     f"little time for the {n + 1} evaluations of the harm it takes",)
+    return replace(result, notes=result.notes + notes, explanation=explain_plan(
+        problem, evaluator, finished.evaluation, result, harm))
+
+
+def _has_harm(problem: DefenderProblem) -> bool:
+    """Some delivery carries harm in some scenario block."""
+    return any(float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios)
 
 
 def _check_objective_data(problem: DefenderProblem, formulation: Formulation) -> None:
     if problem.beliefs and not isinstance(formulation, OutcomeBilevel):
         refuse_beliefs(problem.instance, f"the formulation {formulation.name!r}")
-    if formulation.objective == Objective.HARM and not any(
-            float(sc.net.del_harm.max(initial=0.0)) > 0 for sc in problem.scenarios):
+    if formulation.objective == Objective.HARM and not _has_harm(problem):
         raise InstanceError([Problem(problem.instance.path, "commodities", "harm",
                                      "the harm objective needs harm weights: give commodities "
                                      "(or market nodes) a 'harm' per unit delivered", None)])

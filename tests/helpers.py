@@ -139,6 +139,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 SHIPPED = ROOT / "instances" / "mexico_us.yaml"
+EXAMPLE = ROOT / "docs" / "example.yaml"
 
 
 EVASION = textwrap.dedent("""\
@@ -421,6 +422,29 @@ def valid_random_instance(i: int):
         seed += 1
 
 
+def with_node_raids(inst: Instance, seed: int) -> Instance:
+    """``inst`` plus a supply of its first commodity at a middle node and three one-level
+    actions that remove nodes: that supplied node (its supply stays, so the dual MILP states
+    the removal on the node's out side), another middle node (no supply: the in side) and
+    the market (its sales). Deterministic in ``seed``; raises InstanceError when invalid."""
+    rng = np.random.default_rng(seed + 104729)
+    middle = [n.id for n in inst.nodes[1:-1]]
+    supplied, other = middle[0], middle[-1]
+    if len(middle) > 2:
+        supplied, other = (str(v) for v in rng.choice(middle, size=2, replace=False))
+    first = inst.commodities[0].id
+    sups = tuple(inst.supplies) + (Supply(supplied, first, float(rng.integers(3, 15))),)
+    market_node = inst.nodes[-1].id
+    raids = tuple(action(f"raid_{n}", [("remove", {"nodes": [n]}, 0)],
+                         cost={inst.resources[0].id: float(rng.integers(1, 3))})
+                  for n in (supplied, other, market_node))
+    out = replace(inst, supplies=sups, actions=tuple(inst.actions) + raids)
+    problems = validate(out)
+    if problems:
+        raise InstanceError(problems)
+    return out
+
+
 def random_stochastic(seed: int):
     inst = random_instance(seed)
     rng = np.random.default_rng(seed + 1)
@@ -448,7 +472,8 @@ __all__ = ["arc", "action", "instance", "market", "INF", "Node", "Commodity", "R
            "Resource", "Supply", "random_instance", "recipe_instance", "levels_instance",
            "substitution", "ties", "evasion", "EVASION", "ROOT", "SHIPPED", "assert_certified",
            "valid_random_instance", "SMALL_YAML", "HORIZON_YAML", "with_markets",
-           "random_stochastic", "with_beliefs", "duplicate_cuts", "random_route_instance"]
+           "random_stochastic", "with_beliefs", "duplicate_cuts", "random_route_instance",
+           "with_node_raids"]
 
 
 def assert_certified(result, optimal: bool = True) -> None:

@@ -288,7 +288,7 @@ def test_cli_solve_reports_believed_and_true(tmp_path):
     res = CliRunner().invoke(main, ["solve", str(path), "--json", str(out)])
     assert res.exit_code == 0, res.output
     assert "smuggler plans with the data it believes" in res.output
-    assert "smuggler's true value 80 before → 64 after" in res.output
+    assert "smuggler's true value 80 value units before → 64 value units after" in res.output
     assert "units seized, true" in res.output
     data = json.loads(out.read_text())
     assert set(data["beliefs"]) == {"optimistic", "pessimistic"}

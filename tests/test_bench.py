@@ -174,3 +174,77 @@ def test_the_literature_table_says_whether_each_optimum_agrees_with_the_publishe
     assert len(lines) == 3
     assert lines[-1] == ("| snip/i2-v3-b90 | dual | optimal | 0.1267945883 | 0.1267945883 | "
                          "0.1270268528 | -2.3e-04 | -1.8e-03 | lower | no | 41.50 | 38.3 | 2.5 |")
+# ----------------------------------------------------------------------------- tasks
+
+
+def _task_case(text: str, **params) -> BenchCase:
+    from optimizer.instance.reader import read_instance_text
+
+    return BenchCase("t", "small", "tiny", lambda: read_instance_text(text, "small.yaml"),
+                     params)
+
+
+def _best_values(text: str, resource: str, budgets: list[float]) -> list[float]:
+    """The enumeration oracle's optimal value at each budget (never uses the MILP)."""
+    from optimizer import compile_instance
+    from optimizer.certify.enumerate import enumerate_plans
+    from optimizer.instance.reader import read_instance_text
+
+    inst = read_instance_text(text, "small.yaml")
+    return [enumerate_plans(compile_instance(inst.with_budgets({resource: b}))).best_value
+            for b in budgets]
+
+
+def test_bench_sweep_and_target_tasks_agree_with_enumeration():
+    from optimizer.bench.tasks import run_task
+    from optimizer.options import SolveOptions
+
+    from helpers import SMALL_YAML
+
+    opts = SolveOptions(threads=1)
+    rec = run_task(_task_case(SMALL_YAML, task="sweep", resource="usd",
+                              **{"from": 0.0, "to": 4.0, "step": 1.0}), "dual", opts)
+    oracle = _best_values(SMALL_YAML, "usd", [0.0, 1.0, 2.0, 3.0, 4.0])
+    assert rec.status == "optimal" and rec.extra["points"] == 5
+    assert rec.extra["values"] == pytest.approx(oracle, rel=1e-6)
+    assert rec.objective == pytest.approx(oracle[-1], rel=1e-6)
+    # target: the least budget whose optimum reaches 90% of the value with no action
+    limit = 0.9 * oracle[0]
+    cheapest = next(b for b, v in zip(range(5), oracle) if v <= limit * (1 + 1e-9))
+    rec = run_task(_task_case(SMALL_YAML, task="target", kind="value", reduction=0.1,
+                              resource="usd"), "dual", opts)
+    assert rec.status == "optimal" and rec.objective == pytest.approx(cheapest)
+
+
+def test_bench_frontier_task_finds_every_drop_of_the_optimum():
+    from optimizer.bench.tasks import run_task
+    from optimizer.options import SolveOptions
+
+    from helpers import SMALL_YAML
+
+    rec = run_task(_task_case(SMALL_YAML, task="frontier", resource="usd",
+                              **{"from": 0.0, "to": 4.0, "pieces": 1}), "dual",
+                   SolveOptions(threads=1))
+    oracle = _best_values(SMALL_YAML, "usd", [0.0, 1.0, 2.0, 3.0, 4.0])  # integer costs
+    drops = [b for b in range(1, 5) if oracle[b] < oracle[b - 1] * (1 - 1e-9)]
+    assert rec.extra["breakpoints"] == pytest.approx(drops)
+    assert rec.objective == len(drops) + 1
+
+
+def test_highs_defaults_method_restores_the_solvers_own_settings():
+    """Method dual+highs-defaults: the dual MILP with HiGHS's own heuristic settings; dual:
+    the engine's (solvers/highs.py rule 8), as the loaded solver reports them."""
+    from optimizer.bench.runner import engine_options
+    from optimizer.formulation.blocks import LinearModel
+    from optimizer.solvers.highs import HighsSession
+
+    def rins(opts) -> bool:
+        m = LinearModel("t")
+        m.add_vars("x", 1, ub=1.0, integer=True)
+        value = HighsSession(m, opts).h.getOptionValue("mip_heuristic_run_rins")
+        return bool(value[1] if isinstance(value, tuple) else value)
+
+    engine = engine_options("dual", 10.0, 1, 1e-6)
+    plain = engine_options("dual+highs-defaults", 10.0, 1, 1e-6)
+    assert engine.method.value == plain.method.value == "dual"
+    assert rins(engine) is False and rins(plain) is True

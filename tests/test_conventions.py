@@ -139,8 +139,10 @@ def test_solve_progress_shows_incumbent_bound_gap(tmp_path):
     json.loads(res.stdout)
     last = [line for line in res.stderr.splitlines() if line.startswith("solve (value)")][-1]
     value = json.loads(res.stdout)["value_after"]
-    assert re.search(r"incumbent [\d,.]+, bound [\d,.]+, gap 0%", last), last
-    assert f"{value:,.0f}" in last
+    # the example's value is in US$ thousand: 3,007.927 → US$ 3.00793 million (6 digits)
+    assert 1e3 <= value < 1e6
+    money = rf"US\$ {value / 1e3:.6g} million"
+    assert re.search(rf"incumbent {money}, bound {money}, gap 0%", last), last
 
 
 def test_frontier_progress_counts_the_budget_covered(tmp_path):
@@ -277,7 +279,8 @@ def test_points_come_back_in_numeric_order(tmp_path):
               "--executor", "serial", "-q")
     assert res.exit_code == 0, res.output
     shown = run("runs", "--store", store, "show", "1").output
-    order = [int(m) for m in re.findall(r"usd_m=(\d+)", shown)]
+    assert "{'" not in shown and "Budgets mx_teams = 1 teams, usd_m = US$ 30 million" in shown
+    order = [int(m) for m in re.findall(r"│ .*usd_m = US\$ (\d+)", shown)]  # the points
     assert order == [0, 10, 20, 100, 200], shown
 
 
@@ -302,4 +305,7 @@ def test_compare_runs_with_other_fixed_budgets_and_other_data(tmp_path):
     a = solve(load_instance(EXAMPLE).with_budgets({"usd_m": 10.0}))
     b = solve(load_instance(str(other)).with_budgets({"usd_m": 10.0}))
     row = next(line for line in data.output.splitlines() if re.match(r"│\s+10 │", line))
-    assert f"{a.value_after:,.2f}" in row and f"{b.value_after:,.2f}" in row
+    # in US$ thousand: 3,421.46 → 3.42146 million (6 significant digits, to compare runs)
+    assert 1e3 <= a.value_after < 1e6 and 1e3 <= b.value_after < 1e6
+    assert f"{a.value_after / 1e3:.6g} million" in row and f"{b.value_after / 1e3:.6g} million" \
+        in row

@@ -68,6 +68,25 @@ def test_tie_breaks_differ_and_both_are_certified():
     assert pes.harm.bound == pytest.approx(8, abs=1e-6)  # the optimistic optimum bounds it
 
 
+def test_compare_harm_reuses_the_optimistic_bound(monkeypatch):
+    """With both tie-breaks, the pessimistic solve's bound is the optimistic solve's, not
+    solved for a second time; plan, harm and bound are those of the solve on its own."""
+    import optimizer.pipeline as pipeline
+
+    alone = solve_harm(ties(), mode="pessimistic")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the optimistic MILP was solved again for the bound")
+
+    monkeypatch.setattr(pipeline, "_optimistic_bound", refuse)
+    comp = compare_harm(ties())
+    pes, opt = comp.harm_results["pessimistic"], comp.harm_results["optimistic"]
+    assert pes.plan == alone.plan
+    assert pes.harm.harm_after == pytest.approx(alone.harm.harm_after, abs=1e-9)
+    assert pes.bound == pytest.approx(opt.bound, abs=1e-9)
+    assert pes.bound == pytest.approx(alone.bound, abs=1e-6)  # 8: the optimistic optimum
+
+
 def enumerate_harm(net):
     """Per plan: the smuggler's LP, then the least / most harmful optimal response."""
     out = {}

@@ -484,3 +484,82 @@ def test_sweep_over_a_horizon_budget(tmp_path):
                                     "--values", "1", "--resource2", "usd@total",
                                     "--values2", "2"])
     assert bad.exit_code == 2
+
+
+# ----------------------------------------------------------------------------- in words
+
+def test_each_start_explained_in_words():
+    """HORIZON_YAML's actions started by hand: what each does (from the instance), how it
+    acts over time (its strengths per year from the timing: close_pov's profile 1, 0.6,
+    0.3; scan untimed, full strength to the end; raid_lab regenerating after one year) and
+    what it spends over the horizon (close_pov 1 once, scan 1 a year for 3 years, raid_lab
+    2 once), in the summary and the JSON."""
+    from optimizer.report.horizon import render_horizon
+
+    inst = read_instance_text(HORIZON_YAML, "h.yaml")
+    plan = Plan.of({"close_pov@2021": 1, "scan@2021": 1, "raid_lab@2023": 1})
+    r = evaluate_schedule(build_horizon_problem(inst), plan)
+    by = {s.action: s for s in r.schedule}
+    assert by["close_pov"].does == ("cuts the capacity of the private-vehicle lane border–nyc "
+                                    "by 50%",)
+    assert by["close_pov"].acts == ("acts 2021–2023 at strength 1, 0.6, 0.3 (its profile); its "
+                                    "cost is paid once, in 2021; it may start again once it "
+                                    "has run its course")
+    assert by["scan"].does == ("raises the seizure probability of the private-vehicle lane "
+                               "border–nyc by 2 points",)
+    assert by["scan"].acts == "acts 2021–2023 at full strength; its cost is paid every year " \
+                              "it runs"
+    assert by["raid_lab"].acts == ("acts 2023 at full strength; its cost is paid once, in "
+                                   "2023; it may start again once it has run its course")
+    assert {k: s.spent for k, s in by.items()} == {"close_pov": {"usd": 1.0},
+                                                   "scan": {"usd": 3.0},
+                                                   "raid_lab": {"usd": 2.0}}
+    data = r.to_dict()["schedule"]
+    assert [d["spent"] for d in data] == [s.spent for s in r.schedule]
+    assert [d["acts"] for d in data] == [s.acts for s in r.schedule]
+    text = render_horizon(r, width=400)
+    assert "What each start does (in words from the instance), how it acts over time, and " \
+           "what it spends" in text
+    assert "│ scan @ 1 " in text and "│ usd 3 " in text
+    early = evaluate_schedule(build_horizon_problem(inst), Plan.of({"raid_lab@2021": 1}))
+    assert early.schedule[0].acts == (
+        "acts 2021 at full strength; what it removed comes back in 2022 (it regenerates "
+        "after 1 year); its cost is paid once, in 2021; it may start again once it has run "
+        "its course")
+
+
+def test_timing_words_for_a_lag_and_a_decay():
+    from optimizer.studies.horizon import timing_words
+
+    labels = ("2021", "2022", "2023", "2024")
+    timing = Timing(lag=1, decay=0.5)
+    words = timing_words(timing, "2021", labels, timing.strengths(4), labels, "year")
+    assert words == ("acts 2021–2024 at strength 0, 1, 0.5, 0.25 (no effect for its first 1 "
+                     "year; fading 50% a year); its cost is paid every year it runs")
+    short = Timing(profile=(1.0,), cost="one_off")
+    strength = (0.0, 1.0, 0.0, 0.0)  # started in 2022
+    assert timing_words(short, "2022", ("2022",), strength, labels, "year") == \
+        "acts 2022 at full strength; no effect from 2023; its cost is paid once, in 2022"
+
+
+def test_horizon_figure_has_deliveries_per_commodity_in_their_units():
+    """Below the Gantt chart and the value: one panel per delivered commodity, in its unit,
+    its deliveries per year with no action and with the schedule (the result's figures)."""
+    from optimizer.report.horizon import horizon_figure
+
+    inst = read_instance_text(HORIZON_YAML, "h.yaml")
+    r = evaluate_schedule(build_horizon_problem(inst),
+                          Plan.of({"close_pov@2021": 1, "scan@2021": 1}))
+    fig = horizon_figure(r, inst)
+    labels = [ax.get_ylabel() for ax in fig.axes]
+    assert labels[1] == "smuggler's value per year\n(value units)"
+    assert labels[2:] == ["fentanyl delivered per year\n(kg)"]  # precursor: none delivered
+    before, after = fig.axes[2].get_lines()
+    assert list(before.get_ydata()) == pytest.approx(
+        [p.delivered_before["fentanyl"] for p in r.periods])
+    assert list(after.get_ydata()) == pytest.approx(
+        [p.delivered_after["fentanyl"] for p in r.periods])
+    assert after.get_label() == "with the schedule" and before.get_label() == "no action"
+    assert fig.axes[-1].get_xlabel() == "period (year)"
+    fig.canvas.draw()
+    assert [t.get_text() for t in fig.axes[-1].get_xticklabels()] == ["2021", "2022", "2023"]

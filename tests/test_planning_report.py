@@ -171,3 +171,55 @@ def test_names_are_text_everywhere(tmp_path):
     dom = unescape(out.stdout)
     assert 'odd <b>names</b> $\\alpha$' in dom  # the title, as text
     assert "cut[/]it" in dom and "usd[/]m" in dom
+
+
+def test_map_has_outline_labels_and_no_script_errors(report, tmp_path):
+    """The rendered report (headless Chromium): the shipped outline of coasts and borders is
+    drawn under the nodes, the example's nodes are labelled (Mexican ones too), no script
+    error or console error occurs, and no number on the page is in e-notation or a raw
+    Python dict."""
+    _, html, _, _ = report
+    res = run_chromium(tmp_path, html.as_uri() + "#point=2", "--dump-dom",
+                       "--enable-logging=stderr", "--v=0")
+    assert res.returncode == 0, res.stderr[-2000:]
+    dom = res.stdout
+    body = re.search(r"<body[^>]*>", dom)
+    assert body and 'data-point="2"' in body.group(0), body
+    assert "data-errors" not in body.group(0), body.group(0)  # script errors are noted there
+    assert "Uncaught" not in res.stderr and "CONSOLE" not in res.stderr, res.stderr[-2000:]
+    land = dict(re.findall(r'<path d="(M[^"]+)"[^>]*class="land" data-name="([^"]+)"', dom))
+    names = sorted(land.values())
+    assert names == ["Mexico", "United States"], names
+    assert all(len(d.split(" L")) > 100 for d in land)  # real outlines, not boxes
+    assert re.search(r'class="border" data-name="United States–Mexico"', dom)
+    labelled = set(re.findall(r'class="label" data-node="([^"]+)"', dom))
+    # every node on the map of the example is labelled, Mexican ones included
+    assert {"manzanillo", "culiacan", "tijuana", "san_diego", "los_angeles"} <= labelled
+    text = unescape(re.sub(r"<[^>]+>", " ", dom.split('<script type="application/json"')[0]))
+    assert not re.search(r"\d[eE][+-]?\d", text), re.findall(r"\S*\d[eE][+-]?\d\S*", text)
+    assert "{'" not in text and "US$" in text  # units, not dict reprs
+    assert "Natural Earth" in text  # where the outline comes from
+
+
+def test_labels_never_overlap():
+    """place_labels on a dense cluster: the labels kept overlap neither one another nor a
+    node other than their own, and stay on the map; the market is labelled first."""
+    from optimizer.report.html import place_labels
+
+    nodes = [{"id": f"n{i}", "name": f"Place number {i}", "kind": "transit", "pinned": False,
+              "x": 300 + 6 * (i % 5), "y": 200 + 6 * (i // 5)} for i in range(25)]
+    nodes.append({"id": "m", "name": "Market (big)", "kind": "market", "pinned": False,
+                  "x": 340, "y": 212})
+    labels = place_labels(nodes)
+    assert labels[0]["id"] == "m" and labels[0]["text"] == "Market"
+    assert 0 < len(labels) < len(nodes)  # the cluster cannot hold every label
+
+    def box(lb):
+        w = 5.2 * len(lb["text"])
+        x0 = {"start": lb["x"], "end": lb["x"] - w, "middle": lb["x"] - w / 2}[lb["anchor"]]
+        return x0, lb["y"] - 7, x0 + w, lb["y"] + 1
+
+    boxes = [box(lb) for lb in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)

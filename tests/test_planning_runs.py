@@ -175,7 +175,8 @@ def test_cli_sweep_outputs_and_runs(tmp_path):
     assert res.exit_code == 0, res.output
     assert "3 points, all certified" in res.output
     lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("budget_usd_m,budget_mx_teams,value,")
+    assert lines[0].startswith("budget_usd_m (US$ million),budget_mx_teams (teams),"
+                               "value (US$ thousand),reduction (fraction),bound (US$ thousand),")
     assert len(lines) == 4
     data = json.loads(js.read_text())
     assert [p["budgets"]["usd_m"] for p in data["points"]] == [0.0, 10.0, 50.0]
@@ -235,8 +236,8 @@ def test_cli_target_frontier_marginal_priorities(tmp_path):
     res = runner.invoke(main, ["target", EXAMPLE, "-r", "usd_m", "--reduce", "pills", "50%",
                                "--executor", "serial", "--store", store])
     assert res.exit_code == 0, res.output
-    assert "units of pills 124.5 (52.5% less)" in res.output
-    assert "cheapest spend 31 usd_m" in res.output
+    assert "pills delivered 124.5 thousand pills (52.5% less)" in res.output
+    assert "cheapest spend US$ 31 million of usd_m" in res.output
     res = runner.invoke(main, ["frontier", EXAMPLE, "-r", "usd_m", "--to", "40",
                                "--executor", "serial", "--store", store,
                                "--csv", str(tmp_path / "f.csv")])
@@ -422,7 +423,7 @@ def test_unwritable_output_stops_a_sweep_before_solving(tmp_path, monkeypatch):
 def test_a_sweep_interrupted_while_writing_leaves_no_output(tmp_path, monkeypatch):
     import optimizer.report.plots as plots
 
-    def interrupted(result, path):
+    def interrupted(result, path, *_instance):
         Path(path).write_bytes(b"half a picture")
         raise KeyboardInterrupt
 

@@ -419,7 +419,7 @@ def test_heroin_focused_plan_raises_fentanyl_and_the_harm_plan_does_not():
     text = render_comparison(comp)
     assert "WARNING - substitution" in text
     assert re.search(r"heroin_kg-focused plan \(optimistic ties\): fentanyl_kg delivered "
-                     r"[\d,.]+ → [\d,.]+ kg \(\+\d+\.\d%\)", text)
+                     r"[\d,.]+ kg → [\d,.]+ kg \(\+\d+\.\d%\)", text)
 
 
 @pytest.mark.slow

@@ -19,7 +19,7 @@ from optimizer.pipeline import Deadline, as_problem, finish, solve
 from optimizer.solvers.base import RawSolution
 from optimizer.solvers.highs import HighsSession
 
-from helpers import duplicate_cuts, recipe_instance
+from helpers import duplicate_cuts, recipe_instance, substitution
 
 
 class FakeClock:
@@ -153,3 +153,36 @@ def test_a_solve_stopped_before_any_plan_reuses_the_baseline_for_the_certificate
     assert done.plan.levels == () and done.evaluation is baseline
     assert done.certificate.plan_value == pytest.approx(10.0)
     assert done.certificate.bound == pytest.approx(2.5)
+
+
+def test_the_plan_is_explained_only_with_time_for_its_re_solves(monkeypatch, clock):
+    """Explaining a plan re-solves the smuggler once per action: with a baseline of 7 s
+    (the estimate of one evaluation), 30 s leave 23 s, enough for up to 3 actions; 10 s
+    leave 3 s, too little for one, and a note says the plan was not explained."""
+    _slow_baseline(monkeypatch, clock, 7.0)
+    r = solve(recipe_instance(1), SolveOptions(time_limit=30.0), explain=True)
+    assert 1 <= len(r.actions) <= 3
+    assert r.explanation is not None and len(r.explanation.actions) == len(r.actions)
+    short = solve(recipe_instance(1), SolveOptions(time_limit=10.0), explain=True)
+    assert short.explanation is None and short.certificate is not None
+    assert (f"not explained: the time limit leaves too little time for the "
+            f"{len(short.actions)} re-solves that say what each action buys") in short.notes
+
+
+def test_the_harm_avoided_is_added_only_with_time_for_its_evaluations(monkeypatch, clock):
+    """substitution(): one action on an instance with harm weights. With a baseline of 1 s,
+    what it buys needs 1 s (+ 0.2 s kept back) and the harm it avoids 2 harm evaluations
+    of about 3 s each more: 20 s leave 19 s, enough for both; 5 s leave 4 s, enough for
+    what it buys only, and a note says the harm is left out."""
+    from optimizer.studies.explain import HARM_EVALUATION_COST
+
+    assert HARM_EVALUATION_COST == 3
+    _slow_baseline(monkeypatch, clock, 1.0)
+    r = solve(substitution(), SolveOptions(time_limit=20.0), explain=True)
+    assert r.explanation.plan_harm is not None
+    assert r.explanation.actions[0].harm_avoided is not None
+    short = solve(substitution(), SolveOptions(time_limit=5.0), explain=True)
+    assert short.explanation is not None and short.explanation.plan_harm is None
+    assert short.explanation.actions[0].harm_avoided is None
+    assert ("the harm each action avoids is not shown: the time limit leaves too little time "
+            "for the 2 evaluations of the harm it takes") in short.notes

@@ -1,7 +1,8 @@
 """Run benchmark cases, one fresh worker process per run.
 
 A run is (case, method, solver). Each runs in its own fresh process
-(``parallel.ProcessPool(fresh=True)``: spawned, so no HiGHS threads are forked) so that its
+(``parallel.ProcessPool(fresh=True, nested=True)``: spawned, so no HiGHS threads are
+forked; not daemonic, so a planning task may start its own pool) so that its
 peak memory (``ru_maxrss``) is its own and a run that overruns its time limit is killed; the
 worker dies with the harness (Ctrl-C, SIGTERM or SIGKILL of the parent). Solvers:
 
@@ -95,20 +96,41 @@ def _peak_mib(who: int = resource.RUSAGE_SELF) -> float:
 # ----------------------------------------------------------------------------- workers
 
 
+#: an engine method with this suffix runs with HiGHS's own settings instead of the
+#: engine's (``solvers.highs.HIGHS_DEFAULTS``): the solver as before issue 13, side by side
+HIGHS_DEFAULTS_SUFFIX = "+highs-defaults"
+
+
+def engine_options(method: str, time_limit: float, threads: int, rel_gap: float):
+    """The ``SolveOptions`` of an engine run of ``method`` (with its suffix, if any)."""
+    from ..options import Method, SolveOptions
+    from ..solvers.highs import HIGHS_DEFAULTS
+
+    plain = method.endswith(HIGHS_DEFAULTS_SUFFIX)
+    base = method.removesuffix(HIGHS_DEFAULTS_SUFFIX)
+    return SolveOptions(time_limit=time_limit, threads=threads, rel_gap=rel_gap,
+                        method=Method.parse(base, "method"),
+                        extra=dict(HIGHS_DEFAULTS) if plain else {})
+
+
 def _engine_run(case: BenchCase, method: str, time_limit: float, threads: int,
                 rel_gap: float = 1e-6) -> RunRecord:
     """The engine end to end on the case's instance records; ``total_s`` is the wall time
-    of ``pipeline.solve`` (compile, baseline, build, solve, tidy, certificate, results)."""
+    of ``pipeline.solve`` (compile, baseline, build, solve, tidy, certificate, results),
+    or of the case's task (``case.params["task"]``: ``tasks.run_task``)."""
     from .. import decomposition  # noqa: F401  (imports csgraph: before the clock starts)
-    from ..options import Method, SolveOptions
     from ..pipeline import solve
 
+    options = engine_options(method, time_limit, threads, rel_gap)
+    if case.params.get("task", "solve") != "solve":
+        from .tasks import run_task
+
+        return run_task(case, method, options)
     t0 = time.perf_counter()
     inst = case.build()
     gen = time.perf_counter() - t0
     t0 = time.perf_counter()
-    res = solve(inst, SolveOptions(time_limit=time_limit, threads=threads,
-                                   method=Method.parse(method, "method"), rel_gap=rel_gap))
+    res = solve(inst, options)
     wall = time.perf_counter() - t0
     ms = res.model_size
     plan = res.plan.as_dict()
@@ -333,7 +355,7 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                          solver=solver, status=status, message=msg)
 
     deadline = plan.time_limit + plan.grace
-    with ProcessPool(1, fresh=True) as pool, \
+    with ProcessPool(1, fresh=True, nested=True) as pool, \
             tempfile.TemporaryDirectory(prefix="interdict-bench-") as tmp:
         for case in plan.cases:
             if "highs" in plan.solvers:
@@ -351,7 +373,8 @@ def run_plan(plan: BenchPlan, progress: Callable[[RunRecord], None] | None = Non
                 for method in plan.methods:
                     emit(median_run(runs[method]))
             mps_solvers = [s for s in plan.solvers if s in MPS_SOLVERS]
-            if not mps_solvers:
+            if not mps_solvers or case.params.get("task", "solve") != "solve":
+                # a task (harm, sweep, …) is more than the value MILP the MPS holds
                 continue
             path = os.path.join(tmp, re.sub(r"[^A-Za-z0-9_.-]", "_", case.key) + ".mps")
             kind, payload = _spawn(pool, {"kind": "export", "case": case.key, "size": case.size,

@@ -32,10 +32,12 @@ from .progress import Progress, progress_option
 @click.option("--size", type=click.Choice(["tiny", "small", "medium", "large"]), default="small",
               show_default=True)
 @click.option("--method", "-m", "methods", multiple=True,
-              type=click.Choice(["dual", "benders", "benders-basic", "auto", "textbook"]),
+              type=click.Choice(["dual", "benders", "benders-basic", "auto", "textbook",
+                                 "dual+highs-defaults"]),
               help="Engine methods, or textbook: the hand-dualised MILP in Pyomo solved by "
-                   "HiGHS, the peer of the grid families (repeatable; default: each "
-                   "family's own list).")
+                   "HiGHS, the peer of the grid families; dual+highs-defaults: the dual "
+                   "MILP with HiGHS's own settings instead of the engine's (repeatable; "
+                   "default: each family's own list).")
 @click.option("--solver", "-s", "solvers", multiple=True,
               type=click.Choice(["highs", "highs-mps", "cbc", "glpk", "scip"]),
               help="highs = the engine; highs-mps / cbc / glpk / scip solve the exported MPS "

@@ -42,6 +42,7 @@ def calibrate(file: str, output: str | None, method: str, seed: int, max_evals: 
     number's source note says so) only if every observation is met, or with --force."""
     from ..instance.reader import load_instance
     from ..report.observations import miss_line, render_calibration
+    from ..report.units import number
     from ..studies.calibrate import calibrate as fit
 
     with user_errors(), interruptible():
@@ -52,7 +53,8 @@ def calibrate(file: str, output: str | None, method: str, seed: int, max_evals: 
             with Progress.choose(quiet, force_progress) as bar, \
                     bar.counted("calibrate", max_evals, "evaluations") as update:
                 cal = fit(inst, method=method, seed=seed, max_evals=max_evals,
-                          progress=lambda n, best: update(n, note=f"best misfit {best:.6g}"))
+                          progress=lambda n, best: update(
+                              n, note=f"best misfit {number(best, 6)}"))
             click.echo(render_calibration(cal), nl=False)
             if cal.missed:
                 lines = "\n  ".join(miss_line(r) for r in cal.missed)

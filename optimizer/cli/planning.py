@@ -18,7 +18,8 @@ from typing import Any
 
 import click
 
-from ..errors import SetupError
+from ..errors import InstanceError, SetupError
+from ..instance.units import Units
 from ..report.files import OutputSet
 from . import main
 from .common import (
@@ -169,14 +170,15 @@ def with_ctx(fn: Callable) -> Callable:
     return wrapper
 
 
-def _fmt(v: float | None) -> str:
-    if v is None:
-        return "—"
-    if v == 0:
-        return "0"
-    if abs(v) >= 1e6 or abs(v) < 1e-3:
-        return f"{v:.4g}"
-    return f"{v:,.6g}"
+def _units_at(path: str | None) -> Units:
+    """The units of the instance at ``path`` (a stored run's), or the defaults when it
+    cannot be read any more (the tables still print, with bare units)."""
+    from ..instance.reader import load_instance
+
+    try:
+        return Units.of(load_instance(path)) if path else Units()
+    except (InstanceError, OSError):
+        return Units()
 
 
 def console():
@@ -187,12 +189,14 @@ def console():
 
 def _sweep_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path, html_path) -> None:
     """Stage a sweep's files (JSON, CSV, PNG, HTML) in ``out``."""
-    out.text(json_path, result.to_json())
-    out.text(csv_path, result.to_csv())
+    from ..report.planning import json_with_units
+
+    out.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
+    out.text(csv_path, result.to_csv(Units.of(inst)))
     if png_path:
         from ..report.plots import sweep_png
 
-        sweep_png(result, out.file(png_path))
+        sweep_png(result, out.file(png_path), inst)
     if html_path:
         from ..report.html import sweep_html
 
@@ -202,12 +206,14 @@ def _sweep_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path, 
 def _frontier_outputs(out: OutputSet, result, inst, json_path, csv_path, png_path,
                       html_path) -> None:
     """Stage a frontier's files (JSON, CSV, PNG, HTML) in ``out``."""
-    out.text(json_path, result.to_json())
-    out.text(csv_path, result.to_csv())
+    from ..report.planning import json_with_units
+
+    out.text(json_path, json_with_units(result.to_json(), Units.of(inst)))
+    out.text(csv_path, result.to_csv(Units.of(inst)))
     if png_path:
         from ..report.plots import frontier_png
 
-        frontier_png(result, out.file(png_path))
+        frontier_png(result, out.file(png_path), inst)
     if html_path:
         from ..report.html import frontier_html
 
@@ -295,7 +301,7 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
     for a in axes:
         _check_resource(inst, a.resource)
     with ctx.progress.counted("sweep", unit="points") as update, \
-            ctx.progress.solving("point"):
+            ctx.progress.solving("point", Units.of(inst).value):
         if backend == "pyomo":
             from ..planning.pyomo_session import run_sweep_pyomo
 
@@ -312,19 +318,20 @@ def sweep(ctx: Ctx, resource: str, start, stop, step, values, resource2, values2
             result = run_sweep(inst, spec, options=ctx.options, executor=ctx.executor,
                                store=ctx.store, fresh=ctx.fresh,
                                progress=lambda d, t, _p: update(d, t))
-    from ..report.planning import render_sweep
+    from ..report.planning import json_with_units, render_sweep
 
     with outputs:
         _sweep_outputs(outputs, result, inst, emit.file, csv_path, png_path, html_path)
     ctx.progress.close()
-    emit.json(result.to_json())
-    emit.summary(render_sweep(result))
+    emit.json(json_with_units(result.to_json(), Units.of(inst)))
+    emit.summary(render_sweep(result, Units.of(inst)))
 
 
 def _sweep_horizon(ctx: Ctx, axes, backend: str, json_path, csv_path, png_path,
                    html_path) -> None:
     """``sweep --horizon``: the schedule at every budget (``planning.horizon_sweep``)."""
     from ..planning.horizon_sweep import horizon_sweep_png, render_horizon_sweep, sweep_horizon
+    from ..results.horizon import summed_unit
 
     if len(axes) > 1 or backend != "highs" or html_path:
         raise click.UsageError("a horizon sweep takes one resource, the highs backend and "
@@ -335,7 +342,7 @@ def _sweep_horizon(ctx: Ctx, axes, backend: str, json_path, csv_path, png_path,
     if inst.horizon is None:
         raise click.UsageError(f"{inst.path} has no 'horizon' section")
     with ctx.progress.counted("horizon sweep", unit="points") as update, \
-            ctx.progress.solving("point"):
+            ctx.progress.solving("point", summed_unit(Units.of(inst).value, inst.horizon.unit)):
         result = sweep_horizon(inst, axes[0].resource, axes[0].values, ctx.options,
                                progress=update)
     with outputs:
@@ -403,7 +410,8 @@ def runs_show(store_path, run_id: int, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps(result, indent=2, sort_keys=True))
             return
-        click.echo(render_run(info, result, _run_points(store, info)), nl=False)
+        click.echo(render_run(info, result, _run_points(store, info),
+                              _units_at(info.instance_path)), nl=False)
 
 
 @runs.command("compare", epilog=examples("interdict runs compare 3 4"))
@@ -426,7 +434,7 @@ def runs_compare(store_path, run_a: int, run_b: int) -> None:
         insts = _run_instances(a, b)
         comparison = compare_runs(store, a, b, _run_points(store, a), _run_points(store, b),
                                   instances=insts)
-        click.echo(render_compare(comparison), nl=False)
+        click.echo(render_compare(comparison, _units_at(a.instance_path)), nl=False)
 
 
 def _run_instances(*infos) -> tuple | None:
@@ -522,13 +530,14 @@ def runs_resume(store_path, run_id: int, instance_path, executor, workers, addre
         ctx.progress.close()
         if ctx.quiet:
             return
+        units = _units_at(instance_path or ctx.store.run(run_id).instance_path)
         if kind == "target":
             for r in result:
-                click.echo(R.render_target(r), nl=False)
+                click.echo(R.render_target(r, units), nl=False)
             return
         render = {"sweep": R.render_sweep, "frontier": R.render_frontier,
                   "marginal": R.render_marginal, "priorities": R.render_priorities}[kind]
-        click.echo(render(result), nl=False)
+        click.echo(render(result, units), nl=False)
 
     _guarded(ctx, body)
 
@@ -569,7 +578,7 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     with the plan on each segment (exact, certified)."""
     from ..planning.frontier import exact_frontier
     from ..planning.session import PlanningSession
-    from ..report.planning import render_frontier
+    from ..report.planning import json_with_units, render_frontier
 
     emit = Emit(json_path, ctx.quiet)
     outputs = OutputSet(emit.file, csv_path, png_path, html_path)
@@ -589,8 +598,8 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     with outputs:
         _frontier_outputs(outputs, result, inst, emit.file, csv_path, png_path, html_path)
     ctx.progress.close()
-    emit.json(result.to_json())
-    emit.summary(render_frontier(result))
+    emit.json(json_with_units(result.to_json(), Units.of(inst)))
+    emit.summary(render_frontier(result, Units.of(inst)))
 
 
 def _frontier_progress(update: Callable[..., None]) -> Callable[[int, float, float], None]:
@@ -649,14 +658,15 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
         results = cheapest_to_targets(session, targets, resource,
                                       executor=ctx.executor if len(targets) > 1 else None,
                                       store=ctx.store, fresh=ctx.fresh, progress=update)
-    payload = [r.to_dict() for r in results]
+    units = Units.of(inst)
+    payload = [{**r.to_dict(), "units": units.to_dict()} for r in results]
     text = json.dumps(_clean(payload if len(payload) > 1 else payload[0]), indent=2,
                       sort_keys=True) + "\n"
     with outputs:
         outputs.text(emit.file, text)
     ctx.progress.close()
     emit.json(text)
-    emit.summary("".join(render_target(r) for r in results))
+    emit.summary("".join(render_target(r, units) for r in results))
 
 
 # ---------------------------------------------------------------------------- marginal
@@ -675,7 +685,7 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
     to fund with it."""
     from ..planning.marginal import marginal_gains
     from ..planning.session import PlanningSession
-    from ..report.planning import render_marginal
+    from ..report.planning import json_with_units, render_marginal
 
     emit = Emit(json_path, ctx.quiet)
     outputs = OutputSet(emit.file)
@@ -695,11 +705,12 @@ def marginal(ctx: Ctx, steps: tuple[str, ...], json_path) -> None:
             ctx.progress.solving("solve"):
         result = marginal_gains(session, step_map, executor=ctx.executor, store=ctx.store,
                                 fresh=ctx.fresh, progress=update)
+    payload = json_with_units(result.to_json(), Units.of(inst))
     with outputs:
-        outputs.text(emit.file, result.to_json())
+        outputs.text(emit.file, payload)
     ctx.progress.close()
-    emit.json(result.to_json())
-    emit.summary(render_marginal(result))
+    emit.json(payload)
+    emit.summary(render_marginal(result, Units.of(inst)))
 
 
 # ---------------------------------------------------------------------------- priorities
@@ -724,7 +735,7 @@ def priorities(ctx: Ctx, resource: str, values: str | None, method: str, json_pa
     budgets are the resource's budget at its quarter points."""
     from ..planning.marginal import priority_list, quarter_points
     from ..planning.session import PlanningSession
-    from ..report.planning import render_priorities
+    from ..report.planning import json_with_units, render_priorities
 
     emit = Emit(json_path, ctx.quiet)
     outputs = OutputSet(emit.file)
@@ -750,8 +761,9 @@ def priorities(ctx: Ctx, resource: str, values: str | None, method: str, json_pa
         result = priority_list(session, resource, grid, executor=ctx.executor, method=method,
                                time_limit=ctx.options.time_limit, store=ctx.store,
                                fresh=ctx.fresh, progress=update)
+    payload = json_with_units(result.to_json(), Units.of(inst))
     with outputs:
-        outputs.text(emit.file, result.to_json())
+        outputs.text(emit.file, payload)
     ctx.progress.close()
-    emit.json(result.to_json())
-    emit.summary(render_priorities(result))
+    emit.json(payload)
+    emit.summary(render_priorities(result, Units.of(inst)))

@@ -10,13 +10,15 @@ A command opens one ``Progress`` and uses, as its work goes:
 
 - ``counted(label, total, unit)``: work of known size (points, samples, steps …);
   ``update(done, total=None)`` moves it;
-- ``solving(label)``: every MIP solve started inside reports its incumbent, bound, gap
-  and nodes (``solvers.base.mip_progress``); solves in worker processes are counted by
-  their tasks instead.
+- ``solving(label, unit)``: every MIP solve started inside reports its incumbent, bound
+  (in the objective's unit, when the command knows it), gap and nodes
+  (``solvers.base.mip_progress``); solves in worker processes are counted by their tasks
+  instead.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +31,7 @@ from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainin
 from rich.progress import Progress as Display
 from rich.text import Text
 
+from ..instance.units import Unit
 from ..solvers.base import MipProgress, mip_progress
 
 Update = Callable[..., None]
@@ -42,23 +45,21 @@ def progress_option(fn: Callable) -> Callable:
                              "and never with -q.")(fn)
 
 
-def _fmt(x: float | None) -> str:
-    if x is None:
-        return "—"
-    if 1e3 <= abs(x) < 1e15:
-        return f"{x:,.0f}"
-    return f"{x:.6g}"
-
-
 def _clock(seconds: float) -> str:
     s = int(round(seconds))
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def mip_text(p: MipProgress) -> str:
-    """One line for a running MIP solve."""
+def mip_text(p: MipProgress, unit: Unit | None = None) -> str:
+    """One line for a running MIP solve; incumbent and bound in ``unit`` (the objective's,
+    when the command knows it)."""
+    from ..report.units import quantity
+
+    def figure(x: float | None) -> str:  # none found yet: HiGHS reports ±inf
+        return "—" if x is None or not math.isfinite(x) else quantity(x, unit, 6)
+
     gap = "—" if p.gap is None else f"{100 * p.gap:.3g}%"
-    return (f"incumbent {_fmt(p.incumbent)}, bound {_fmt(p.bound)}, gap {gap}, "
+    return (f"incumbent {figure(p.incumbent)}, bound {figure(p.bound)}, gap {gap}, "
             f"{p.nodes:,} nodes")
 
 
@@ -158,9 +159,10 @@ class Progress:
 
     # ------------------------------------------------------------------ a MILP
     @contextmanager
-    def solving(self, label: str) -> Iterator[None]:
-        """A live line for every MIP solve started in the block: incumbent, bound, gap,
-        nodes and elapsed time (removed from the terminal when the block ends)."""
+    def solving(self, label: str, unit: Unit | None = None) -> Iterator[None]:
+        """A live line for every MIP solve started in the block: incumbent, bound (in
+        ``unit``, the objective's), gap, nodes and elapsed time (removed from the terminal
+        when the block ends)."""
         if not self.enabled:
             yield
             return
@@ -169,7 +171,7 @@ class Progress:
             task = display.add_task(label, total=None, status="starting", mip=True)
 
             def live(p: MipProgress) -> None:
-                display.update(task, status=mip_text(p))
+                display.update(task, status=mip_text(p, unit))
 
             try:
                 with mip_progress(live):
@@ -180,7 +182,7 @@ class Progress:
         line = _Lines(self.stream, self.every)
 
         def plain(p: MipProgress) -> None:
-            line.show(f"{label}: {mip_text(p)}, elapsed {_clock(p.seconds)}")
+            line.show(f"{label}: {mip_text(p, unit)}, elapsed {_clock(p.seconds)}")
 
         with mip_progress(plain):
             try:
@@ -235,7 +237,9 @@ class _Lines:
 def _count(x: float | None) -> str:
     if x is None:
         return "?"
-    return f"{int(x):,}" if float(x).is_integer() else f"{x:,.4g}"
+    from ..report.units import number
+
+    return f"{int(x):,}" if float(x).is_integer() else number(x, 4)
 
 
 def _nothing(*_args: Any, **_kw: Any) -> None:

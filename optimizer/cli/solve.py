@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..errors import InstanceError
+from ..instance.units import Unit
 from ..options import Termination
 from ..report.files import OutputSet
 from ..results.types import _clean
@@ -48,9 +50,17 @@ def validate(file: str, strict: bool) -> None:
     click.echo(f"{file}: valid — {len(inst.nodes)} nodes, {len(inst.arcs)} arcs, "
                f"{len(inst.commodities)} commodities, {len(inst.recipes)} recipes, "
                f"{len(inst.actions)} actions ({levels} levels), "
-               f"resources {', '.join(f'{r.id}={r.budget:g}' for r in inst.resources)}")
+               f"budgets {_budgets(inst)}")
     if inst.observations:
         _observations(inst, file, strict)
+
+
+def _budgets(inst) -> str:
+    """``usd_m = US$ 200 million per year, …`` (each with its unit)."""
+    from ..instance.units import Units
+    from ..report.planning import budgets_text
+
+    return budgets_text(inst.budgets(), Units.of(inst))
 
 
 def _observations(inst, file: str, strict: bool) -> None:
@@ -195,7 +205,8 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
             if scenario_id is not None:
                 inst = one_scenario(inst, scenario_id)
             model_file = (lambda: outputs.file(write_model)) if write_model else None
-            with outputs, progress, progress.solving("solve (horizon)"):
+            with outputs, progress, progress.solving("solve (horizon)",
+                                                     _objective_unit(inst, "horizon")):
                 text, payload, interrupted = _solve_horizon(
                     inst, options, budgets, model_file, risk, alpha,
                     (lambda: outputs.file(png_path)) if png_path else None, versus_repeated)
@@ -208,32 +219,44 @@ def solve(file: str, budget: tuple[str, ...], time_limit: float | None, rel_gap:
             inst = one_scenario(inst, scenario_id)
         # the model file is staged only once the model has been solved
         model_tmp = (lambda: outputs.file(write_model)) if write_model else None
-        with outputs, progress, progress.solving(f"solve ({objective})"):
+        with outputs, progress, progress.solving(f"solve ({objective})",
+                                                 _objective_unit(inst, objective)):
             if inst.has_beliefs:
                 text, payload, interrupted = _solve_beliefs(
                     inst, options, objective, tie, focus, routes, model_tmp, risk, alpha)
             elif objective == "harm":
-                from ..report.text import render_comparison
+                from ..report.text import render_harm
                 from ..studies.compare import compare_harm
 
                 modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
                 comp = compare_harm(inst, _shared(options, len(modes) + 1 + len(focus)),
                                     modes=modes, risk=risk, alpha=alpha, focus=focus,
-                                    write_model=model_tmp)
-                text = "".join(render_solve(comp.harm_results[m], routes=routes) + "\n"
-                               for m in modes) + render_comparison(comp)
+                                    write_model=model_tmp, explain=True)
+                text = render_harm(comp, routes=routes)
                 interrupted = False
                 payload = json.dumps(_clean(comp.to_dict()), indent=2, sort_keys=True,
                                      allow_nan=False) + "\n"
             else:
                 result = run(inst, options, write_model=model_tmp, risk=risk, alpha=alpha,
-                             started=started)
+                             started=started, explain=True)
                 text = render_solve(result, routes=routes)
                 payload = result.to_json()
                 interrupted = result.termination == Termination.INTERRUPTED
             outputs.text(emit.file, payload)
             outputs.text(output, text)
     _finish(emit, text, payload, interrupted)
+
+
+def _objective_unit(inst, objective: str) -> Unit:
+    """The unit of the MILP's objective (the progress line's incumbent and bound): the
+    smuggler's value, the harm, or the value summed over a horizon's periods."""
+    from ..instance.units import Units
+    from ..results.horizon import summed_unit
+
+    units = Units.of(inst)
+    if objective == "horizon":
+        return summed_unit(units.value, inst.horizon.unit) if inst.horizon else units.value
+    return units.harm if objective == "harm" else units.value
 
 
 def _solve_horizon(inst, options, budgets, model_file, risk, alpha, png_file, versus):
@@ -253,7 +276,7 @@ def _solve_horizon(inst, options, budgets, model_file, risk, alpha, png_file, ve
         data["versus_repeated"] = {"one_period_plan": rep.one_period.plan.as_dict(),
                                    "repeated": rep.repeated.to_dict()}
     if png_file is not None:
-        horizon_png(result, png_file())
+        horizon_png(result, png_file(), inst)
     payload = json.dumps(_clean(data), indent=2, sort_keys=True, allow_nan=False) + "\n"
     return (render_horizon(result, static=static), payload,
             result.termination == Termination.INTERRUPTED)
@@ -332,12 +355,15 @@ def _solve_beliefs(inst, options, objective: str, tie: str, focus: tuple[str, ..
         raise UsageError("--focus compares harm plans for a smuggler that knows the true "
                          "data; this instance gives it perceived data (solve without --focus)")
     modes = ("optimistic", "pessimistic") if tie == "both" else (tie,)
-    results = {}
+    results: dict[str, Any] = {}
     options = _shared(options, len(modes))
     for i, mode in enumerate(modes):
         formulation = PerceivedOutcome(Objective(objective), Tie(mode))
+        known = results.get("optimistic")  # its bound is the pessimistic solve's bound
         results[mode] = run(inst, options, formulation=formulation,
-                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha)
+                            write_model=model_tmp if i == 0 else None, risk=risk, alpha=alpha,
+                            explain=True,
+                            optimistic_bound=None if known is None else known.bound)
         if results[mode].termination == Termination.INTERRUPTED:
             break
     text = "".join(render_solve(r, routes=routes) + "\n" for r in results.values())

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from ..errors import PlanError
 from ..instance.plans import read_plan
+from ..instance.units import Units
 from ..report.files import OutputSet
 from . import main
 from .common import (
@@ -24,11 +22,6 @@ from .common import (
     user_errors,
 )
 from .progress import Progress, progress_option
-
-
-def _console(buf: io.StringIO) -> Console:
-    return Console(file=buf, markup=False, width=110, force_terminal=False, color_system=None,
-                   highlight=False)
 
 
 def quiet_option(fn: Callable) -> Callable:
@@ -65,7 +58,7 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
             Progress.choose(quiet, force_progress) as progress:
         inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         if plan_path is None:
-            with progress.solving("solve (the optimal plan)"):
+            with progress.solving("solve (the optimal plan)", Units.of(inst).value):
                 plan = solve(inst).plan
             origin = "the optimal plan"
         else:
@@ -77,28 +70,13 @@ def evaluate(file: str, plan_path: str | None, samples: int, seed: int, workers:
                                  progress=update)
         except PlanError as exc:
             raise PlanError(f"{plan_path}: {exc}") from None
-        payload = json.dumps(mc.to_dict(), indent=2, sort_keys=True) + "\n"
+        payload = _json_with_units(mc.to_dict(), inst)
         outputs.text(emit.file, payload)
-    buf = io.StringIO()
-    con = _console(buf)
-    con.print(f"Plan      {plan} (from {origin})")
-    drawn = ", ".join(f"{k} {v}" for k, v in sorted(mc.scenario_counts.items()))
-    con.print(f"Samples   {samples} (seed {seed}); uncertain numbers: {len(inst.uncertain)}; "
-              f"scenarios drawn: {drawn}")
-    t = Table(title="Smuggler's value and units delivered under the plan", title_justify="left")
-    for col in ("measure", "mean", "95% CI of mean", "5%", "50%", "95%"):
-        t.add_column(col, justify="left" if col == "measure" else "right")
-    from ..report.text import _fmt
+    from ..report.uncertainty import render_monte_carlo
 
-    rows = [("value", mc.value)] + [(k, s) for k, s in sorted(mc.delivered.items())
-                                    if s.quantiles.get("q95", 0.0) > 0 or s.mean > 0]
-    for name, s in rows:
-        t.add_row((name if name == "value" else f"{name} delivered"), _fmt(s.mean),
-                  f"[{_fmt(s.ci95[0])}, {_fmt(s.ci95[1])}]", _fmt(s.quantiles.get("q05", 0.0)),
-                  _fmt(s.quantiles.get("q50", 0.0)), _fmt(s.quantiles.get("q95", 0.0)))
-    con.print(t)
     emit.json(payload)
-    emit.summary(buf.getvalue())
+    emit.summary(render_monte_carlo(mc, Units.of(inst), origin=origin,
+                                    uncertain=len(inst.uncertain)))
 
 
 @main.command(epilog=examples("interdict vss instances/mexico_us.yaml",
@@ -123,25 +101,12 @@ def vss(file: str, workers: int | None, budget: tuple[str, ...], json_path: str 
         inst = load_with_budgets(file, budgets, zero_sum="the uncertainty studies")
         with progress.counted("vss", unit="solves") as update:
             vu = value_of_uncertainty(inst, workers=workers, progress=update)
-        payload = json.dumps(vu.to_dict(), indent=2, sort_keys=True) + "\n"
+        payload = _json_with_units(vu.to_dict(), inst)
         outputs.text(emit.file, payload)
-    buf = io.StringIO()
-    con = _console(buf)
-    con.print(f"RP   (stochastic plan, expected value)        {vu.rp:,.6g}   plan "
-              f"{vu.rp_plan}")
-    con.print(f"EEV  (mean-scenario plan, over the scenarios)  {vu.eev:,.6g}   plan "
-              f"{(str(vu.mean_value_plan))}")
-    con.print(f"WS   (each scenario's own optimum, averaged)   {vu.ws:,.6g}")
-    con.print(f"VSS = EEV − RP = {vu.vss:,.6g}     EVPI = RP − WS = {vu.evpi:,.6g}")
-    t = Table(title="Each scenario alone", title_justify="left")
-    t.add_column("scenario")
-    t.add_column("optimal value", justify="right")
-    t.add_column("its plan")
-    for sid in sorted(vu.scenario_plans):
-        t.add_row((sid), f"{vu.scenario_values[sid]:,.6g}", (str(vu.scenario_plans[sid])))
-    con.print(t)
+    from ..report.uncertainty import render_vss
+
     emit.json(payload)
-    emit.summary(buf.getvalue())
+    emit.summary(render_vss(vu, Units.of(inst)))
 
 
 @main.command(epilog=examples("interdict saa instances/mexico_us.yaml -n 20 -m 3",
@@ -183,23 +148,15 @@ def saa(file: str, samples: int, replications: int, eval_samples: int, seed: int
         res = sample_average_approximation(inst, samples, replications, eval_samples, seed=seed,
                                            options=SolveOptions(time_limit=time_limit),
                                            workers=workers, progress=update)
-        payload = json.dumps(res.to_dict(), indent=2, sort_keys=True) + "\n"
+        payload = _json_with_units(res.to_dict(), inst)
         outputs.text(emit.file, payload)
-    buf = io.StringIO()
-    con = _console(buf)
-    con.print(f"Chosen plan   {res.plan}")
-    lb, ub = res.lower_bound, res.upper_bound
-    con.print(f"Lower bound   {lb.mean:,.6g}  (95% CI [{lb.ci95[0]:,.6g}, {lb.ci95[1]:,.6g}], "
-              f"{replications} replications of N = {samples})")
-    con.print(f"Upper bound   {ub.mean:,.6g}  (95% CI [{ub.ci95[0]:,.6g}, {ub.ci95[1]:,.6g}], "
-              f"{eval_samples} fresh samples)")
-    con.print(f"Gap estimate  {res.gap:,.6g}  (95% upper bound {res.gap_ci95_upper:,.6g})")
-    t = Table(title="Candidates", title_justify="left")
-    t.add_column("plan")
-    t.add_column("SAA optimum", justify="right")
-    t.add_column("evaluated", justify="right")
-    for plan, v, e in res.candidates:
-        t.add_row((str(plan)), f"{v:,.6g}", f"{e:,.6g}")
-    con.print(t)
+    from ..report.uncertainty import render_saa
+
     emit.json(payload)
-    emit.summary(buf.getvalue())
+    emit.summary(render_saa(res, Units.of(inst)))
+
+
+def _json_with_units(data: dict, inst) -> str:
+    """A study's JSON with the instance's ``units`` block beside its figures."""
+    return json.dumps({**data, "units": Units.of(inst).to_dict()}, indent=2,
+                      sort_keys=True) + "\n"

@@ -51,7 +51,7 @@ class Levers:
 #: The ``CompiledNetwork`` fields that hold levers (one ``Levers`` each).
 LEVER_FIELDS: tuple[str, ...] = (
     "arc_removal", "recipe_removal", "delivery_removal", "arc_cap_cut", "recipe_cap_cut",
-    "node_cap_cut", "supply_cut", "seizure_raise", "cost_raise",
+    "node_cap_cut", "supply_cut", "seizure_raise", "cost_raise", "node_removal",
 )
 
 # ----------------------------------------------------------------------------- network
@@ -133,6 +133,10 @@ class CompiledNetwork:
     #: commodity (``per_commodity_costs``), plus the pessimistic tie-break's perturbation
     #: (formulation/bilevel.py ``perturbed``, either sign)
     fc_extra: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: the nodes each binary removes (element = node): their arcs, recipes and sales are in
+    #: the removal levers above too; this record lets the dual MILP state a node's removal
+    #: on one side only (``dual_removals``)
+    node_removal: Levers = field(default_factory=lambda: Levers.build([]))
     _cache: dict = field(default_factory=dict, repr=False)
 
     # sizes
@@ -223,6 +227,12 @@ class CompiledNetwork:
         if "reachable" not in self._cache:
             self._cache["reachable"] = forward_reachable(self)
         return self._cache["reachable"]
+
+    def dual_removals(self) -> "DualRemovals":
+        """The removal levers the dual MILP states: see :func:`dual_removals` (cached)."""
+        if "dual_removals" not in self._cache:
+            self._cache["dual_removals"] = dual_removals(self)
+        return self._cache["dual_removals"]
 
 
 def per_commodity_costs(arcs: list, comm_ids: list[str], load: np.ndarray,
@@ -361,6 +371,7 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
                     for r in rec_list:
                         L["recipe_removal"].append((bb, r, 1.0))
                     for n in node_list:  # a removed node loses its arcs, recipes and sales
+                        L["node_removal"].append((bb, n, 1.0))
                         for a in incident[n]:
                             L["arc_removal"].append((bb, a, 1.0))
                         for r in recipes_at[n]:
@@ -414,7 +425,8 @@ def compile_instance(inst: Instance) -> CompiledNetwork:
         delivery_removal=merged("delivery_removal"), arc_cap_cut=merged("arc_cap_cut"),
         recipe_cap_cut=merged("recipe_cap_cut"), node_cap_cut=merged("node_cap_cut"),
         supply_cut=merged("supply_cut"), seizure_raise=merged("seizure_raise"),
-        cost_raise=merged("cost_raise"), del_harm=del_harm, fc_extra=fc_extra,
+        cost_raise=merged("cost_raise"), node_removal=merged("node_removal"),
+        del_harm=del_harm, fc_extra=fc_extra,
         sup_cost=sup_cost, sup_record=sup_record, del_good=del_good, del_rate=del_rate,
         good_ids=[m.id for m in goods],
         good_node=np.array([nidx[m.node] for m in goods], dtype=np.int64),
@@ -553,6 +565,89 @@ def apply_plan(net: CompiledNetwork, x: np.ndarray | None = None) -> EffectiveDa
         sup_amount=cut(net.sup_amount, net.supply_cut),
         del_active=del_active,
     )
+
+
+# ----------------------------------------------------------------------------- removals
+
+
+@dataclass(frozen=True)
+class DualRemovals:
+    """The removal levers the dual MILP states (a subset of the network's; same meaning),
+    and the side each removed node is stated on: ``side[(b, n)]`` is "in", "out" or
+    "both"."""
+
+    arc: Levers
+    recipe: Levers
+    delivery: Levers
+    side: dict[tuple[int, int], str]
+
+
+def dual_removals(net: CompiledNetwork, one_sided: bool = True) -> DualRemovals:
+    """Removing node n (binary b) removes its in-arcs, its out-arcs, its recipes and its
+    sales (``apply_plan``). For the smuggler's *value* one side suffices, and the dual MILP
+    states only that side (each removal is a row relaxed by a big-M term, so fewer of them
+    make the LP relaxation tighter; docs/model.md §5):
+
+    - **in side** (n has no supply piece): the in-arcs alone. Nothing reaches n, so no
+      flow leaves it, nothing is processed or sold there.
+    - **out side** (every flow column into n costs ≥ 0 under every plan,
+      ``favourable_unit_cost``): the out-arcs, the recipes and the sales at n alone. What
+      reaches n can go nowhere and earns nothing, and carrying it there costs ≥ 0.
+
+    The side with fewer rows is taken (in side on a tie); "both" when neither condition
+    holds. A lever (b, e) on an element incident to a node removed by b is kept when a
+    removed node's side needs it, dropped otherwise; every other lever (an explicit
+    removal) is kept.
+
+    Exactness: let R(x) be the removals of plan x and R'(x) ⊆ R(x) the ones kept.
+    V_R(x) ≤ V_R'(x), since R' removes fewer options. Conversely take an optimal response y
+    with R'(x). (1) Every in-arc of an in-side node is in R'(x) and the node has no supply,
+    so by its balance rows, commodity by commodity (recipe inputs first), nothing leaves
+    it, is processed or sold there: y obeys those removals of R(x) ∖ R'(x). (2) Setting
+    the flow of every in-arc of an out-side node to 0 keeps every row (the node's
+    out-arcs, recipes and sales are removed, so nothing there used the arrivals; flows only
+    fall) and does not lower the value (each unit of that flow cost ≥ 0). The result obeys
+    R(x) and is worth ≥ V_R'(x). So V_R(x) = V_R'(x) for every plan, and the dual MILP of
+    R' has the same optimum at every plan; the primal response and the certificate keep
+    every removal. ``one_sided=False``: every removal on both sides (the formulation as it
+    was, for comparisons)."""
+    has_supply = np.zeros(net.n_nodes, bool)
+    has_supply[net.sup_node[net.sup_amount > 0]] = True
+    heads = net.arc_head[net.fc_arc]
+    tails = net.arc_tail[net.fc_arc]
+    free_in = np.ones(net.n_nodes, bool)  # every flow column into the node costs ≥ 0
+    free_in[heads[net.favourable_unit_cost() < 0]] = False
+    n_in = np.bincount(heads, minlength=net.n_nodes)
+    n_out = (np.bincount(tails, minlength=net.n_nodes)
+             + np.bincount(net.rec_node, minlength=net.n_nodes)
+             + np.bincount(net.del_node, minlength=net.n_nodes))
+    side: dict[tuple[int, int], str] = {}
+    for b, n in zip(net.node_removal.binary.tolist(), net.node_removal.element.tolist()):
+        in_ok, out_ok = one_sided and not has_supply[n], one_sided and bool(free_in[n])
+        if in_ok and (not out_ok or n_in[n] <= n_out[n]):
+            side[(b, n)] = "in"
+        elif out_ok:
+            side[(b, n)] = "out"
+        else:
+            side[(b, n)] = "both"
+
+    def keep(lv: Levers, ends: list[tuple[np.ndarray, str]]) -> Levers:
+        """The levers of ``lv`` to state: ``ends`` gives, per end of an element, the node
+        at that end and the side that needs the lever ("in": the element enters the
+        node; "out": it leaves the node, or sits at it)."""
+        mask = np.ones(len(lv), bool)
+        for i, (b, e) in enumerate(zip(lv.binary.tolist(), lv.element.tolist())):
+            sides = [(side.get((b, int(nodes[e]))), need) for nodes, need in ends]
+            touched = [s for s, _ in sides if s is not None]
+            if touched and not any(s in (need, "both") for s, need in sides if s is not None):
+                mask[i] = False
+        return Levers(lv.binary[mask], lv.element[mask], lv.amount[mask])
+
+    return DualRemovals(
+        arc=keep(net.arc_removal, [(net.arc_head, "in"), (net.arc_tail, "out")]),
+        recipe=keep(net.recipe_removal, [(net.rec_node, "out")]),
+        delivery=keep(net.delivery_removal, [(net.del_node, "out")]),
+        side=side)
 
 
 # ----------------------------------------------------------------------------- bounds

@@ -325,7 +325,8 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
             pi_ub[col] = min(pi_ub[col], net.sup_cost[s])
     pi_lb = np.zeros(len(pi_codes))
     del_code = net.del_node * K + net.del_comm
-    removed_deliveries = set(net.delivery_removal.element.tolist())
+    removals = net.dual_removals()  # a removed node on one side only (network.dual_removals)
+    removed_deliveries = set(removals.delivery.element.tolist())
     delivery_rows: list[int] = []  # deliveries that need a row: removable, or priced by a good
     for d, code in enumerate(del_code.tolist()):
         if code in pi_col:
@@ -568,7 +569,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         rows.append(fc_row[lv.element[sel]])
         cols.append(x_start + lv.binary[sel])
         vals.append(lv.amount[sel] * net.load[net.fc_comm[lv.element[sel]]])
-    lv = net.arc_removal
+    lv = removals.arc
     if len(lv):
         # one removal lever per (binary, arc) → one term per flow column of that arc
         fcs_by_arc: dict[int, list[int]] = {}
@@ -608,7 +609,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     vals.append(np.ones(int(has_beta.sum())))
     rec_row = np.full(R, -1, np.int64)
     rec_row[useful_rec] = r_local
-    lv = net.recipe_removal
+    lv = removals.recipe
     if len(lv):
         sel = rec_row[lv.element] >= 0
         rows.append(rec_row[lv.element[sel]])
@@ -631,7 +632,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
             rows_l.append(i)
             cols_l.append(int(phi_col[net.del_good[d]]))
             vals_l.append(-float(net.del_rate[d]))
-    lv = net.delivery_removal
+    lv = removals.delivery
     for b, d in zip(lv.binary.tolist(), lv.element.tolist()):
         if d in row_of_del:  # M = what the sale can be worth: v + ρ φ̄
             g = int(net.del_good[d])

@@ -80,7 +80,9 @@ def _text(v: Any) -> str:
 
 
 def _short(v: Any, limit: int = 60) -> str:
-    text = "(none)" if v is None else (f"{v:g}" if isinstance(v, float) else
+    from ..report.units import number  # the one number formatter (no e-notation)
+
+    text = "(none)" if v is None else (number(v, 6) if isinstance(v, float) else
                                       v if isinstance(v, str) else _text(v))
     return text if len(text) <= limit else text[:limit - 1] + "…"
 

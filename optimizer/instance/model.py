@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from .units import InstanceUnits
+
 INF = math.inf
 
 #: Node kinds an analyst may use. ``market`` nodes are where delivered units earn value.
@@ -428,6 +430,8 @@ class Instance:
     groups: tuple["Group", ...] = ()
     observations: tuple["Observation", ...] = ()
     parameters: tuple["Parameter", ...] = ()
+    #: what the smuggler's value and the planner's harm are counted in (``units``)
+    units: InstanceUnits = InstanceUnits()
 
     def market_value(self, node: Node, commodity: Commodity) -> float:
         """v_{n,k}: the node's own value if given, else the commodity's default at markets

@@ -55,11 +55,12 @@ from .model import (
     Targets,
     Timing,
 )
+from .units import DEFAULT_HARM_UNIT, DEFAULT_VALUE_UNIT, SCALES, InstanceUnits, Unit
 
 TOP_LEVEL_FIELDS = frozenset({
     "name", "description", "resources", "commodities", "nodes", "arcs", "recipes",
     "supplies", "actions", "scenarios", "uncertainty", "references", "notes", "markets",
-    "horizon", "groups", "observations", "parameters",
+    "horizon", "groups", "observations", "parameters", "units",
 })
 ARC_FIELDS = frozenset({"id", "from", "to", "mode", "capacity", "cost", "seizure",
                         "commodities", "organization", "description", "perceived",
@@ -156,6 +157,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
     actions = section("actions", read_action)
     scenarios = section("scenarios", read_scenario)
     risk, alpha = read_uncertainty(ctx, doc.get("uncertainty"), f.line_of(doc))
+    units = read_units(ctx, doc.get("units"), f.line_of(doc))
     horizon = read_horizon(ctx, doc.get("horizon"), f.line_of(doc))
     if isinstance(doc.get("horizon"), dict):
         actions = apply_timings(ctx, actions, doc["horizon"])
@@ -168,7 +170,7 @@ def read_document(ctx: Context, doc: Any) -> Instance:
         nodes=nodes, arcs=arcs, recipes=recipes,
         supplies=tuple(s for s in supplies if s is not None), actions=actions, markets=markets,
         path=ctx.path, sources=ctx.sources, lines=ctx.lines, scenarios=scenarios,
-        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain, horizon=horizon,
+        risk=risk, cvar_alpha=alpha, uncertain=ctx.uncertain, horizon=horizon, units=units,
         **observing,
     )
 
@@ -190,6 +192,45 @@ def read_uncertainty(ctx: Context, raw: Any, line: int | None) -> tuple[str, flo
     alpha = f.number(ctx, raw, "cvar_alpha", "uncertainty", "uncertainty",
                      Bounds(minimum=0.0, below=1.0), default=0.9)
     return risk, alpha if alpha is not None else 0.9
+
+
+def read_units(ctx: Context, raw: Any, line: int | None) -> InstanceUnits:
+    """``units: {value: "US$ thousand", harm: "overdose deaths per year"}``: each a unit's
+    text (its scale word read from it) or ``{name, scale}``; absent: the defaults."""
+    if raw is None:
+        return InstanceUnits()
+    if not isinstance(raw, dict):
+        ctx.err("units", None, f"must be a mapping {{value, harm}}, got {quote(raw)}", line)
+        return InstanceUnits()
+    f.check_fields(ctx, raw, {"value", "harm"}, "units")
+    return InstanceUnits(read_unit(ctx, raw, "value", DEFAULT_VALUE_UNIT),
+                         read_unit(ctx, raw, "harm", DEFAULT_HARM_UNIT))
+
+
+def read_unit(ctx: Context, rec: dict, key: str, default: Unit) -> Unit:
+    """One unit: text (``"US$ thousand"``) or ``{name, scale}`` with a scale of 1, 1000,
+    10⁶, 10⁹ or 10¹²."""
+    raw = rec.get(key)
+    if raw is None:
+        return default
+    if isinstance(raw, str):
+        if not raw.strip():
+            ctx.err("units", key, "must name a unit (e.g. \"US$ thousand\")", f.line_of(rec))
+            return default
+        return Unit.parse(raw)
+    if not isinstance(raw, dict):
+        ctx.err("units", key, f"must be text or {{name, scale}}, got {quote(raw)}",
+                f.line_of(rec))
+        return default
+    record = f"units {key}"
+    f.check_fields(ctx, raw, {"name", "scale"}, record)
+    name = f.text(ctx, raw, "name", record, required=True)
+    scale = f.number(ctx, raw, "scale", record, f"units/{key}", POSITIVE, default=1.0)
+    if scale is not None and scale not in SCALES:
+        ctx.err(record, "scale", f"must be one of 1, 1000, 1e6, 1e9, 1e12, got {scale:g}",
+                f.line_of(raw))
+        scale = 1.0
+    return Unit(name, 1.0 if scale is None else scale)
 
 
 # --------------------------------------------------------------------------- network records

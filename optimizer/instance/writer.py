@@ -36,6 +36,7 @@ from .model import (
     Supply,
     Timing,
 )
+from .units import InstanceUnits
 
 #: Writes one number: (value, key in ``Instance.sources``/``uncertain``) → plain data.
 NumberWriter = Callable[[float, str], Any]
@@ -48,6 +49,9 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
     out: dict[str, Any] = {"name": inst.name}
     if inst.description:
         out["description"] = inst.description
+    if not inst.units.is_default:
+        out["units"] = {k: getattr(inst.units, k).written() for k in ("value", "harm")
+                        if getattr(inst.units, k) != getattr(InstanceUnits(), k)}
     out["resources"] = [_resource(r, num) for r in inst.resources]
     out["commodities"] = [_commodity(c, num, inst) for c in inst.commodities]
     out["nodes"] = [_node(n, num) for n in inst.nodes]

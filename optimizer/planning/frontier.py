@@ -36,6 +36,7 @@ from typing import Any
 
 from ..compile.network import Plan
 from ..errors import SolveError, UsageError
+from ..instance.units import BARE_UNITS, Units
 from .points import PointResult
 from .session import PlanningSession
 
@@ -115,16 +116,24 @@ class Frontier:
 
         return json.dumps(_clean(self.to_dict()), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
-    def to_csv(self) -> str:
+    def to_csv(self, units: Units = BARE_UNITS) -> str:
+        """One row per step, each numeric column's header naming its unit (``start
+        (US$ million per year)``, ``value (US$ thousand)``); the columns in a fixed order."""
         import csv
         import io
 
+        from ..report.units import csv_header
+
         buf = io.StringIO()
         comms = sorted({k for s in self.steps for k in s.point.delivered})
+        ru = units.resource(self.resource)
+        col_units = {"start": ru, "end": ru, "value": units.value, "optimal_value": units.value,
+                     **{f"spend_{r}": units.resource(r) for r in self.base_budgets},
+                     **{f"delivered_{k}": units.commodity(k) for k in comms}}
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["start", "end", "value", "optimal_value",
-                    *[f"spend_{r}" for r in self.base_budgets],
-                    *[f"delivered_{k}" for k in comms], "plan"])
+        w.writerow(csv_header(["start", "end", "value", "optimal_value",
+                               *[f"spend_{r}" for r in self.base_budgets],
+                               *[f"delivered_{k}" for k in comms], "plan"], col_units))
         for s in self.steps:
             w.writerow([repr(s.start), repr(s.end), repr(s.value), repr(s.optimal_value),
                         *[repr(s.point.spend[r]) for r in self.base_budgets],

@@ -31,9 +31,15 @@ from ..compile.network import CompiledNetwork, Plan
 from ..errors import CertificateError
 from ..formulation.blocks import LinearModel
 from ..formulation.interdiction import add_actions, add_scenario_blocks
+from ..instance.units import Units
 from ..options import SolutionStatus
+from ..report.units import quantity
 from ..solvers.base import open_session
 from .session import PlanningSession
+
+#: significant digits of the note's total and bound (enough to tell them apart at the gaps a
+#: time-limited solve leaves)
+NOTE_DIGITS = 6
 
 
 def build_nested_milp(session: PlanningSession, resource: str, grid: list[float]
@@ -81,8 +87,11 @@ def nesting_terms(net: CompiledNetwork, x_starts: list[int]
 def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
                  start: list[Plan] | None = None, time_limit: float | None = None
                  ) -> tuple[list[Plan], str]:
-    """The nested plans of least total value over ``grid`` (module docstring) and a note."""
+    """The nested plans of least total value over ``grid`` (module docstring) and a note
+    (its figures in the instance's units)."""
     net = session.net
+    units = Units.of(session.instance)
+    v, ru = units.value, units.resource(resource)
     m, x_starts, objectives = build_nested_milp(session, resource, grid)
     h = open_session(m, session.options.replace(time_limit=time_limit))
     if start is not None:
@@ -102,26 +111,31 @@ def exact_nested(session: PlanningSession, resource: str, grid: list[float], *,
         x = raw.values[x_starts[k]:x_starts[k] + net.n_binaries]
         plan = Plan.from_binaries(net, x)
         if not plan.fits(net, {**session.base_budgets, resource: b}):
-            raise CertificateError(f"nested plan {k} breaks a budget at {resource}={b:g}")
+            raise CertificateError(f"nested plan {k} breaks a budget at {resource} = "
+                                   f"{quantity(b, ru, exact=True)}")
         cols, coefs = objectives[k]
         claimed = float(coefs @ raw.values[cols])
         value = session.evaluate(plan).value
         if value > claimed + session.tol:
-            raise CertificateError(f"nested plan at {resource}={b:g}: the smuggler earns "
-                                   f"{value:.10g}, more than the MILP's {claimed:.10g}")
+            raise CertificateError(f"nested plan at {resource} = {quantity(b, ru, exact=True)}: "
+                                   f"the smuggler earns {quantity(value, v, exact=True)}, more "
+                                   f"than the MILP's {quantity(claimed, v, exact=True)}")
         total += value
         plans.append(plan)
     for k, (small, big) in enumerate(pairwise(p.as_dict() for p in plans)):
         if any(big.get(j, 0) < lv for j, lv in small.items()):
             raise CertificateError(f"the exact nested plans are not nested at step {k + 1}")
     if raw.bound is not None and total < raw.bound - len(grid) * session.tol:
-        raise CertificateError(f"the nested plans' total value {total:.10g} is below the "
-                               f"MILP's proven bound {raw.bound:.10g}")
+        raise CertificateError(f"the nested plans' total value {quantity(total, v, exact=True)} "
+                               f"is below the MILP's proven bound "
+                               f"{quantity(raw.bound, v, exact=True)}")
     if start is not None:
         greedy_total = sum(session.evaluate(p).value for p in start)
         if total > greedy_total + len(grid) * session.tol:
             return start, "exact nested MILP returned worse plans than greedy: greedy kept"
     proven = raw.status == SolutionStatus.OPTIMAL
-    gap = "" if raw.bound is None else f", proven bound on the total {raw.bound:.10g}"
+    gap = "" if raw.bound is None else \
+        f", proven bound on the total {quantity(raw.bound, v, NOTE_DIGITS)}"
     proof = "proven optimal" if proven else f"not proven optimal: {raw.termination.value}"
-    return plans, f"exact nested plans: total value {total:.10g} ({proof}{gap})"
+    return plans, (f"exact nested plans: total value over the {len(grid)} budgets "
+                   f"{quantity(total, v, NOTE_DIGITS)} ({proof}{gap})")

@@ -43,6 +43,9 @@ class PointResult:
     timings: dict[str, float] = field(default_factory=dict)  # build, solve, check, total (s)
     node_count: int = 0
     notes: list[str] = field(default_factory=list)
+    #: commodity → arc → units of the commodity entering the arc (expected over scenarios;
+    #: the map draws one width per commodity); empty in runs stored before it existed
+    commodity_flow: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:

@@ -256,11 +256,15 @@ class PlanningSession:
             for a, f in zip(sc.net.fc_arc.tolist(), loads.tolist()):
                 arc_flow[sc.net.arc_ids[a]] = arc_flow.get(sc.net.arc_ids[a], 0.0) + f
         arc_flow = {a: f for a, f in arc_flow.items() if f > 1e-9 * self.scale}
+        by_comm: dict[str, dict[str, float]] = {}
+        for (a, k), f in sorted(resp.flows.items()):
+            if a in arc_flow:
+                by_comm.setdefault(k, {})[a] = float(f)
         base: dict[str, Any] = dict(
             budgets=B, plan=plan.as_dict(), value=float(after.value), bound=None, gap=None,
             optimal=False, termination="evaluated", spend=plan.spend(self.net),
             delivered={k: float(v) for k, v in sorted(resp.delivered_by_commodity.items())},
-            arc_flow=dict(sorted(arc_flow.items())),
+            arc_flow=dict(sorted(arc_flow.items())), commodity_flow=by_comm,
             routes=[r.to_dict() for r in resp.routes[:routes]])
         base.update(fields)
         return PointResult(**base)

@@ -468,7 +468,9 @@ def run_differences(a: RunInfo, b: RunInfo, instances: tuple[Any, Any] | None = 
 
 
 def _num(v: Any) -> str:
-    return "(instance's)" if v is None else f"{float(v):g}"
+    from ..report.units import number
+
+    return "(instance's)" if v is None else number(float(v), 6)
 
 
 def _restore(d: dict[str, Any]) -> dict[str, Any]:

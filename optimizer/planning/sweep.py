@@ -27,7 +27,9 @@ from typing import Any
 
 from ..compile.network import Plan
 from ..errors import UsageError
+from ..instance.units import BARE_UNITS, Unit, Units
 from ..parallel import Executor, SerialExecutor, drive
+from ..report.units import FRACTION, csv_header
 from .points import PointResult, budget_key
 from .session import PlanningSession
 from .store import _restore, recording
@@ -200,15 +202,30 @@ class SweepResult:
             out.append(row)  # timings are in the JSON: the CSV is the same for the same input
         return out
 
-    def to_csv(self) -> str:
+    def column_units(self, units: Units) -> dict[str, Unit]:
+        """The unit of each numeric column of ``rows`` (numbers in the file's own units):
+        budgets and spends in their resource's, the value and bound in the value's,
+        deliveries in their commodity's; reduction and gap are fractions."""
+        out: dict[str, Unit] = {"value": units.value, "bound": units.value,
+                                "reduction": FRACTION, "gap": FRACTION}
+        for r in self.base_budgets:
+            out[f"budget_{r}"] = out[f"spend_{r}"] = units.resource(r)
+        for p in self.points:
+            out.update((f"delivered_{k}", units.commodity(k)) for k in p.delivered)
+        return out
+
+    def to_csv(self, units: Units = BARE_UNITS) -> str:
+        """One row per point (``rows``), each numeric column's header naming its unit
+        (``value (US$ thousand)``); the columns in the order of ``rows``."""
         rows = self.rows()
         buf = io.StringIO()
         if rows:
-            w = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
-            w.writeheader()
+            cols = list(rows[0])
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(csv_header(cols, self.column_units(units)))
             for row in rows:
-                w.writerow({k: ("" if v is None else repr(v) if isinstance(v, float) else v)
-                            for k, v in row.items()})
+                w.writerow(["" if v is None else repr(v) if isinstance(v, float) else v
+                            for v in row.values()])
         return buf.getvalue()
 
 

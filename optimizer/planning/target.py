@@ -137,8 +137,9 @@ class CommodityTarget(TargetConstraint):
             raise SolveError(f"the fewest-{self.kind} solve stopped on {r.termination.value}")
         assert r.harm is not None, "a harm solve's result carries its harm summary"
         return session.point_of(r.plan, B, optimal=True, termination="optimal",
-                                notes=[f"fewest units of {self.kind} delivered: "
-                                       f"{r.harm.harm_after:.10g} ({self.MODE} response)"])
+                                notes=[f"fewest {self.kind} delivered: "
+                                       f"{self.quantity(session, r.harm.harm_after)} "
+                                       f"({self.MODE} response)"])
 
     def cheapest(self, session, resource, limit, budgets, start):
         return cheapest_under_units(session, self, resource, limit, budgets)
@@ -146,8 +147,16 @@ class CommodityTarget(TargetConstraint):
     def point_at(self, session, resource, found):
         return session.point_of(found.plan, {resource: found.cost}, optimal=found.optimal,
                                 termination="optimal" if found.optimal else "time_limit",
-                                notes=[f"cheapest plan with at most {found.cap:.10g} units of "
-                                       f"{self.kind} delivered ({self.MODE} response)"])
+                                notes=[f"cheapest plan with {self.kind} delivered at most "
+                                       f"{self.quantity(session, found.cap)} ({self.MODE} "
+                                       "response)"])
+
+    def quantity(self, session: PlanningSession, units: float, digits: int = 6) -> str:
+        """``units`` of the commodity with its unit (``1,234.5 kg``)."""
+        from ..instance.units import Units
+        from ..report.units import quantity
+
+        return quantity(units, Units.of(session.instance).commodity(self.kind), digits)
 
     def describe(self) -> str:
         return f"units of {self.kind} delivered reduced by {self.reduction * 100:g}%"
@@ -195,8 +204,9 @@ def cheapest_under_units(session: PlanningSession, target: CommodityTarget, reso
     if not plan.fits(net, B) or units > limit + 2 * tol:
         from ..errors import CertificateError
 
-        raise CertificateError(f"the cheapest plan for {units:.10g} ≤ {limit:.10g} units of "
-                               f"{target.kind} failed its check")
+        raise CertificateError(f"the cheapest plan for {target.quantity(session, units, 10)} ≤ "
+                               f"{target.quantity(session, limit, 10)} of {target.kind} "
+                               "failed its check")
     return CheapestPlan(resource, limit, plan, plan.spend(net)[resource], units, raw.bound,
                         plan.spend(net), False, False, time.perf_counter() - t0,
                         raw.status == SolutionStatus.OPTIMAL)
@@ -307,8 +317,12 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
         point = target.point_at(session, resource, c)
         level = target.level(session, point)
         if level > limit + 2 * session.tol:
-            raise SolveError(f"the best plan at the cheapest spend {cost:g} misses the target "
-                             "(inconsistent solves; please report)")
+            from ..instance.units import Units
+            from ..report.units import quantity
+
+            spend = quantity(cost, Units.of(session.instance).resource(resource), 10)
+            raise SolveError(f"the best plan at the cheapest spend {spend} of {resource} misses "
+                             "the target (inconsistent solves; please report)")
     return TargetResult(
         instance=session.instance.name, instance_path=session.instance.path,
         target=target.describe(), kind=target.kind, reduction=target.reduction,

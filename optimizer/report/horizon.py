@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from ..instance.model import Instance
 from ..results.horizon import HorizonResult
-from .plots import _plt
-from .text import _fmt, _pct, status_text
+from .plots import _commodity_panels, _plt, _save, _ticks, commodity_order
+from .text import _console, _gap, status_text
+from .units import amount, axis, header, number, pct, quantity
 
 
 def render_horizon(result: HorizonResult, *, width: int = 120,
@@ -19,9 +21,9 @@ def render_horizon(result: HorizonResult, *, width: int = 120,
     """The summary ``interdict solve --horizon`` prints; ``static``: the best one-period
     plan repeated, evaluated on the same horizon, for comparison."""
     buf = io.StringIO()
-    con = Console(markup=False, file=buf, width=width, force_terminal=False, color_system=None,
-                  highlight=False, emoji=False)
+    con = _console(buf, width)
     r = result
+    v = r.total_unit  # the objective sums the periods' values
     labels = r.labels
     cert = r.certificate
     con.print(f"Instance  {r.instance}  ({r.instance_path})")
@@ -31,29 +33,33 @@ def render_horizon(result: HorizonResult, *, width: int = 120,
               f"{'carried over' if r.carry_over else 'lost at the end of each ' + r.unit}")
     risk = "" if r.risk == "expected" else f", {r.risk} over scenarios"
     con.print(f"Value     discounted smuggler's value over the horizon{risk} "
-              f"{_fmt(r.objective_before)} before → {_fmt(r.objective_after)} after the "
-              f"schedule ({r.reduction:.1%} less)")
-    con.print(f"Bound     proven lower bound {_fmt(r.bound)}; gap {_pct(r.gap)}")
+              f"{quantity(r.objective_before, v)} before → {quantity(r.objective_after, v)} after "
+              f"the schedule ({pct(r.reduction)} less)")
+    con.print(f"Bound     proven lower bound {quantity(r.bound, v)}; gap {_gap(r.gap)}")
     con.print(f"Check     PASSED ({len(cert.checks)} checks): every period's smuggler LP "
-              f"re-solved with the schedule fixed gives {_fmt(cert.plan_value, 10)} (MILP "
-              f"{_fmt(cert.claimed_value, 10)}, tolerance {cert.tolerance:.1g})")
+              f"re-solved with the schedule fixed gives {quantity(cert.plan_value, v, exact=True)}"
+              f" (MILP {quantity(cert.claimed_value, v, exact=True)}, tolerance "
+              f"{quantity(cert.tolerance, v)})")
     for note in r.notes:
         con.print(f"Note      {note}")
     units = [f"{k}: {u}" for k, u in {**r.resource_units, **r.commodity_units}.items() if u]
     if units:
-        con.print("Units     " + "; ".join(units) + "; values in the instance's value unit")
+        con.print("Units     " + "; ".join(units) + f"; values in {r.units.value.label}")
     con.print(_schedule_table(r))
+    if r.schedule:
+        con.print(_starts_table(r))
     con.print(_period_table(r))
     if r.totals:
         con.print("Totals    " + "; ".join(
-            f"{k} spent {_fmt(spent)} of {_fmt(lim)} over the horizon"
+            f"{k} spent {quantity(spent, r.summed(r.units.resource(k)))} of "
+            f"{quantity(lim, r.summed(r.units.resource(k)))} over the horizon"
             for k, (lim, spent) in r.totals.items()))
     if static is not None:
         con.print(_static_lines(r, static))
     ms, tm = r.model_size, r.timings
-    con.print(f"Model     {ms.get('columns', 0)} columns ({ms.get('integer_columns', 0)} binary), "
-              f"{ms.get('rows', 0)} rows, {ms.get('nonzeros', 0)} nonzeros; "
-              f"{r.node_count} branch-and-bound nodes")
+    con.print(f"Model     {ms.get('columns', 0):,} columns ({ms.get('integer_columns', 0):,} "
+              f"binary), {ms.get('rows', 0):,} rows, {ms.get('nonzeros', 0):,} nonzeros; "
+              f"{r.node_count:,} branch-and-bound nodes")
     con.print(f"Times     build {tm.build:.3f} s, solve {tm.solve:.3f} s, check {tm.check:.3f} s, "
               f"baseline {tm.baseline:.3f} s, total {tm.total:.3f} s")
     return buf.getvalue()
@@ -70,9 +76,9 @@ def _schedule_table(r: HorizonResult) -> Table:
         t.add_column(label, justify="right")
     t.add_column("cost per period", overflow="fold")
     for s in r.schedule:
-        cells = [f"{v:.2g}" if v > 0 else ("·" if lb in s.active else "")
-                 for v, lb in zip(s.strength, labels)]
-        cost = "; ".join(f"{k} " + " ".join(_fmt(v) if v else "0" for v in vals)
+        cells = [number(x, 2) if x > 0 else ("·" if lb in s.active else "")
+                 for x, lb in zip(s.strength, labels)]
+        cost = "; ".join(f"{_resource_title(r, k)} " + " ".join(number(x, 6) for x in vals)
                          for k, vals in s.cost.items())
         t.add_row(s.action + (" (repeatable)" if s.repeat else ""),
                   str(s.level), s.start, *cells, cost)
@@ -81,60 +87,103 @@ def _schedule_table(r: HorizonResult) -> Table:
     return t
 
 
+def _starts_table(r: HorizonResult) -> Table:
+    """Per start of the schedule: what the action does, how it acts over time, and what it
+    spends over the horizon in each resource (with units)."""
+    t = Table(title="What each start does (in words from the instance), how it acts over "
+                    "time, and what it spends", title_justify="left")
+    t.add_column("action", overflow="fold")
+    t.add_column("starts")
+    t.add_column("what it does", overflow="fold")
+    t.add_column("over time", overflow="fold")
+    t.add_column("spend over the horizon", overflow="fold")
+    for s in r.schedule:
+        spend = "; ".join(f"{k} {quantity(v, r.summed(r.units.resource(k)))}"
+                          for k, v in s.spent.items())
+        t.add_row(f"{s.action} @ {s.level}", s.start, "; ".join(s.does), s.acts,
+                  spend or "nothing")
+    return t
+
+
+def _resource_title(r: HorizonResult, k: str, what: str = "") -> str:
+    """``usd_m spent / budget (US$ million)``: resource ``k`` and what of it, in its unit
+    (the cells are numbers in the file's own units)."""
+    return header(f"{k}{what}", r.units.resource(k), model=True)
+
+
 def _period_table(r: HorizonResult) -> Table:
     t = Table(title=f"Per {r.unit}: smuggler's value and deliveries before → after "
                     "(expected over scenarios), spend of budget", title_justify="left")
     t.add_column("period")
     t.add_column("weight", justify="right")
-    t.add_column("value before", justify="right")
-    t.add_column("value after", justify="right")
+    v = r.units.value
+    t.add_column(header("value before", v), justify="right")
+    t.add_column(header("value after", v), justify="right")
     t.add_column("less", justify="right")
-    comms = sorted({k for p in r.periods for k, v in p.delivered_before.items() if v > 1e-9})
+    comms = sorted({k for p in r.periods for k, x in p.delivered_before.items() if x > 1e-9})
     for k in comms:
-        t.add_column(f"{k} delivered", justify="right")
+        t.add_column(header(f"{k} delivered", r.units.commodity(k)), justify="right")
     res = list(r.periods[0].budget) if r.periods else []
     for k in res:
-        t.add_column(f"{k} spent / budget" + (" (carried)" if r.carry_over else ""),
-                     justify="right")
+        t.add_column(_resource_title(r, k, " spent / budget" + (" (carried)" if r.carry_over
+                                                                 else "")), justify="right")
     for p in r.periods:
-        t.add_row(p.period, f"{p.weight:.4g}", _fmt(p.value_before), _fmt(p.value_after),
-                  f"{p.reduction:.1%}",
-                  *[f"{_fmt(p.delivered_before.get(k, 0.0))} → "
-                    f"{_fmt(p.delivered_after.get(k, 0.0))}" for k in comms],
-                  *[f"{_fmt(p.spend[k])} / {_fmt(p.budget[k])}"
-                    + (f" ({_fmt(p.carried[k])})" if k in p.carried else "") for k in res])
+        uk = {k: r.units.commodity(k) for k in comms}
+        t.add_row(p.period, number(p.weight, 4), amount(p.value_before, v, 4),
+                  amount(p.value_after, v, 4), pct(p.reduction),
+                  *[f"{amount(p.delivered_before.get(k, 0.0), uk[k])} → "
+                    f"{amount(p.delivered_after.get(k, 0.0), uk[k])}" for k in comms],
+                  *[f"{number(p.spend[k], 6)} / {number(p.budget[k], 6)}"
+                    + (f" ({number(p.carried[k], 6)})" if k in p.carried else "")
+                    for k in res])
     return t
 
 
 def _static_lines(best: HorizonResult, static: HorizonResult) -> str:
     diff = static.objective_after - best.objective_after
     rel = diff / static.objective_after if static.objective_after > 0 else 0.0
-    per = ", ".join(f"{a.period} {_fmt(b.value_after)} vs {_fmt(a.value_after)}"
+    v, total = best.units.value, best.total_unit
+    per = ", ".join(f"{a.period} {amount(b.value_after, v, 4)} vs {amount(a.value_after, v, 4)}"
                     for a, b in zip(static.periods, best.periods))
     return (f"Versus    the best one-{best.unit} plan repeated every {best.unit} "
             f"({', '.join(sorted({s.action for s in static.schedule})) or 'no action'}), "
-            f"certified on the same horizon: {_fmt(static.objective_after)}; the schedule "
-            f"leaves the smuggler {_fmt(diff)} less ({rel:.1%}). Per {best.unit} (schedule vs "
-            f"repeated plan): {per}")
+            f"certified on the same horizon: {quantity(static.objective_after, total)}; the "
+            f"schedule leaves the smuggler {quantity(diff, total)} less ({pct(rel)}). Per "
+            f"{best.unit} (schedule vs repeated plan, {v.name}): {per}")
 
 
-def horizon_png(r: HorizonResult, path: str | Path) -> None:
+def horizon_png(r: HorizonResult, path: str | Path, inst: Instance | None = None) -> None:
+    """``horizon_figure`` as a PNG at ``path``."""
+    _save(horizon_figure(r, inst), path)
+
+
+def horizon_figure(r: HorizonResult, inst: Instance | None = None) -> Any:
     """The schedule as a Gantt chart (one bar per start, shaded by its strength in each
-    period) above the smuggler's value per period before and after."""
+    period) above the smuggler's value per period before and after, and below it one panel
+    per delivered commodity: its deliveries per period before and after, on an axis in its
+    own unit (most harm first when ``inst`` weighs harm, else by id)."""
     plt = _plt()
     labels = list(r.labels)
     T = len(labels)
     rows = list(r.schedule)
-    fig, (ax1, ax2) = plt.subplots(
-        2, 1, figsize=(max(8.0, 1.2 * T + 5), 3.0 + 0.32 * max(len(rows), 1) + 3.2),
-        sharex=True, gridspec_kw={"height_ratios": [max(len(rows), 1) * 0.32 + 1.0, 3.2]})
+    seen: dict[str, float] = {}
+    for p in r.periods:
+        for k, x in (*p.delivered_before.items(), *p.delivered_after.items()):
+            seen[k] = max(seen.get(k, 0.0), x)
+    comms = commodity_order(inst, seen)
+    gantt = max(len(rows), 1) * 0.32 + 1.0
+    fig, axes = plt.subplots(
+        2 + len(comms), 1, figsize=(max(8.0, 1.2 * T + 5), gantt + 2.0 + 3.2 + 1.7 * len(comms)),
+        sharex=True, squeeze=False,
+        gridspec_kw={"height_ratios": [gantt, 3.2] + [1.5] * len(comms)})
+    ax1, ax2 = axes[0][0], axes[1][0]
     for y, s in enumerate(rows):
         peak = max(1.0, *s.strength)  # strengths may exceed 1 (an effect that grows)
         for t, (v, lb) in enumerate(zip(s.strength, labels)):
             if lb in s.active or v > 0:
                 ax1.barh(y, 0.92, left=t - 0.46, height=0.7, color="#1f4e79",
                          alpha=0.15 + 0.85 * min(1.0, v / peak), edgecolor="#1f4e79", lw=0.6)
-                ax1.text(t, y, f"{v:.2g}", ha="center", va="center", fontsize=7,
+                ax1.text(t, y, number(v, 2), ha="center", va="center", fontsize=7,
                          color="white" if v / peak > 0.5 else "black")
         ax1.plot(labels.index(s.start) - 0.46, y, marker=">", color="#c0392b", ms=6)
     ax1.set_yticks(range(len(rows)))
@@ -146,20 +195,29 @@ def horizon_png(r: HorizonResult, path: str | Path) -> None:
                   "shade: strength of the effects, 1 = the stated effect)", fontsize=10)
     ax1.grid(axis="x", alpha=0.3)
     xs = list(range(T))
-    ax2.plot(xs, [p.value_before for p in r.periods], "o--", color="#7f7f7f",
+    factor, vlabel = axis([p.value_before for p in r.periods], r.units.value)
+    ax2.plot(xs, [p.value_before / factor for p in r.periods], "o--", color="#7f7f7f",
              label="no action")
-    ax2.plot(xs, [p.value_after for p in r.periods], "o-", color="#1f4e79", lw=2,
+    ax2.plot(xs, [p.value_after / factor for p in r.periods], "o-", color="#1f4e79", lw=2,
              label="with the schedule")
-    ax2.set_ylabel(f"smuggler's value per {r.unit}")
-    ax2.set_xlabel(f"period ({r.unit})")
-    ax2.set_xticks(xs)
-    ax2.set_xticklabels(labels)
+    ax2.set_ylabel(f"smuggler's value per {r.unit}\n({vlabel})")
+    _ticks(ax2)
     ax2.set_ylim(bottom=0)
     ax2.grid(alpha=0.3)
     ax2.legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(str(path), format="png", dpi=110, metadata={"Software": None})
-    plt.close(fig)
+    _commodity_panels([a[0] for a in axes[2:]], comms, xs,
+                      {k: [p.delivered_after.get(k, 0.0) for p in r.periods] for k in comms},
+                      r.units, steps=False, label="with the schedule",
+                      before={k: [p.delivered_before.get(k, 0.0) for p in r.periods]
+                              for k in comms})
+    for a in axes[2:]:
+        a[0].set_ylabel(a[0].get_ylabel().replace("\n", f" delivered per {r.unit}\n", 1),
+                        fontsize=8)
+    last = axes[-1][0]
+    last.set_xlabel(f"period ({r.unit})")
+    last.set_xticks(xs)
+    last.set_xticklabels(labels)
+    return fig
 
 
-__all__ = ["horizon_png", "render_horizon"]
+__all__ = ["horizon_figure", "horizon_png", "render_horizon"]

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ..studies.calibrate import Calibration
 from ..studies.observe import Reading, describe, misfit
-from .text import _fmt
+from .units import number
 
 
 def _console(buf: io.StringIO, width: int) -> Console:
@@ -21,29 +21,29 @@ def _console(buf: io.StringIO, width: int) -> Console:
 
 
 def modelled(r: Reading) -> str:
-    return "undefined (0/0)" if r.modelled is None else _fmt(r.modelled)
+    return "undefined (0/0)" if r.modelled is None else number(r.modelled, 6)
 
 
 def status(r: Reading) -> str:
     """``met (off by d)`` or ``MISSED by e (off by d)``: d = modelled − observed, e how far
     beyond the tolerance, in the value's unit."""
-    off = f"off by {r.shown_deviation:+.4g}"
+    off = f"off by {number(r.shown_deviation, 4, signed=True)}"
     if r.met:
         return f"met ({off})"
-    return f"MISSED by {_fmt(r.excess)} ({off}, {abs(r.deviation) / r.observation.tolerance:.3g} " \
-           "tolerances)"
+    return f"MISSED by {number(r.excess, 6)} ({off}, " \
+           f"{number(abs(r.deviation) / r.observation.tolerance)} tolerances)"
 
 
 def miss_line(r: Reading) -> str:
     """One line for an observation the model misses: by how much, in its unit."""
     o, u = r.observation, f" {r.unit}" if r.unit else ""
-    return (f"{o.id}: modelled {modelled(r)}{u}, observed {_fmt(o.value)} ± "
-            f"{_fmt(o.tolerance)}{u}: missed by {_fmt(r.excess)}{u} beyond the tolerance "
-            f"({abs(r.deviation) / o.tolerance:.3g} tolerances off)")
+    return (f"{o.id}: modelled {modelled(r)}{u}, observed {number(o.value, 6)} ± "
+            f"{number(o.tolerance, 6)}{u}: missed by {number(r.excess, 6)}{u} beyond the "
+            f"tolerance ({number(abs(r.deviation) / o.tolerance)} tolerances off)")
 
 
 def observed(r: Reading) -> str:
-    return f"{_fmt(r.observation.value)} ± {_fmt(r.observation.tolerance)}"
+    return f"{number(r.observation.value, 6)} ± {number(r.observation.tolerance, 6)}"
 
 
 def render_readings(rows: Sequence[Reading], *, width: int = 160) -> str:
@@ -62,7 +62,7 @@ def render_readings(rows: Sequence[Reading], *, width: int = 160) -> str:
     con.print(t)
     met = sum(r.met for r in rows)
     con.print(f"{met} of {len(rows)} observation(s) met; misfit Σ w·((modelled − observed)/"
-              f"tolerance)² = {misfit(rows):.6g}")
+              f"tolerance)² = {number(misfit(rows), 6)}")
     return buf.getvalue()
 
 
@@ -72,15 +72,15 @@ def render_calibration(cal: Calibration, *, width: int = 160) -> str:
     buf = io.StringIO()
     con = _console(buf, width)
     con.print(f"Calibration: method {cal.method}, seed {cal.seed}, {cal.evaluations} "
-              f"evaluations; misfit {cal.misfit_before:.6g} before → {cal.misfit_after:.6g} "
-              "after")
+              f"evaluations; misfit {number(cal.misfit_before, 6)} before → "
+              f"{number(cal.misfit_after, 6)} after")
     t = Table(title="Parameters", title_justify="left")
     for col in ("parameter", "field", "bounds", "before", "fitted", "moves observations"):
         t.add_column(col, justify="right" if col in ("before", "fitted") else "left",
                      overflow="fold")
     for p, start, fitted in zip(cal.parameters, cal.start, cal.fitted):
         t.add_row(p.id, p.field, f"[{p.bounds[0]:g}, {p.bounds[1]:g}]",
-                  _fmt(start), _fmt(fitted), ", ".join(cal.moves.get(p.id, ())) or "none")
+                  number(start, 6), number(fitted, 6), ", ".join(cal.moves.get(p.id, ())) or "none")
     con.print(t)
     t = Table(title="Observations (no action, expected over scenarios)", title_justify="left")
     for col in ("observation", "observed", "before", "after", "unit", "after: status",

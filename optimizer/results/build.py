@@ -14,6 +14,7 @@ from ..certify.evaluate import PlanEvaluation
 from ..compile.network import CompiledNetwork, Plan
 from ..compile.outcome import harm_outcome, seized_outcome, true_value_outcome
 from ..compile.problem import DefenderProblem
+from ..instance.units import Units
 from ..options import Objective, SolveOptions, Tie
 from .types import (
     BeliefFigures,
@@ -104,6 +105,7 @@ def interdiction_result(problem: DefenderProblem, baseline: PlanEvaluation,
         scenarios=outcomes,
         harm=harm,
         beliefs=beliefs,
+        units=Units.of(problem.instance),
     )
 
 

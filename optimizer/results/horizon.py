@@ -16,6 +16,7 @@ import numpy as np
 from ..certify.certificate import Certificate
 from ..certify.evaluate import PlanEvaluation
 from ..compile.network import Plan
+from ..instance.units import BARE_UNITS, Unit, Units
 from ..options import SolutionStatus, Termination
 from .types import Response, Timings, _clean
 
@@ -28,7 +29,9 @@ if TYPE_CHECKING:  # pragma: no cover
 class ScheduledStart:
     """One start of the schedule: ``action`` at ``level`` started in period ``start``;
     it acts in ``active`` periods with ``strength`` (per period of the horizon, 0 where it
-    does not act) and costs ``cost[resource][t]`` in period t."""
+    does not act) and costs ``cost[resource][t]`` in period t. In words
+    (``studies.horizon.describe_start``): what it ``does`` (one sentence per effect) and
+    how it ``acts`` over time (strengths, regeneration, when its cost is paid)."""
 
     action: str
     name: str
@@ -39,6 +42,17 @@ class ScheduledStart:
     strength: tuple[float, ...]
     cost: dict[str, tuple[float, ...]]
     repeat: bool
+    does: tuple[str, ...] = ()
+    acts: str = ""
+
+    @property
+    def spent(self) -> dict[str, float]:
+        """Resource → what the start costs over the horizon (its cost summed over the
+        periods)."""
+        return {r: float(sum(v)) for r, v in self.cost.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**vars(self), "does": list(self.does), "spent": self.spent}
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,16 @@ class PeriodOutcome:
     @property
     def reduction(self) -> float:
         return 0.0 if self.value_before <= 0 else 1.0 - self.value_after / self.value_before
+
+
+def summed_unit(unit: Unit, period: str) -> Unit:
+    """The unit of a sum over periods (``year``, ``quarter``) of figures in ``unit``: a rate
+    per period (``US$ thousand per year`` over years) summed is an amount (``US$
+    thousand``); any other unit is kept."""
+    suffix = f" per {period}"
+    if not unit.name.endswith(suffix):
+        return unit
+    return Unit(unit.name.removesuffix(suffix), unit.scale)
 
 
 @dataclass(frozen=True)
@@ -94,6 +118,8 @@ class HorizonResult:
     commodity_units: dict[str, str]
     options: dict[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: what the figures are counted in (the instance's units)
+    units: Units = BARE_UNITS
 
     @property
     def optimal(self) -> bool:
@@ -109,6 +135,15 @@ class HorizonResult:
     def labels(self) -> tuple[str, ...]:
         return tuple(p.period for p in self.periods)
 
+    def summed(self, unit: Unit) -> Unit:
+        """The unit of a sum over the periods of figures in ``unit`` (``summed_unit``)."""
+        return summed_unit(unit, self.unit)
+
+    @property
+    def total_unit(self) -> Unit:
+        """The unit of the objective (the discounted sum of the period values)."""
+        return self.summed(self.units.value)
+
     def to_dict(self) -> dict[str, Any]:
         return _clean({
             "instance": self.instance, "instance_path": self.instance_path,
@@ -117,12 +152,13 @@ class HorizonResult:
             "horizon": {"periods": list(self.labels), "unit": self.unit,
                         "discount": self.discount, "carry_over": self.carry_over},
             "plan": self.plan.as_dict(),
-            "schedule": [vars(s) for s in self.schedule],
+            "schedule": [s.to_dict() for s in self.schedule],
             "periods": [{**vars(p), "reduction": p.reduction} for p in self.periods],
             "totals": {r: {"limit": lim, "spent": spent}
                        for r, (lim, spent) in self.totals.items()},
             "objective_before": self.objective_before,
             "objective_after": self.objective_after, "reduction": self.reduction,
+            "units": self.units.to_dict(), "objective_unit": self.total_unit.to_dict(),
             "bound": self.bound, "gap": self.gap, "risk": self.risk,
             "certificate": self.certificate.to_dict(), "timings": vars(self.timings),
             "model_size": self.model_size, "node_count": self.node_count,
@@ -135,7 +171,9 @@ class HorizonResult:
 
 
 def scheduled_starts(problem: HorizonProblem, plan: Plan) -> tuple[ScheduledStart, ...]:
-    """The plan's starts, by start period then action."""
+    """The plan's starts, by start period then action, each described in words."""
+    from ..studies.horizon import describe_start
+
     st = problem.st
     labels = problem.labels
     inst = problem.instance
@@ -144,13 +182,15 @@ def scheduled_starts(problem: HorizonProblem, plan: Plan) -> tuple[ScheduledStar
         act = inst.actions[int(st.action[i])]
         lv = int(st.level[i])
         s = int(st.period[i])
-        active = act.timing_of(lv).active_periods(len(labels))
+        active = labels[s:s + act.timing_of(lv).active_periods(len(labels))]
+        strength = tuple(float(v) for v in st.strength[i])
+        does, acts = describe_start(inst, act, lv, labels[s], active, strength, labels,
+                                    problem.hz.unit)
         out.append(ScheduledStart(
-            act.id, act.name, lv + 1, act.levels[lv].label, labels[s],
-            labels[s:s + active], tuple(float(v) for v in st.strength[i]),
+            act.id, act.name, lv + 1, act.levels[lv].label, labels[s], active, strength,
             {r.id: tuple(float(st.cost[i, k] * p) for p in st.pays[i])
              for k, r in enumerate(inst.resources) if st.cost[i, k] > 0},
-            bool(act.timing is not None and act.timing.repeat)))
+            bool(act.timing is not None and act.timing.repeat), does, acts))
     return tuple(sorted(out, key=lambda x: (labels.index(x.start), x.action)))
 
 
@@ -213,7 +253,7 @@ def horizon_result(problem: HorizonProblem, baseline: PlanEvaluation, finished: 
         risk=problem.risk.value if len(problem.scenario_ids) > 1 else "expected",
         resource_units={r.id: r.unit for r in inst.resources},
         commodity_units={c.id: c.unit for c in inst.commodities},
-        options=options, notes=tuple(notes) + finished.notes)
+        options=options, notes=tuple(notes) + finished.notes, units=Units.of(inst))
 
 
-__all__ = ["HorizonResult", "PeriodOutcome", "ScheduledStart", "horizon_result"]
+__all__ = ["HorizonResult", "PeriodOutcome", "ScheduledStart", "horizon_result", "summed_unit"]

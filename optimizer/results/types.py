@@ -12,7 +12,9 @@ import numpy as np
 from ..certify.certificate import Certificate
 from ..certify.response import SmugglerSolution
 from ..compile.network import CompiledNetwork, Plan
+from ..instance.units import Units
 from ..options import SolutionStatus, Termination
+from .explain import Explanation
 from .routes import Route, decompose_routes
 from .seizures import group_totals, seized_units
 
@@ -243,6 +245,10 @@ class InterdictionResult:
     scenarios: tuple[ScenarioOutcome, ...] = ()
     harm: HarmSummary | None = None
     beliefs: BeliefsSummary | None = None
+    #: what the figures are counted in (the instance's units)
+    units: Units = Units()
+    #: what each action does and buys, what the plan displaces (``solve(explain=True)``)
+    explanation: Explanation | None = None
 
     @property
     def optimal(self) -> bool:
@@ -285,6 +291,8 @@ class InterdictionResult:
             "scenarios": [s.to_dict() for s in self.scenarios],
             "harm": None if self.harm is None else self.harm.to_dict(),
             "beliefs": None if self.beliefs is None else self.beliefs.to_dict(),
+            "units": self.units.to_dict(),
+            "explanation": None if self.explanation is None else self.explanation.to_dict(),
         })
 
     def to_json(self) -> str:

@@ -23,7 +23,13 @@ HiGHS 1.16, applied here so no caller has to know them:
 7. A MIP solve reports where it stands (incumbent, bound, gap, nodes, seconds) through
    HiGHS's MIP interrupt callback, which HiGHS calls often whatever its log settings, to
    ``self.progress`` or the listener of ``solvers.base.mip_progress``.
-8. A MIP solve tells the ``watch_solutions`` function each improving solution (HiGHS's
+8. Two of HiGHS's sub-MIP heuristics, RINS and the root reduced-cost heuristic, are off
+   (``ENGINE_SETTINGS``): on the dual MILPs of this engine they spend more than half the
+   solve (the shipped instance: 4.6 of 11.7 s in sub-MIPs, 40% of the simplex iterations)
+   and the incumbents they find come as soon from RENS and the tree; grids, layered
+   networks and the harm MILP solve 1.2–2× faster without them (benches/README.md,
+   "The shipped instance"). ``SolveOptions(extra=HIGHS_DEFAULTS)`` turns them back on.
+9. A MIP solve tells the ``watch_solutions`` function each improving solution (HiGHS's
    improving-solution callback, in the original columns); asking to stop there has no
    effect, so the stop is passed on by the next interrupt callback. A stop asked that way
    stays set into the next MIP solve of the same HiGHS object, which would end at once:
@@ -102,8 +108,24 @@ def _set(h: Any, key: str, value: Any) -> None:
         raise SolveError(f"HiGHS rejected option {key}={value!r}")
 
 
+#: HiGHS options the engine changes from HiGHS's defaults for every solve (rule 8); an
+#: option named in ``SolveOptions.extra`` wins (``HIGHS_DEFAULTS`` restores HiGHS's own)
+ENGINE_SETTINGS: dict[str, Any] = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+#: HiGHS's own values of ``ENGINE_SETTINGS`` (``SolveOptions(extra=HIGHS_DEFAULTS)``: the
+#: solver as before; ``interdict bench`` method suffix ``+highs-defaults``)
+HIGHS_DEFAULTS: dict[str, Any] = {
+    "mip_heuristic_run_rins": True,
+    "mip_heuristic_run_root_reduced_cost": True,
+}
+
+
 def _configure(h: Any, options: SolveOptions) -> None:
     """Map ``SolveOptions`` to HiGHS's option names (the only place that knows them)."""
+    for key, value in ENGINE_SETTINGS.items():
+        _set(h, key, value)
     _set(h, "output_flag", bool(options.verbose))
     if options.verbose:  # the log goes to stderr: stdout carries reports and JSON
         _set(h, "log_to_console", False)
@@ -123,7 +145,8 @@ def _configure(h: Any, options: SolveOptions) -> None:
         _set(h, key, value)
 
 
-#: ``search_for_bound``: HiGHS option → (value off, value on); off is HiGHS's default
+#: ``search_for_bound``: HiGHS option → (value off, value on); off is the engine's setting
+#: (``ENGINE_SETTINGS``, else HiGHS's default)
 _BOUND_SEARCH: dict[str, tuple[Any, Any]] = {
     "mip_heuristic_effort": (0.05, 0.0),
     "mip_heuristic_run_rins": (True, False),
@@ -132,6 +155,9 @@ _BOUND_SEARCH: dict[str, tuple[Any, Any]] = {
     "mip_heuristic_run_feasibility_jump": (True, False),
     "mip_pscost_minreliable": (8, 0),
 }
+for _key, _value in ENGINE_SETTINGS.items():
+    if _key in _BOUND_SEARCH:
+        _BOUND_SEARCH[_key] = (_value, _BOUND_SEARCH[_key][1])
 
 
 def bound_search_options(on: bool, options: SolveOptions) -> dict[str, Any]:

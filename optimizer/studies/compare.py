@@ -126,16 +126,22 @@ def compare_harm(source, options: SolveOptions | None = None, *,
                  modes: tuple[str, ...] = ("optimistic", "pessimistic"),
                  budgets: Mapping[str, float] | None = None, risk: str | None = None,
                  alpha: float | None = None, focus: tuple[str, ...] = (),
-                 write_model: ModelTarget | None = None) -> HarmComparison:
+                 write_model: ModelTarget | None = None,
+                 explain: bool = False) -> HarmComparison:
     """Solve the harm plan for each tie-break and the zero-sum plan, and evaluate all.
     ``focus`` adds, per commodity, the plan that minimises that commodity's deliveries
     (e.g. a heroin-focused campaign), evaluated with the true harm weights.
-    ``write_model``: export the first tie-break's MILP there."""
+    ``write_model``: export the first tie-break's MILP there. ``explain``: explain each
+    harm plan (``studies.explain``)."""
     problem = as_problem(source, budgets, risk=risk, alpha=alpha)
-    harm_results = {}
+    harm_results: dict[str, InterdictionResult] = {}
     for i, m in enumerate(modes):
+        # the pessimistic solve's lower bound is the optimistic one's, when just solved
+        known = harm_results.get("optimistic")
         harm_results[m] = solve_harm(problem, options, mode=m,
-                                     write_model=write_model if i == 0 else None)
+                                     write_model=write_model if i == 0 else None,
+                                     explain=explain,
+                                     optimistic_bound=None if known is None else known.bound)
         if harm_results[m].termination == Termination.INTERRUPTED:
             raise KeyboardInterrupt  # Ctrl-C stopped a solve: no comparison to make
     zero = solve(problem, options)

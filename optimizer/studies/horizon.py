@@ -1,4 +1,9 @@
-"""A schedule against the best one-period plan repeated every period.
+"""A schedule in words, and against the best one-period plan repeated every period.
+
+Each start of a schedule is described from the instance: what the action does (its
+effects in words, ``studies.explain.Describer``) and how it acts over time (its strength
+in each period it runs, the lag, decay or profile behind it, when what it removed comes
+back, when its cost is paid, whether it may start again) — ``describe_start``.
 
 The question a planner asks of a horizon: does planning the years together beat choosing
 the best plan for one year and funding it every year? Both are certified on the same
@@ -7,7 +12,7 @@ horizon (every period's smuggler LP re-solved with the schedule fixed, budgets c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -17,11 +22,73 @@ from ..certify.evaluate import ValueEvaluator
 from ..compile.horizon import HorizonProblem, build_horizon_problem
 from ..compile.network import Plan
 from ..instance.horizon import period_instance
-from ..instance.model import Instance
+from ..instance.model import Action, Instance, Timing
 from ..options import SolutionStatus, SolveOptions, Termination
 from ..results.horizon import HorizonResult, horizon_result
 from ..results.types import InterdictionResult
 from ..solvers.base import RawSolution
+
+
+def describe_start(inst: Instance, action: Action, level: int, start: str,
+                   active: Sequence[str], strength: Sequence[float], labels: Sequence[str],
+                   unit: str) -> tuple[tuple[str, ...], str]:
+    """(what the action does at 0-based ``level``, one sentence per effect; how it acts
+    over time, ``timing_words``) for a start in period ``start`` running over ``active``
+    with ``strength`` per period of the horizon (``labels``, in ``unit``s)."""
+    from .explain import Describer
+
+    repeat = action.timing is not None and action.timing.repeat  # as compile.horizon reads it
+    kinds = {e.type for e in action.effects}
+    verbs = [v for v, hit in (("removed", "remove" in kinds),
+                              ("cut", bool(kinds & {"cut_capacity", "cut_supply"}))) if hit]
+    return (Describer(inst).action(action, level + 1),
+            timing_words(action.timing_of(level), start, active, strength, labels, unit,
+                         repeat=repeat, undone=" or ".join(verbs) or "changed"))
+
+
+def timing_words(timing: Timing, start: str, active: Sequence[str], strength: Sequence[float],
+                 labels: Sequence[str], unit: str, *, repeat: bool = False,
+                 undone: str = "removed or cut") -> str:
+    """How a start acts over time, in words: ``acts 2021–2023 at strength 1, 0.6, 0.3
+    (its profile); no effect from 2024; its cost is paid once, in 2021; it may start again
+    once it has run its course``. ``strength``: the effects' strength in each period of the
+    horizon (1 = the stated effect); ``repeat``: the action may start again; ``undone``:
+    what regeneration undoes (``removed``, ``cut``)."""
+    from ..report.units import number, pct
+
+    shown = list(active) or [start]
+    vals = [strength[labels.index(lb)] for lb in shown]
+    span = shown[0] if len(shown) == 1 else f"{shown[0]}–{shown[-1]}"
+    if all(abs(v - 1.0) < 1e-12 for v in vals):
+        level = "at full strength"
+    elif all(abs(v - vals[0]) < 1e-12 for v in vals):
+        level = f"at strength {number(vals[0], 2)}"
+    else:
+        level = "at strength " + ", ".join(number(v, 2) for v in vals)
+    why = []
+    if timing.profile is not None and level != "at full strength":
+        why.append("its profile")
+    if timing.profile is None and timing.lag:
+        why.append(f"no effect for its first {_periods(timing.lag, unit)}")
+    if timing.profile is None and timing.decay:
+        why.append(f"fading {pct(timing.decay, 0)} a {unit}")
+    parts = [f"acts {span} {level}" + (f" ({'; '.join(why)})" if why else "")]
+    after = labels.index(shown[-1]) + 1
+    if after < len(labels):
+        if timing.profile is None and timing.regenerates_after is not None:
+            parts.append(f"what it {undone} comes back in {labels[after]} (it "
+                         f"regenerates after {_periods(timing.regenerates_after, unit)})")
+        else:
+            parts.append(f"no effect from {labels[after]}")
+    parts.append(f"its cost is paid once, in {start}" if timing.cost == "one_off"
+                 else f"its cost is paid every {unit} it runs")
+    if repeat:
+        parts.append("it may start again once it has run its course")
+    return "; ".join(parts)
+
+
+def _periods(n: int, unit: str) -> str:
+    return f"{n} {unit}" + ("" if n == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -109,5 +176,5 @@ def repeat_one_period(inst: Instance, options: SolveOptions | None = None, *,
                                                options))
 
 
-__all__ = ["RepeatedPlan", "evaluate_schedule", "one_period_instance", "repeat_one_period",
-           "repeated_schedule"]
+__all__ = ["RepeatedPlan", "describe_start", "evaluate_schedule", "one_period_instance",
+           "repeat_one_period", "repeated_schedule", "timing_words"]
