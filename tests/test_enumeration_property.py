@@ -17,6 +17,7 @@ from helpers import random_instance
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(st.integers(min_value=0, max_value=10**9))
 @example(121)  # HiGHS 1.16 mis-reported a MIP start here; the certificate caught it
+@example(410)  # a warm LP re-solve ended kUnknown while tidying (solvers/highs.py rule 10)
 def test_milp_equals_enumeration(seed):
     try:
         inst = random_instance(seed)
@@ -31,6 +32,15 @@ def test_milp_equals_enumeration(seed):
     assert r.value_after == pytest.approx(oracle.best_value, abs=tol)
     # the certified value of the MILP's plan is the oracle's value of that plan
     assert oracle.values[r.plan] == pytest.approx(r.value_after, abs=tol)
+
+
+def test_a_warm_resolve_that_ends_unknown_is_solved_again():
+    """Seed 410: tidying's warm primal re-solve ended kUnknown (solvers/highs.py rule 10);
+    the plan is still the enumeration's optimum."""
+    net = compile_instance(random_instance(410))
+    r = solve(net)
+    assert r.optimal
+    assert r.value_after == pytest.approx(enumerate_plans(net).best_value, abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", [0, 4, 5, 121])

@@ -34,6 +34,10 @@ HiGHS 1.16, applied here so no caller has to know them:
    effect, so the stop is passed on by the next interrupt callback. A stop asked that way
    stays set into the next MIP solve of the same HiGHS object, which would end at once:
    that solve clears it at its first interrupt callback.
+10. A warm LP re-solve (primal simplex from a kept basis, after an iteration-limited first
+   part) can end in a status HiGHS cannot name (``kUnknown``; seen on a random instance of
+   tests/test_enumeration_property.py while tidying a plan). Such an LP is solved once more
+   from scratch, as in rule 6.
 """
 
 from __future__ import annotations
@@ -430,7 +434,8 @@ class HighsSession:
                 _run_interruptible(self.h)
             else:
                 self.h.run()
-            if not self.is_mip and self._optimal_but_infeasible():  # rule 6
+            if not self.is_mip and (self._optimal_but_infeasible()  # rule 6
+                                    or self._lost_warm_start()):  # rule 10
                 self.h.clearSolver()
                 self.h.run()
         finally:
@@ -449,6 +454,11 @@ class HighsSession:
         """HiGHS says optimal, but its primal solution is not feasible (rule 6)."""
         return (str(self.h.getModelStatus()).split(".")[-1] == "kOptimal"
                 and self.h.getInfo().primal_solution_status != 2)
+
+    def _lost_warm_start(self) -> bool:
+        """The LP ended in a status HiGHS cannot name (``kUnknown``, a solve error) and no
+        limit explains it (rule 10)."""
+        return str(self.h.getModelStatus()).split(".")[-1] in ("kUnknown", "kSolveError")
 
     def _collect(self, seconds: float) -> RawSolution:
         h = self.h
