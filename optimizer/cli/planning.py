@@ -656,7 +656,7 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
             ctx.progress.solving("solve"):
         update(0)
         results = cheapest_to_targets(session, targets, resource,
-                                      executor=ctx.executor if len(targets) > 1 else None,
+                                      executor=ctx.executor,
                                       store=ctx.store, fresh=ctx.fresh, progress=update)
     units = Units.of(inst)
     payload = [{**r.to_dict(), "units": units.to_dict()} for r in results]
