@@ -335,15 +335,15 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
                        executor=None) -> TargetResult:
     """Target mode on a session (module docstring).
 
-    The work is two independent chains of solves (``BestChain``: the best plan and the
-    cheapest spend reaching its level; ``LimitChain``: the cheapest plan meeting the limit
-    and the plan reported at its spend), submitted together to ``executor`` (default: this
-    process, one after the other), so a pool of two workers runs them side by side. The
-    second chain is only needed when the first shows the target reachable; it is
-    cancelled otherwise (the serial executor then never runs it). Each chain's result
+    The work is two independent chains of solves: ``BestChain`` (the best plan and the
+    cheapest spend reaching its level) runs here, on this session, while ``LimitChain``
+    (the cheapest plan meeting the limit and the plan reported at its spend; the longer
+    chain) runs on ``executor``, so a pool runs it side by side with the first. The second
+    chain is only needed when the first shows the target reachable; it is cancelled
+    otherwise (the default, serial, executor then never runs it). Each chain's result
     depends only on the session and its task, so every executor gives the same result."""
     from ..parallel import SerialExecutor
-    from .tasks import spec_of, task_call
+    from .tasks import run_task, spec_of, task_call
 
     t0 = time.perf_counter()
     if resource not in session.resource_ids:
@@ -353,19 +353,20 @@ def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resou
     limit = target.limit(session)
     executor = executor or SerialExecutor()
     spec = spec_of(session)
-    first, second = (executor.submit(fn, *args) for fn, args in (
-        task_call(executor, spec, BestChain(target.kind, target.reduction, resource)),
-        task_call(executor, spec, LimitChain(target.kind, target.reduction, resource, limit))))
+    fn, args = task_call(executor, spec, LimitChain(target.kind, target.reduction, resource,
+                                                    limit))
+    second = executor.submit(fn, *args)
     try:
-        executor.wait_any([first])
-        best, best_level, best_cost = first.result()
+        best, best_level, best_cost = run_task(spec, BestChain(target.kind, target.reduction,
+                                                               resource))
         reached = best_level <= limit + session.tol
         found = None
         if reached:
             executor.wait_any([second])
             found = second.result()
     finally:
-        executor.cancel([j for j in (first, second) if not j.done()])
+        if not second.done():
+            executor.cancel([second])
     best_reduction = 1 - best_level / reference if reference > 0 else 0.0
     cost = point = level = None
     if reached:
