@@ -252,7 +252,7 @@ def _check_resource(inst, resource: str, hint: str = "--resource") -> None:
 @click.option("--values", default=None, help="Explicit budgets instead of a range: 0,10,50.")
 @click.option("--resource2", default=None, help="A second resource: sweep the grid of both.")
 @click.option("--values2", default=None, help="Budgets of the second resource: 0,5,10.")
-@click.option("--chain", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--chain", type=click.IntRange(min=1), default=3, show_default=True,
               help="Points per warm-started chain (fixed by the sweep, not the executor).")
 @click.option("--cold", is_flag=True, help="No starting solutions (every point solved cold).")
 @click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
