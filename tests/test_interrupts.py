@@ -144,6 +144,37 @@ def test_ctrl_c_twice_on_a_pool_frontier_then_resume(tmp_path):
 
 
 @pytest.mark.slow
+def test_ctrl_c_on_a_target_stops_it_as_interrupted_then_resume(tmp_path):
+    """A target solves one chain in the command's own process (HiGHS stops that solve on
+    Ctrl-C) and the other on a worker: the command exits 130, its run is interrupted, not
+    failed, and resumes to the result of an uninterrupted run."""
+    store = tmp_path / "runs.sqlite"
+    args = ["target", SHIPPED, "-r", "usd_m", "--reduce", "value", "25%", "-q"]
+    job = Running(*args, "--store", str(store))
+    try:
+        kids = job.wait_for(store, pieces=0, workers=1)  # its worker solves
+        time.sleep(1.0)  # the command's own solve runs too
+        os.killpg(job.proc.pid, signal.SIGINT)
+        _, err = job.proc.communicate(timeout=30)
+    finally:
+        job.stop()
+    assert job.proc.returncode == 130, err
+    assert "Traceback" not in err and "resume with" in err
+    assert not _gone(kids), "the worker outlived the command"
+    listing = _cli("runs", "--store", str(store))
+    assert "│ interrupted │" in listing.stdout, listing.stdout
+    resumed = _cli("runs", "--store", str(store), "resume", "1", "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    after = json.loads(_cli("runs", "--store", str(store), "show", "1", "--json").stdout)
+    (a,) = after["targets"]
+    whole = _cli(*args, "--no-store", "--executor", "serial", "--json", "-")
+    b = json.loads(whole.stdout)
+    assert (a["cost"], a["best_cost"], a["point"]["plan"]) == (b["cost"], b["best_cost"],
+                                                              b["point"]["plan"])
+    assert b["cost"] == 121.0  # US$ million (benches/README.md, "The shipped instance")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143),
                                       (signal.SIGKILL, -9)])
 def test_a_stopped_pool_sweep_leaves_no_worker(tmp_path, sig, code):

@@ -97,6 +97,29 @@ def test_frontier_of_the_example_at_breakpoints_and_midpoints():
         f.value_at(10.0), abs=f.tolerance)
 
 
+def test_frontier_step_below_a_step_of_the_same_value_finds_its_cheapest_plan():
+    """The example's value is constant on [11, 13) (the breakpoints above). A step found
+    above 12 with v(12) as its value extends: solving at 12 finds the same value, so the
+    cheapest plan reaching it is solved for, and the step starts at 11 with the step
+    above's end."""
+    from optimizer.planning.frontier import frontier_step
+
+    session = PlanningSession(EXAMPLE)
+    v12 = session.solve({"usd_m": 12.0}).value
+    step, extends = frontier_step(session, "usd_m", 12.0, 12.5,
+                                  {"optimal_value": v12, "end": 13.0})
+    assert extends
+    assert step["start"] == 11.0 and step["end"] == 13.0
+    assert step["point"]["spend"]["usd_m"] == 11.0
+    assert step["point"]["value"] == pytest.approx(v12, abs=session.tol)
+    # without a step above, the value solve's own plan starts the step at its spend
+    alone, extends = frontier_step(session, "usd_m", 12.0, 12.5, None)
+    assert not extends
+    assert 11.0 <= alone["start"] <= 12.0 and alone["end"] == 12.5
+    assert alone["start"] == alone["point"]["spend"]["usd_m"]
+    assert alone["optimal_value"] == pytest.approx(v12, abs=session.tol)
+
+
 def test_frontier_pieces_join_to_the_same_steps():
     one = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0)
     three = exact_frontier(EXAMPLE, "usd_m", 0.0, 40.0, pieces=3)
@@ -105,16 +128,10 @@ def test_frontier_pieces_join_to_the_same_steps():
         [s.optimal_value for s in one.steps], abs=one.tolerance)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("reduction", [0.2, 0.5, 0.9])
-def test_target_equals_cheapest_plan_by_enumeration(seed, reduction):
-    try:
-        inst = random_instance(seed)
-    except InstanceError:
-        pytest.skip("seed gives an invalid instance")
-    curve, enum = oracle_curve(inst, "r1")
-    session = PlanningSession(inst)
-    res = cheapest_to_target(session, ValueTarget(reduction), "r1")
+def _check_target(res, session, curve, enum, reduction):
+    """``res`` against the enumeration oracle: the cheapest spend reaching the limit and
+    the best plan at that spend (or, unreachable, the best reduction and its cheapest
+    spend)."""
     limit = (1 - reduction) * session.value_before
     assert res.limit == pytest.approx(limit)
     reaching = [c for c, v in curve if v <= limit + session.tol]
@@ -134,6 +151,80 @@ def test_target_equals_cheapest_plan_by_enumeration(seed, reduction):
         assert res.point.value == pytest.approx(v_oracle(curve, res.cost), abs=session.tol)
         assert enum.values[Plan.of(res.point.plan)] == pytest.approx(res.point.value,
                                                                      abs=session.tol)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("reduction", [0.2, 0.5, 0.9])
+def test_target_equals_cheapest_plan_by_enumeration(seed, reduction):
+    try:
+        inst = random_instance(seed)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    curve, enum = oracle_curve(inst, "r1")
+    session = PlanningSession(inst)
+    _check_target(cheapest_to_target(session, ValueTarget(reduction), "r1"), session, curve,
+                  enum, reduction)
+
+
+VOLATILE = {"seconds", "timings", "node_count", "warm_started", "fallback", "notes"}
+
+
+def _stable(d):
+    """``d`` without times and solve-path details (what may differ between executors)."""
+    if isinstance(d, dict):
+        return {k: _stable(v) for k, v in d.items() if k not in VOLATILE}
+    if isinstance(d, list):
+        return [_stable(v) for v in d]
+    return d
+
+
+@pytest.fixture(scope="module")
+def pool():
+    from optimizer.parallel import ProcessPool
+
+    ex = ProcessPool(2)
+    yield ex
+    ex.close()
+
+
+@pytest.mark.parametrize("seed,reduction", [(0, 0.2), (5, 0.5), (7, 0.9), (11, 0.5)])
+def test_target_chains_on_a_pool_equal_serial_and_enumeration(pool, seed, reduction):
+    """Target mode's two chains side by side on two workers give the serial result
+    (reached targets, and unreachable ones whose second chain is cancelled), and both
+    agree with enumeration."""
+    try:
+        inst = random_instance(seed)
+    except InstanceError:
+        pytest.skip("seed gives an invalid instance")
+    curve, enum = oracle_curve(inst, "r1")
+    session = PlanningSession(inst)
+    serial = cheapest_to_target(session, ValueTarget(reduction), "r1")
+    pooled = cheapest_to_target(session, ValueTarget(reduction), "r1", pool)
+    for res in (serial, pooled):
+        _check_target(res, session, curve, enum, reduction)
+    assert _stable(pooled.to_dict()) == _stable(serial.to_dict())
+
+
+def test_a_target_task_runs_its_chains_in_its_own_process():
+    """Several targets are tasks, and each runs its two chains as tasks of its own in the
+    process that runs it (no deadlock on the per-process solve lock)."""
+    from optimizer.parallel import SerialExecutor
+    from optimizer.planning.target import TargetTask
+    from optimizer.planning.tasks import run_tasks, spec_of
+
+    session = PlanningSession(EXAMPLE)
+    (res,) = run_tasks(SerialExecutor(), spec_of(session), [TargetTask("value", 0.2, "usd_m")])
+    direct = cheapest_to_target(session, ValueTarget(0.2), "usd_m")
+    assert res.reached and _stable(res.to_dict()) == _stable(direct.to_dict())
+
+
+def test_commodity_target_on_a_pool_equals_serial(pool):
+    session = PlanningSession(EXAMPLE)
+    target = make_target("pills", 0.5, list(session.net.comm_ids))
+    serial = cheapest_to_target(session, target, "usd_m")
+    pooled = cheapest_to_target(session, target, "usd_m", pool)
+    assert serial.reached
+    assert _stable(pooled.to_dict()) == _stable(serial.to_dict())
 
 
 def test_unknown_target_kind_is_refused():

@@ -252,7 +252,7 @@ def _check_resource(inst, resource: str, hint: str = "--resource") -> None:
 @click.option("--values", default=None, help="Explicit budgets instead of a range: 0,10,50.")
 @click.option("--resource2", default=None, help="A second resource: sweep the grid of both.")
 @click.option("--values2", default=None, help="Budgets of the second resource: 0,5,10.")
-@click.option("--chain", type=click.IntRange(min=1), default=5, show_default=True,
+@click.option("--chain", type=click.IntRange(min=1), default=3, show_default=True,
               help="Points per warm-started chain (fixed by the sweep, not the executor).")
 @click.option("--cold", is_flag=True, help="No starting solutions (every point solved cold).")
 @click.option("--backend", type=click.Choice(["highs", "pyomo"]), default="highs",
@@ -656,7 +656,7 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
             ctx.progress.solving("solve"):
         update(0)
         results = cheapest_to_targets(session, targets, resource,
-                                      executor=ctx.executor if len(targets) > 1 else None,
+                                      executor=ctx.executor,
                                       store=ctx.store, fresh=ctx.fresh, progress=update)
     units = Units.of(inst)
     payload = [{**r.to_dict(), "units": units.to_dict()} for r in results]

@@ -3,14 +3,24 @@ resource's budget, with the plan on each segment.
 
 With the other budgets fixed, v(B) = min { value(P) : plan P spends ≤ B of the resource }
 is a non-increasing, right-continuous step function of B: it only drops at budgets equal
-to the spend of some plan. From the top of the range down:
+to the spend of some plan. A plan P of spend s and value v(B) holds the value on all of
+[s, B]: v(B') ≤ value(P) for B' ≥ s, and ≥ v(B) by monotonicity. From the top of the range
+down:
 
-1. at budget B solve v(B) (the defender's MILP; certified, proven optimal);
-2. solve the cheapest plan, in the resource, whose value is ≤ v(B) (``cheapest``: the
-   MILP with the value-cap row and the spend as objective); its spend c is the left end of
-   the step: v = v(B) on [c, B] (v(B') ≤ value(P_c) for B' ≥ c, and ≥ v(B) by
-   monotonicity). P_c is the plan of the whole segment;
-3. continue at B = c − δ (just below c) until the range is covered.
+1. at budget B solve v(B) (the defender's MILP; certified, proven optimal, tidied); its
+   plan P, of spend s ≤ B, is the plan of the step [s, B];
+2. continue at B = s − δ (just below s). If v there is lower, s is the step's left end.
+   If v is the same (P was not the cheapest plan of its value), solve the cheapest plan,
+   in the resource, whose value is ≤ v (``cheapest``: the MILP with the value-cap row and
+   the spend as objective); its spend c is the left end of the step (by the argument
+   above) and its plan P_c the plan of the whole step, which replaces the step found at
+   step 1; continue at c − δ;
+3. until the range is covered.
+
+So a step costs one MILP when the value solve's plan is the cheapest of its value, three
+when it is not (the value solve, the one below it that finds the same value, the cheapest
+plan); the steps are the same either way, and only a tie between plans of the same spend
+and value can change the plan reported.
 
 Tolerances, exactly: values closer than the session's value tolerance
 (1e-6 · max(1, value with no action)) are one value; the cheapest spend is exact to
@@ -151,12 +161,13 @@ def frontier_delta(session: PlanningSession, resource: str) -> tuple[float, floa
 def frontier_step(session: PlanningSession, resource: str, B: float, end: float,
                   above: Mapping[str, Any] | None, budgets: Mapping[str, float] | None = None
                   ) -> tuple[dict[str, Any], bool]:
-    """One step of the algorithm of the module docstring at budget ``B``: solve v(B), then
-    the cheapest plan reaching it. ``end`` is where the new step ends (the start of the
-    step above, or the top of the range); ``above`` is the step found just above (None at
-    the top). Returns (step, extends): when v(B) equals the value of the step above
-    (within the tolerances), that step reaches further down than its cheapest plan said
-    and the returned step replaces it (same value and end, new start and plan)."""
+    """One step of the algorithm of the module docstring at budget ``B``: solve v(B); its
+    plan starts the new step at its spend. ``end`` is where the new step ends (the start
+    of the step above, or the top of the range); ``above`` is the step found just above
+    (None at the top). Returns (step, extends): when v(B) equals the value of the step
+    above (within the tolerances), that step reaches further down than its plan said, the
+    cheapest plan reaching its value is solved for, and the returned step replaces it
+    (same value and end, new start and plan)."""
     delta, cost_tol = frontier_delta(session, resource)
     at = {**dict(budgets or {}), resource: B}
     p = session.solve(at)
@@ -164,10 +175,13 @@ def frontier_step(session: PlanningSession, resource: str, B: float, end: float,
         raise SolveError(f"the frontier needs proven optimal solves; the solve at "
                          f"{resource}={B:g} stopped on {p.termination}")
     extends = above is not None and p.value <= above["optimal_value"] + session.tol
-    if extends:
-        cap, end = above["optimal_value"], above["end"]  # type: ignore[index]
-    else:
-        cap = p.value
+    if not extends:  # the solve's own plan holds v(B) down to its spend (module docstring)
+        spend = p.spend[resource]
+        point = session.point_of(Plan.of(p.plan), {**at, resource: spend}, optimal=True,
+                                 termination="optimal", bound=None)
+        return {"start": spend, "end": end, "optimal_value": p.value,
+                "point": point.to_dict()}, False
+    cap, end = above["optimal_value"], above["end"]  # type: ignore[index]
     c = session.cheapest(resource, cap, at, start=Plan.of(p.plan), cost_tol=cost_tol)
     if c is None:  # cannot happen: p's own plan reaches the cap
         raise SolveError(f"no plan reaches {cap:.10g} at {resource}={B:g}, although the "

@@ -194,7 +194,16 @@ class PlanningSession:
             values[self.x_cols] = start.binaries(self.net)
             self.solver.set_start(values)
         self.solves += 1
-        return self.solver.solve()
+        raw = self.solver.solve()
+        if raw.termination == Termination.INTERRUPTED:
+            # a planning solve is stopped only by Ctrl-C on the main thread (it sets no
+            # objective bound and watches no solution; solvers/highs.py rule 4), and its
+            # plan is never reported unproven: the command stops as interrupted, and its
+            # run can be resumed (not "failed" with a solver error)
+            from ..parallel import Interrupted
+
+            raise Interrupted()
+        return raw
 
     def _plan_of(self, raw: RawSolution) -> Plan:
         if raw.values is None:

@@ -77,7 +77,7 @@ class SweepSpec:
     """The grid of a sweep: one axis, or two (the first varies fastest)."""
 
     axes: tuple[Axis, ...]
-    chain: int = 5  # points per warm-started chain
+    chain: int = 3  # points per warm-started chain
     warm: bool = True  # hand each point the previous plan of its chain
 
     @staticmethod

@@ -283,39 +283,100 @@ class TargetResult:
             dict(d["base_budgets"]), d["seconds"], d["run_id"], d["level"], d["best_level"])
 
 
-def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resource: str
-                       ) -> TargetResult:
-    """Target mode on a session (module docstring)."""
+@dataclass(frozen=True)
+class BestChain:
+    """The first chain of target mode, as a task: the best plan with ``resource`` unlimited,
+    its level, and the cheapest spend reaching that level (started from the best plan).
+    Returns (best point, its level, that cheapest spend)."""
+
+    kind: str
+    reduction: float
+    resource: str
+
+    def run(self, session: PlanningSession) -> tuple[PointResult, float, float]:
+        target = make_target(self.kind, self.reduction, list(session.net.comm_ids))
+        unlimited = {self.resource: session.max_spend(self.resource)}
+        best = target.best(session, unlimited)
+        if not best.optimal:
+            raise SolveError(f"the solve with '{self.resource}' unlimited stopped on "
+                             f"{best.termination}: target mode needs proven optimal solves")
+        level = target.level(session, best)
+        cheap = target.cheapest(session, self.resource, level, unlimited, Plan.of(best.plan))
+        return best, level, cheap.cost if cheap is not None else best.spend[self.resource]
+
+
+@dataclass(frozen=True)
+class LimitChain:
+    """The second chain, as a task: the cheapest plan meeting ``limit`` with ``resource``
+    unlimited (solved cold: it does not wait for the first chain's plan), then the plan to
+    report at its spend and that plan's level. Returns None when no plan meets the limit,
+    (cost, False, None, None) when the cheapest-plan solve stopped before proving its cost
+    least, else (cost, True, point, level)."""
+
+    kind: str
+    reduction: float
+    resource: str
+    limit: float
+
+    def run(self, session: PlanningSession
+            ) -> tuple[float, bool, PointResult | None, float | None] | None:
+        target = make_target(self.kind, self.reduction, list(session.net.comm_ids))
+        unlimited = {self.resource: session.max_spend(self.resource)}
+        c = target.cheapest(session, self.resource, self.limit, unlimited, None)
+        if c is None:
+            return None
+        if not c.optimal:
+            return c.cost, False, None, None
+        point = target.point_at(session, self.resource, c)
+        return c.cost, True, point, target.level(session, point)
+
+
+def cheapest_to_target(session: PlanningSession, target: TargetConstraint, resource: str,
+                       executor=None) -> TargetResult:
+    """Target mode on a session (module docstring).
+
+    The work is two independent chains of solves: ``BestChain`` (the best plan and the
+    cheapest spend reaching its level) runs here, on this session, while ``LimitChain``
+    (the cheapest plan meeting the limit and the plan reported at its spend; the longer
+    chain) runs on ``executor``, so a pool runs it side by side with the first. The second
+    chain is only needed when the first shows the target reachable; it is cancelled
+    otherwise (the default, serial, executor then never runs it). Each chain's result
+    depends only on the session and its task, so every executor gives the same result."""
+    from ..parallel import SerialExecutor
+    from .tasks import run_task, spec_of, task_call
+
     t0 = time.perf_counter()
     if resource not in session.resource_ids:
         raise UsageError(f"unknown resource '{resource}'; this instance has "
                          f"{session.resource_ids}")
-    top = session.max_spend(resource)
-    unlimited = {resource: top}
     reference = target.reference(session)
     limit = target.limit(session)
-    best = target.best(session, unlimited)
-    if not best.optimal:
-        raise SolveError(f"the solve with '{resource}' unlimited stopped on {best.termination}: "
-                         "target mode needs proven optimal solves")
-    best_level = target.level(session, best)
+    executor = executor or SerialExecutor()
+    spec = spec_of(session)
+    fn, args = task_call(executor, spec, LimitChain(target.kind, target.reduction, resource,
+                                                    limit))
+    second = executor.submit(fn, *args)
+    try:
+        best, best_level, best_cost = run_task(spec, BestChain(target.kind, target.reduction,
+                                                               resource))
+        reached = best_level <= limit + session.tol
+        found = None
+        if reached:
+            executor.wait_any([second])
+            found = second.result()
+    finally:
+        if not second.done():
+            executor.cancel([second])
     best_reduction = 1 - best_level / reference if reference > 0 else 0.0
-    best_cheap = target.cheapest(session, resource, best_level, unlimited, Plan.of(best.plan))
-    best_cost = best_cheap.cost if best_cheap is not None else best.spend[resource]
-    reached = best_level <= limit + session.tol
-    cost = None
-    point = None
-    level = None
+    cost = point = level = None
     if reached:
-        c = target.cheapest(session, resource, limit, unlimited, Plan.of(best.plan))
-        if c is None:
+        if found is None:
             raise SolveError("the target is reachable but the cheapest-plan MILP found no plan")
-        if not c.optimal:
+        cost, optimal, point, level = found
+        if not optimal:
             raise SolveError("the cheapest-plan solve stopped before proving its cost least "
                              "(raise --time-limit)")
-        cost = c.cost
-        point = target.point_at(session, resource, c)
-        level = target.level(session, point)
+        assert level is not None
         if level > limit + 2 * session.tol:
             from ..instance.units import Units
             from ..report.units import quantity
@@ -348,7 +409,8 @@ def cheapest_to_targets(source, targets: list[tuple[str, float]], resource: str,
                         progress: Callable[[int, int], None] | None = None
                         ) -> list[TargetResult]:
     """Target mode for several (kind, reduction) targets, as independent tasks on
-    ``executor``, in the order given; ``store`` keeps each result the moment it is found
+    ``executor`` (a single target: its two chains of solves, ``cheapest_to_target``), in the
+    order given; ``store`` keeps each result the moment it is found
     (one run for the lot; running it again resumes). ``progress(done, total)`` after each
     target."""
     from ..parallel import SerialExecutor, drive
@@ -371,7 +433,12 @@ def cheapest_to_targets(source, targets: list[tuple[str, float]], resource: str,
                 progress(sum(k in run for k in keys), len(keys))
 
         todo = {k: t for k, t in zip(keys, tasks) if k not in run}
-        drive(executor, [(k, task_call(executor, spec, t)) for k, t in todo.items()], then)
+        if len(todo) == 1:  # one target: its two chains side by side on the executor
+            ((key, task),) = todo.items()
+            then(key, cheapest_to_target(session, make_target(task.kind, task.reduction, comms),
+                                         resource, executor))
+        else:
+            drive(executor, [(k, task_call(executor, spec, t)) for k, t in todo.items()], then)
         results = [TargetResult.from_dict(run.get(k)) for k in keys]
         for r in results:
             r.run_id = run.id

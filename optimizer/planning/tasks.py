@@ -46,7 +46,9 @@ class Task(Protocol):
     def run(self, session: PlanningSession) -> Any: ...
 
 
-_LOCK = threading.Lock()  # one HiGHS solve at a time per process
+# one HiGHS solve at a time per process; re-entrant, as a task may run tasks of its own
+# in this process (a target among several runs its two chains serially)
+_LOCK = threading.RLock()
 _SESSIONS: dict[str, PlanningSession] = {}
 _KEEP = 4  # a process serving many sessions keeps the latest few
 
