@@ -20,6 +20,7 @@ from optimizer.certify.response import solve_smuggler
 from optimizer.cli import main
 from optimizer.compile.horizon import build_horizon_problem
 from optimizer.compile.network import Plan, compile_instance
+from optimizer.formulation.interdiction import build_problem_milp
 from optimizer.instance.horizon import horizon_problems
 from optimizer.instance.model import Effect, Horizon, Level, Scenario, Timing
 from optimizer.instance.reader import load_instance, read_instance_text
@@ -259,6 +260,48 @@ def test_the_random_horizons_cover_every_feature():
                                      ("one_off", t.cost == "one_off"), ("repeat", t.repeat)) if on}
     assert seen >= {"carry_over", "total", "change", "decay", "lag", "regen", "profile",
                     "recurring", "one_off", "repeat"}
+
+
+@pytest.mark.parametrize("seed", range(14))
+def test_every_schedule_takes_at_most_one_start_of_each_aggregate(seed):
+    """The MILP states each aggregate's sum as a binary column: exact only if no schedule
+    the rules allow (the oracle's own reading of them) takes two of its starts."""
+    try:
+        inst = random_horizon(seed)
+    except InstanceError:
+        pytest.skip("the random timings broke a validation rule")
+    problem = build_horizon_problem(inst)
+    st, T = problem.st, inst.horizon.count
+    index = {(int(st.action[i]), int(st.level[i]), int(st.period[i])): i for i in range(len(st))}
+    sets = problem.aggregates()
+    assert sets == [] or min(len(members) for _, members in sets) >= 2
+    for name, members in sets:
+        j = int(st.action[members[0]])
+        assert set(st.action[members].tolist()) == {j}, name
+        taken = [sum(index[(j, lv, s)] in members for lv, s in choice)
+                 for choice in _action_choices(inst, j, T)]
+        assert max(taken) == 1, name
+
+
+def test_shipped_aggregates_are_acting_and_started_sets():
+    problem = build_horizon_problem(load_instance(SHIPPED))
+    st = problem.st
+    sets = {name: {st.group_ids[g] for g in st.group[members].tolist()}
+            for name, members in problem.aggregates()}
+    # a middle-layer arrest regenerates after two years: the starts of 2021 and 2022 act
+    assert sets["middle_layer_sinaloa acting in 2022"] == {"middle_layer_sinaloa@2021",
+                                                           "middle_layer_sinaloa@2022"}
+    # a programme runs from its start to the end and may not be repeated: every start acts
+    # in the last year (the set "started" is the same one, stated once)
+    assert sets["coast_patrols acting in 2025"] == {f"coast_patrols@{y}"
+                                                    for y in range(2021, 2026)}
+    assert "coast_patrols started" not in sets
+    assert sets["coast_patrols acting in 2023"] == {f"coast_patrols@{y}"
+                                                    for y in range(2021, 2024)}
+    # kingpins are replaced within the year: one start acts in each year, nothing to sum
+    assert not any(name.startswith("high_value_targeting") for name in sets)
+    milp = build_problem_milp(problem)
+    assert milp.model.var_blocks["z"].size == len(sets)
 
 
 # ----------------------------------------------------------------------------- by hand

@@ -164,6 +164,7 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
     m = LinearModel("interdiction", sense="min")
     x, budget = add_actions(m, problem.net)
     add_exclusive_rows(m, x.start, problem.exclusive())
+    add_aggregate_columns(m, x.start, problem.aggregates())
     blocks, _ = add_scenario_blocks(m, problem, x.start)
     return ScenarioMILP(m, problem, x.start, budget.start, blocks)
 
@@ -179,6 +180,27 @@ def add_exclusive_rows(m: LinearModel, x_start: int, sets: list[tuple[str, np.nd
     m.add_rows("once" + (f"_{tag}" if tag else ""), len(sets), rows, cols, np.ones(len(cols)),
                hi=1.0, keys=lambda: [(name,) for name, _ in sets],
                doc="Σ_{l,s} x_{j,l,s} ≤ 1: an action that may not be repeated starts once")
+
+
+def add_aggregate_columns(m: LinearModel, x_start: int, sets: list[tuple[str, np.ndarray]],
+                          tag: str = "") -> None:
+    """aggregate(set): z_set = Σ_{b ∈ set} x_b with z_set ∈ {0, 1} a binary column
+    (``DefenderProblem.aggregates``: sets a plan takes at most one of). The feasible plans
+    and the relaxation are unchanged; the solver may branch on z (over a horizon: whether
+    an action acts in a year, before which start makes it act) and derive cuts from it."""
+    if not sets:
+        return
+    sfx = f"_{tag}" if tag else ""
+    z = m.add_vars("z" + sfx, len(sets), lb=0.0, ub=1.0, integer=True,
+                   keys=lambda: [(name,) for name, _ in sets],
+                   doc="z_set = Σ_{b ∈ set} x_b ∈ {0, 1}: whether the plan takes one of the set")
+    rows = np.concatenate([np.full(len(members) + 1, i) for i, (_, members) in enumerate(sets)])
+    cols = np.concatenate([np.append(x_start + members, z.start + i)
+                           for i, (_, members) in enumerate(sets)])
+    vals = np.concatenate([np.append(np.ones(len(members)), -1.0) for _, members in sets])
+    m.add_rows("aggregate" + sfx, len(sets), rows, cols, vals, lo=0.0, hi=0.0,
+               keys=lambda: [(name,) for name, _ in sets],
+               doc="Σ_{b ∈ set} x_b − z_set = 0")
 
 
 def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int,
