@@ -19,13 +19,23 @@ from optimizer import InstanceError, SolveOptions, solve
 from optimizer.certify.response import solve_smuggler
 from optimizer.cli import main
 from optimizer.compile.horizon import build_horizon_problem
-from optimizer.compile.network import Plan, compile_instance
+from optimizer.compile.network import Levers, Plan, compile_instance
+from optimizer.formulation.blocks import LinearModel
+from optimizer.formulation.interdiction import (
+    LeverMerge,
+    add_actions,
+    add_aggregate_columns,
+    add_exclusive_rows,
+    add_scenario_blocks,
+    build_problem_milp,
+)
 from optimizer.instance.horizon import horizon_problems
 from optimizer.instance.model import Effect, Horizon, Level, Scenario, Timing
 from optimizer.instance.reader import load_instance, read_instance_text
 from optimizer.instance.scenarios import materialize
 from optimizer.instance.validate import validate
 from optimizer.pipeline import solve_horizon
+from optimizer.solvers.base import open_session
 from optimizer.studies.horizon import evaluate_schedule
 
 from helpers import (
@@ -259,6 +269,104 @@ def test_the_random_horizons_cover_every_feature():
                                      ("one_off", t.cost == "one_off"), ("repeat", t.repeat)) if on}
     assert seen >= {"carry_over", "total", "change", "decay", "lag", "regen", "profile",
                     "recurring", "one_off", "repeat"}
+
+
+@pytest.mark.parametrize("seed", range(14))
+def test_every_schedule_takes_at_most_one_start_of_each_aggregate(seed):
+    """The MILP states each aggregate's sum as a binary column: exact only if no schedule
+    the rules allow (the oracle's own reading of them) takes two of its starts."""
+    try:
+        inst = random_horizon(seed)
+    except InstanceError:
+        pytest.skip("the random timings broke a validation rule")
+    problem = build_horizon_problem(inst)
+    st, T = problem.st, inst.horizon.count
+    index = {(int(st.action[i]), int(st.level[i]), int(st.period[i])): i for i in range(len(st))}
+    sets = problem.aggregates()
+    assert sets == [] or min(len(members) for _, members in sets) >= 2
+    for name, members in sets:
+        j = int(st.action[members[0]])
+        assert set(st.action[members].tolist()) == {j}, name
+        taken = [sum(index[(j, lv, s)] in members for lv, s in choice)
+                 for choice in _action_choices(inst, j, T)]
+        assert max(taken) == 1, name
+
+
+def test_shipped_aggregates_are_acting_and_started_sets():
+    problem = build_horizon_problem(load_instance(SHIPPED))
+    st = problem.st
+    sets = {name: {st.group_ids[g] for g in st.group[members].tolist()}
+            for name, members in problem.aggregates()}
+    # a middle-layer arrest regenerates after two years: the starts of 2021 and 2022 act
+    assert sets["middle_layer_sinaloa acting in 2022"] == {"middle_layer_sinaloa@2021",
+                                                           "middle_layer_sinaloa@2022"}
+    # a programme runs from its start to the end and may not be repeated: every start acts
+    # in the last year (the set "started" is the same one, stated once)
+    assert sets["coast_patrols acting in 2025"] == {f"coast_patrols@{y}"
+                                                    for y in range(2021, 2026)}
+    assert "coast_patrols started" not in sets
+    assert sets["coast_patrols acting in 2023"] == {f"coast_patrols@{y}"
+                                                    for y in range(2021, 2024)}
+    # kingpins are replaced within the year: one start acts in each year, nothing to sum
+    assert not any(name.startswith("high_value_targeting") for name in sets)
+    milp = build_problem_milp(problem)
+    assert milp.model.var_blocks["z"].size == len(sets)
+
+
+def test_a_lever_merge_by_hand():
+    """Binaries 0 and 1 (a set) act alike on element 5: one lever on the set's column;
+    on element 6 by different amounts, and binary 2 alone: left as they are."""
+    levers = Levers(np.array([0, 1, 2, 0, 1]), np.array([5, 5, 5, 6, 6]),
+                    np.array([0.5, 0.5, 0.3, 1.0, 2.0]))
+    merge = LeverMerge([np.array([0, 1])], start=100, group=np.array([0]), names=["a"])
+    out = merge.apply(levers, n_binaries=3)
+    assert sorted(zip(out.binary.tolist(), out.element.tolist(), out.amount.tolist())) == [
+        (0, 6, 1.0), (1, 6, 2.0), (2, 5, 0.3), (3, 5, 0.5)]
+
+
+def _horizon_milp(problem, merged: bool):
+    """The horizon MILP as ``build_problem_milp`` states it, levers merged onto the
+    aggregate columns or not."""
+    m = LinearModel("interdiction", sense="min")
+    x, _ = add_actions(m, problem.net)
+    add_exclusive_rows(m, x.start, problem.exclusive())
+    merge = add_aggregate_columns(m, x.start, problem.aggregates(),
+                                  problem.net.exclusive_groups()[0])
+    add_scenario_blocks(m, problem, x.start, merge=merge if merged else None)
+    return m
+
+
+@pytest.mark.parametrize("seed", range(14))
+def test_merged_levers_keep_the_relaxation(seed):
+    """Levers merged onto an aggregate column state the same LP relaxation (and, by the
+    enumeration test, the same optimum): both relaxations solved to the same value."""
+    try:
+        inst = random_horizon(seed)
+    except InstanceError:
+        pytest.skip("the random timings broke a validation rule")
+    problem = build_horizon_problem(inst)
+    values = []
+    for merged in (True, False):
+        m = _horizon_milp(problem, merged)
+        session = open_session(m, SolveOptions(threads=1))
+        session.set_integrality(np.arange(m.n_cols), False)
+        values.append(session.solve().objective)
+    assert values[0] == pytest.approx(values[1], rel=1e-7, abs=1e-7)
+
+
+def test_the_random_horizons_merge_levers():
+    """Some random horizon states levers on aggregate columns (else the two tests above
+    test nothing), and the shipped horizon's MILP shrinks by merging."""
+    smaller = 0
+    for seed in range(14):
+        try:
+            problem = build_horizon_problem(random_horizon(seed))
+        except InstanceError:
+            continue
+        smaller += _horizon_milp(problem, True).n_cols < _horizon_milp(problem, False).n_cols
+    assert smaller >= 2
+    shipped = build_horizon_problem(load_instance(SHIPPED))
+    assert _horizon_milp(shipped, True).n_cols < 0.7 * _horizon_milp(shipped, False).n_cols
 
 
 # ----------------------------------------------------------------------------- by hand

@@ -251,6 +251,32 @@ class HorizonProblem(DefenderProblem):
                     out.append((f"{act.id} running in {label}", here))
         return out
 
+    def aggregates(self) -> list[tuple[str, np.ndarray]]:
+        """For every action and period, its starts acting then (running: ``Starts.running``),
+        and all its starts if it may not be repeated; the same for each level of an action
+        with several — each set of two or more starts. By the schedule rules (``exclusive``
+        and one level per start) a schedule takes at most one start of each set, so its sum
+        is 0 or 1: "is j acting in year t", "is j done at all". The MILP states each sum as
+        a binary column (docs/model.md §14): the relaxation is the same, but the solver can
+        branch on whether before when."""
+        st = self.st
+        out: dict[tuple[int, ...], str] = {}
+        for j, act in enumerate(self.instance.actions):
+            members = np.flatnonzero(st.action == j)
+            repeat = act.timing is not None and act.timing.repeat
+            parts = [(act.id, members)]
+            if len(act.levels) > 1:
+                parts += [(f"{act.id} level {lv + 1}", members[st.level[members] == lv])
+                          for lv in range(len(act.levels))]
+            for prefix, mine in parts:
+                sets = [(f"{prefix} acting in {label}", mine[st.running[mine, t]])
+                        for t, label in enumerate(self.labels)]
+                sets += [] if repeat else [(f"{prefix} started", mine)]
+                for name, here in sets:
+                    if len(here) > 1:
+                        out.setdefault(tuple(here.tolist()), name)
+        return [(name, np.array(key, np.int64)) for key, name in out.items()]
+
     def period_budgets(self, budgets: Mapping[str, float]) -> tuple[np.ndarray, dict[str, float]]:
         """The per-period budgets and totals with ``budgets`` applied: ``b`` sets b's budget
         in every period, ``b@label`` in one period, ``b@total`` its total."""

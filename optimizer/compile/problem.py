@@ -100,6 +100,12 @@ class DefenderProblem:
         repeated): (name, binaries)."""
         return []
 
+    def aggregates(self) -> list[tuple[str, np.ndarray]]:
+        """Sets of binaries whose sum is 0 or 1 in every plan, stated in the MILP as binary
+        columns of their own for the solver to branch on (none here; over a horizon, the
+        starts of an action acting in each period: docs/model.md §14): (name, binaries)."""
+        return []
+
     def check_plan(self, plan) -> None:
         """Raise ``CertificateError`` if ``plan`` takes two binaries of an exclusive set."""
         if not self.exclusive():

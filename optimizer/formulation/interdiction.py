@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..compile.network import CompiledNetwork
+from ..compile.network import CompiledNetwork, DualRemovals, Levers
 from ..instance.beliefs import refuse_beliefs
 from .blocks import LinearModel
 
@@ -75,6 +75,53 @@ class DualBlock:
     obj_coefs: np.ndarray
     useful_flows: np.ndarray
     useful_recipes: np.ndarray
+
+
+@dataclass
+class LeverMerge:
+    """Aggregate columns (``add_aggregate_columns``) a dual block may state its levers on:
+    set k (binaries ``sets[k]``, of which a plan takes at most one) is column ``start + k``,
+    in exclusive group ``group[k]``, named ``names[k]``."""
+
+    sets: list[np.ndarray]
+    start: int
+    group: np.ndarray
+    names: list[str]
+
+    def apply(self, levers: Levers, n_binaries: int) -> Levers:
+        """``levers`` with every set whose binaries all act on one element by one amount
+        (one lever each) merged into one lever (n_binaries + k, element, amount): then
+        Σ_{b ∈ set} a x_b = a z_set, and the products w_b = x_b·y of the set become one
+        product z_set·y with the same relaxation (any w ≤ ȳ z splits as w_b = w x_b / z ≤ ȳ
+        x_b, and the cap row of the group bounds both alike). Sets are tried largest first;
+        a lever is merged at most once."""
+        if not len(levers) or not self.sets:
+            return levers
+        where: dict[tuple[int, int], int] = {}
+        for i, key in enumerate(zip(levers.binary.tolist(), levers.element.tolist())):
+            where[key] = -1 if key in where else i  # -1: several levers, left alone
+        elements: dict[int, set[int]] = {}
+        for b, e in where:
+            elements.setdefault(b, set()).add(e)
+        used = np.zeros(len(levers), bool)
+        merged: list[tuple[int, int, float]] = []
+        for k in sorted(range(len(self.sets)), key=lambda k: -len(self.sets[k])):
+            members = self.sets[k].tolist()
+            for e in sorted(elements.get(members[0], ())):
+                idx = [where.get((b, e), -1) for b in members]
+                if min(idx) < 0 or used[idx].any():
+                    continue
+                amounts = levers.amount[idx]
+                if np.ptp(amounts) > TOL * max(1.0, float(np.abs(amounts).max())):
+                    continue
+                used[idx] = True
+                merged.append((n_binaries + k, e, float(amounts[0])))
+        if not merged:
+            return levers
+        rest = Levers(levers.binary[~used], levers.element[~used], levers.amount[~used])
+        return Levers(np.concatenate([rest.binary, np.array([b for b, _, _ in merged])]),
+                      np.concatenate([rest.element, np.array([e for _, e, _ in merged])]),
+                      np.concatenate([rest.amount, np.array([a for _, _, a in merged])]))
 
 
 def add_actions(m: LinearModel, net: CompiledNetwork, tag: str = ""):
@@ -164,7 +211,9 @@ def build_problem_milp(problem: "DefenderProblem") -> ScenarioMILP:
     m = LinearModel("interdiction", sense="min")
     x, budget = add_actions(m, problem.net)
     add_exclusive_rows(m, x.start, problem.exclusive())
-    blocks, _ = add_scenario_blocks(m, problem, x.start)
+    merge = add_aggregate_columns(m, x.start, problem.aggregates(),
+                                  problem.net.exclusive_groups()[0])
+    blocks, _ = add_scenario_blocks(m, problem, x.start, merge=merge)
     return ScenarioMILP(m, problem, x.start, budget.start, blocks)
 
 
@@ -181,8 +230,35 @@ def add_exclusive_rows(m: LinearModel, x_start: int, sets: list[tuple[str, np.nd
                doc="Σ_{l,s} x_{j,l,s} ≤ 1: an action that may not be repeated starts once")
 
 
+def add_aggregate_columns(m: LinearModel, x_start: int, sets: list[tuple[str, np.ndarray]],
+                          group: np.ndarray, tag: str = "") -> LeverMerge | None:
+    """aggregate(set): z_set = Σ_{b ∈ set} x_b with z_set ∈ {0, 1} a binary column
+    (``DefenderProblem.aggregates``: sets a plan takes at most one of). The feasible plans
+    and the relaxation are unchanged; the solver may branch on z (over a horizon: whether
+    an action acts in a year, before which start makes it act) and derive cuts from it.
+    ``group``: the exclusive group of each binary. Returns the columns as a ``LeverMerge``
+    for the dual blocks (None without sets)."""
+    if not sets:
+        return None
+    sfx = f"_{tag}" if tag else ""
+    z = m.add_vars("z" + sfx, len(sets), lb=0.0, ub=1.0, integer=True,
+                   keys=lambda: [(name,) for name, _ in sets],
+                   doc="z_set = Σ_{b ∈ set} x_b ∈ {0, 1}: whether the plan takes one of the set")
+    rows = np.concatenate([np.full(len(members) + 1, i) for i, (_, members) in enumerate(sets)])
+    cols = np.concatenate([np.append(x_start + members, z.start + i)
+                           for i, (_, members) in enumerate(sets)])
+    vals = np.concatenate([np.append(np.ones(len(members)), -1.0) for _, members in sets])
+    m.add_rows("aggregate" + sfx, len(sets), rows, cols, vals, lo=0.0, hi=0.0,
+               keys=lambda: [(name,) for name, _ in sets],
+               doc="Σ_{b ∈ set} x_b − z_set = 0")
+    return LeverMerge([members for _, members in sets], z.start,
+                      np.array([group[members[0]] for _, members in sets], np.int64),
+                      [name for name, _ in sets])
+
+
 def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int,
-                        tag: str = "") -> tuple[list[DualBlock], tuple[np.ndarray, np.ndarray]]:
+                        tag: str = "", merge: LeverMerge | None = None
+                        ) -> tuple[list[DualBlock], tuple[np.ndarray, np.ndarray]]:
     """One dual block per scenario of ``problem`` on the binaries at ``x_start``, and the
     problem's risk measure of their objectives added to the model's objective
     (``add_risk_objective``; see ``build_problem_milp``). ``tag`` suffixes every block name
@@ -196,7 +272,7 @@ def add_scenario_blocks(m: LinearModel, problem: "DefenderProblem", x_start: int
         if sc.net.n_binaries != net0.n_binaries or sc.net.action_ids != net0.action_ids:
             raise ValueError(f"scenario {sc.id!r} does not share the actions")
         parts = [p for p in (tag, "" if single else _tag(sc.id)) if p]
-        blocks.append(add_dual_block(m, sc.net, x_start, "_".join(parts)))
+        blocks.append(add_dual_block(m, sc.net, x_start, "_".join(parts), merge=merge))
     groups = problem.groups()
     exprs = [(np.concatenate([blocks[b].obj_cols for b, _ in members]).astype(np.int64),
               np.concatenate([w * blocks[b].obj_coefs for b, w in members]))
@@ -272,14 +348,31 @@ def set_objective(m: LinearModel, cols: np.ndarray, coefs: np.ndarray) -> None:
 
 
 def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str = "",
-                   flow_caps: np.ndarray | None = None) -> DualBlock:
+                   flow_caps: np.ndarray | None = None,
+                   merge: LeverMerge | None = None) -> DualBlock:
     """Add the duals and dual rows of the smuggler's LP for ``net`` to ``m``, with the plan
     entering through the binaries at ``x_start`` (see the module docstring). ``tag``
     suffixes block names (one block per scenario). ``flow_caps``: bounds f ≤ F̄ that are
     part of the LP (the bilevel MILP's bounded responses, for a perturbed network whose
     optimum could exceed them; each finite one gets a dual θ ∈ [0, M_{a,k}], objective
-    F̄ θ, and +θ in its row). Returns the block's objective."""
+    F̄ θ, and +θ in its row). ``merge``: aggregate columns the levers of several binaries
+    are stated on where they act alike (``LeverMerge.apply``). Returns the block's
+    objective."""
     K = net.n_comms
+    B = net.n_binaries
+    exclusive, group_names = net.exclusive_groups()
+    lever = {name: getattr(net, name) for name in (
+        "seizure_raise", "cost_raise", "arc_cap_cut", "recipe_cap_cut", "node_cap_cut",
+        "supply_cut")}
+    removals = net.dual_removals()  # a removed node on one side only (network.dual_removals)
+    # a lever's binary b is column x_start + b, or aggregate b − B of ``merge``
+    col_of_b = x_start + np.arange(B)
+    if merge is not None:
+        lever = {name: merge.apply(lv, B) for name, lv in lever.items()}
+        removals = DualRemovals(merge.apply(removals.arc, B), merge.apply(removals.recipe, B),
+                                merge.apply(removals.delivery, B), removals.side)
+        col_of_b = np.concatenate([col_of_b, merge.start + np.arange(len(merge.sets))])
+        exclusive = np.concatenate([exclusive, merge.group])
     pot = net.potentials()
     reach = net.reachable()
     sfx = f"_{tag}" if tag else ""
@@ -325,7 +418,6 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
             pi_ub[col] = min(pi_ub[col], net.sup_cost[s])
     pi_lb = np.zeros(len(pi_codes))
     del_code = net.del_node * K + net.del_comm
-    removals = net.dual_removals()  # a removed node on one side only (network.dual_removals)
     removed_deliveries = set(removals.delivery.element.tolist())
     delivery_rows: list[int] = []  # deliveries that need a row: removable, or priced by a good
     for d, code in enumerate(del_code.tolist()):
@@ -473,7 +565,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     fc_row = np.full(net.n_flows, -1, np.int64)
     fc_row[useful_fc] = np.arange(len(useful_fc))
 
-    lv = net.seizure_raise
+    lv = lever["seizure_raise"]
     sel = fc_row[lv.element] >= 0 if len(lv) else np.zeros(0, bool)
     seize_b, seize_fc, seize_amt = lv.binary[sel], lv.element[sel], lv.amount[sel]
     seize_y = (pi_of(fc_head[seize_fc], net.fc_comm[seize_fc]) if len(seize_fc)
@@ -491,13 +583,13 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
 
     alpha_ub = np.zeros(net.n_arcs)
     alpha_ub[cap_arcs] = arc_gain[cap_arcs]
-    capacity_products(net.arc_cap_cut, alpha_col, net.arc_cap, alpha_ub)
+    capacity_products(lever["arc_cap_cut"], alpha_col, net.arc_cap, alpha_ub)
     rho_ub = np.zeros(R)
     rho_ub[cap_recs] = rec_gain[cap_recs]
-    capacity_products(net.recipe_cap_cut, rho_col, net.rec_cap, rho_ub)
+    capacity_products(lever["recipe_cap_cut"], rho_col, net.rec_cap, rho_ub)
     beta_ub = np.zeros(net.n_nodes)
     beta_ub[cap_nodes] = node_gain[cap_nodes]
-    capacity_products(net.node_cap_cut, beta_col, net.node_cap, beta_ub)
+    capacity_products(lever["node_cap_cut"], beta_col, net.node_cap, beta_ub)
     # supply cuts multiply the supply dual: π for a free piece, γ for a piece with a cost
     sup_col = np.full(len(net.sup_node), -1, np.int64)
     if len(free_sup):
@@ -505,7 +597,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     sup_col[costed_sup] = gamma_col[costed_sup]
     sup_ub = (np.maximum(pot[net.sup_node, net.sup_comm] - net.sup_cost, 0.0)
               if len(net.sup_node) else np.zeros(0))
-    capacity_products(net.supply_cut, sup_col, np.where(np.isfinite(net.sup_amount),
+    capacity_products(lever["supply_cut"], sup_col, np.where(np.isfinite(net.sup_amount),
                                                         net.sup_amount, 0.0), sup_ub)
 
     all_b = np.concatenate(prod_b) if prod_b else np.zeros(0, np.int64)
@@ -528,6 +620,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     def w_keys():
         names = y_names()
         return [(net.action_ids[net.binary_action[b]], int(net.binary_level[b]) + 1, names[y])
+                if b < B else (merge.names[b - B] if merge else "", 0, names[y])
                 for b, y in zip(w_b, w_y)]
 
     w_obj = np.zeros(len(w_codes))
@@ -563,11 +656,11 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         rows.append(fc_row[seize_fc][ok])
         cols.append(w.start + np.array([w_index[int(c)] for c in codes_s[ok]], np.int64))
         vals.append(seize_amt[ok])
-    lv = net.cost_raise
+    lv = lever["cost_raise"]
     if len(lv):
         sel = fc_row[lv.element] >= 0
         rows.append(fc_row[lv.element[sel]])
-        cols.append(x_start + lv.binary[sel])
+        cols.append(col_of_b[lv.binary[sel]])
         vals.append(lv.amount[sel] * net.load[net.fc_comm[lv.element[sel]]])
     lv = removals.arc
     if len(lv):
@@ -579,7 +672,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         for b, a in zip(lv.binary.tolist(), lv.element.tolist()):
             for fc in fcs_by_arc.get(a, ()):
                 rb.append(fc_row[fc])
-                cb.append(x_start + b)
+                cb.append(int(col_of_b[b]))
                 vb.append(gain[fc])
         rows.append(np.array(rb, np.int64))
         cols.append(np.array(cb, np.int64))
@@ -613,7 +706,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     if len(lv):
         sel = rec_row[lv.element] >= 0
         rows.append(rec_row[lv.element[sel]])
-        cols.append(x_start + lv.binary[sel])
+        cols.append(col_of_b[lv.binary[sel]])
         vals.append(rec_gain[lv.element[sel]])
     m.add_rows(
         "recipe_dual" + sfx, nR, np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
@@ -637,7 +730,7 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
         if d in row_of_del:  # M = what the sale can be worth: v + ρ φ̄
             g = int(net.del_good[d])
             rows_l.append(row_of_del[d])
-            cols_l.append(x_start + b)
+            cols_l.append(int(col_of_b[b]))
             vals_l.append(float(net.del_value[d] + (net.del_rate[d] * top[g] if g >= 0 else 0.0)))
     m.add_rows(
         "delivery_dual" + sfx, len(delivery_rows), rows_l, cols_l, vals_l,
@@ -650,11 +743,10 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     nW = len(w_codes)
     m.add_rows(
         "product_bound" + sfx, nW, np.concatenate([np.arange(nW), np.arange(nW)]),
-        np.concatenate([w.start + np.arange(nW), x_start + w_b]),
+        np.concatenate([w.start + np.arange(nW), col_of_b[w_b]]),
         np.concatenate([np.ones(nW), -w_ybar]), hi=0.0, keys=w_keys,
         doc="w_{j,l,y} − ȳ x_{j,l} ≤ 0")
     n_cols_w = ncol0
-    exclusive, group_names = net.exclusive_groups()
     group_code = exclusive[w_b] * n_cols_w + w_y if nW else np.zeros(0, np.int64)
     groups, g_local = np.unique(group_code, return_inverse=True)
     g_y = groups % n_cols_w if len(groups) else np.zeros(0, np.int64)
