@@ -228,3 +228,21 @@ def test_pyomo_session_refuses_to_watch_and_searches_for_bound():
         session.watch_solutions(lambda v, obj: False)
     session.search_for_bound(True)
     assert session.solve().objective == pytest.approx(best)
+
+
+def test_gap_closes_when_the_bound_is_the_cutoff_itself():
+    """The rounds cut off plans not better than U − δ; when HiGHS prunes every plan below
+    that cutoff the lower bound is U − δ, and U − (U − δ) rounds a hair above δ for some U
+    (this one is SNIP instance 0, B = 70's optimum, where the rounds went on excluding
+    plans one by one until the time limit): the gap must count as closed."""
+    from optimizer.decomposition.path_master import _RouteRun
+
+    problem = build_problem(random_route_instance(3))
+    run = _RouteRun(problem, SolveOptions(rel_gap=1e-6))
+    run.U = 0.15010833319581413
+    cutoff = run.U - run.delta()
+    assert run.U - cutoff > run.delta()  # the rounding this test is about
+    run.LB = cutoff
+    assert run.gap_closed()
+    run.LB = run.U - 2 * run.delta()
+    assert not run.gap_closed()

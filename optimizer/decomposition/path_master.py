@@ -190,7 +190,10 @@ class _RouteRun:
         return max(o.rel_gap * abs(self.U), o.abs_gap or 0.0, 1e-12 * self.scale)
 
     def gap_closed(self) -> bool:
-        return self.U - self.LB <= self.delta()
+        """U − LB ≤ δ. The lower bound is often the cutoff U − δ itself (HiGHS pruned every
+        plan below it), and U − (U − δ) can round to a hair above δ: without the 1e-9
+        slack the rounds would go on excluding plans no better than U one by one."""
+        return self.U - self.LB <= self.delta() * (1.0 + 1e-9)
 
     # ------------------------------------------------------------------ phases
     def lp_phase(self) -> np.ndarray:
@@ -383,10 +386,14 @@ class _RouteRun:
                 # HiGHS's bound covers the tree it kept; what the cutoff pruned is only
                 # known to be ≥ the cutoff (its reported bound can exceed both)
                 self.LB = max(self.LB, min(float(raw.bound), cutoff))
+                if raw.termination == Termination.OPTIMAL and self.gap_closed():
+                    # HiGHS may end "optimal" on a plan above the cutoff (it takes a plan
+                    # as incumbent before comparing it with objective_bound): the tree
+                    # below the cutoff is empty all the same
+                    return self.finish(Termination.OPTIMAL)
             if raw.termination == Termination.INFEASIBLE:
                 # no plan below the cutoff (the excluded ones are no better than U): the
-                # incumbent is optimal within the gap (not re-tested: U − cutoff can round
-                # above δ)
+                # incumbent is optimal within the gap
                 self.LB = max(self.LB, cutoff)
                 return self.finish(Termination.OPTIMAL)
             if stopped:  # HiGHS may return no solution: the plan was above the cutoff
