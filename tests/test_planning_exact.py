@@ -153,15 +153,21 @@ def _check_target(res, session, curve, enum, reduction):
                                                                      abs=session.tol)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("reduction", [0.2, 0.5, 0.9])
-def test_target_equals_cheapest_plan_by_enumeration(seed, reduction):
+def _target_case(seed: int):
+    """A random instance's planning session and its enumerated oracle curve on r1 (the
+    test is skipped when the seed gives an invalid instance)."""
     try:
         inst = random_instance(seed)
     except InstanceError:
         pytest.skip("seed gives an invalid instance")
     curve, enum = oracle_curve(inst, "r1")
-    session = PlanningSession(inst)
+    return PlanningSession(inst), curve, enum
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("reduction", [0.2, 0.5, 0.9])
+def test_target_equals_cheapest_plan_by_enumeration(seed, reduction):
+    session, curve, enum = _target_case(seed)
     _check_target(cheapest_to_target(session, ValueTarget(reduction), "r1"), session, curve,
                   enum, reduction)
 
@@ -192,12 +198,7 @@ def test_target_chains_on_a_pool_equal_serial_and_enumeration(pool, seed, reduct
     """Target mode's two chains side by side on two workers give the serial result
     (reached targets, and unreachable ones whose second chain is cancelled), and both
     agree with enumeration."""
-    try:
-        inst = random_instance(seed)
-    except InstanceError:
-        pytest.skip("seed gives an invalid instance")
-    curve, enum = oracle_curve(inst, "r1")
-    session = PlanningSession(inst)
+    session, curve, enum = _target_case(seed)
     serial = cheapest_to_target(session, ValueTarget(reduction), "r1")
     pooled = cheapest_to_target(session, ValueTarget(reduction), "r1", pool)
     for res in (serial, pooled):
