@@ -452,17 +452,21 @@ class HighsSession:
 
     def _optimal_but_infeasible(self) -> bool:
         """HiGHS says optimal, but its primal solution is not feasible (rule 6)."""
-        return (str(self.h.getModelStatus()).split(".")[-1] == "kOptimal"
+        return (self._status_name() == "kOptimal"
                 and self.h.getInfo().primal_solution_status != 2)
 
     def _lost_warm_start(self) -> bool:
-        """The LP ended in a status HiGHS cannot name (``kUnknown``, a solve error) and no
-        limit explains it (rule 10)."""
-        return str(self.h.getModelStatus()).split(".")[-1] in ("kUnknown", "kSolveError")
+        """The LP ended in a status HiGHS cannot name (``kUnknown``) or a solve error; a
+        limit would have ended it in a status of its own (rule 10)."""
+        return self._status_name() in ("kUnknown", "kSolveError")
+
+    def _status_name(self) -> str:
+        """HiGHS's model status as its enum name (``kOptimal``, ``kUnknown`` …)."""
+        return str(self.h.getModelStatus()).split(".")[-1]
 
     def _collect(self, seconds: float) -> RawSolution:
         h = self.h
-        name = str(h.getModelStatus()).split(".")[-1]
+        name = self._status_name()
         term = _STATUS.get(name)
         if term is None:
             return RawSolution(Termination.ERROR, SolutionStatus.NONE, None, None, None, None, 0,
