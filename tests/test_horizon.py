@@ -671,3 +671,42 @@ def test_horizon_figure_has_deliveries_per_commodity_in_their_units():
     assert fig.axes[-1].get_xlabel() == "period (year)"
     fig.canvas.draw()
     assert [t.get_text() for t in fig.axes[-1].get_xticklabels()] == ["2021", "2022", "2023"]
+
+
+# ----------------------------------------------------------------------------- names
+
+def test_horizon_names_are_computed_once_per_block(tmp_path):
+    """Naming a product asks only its own block's duals for their names: with a name that
+    asked every earlier block (products included), naming the shipped horizon's 20 blocks
+    took 2^20 times one block's work (`--write-model` and Pyomo hung)."""
+    inst = read_instance_text(HORIZON_YAML)
+    problem = build_horizon_problem(inst)
+    model = _horizon_milp(problem, merged=True)
+    calls: dict[str, int] = {}
+    for b in model.var_blocks.values():
+        def counted(keys=b.keys, name=b.name):
+            calls[name] = calls.get(name, 0) + 1
+            return keys()
+        b.keys = counted
+    names = model.column_names()
+    products = [n for n in calls if n.startswith("w_")]
+    assert len(products) == len(problem.scenarios) >= 3
+    assert all(calls[n] == 1 for n in products), calls
+    assert len(names) == len(set(names)) == model.n_cols
+    rows = model.row_names()
+    assert len(rows) == len(set(rows)) == model.n_rows
+
+
+def test_horizon_solves_through_pyomo_and_exports(tmp_path):
+    inst = read_instance_text(HORIZON_YAML)
+    highs = solve_horizon(inst)
+    pyomo = solve_horizon(inst, SolveOptions(backend="pyomo"))
+    assert_certified(pyomo)
+    assert pyomo.objective_after == pytest.approx(highs.objective_after,
+                                                  abs=highs.certificate.tolerance)
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_YAML)
+    out = CliRunner().invoke(main, ["solve", str(path), "--horizon", "--write-model",
+                                    str(tmp_path / "h.lp")])
+    assert out.exit_code == 0, out.output
+    assert "product_cap" in (tmp_path / "h.lp").read_text()

@@ -611,11 +611,16 @@ def add_dual_block(m: LinearModel, net: CompiledNetwork, x_start: int, tag: str 
     w_b = w_codes // ncol0
     w_y = w_codes % ncol0
     w_index = {int(c): i for i, c in enumerate(w_codes)}
-    blocks_before_w = list(m.var_blocks.values())  # x, and every dual block so far
+    # the blocks of the columns a product multiplies (this block's duals, all declared
+    # before w); only those are named, so a name never asks an earlier block's products
+    # for theirs (that chain doubled the work with every block of a horizon)
+    y_blocks = [b for b in m.var_blocks.values()
+                if len(w_y) and np.any((w_y >= b.start) & (w_y < b.start + b.size))]
 
-    def y_names() -> list[str]:
-        """Names of the columns a product can multiply (all declared before w)."""
-        return [f"{b.name}[{','.join(map(str, k))}]" for b in blocks_before_w for k in b.keys()]
+    def y_names() -> dict[int, str]:
+        """Names of the columns a product can multiply, by column index."""
+        return {b.start + i: f"{b.name}[{','.join(map(str, k))}]"
+                for b in y_blocks for i, k in enumerate(b.keys())}
 
     def w_keys():
         names = y_names()
