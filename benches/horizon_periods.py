@@ -8,11 +8,17 @@ columns: the starts and the aggregate binaries of docs/model.md §14), build / s
 seconds, nodes, and the proven gap.
 
     python3 benches/horizon_periods.py --periods 1,2,5,10 --threads 2 --time-limit 600
+
+The table goes to stdout and, with its machine, load and options, to ``--json``
+(``benches/results/horizon-periods.json`` by default).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -41,7 +47,10 @@ def main() -> None:
     ap.add_argument("--periods", default="1,2,5,10")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument("--json", default=str(ROOT / "benches" / "results" / "horizon-periods.json"),
+                    help="write the rows here ('' for none)")
     args = ap.parse_args()
+    rows: list[dict] = []
     inst = load_instance(args.instance)
     print("| periods | starts | integer columns | rows | columns | build s | solve s | check s "
           "| total s | nodes | status | gap | objective after |")
@@ -57,6 +66,18 @@ def main() -> None:
               f"{ms.get('columns', 0)} | {tm.build:.2f} | {tm.solve:.2f} | {tm.check:.2f} | "
               f"{total:.2f} | {r.node_count} | {'optimal' if r.optimal else r.termination.value}"
               f" | {(r.gap or 0.0):.4%} | {r.objective_after:,.0f} |", flush=True)
+        rows.append(dict(periods=count, starts=starts, model_size=ms, build_s=tm.build,
+                         solve_s=tm.solve, check_s=tm.check, total_s=total,
+                         nodes=r.node_count, optimal=r.optimal,
+                         termination=r.termination.value, gap=r.gap,
+                         objective_after=r.objective_after, bound=r.bound))
+        if args.json:  # after every row: a long run leaves what it measured so far
+            out = dict(bench="horizon_periods", instance=os.path.relpath(args.instance, ROOT),
+                       threads=args.threads,
+                       time_limit=args.time_limit, machine=platform.machine(),
+                       cpus=os.cpu_count(), load_average=os.getloadavg(),
+                       date=time.strftime("%Y-%m-%d"), rows=rows)
+            Path(args.json).write_text(json.dumps(out, indent=2) + "\n")
 
 
 if __name__ == "__main__":
