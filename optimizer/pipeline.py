@@ -54,7 +54,7 @@ from .instance.reader import load_instance
 from .options import Method, Objective, Risk, SolutionStatus, SolveOptions, Termination, Tie
 from .results.build import interdiction_result
 from .results.types import InterdictionResult
-from .solvers.base import RawSolution, open_session
+from .solvers.base import RawSolution, Session, open_session
 
 Source = Instance | CompiledNetwork | DefenderProblem | str | Path
 #: where to export the MILP: a path, or a function giving the path when the model is ready
@@ -202,11 +202,14 @@ def resolve_method(problem: DefenderProblem, options: SolveOptions,
 
 def solve_formulation(problem: DefenderProblem, formulation: Formulation,
                       options: SolveOptions, write_model: ModelTarget | None = None,
-                      deadline: Deadline | None = None) -> Solved:
+                      deadline: Deadline | None = None,
+                      restriction: Mapping[int, float] | None = None) -> Solved:
     """State ``formulation`` for ``problem`` and solve it (or run the decomposition);
     ``write_model``: export the MILP as stated (after the solve); ``deadline``: the run's
     time limit, of which the solver gets what is left (``Deadline.for_solver``) instead of
-    ``options.time_limit``."""
+    ``options.time_limit``; ``restriction``: binaries (index → 0 or 1) fixed for a first,
+    smaller solve whose optimum the whole MILP then only has to beat
+    (``_solve_restricted_first``)."""
     method = resolve_method(problem, options, formulation)
     if method != Method.DUAL:
         if deadline is not None and deadline.limit is not None:
@@ -218,15 +221,73 @@ def solve_formulation(problem: DefenderProblem, formulation: Formulation,
     # No MIP start: HiGHS 1.16 can mis-evaluate a start (solvers.highs, rule 2); without a
     # plan at a time limit the pipeline falls back to "no action", which is feasible.
     build = time.perf_counter() - t0
-    if deadline is not None and deadline.limit is not None:
-        session.set_time_limit(deadline.for_solver())
-    raw = session.solve()
+    if restriction:
+        x = milp.model.block_of_column(milp.x_start)
+        off = milp.x_start - x.start
+        raw = _solve_restricted_first(session, milp.x_start, (x.lb[off:], x.ub[off:]),
+                                      restriction,
+                                      deadline or Deadline.of(options))
+    else:
+        if deadline is not None and deadline.limit is not None:
+            session.set_time_limit(deadline.for_solver())
+        raw = session.solve()
     if write_model is not None:
         session.write(_target(write_model))
     if options.backend != "highs":  # Pyomo's solve call includes its own model update
         build += max(0.0, getattr(session, "build_seconds", 0.0))
     return Solved(raw, milp.x_start, milp.model.summary(),
                   f"{formulation.name}/{options.backend.value}", build)
+
+
+#: share of the time left that the restricted first solve may take
+RESTRICTED_SHARE = 0.25
+
+
+def _solve_restricted_first(session: Session, x_start: int,
+                            x_bounds: tuple[np.ndarray, np.ndarray],
+                            restriction: Mapping[int, float], deadline: Deadline) -> RawSolution:
+    """Solve with the ``restriction``'s binaries fixed (at most ``RESTRICTED_SHARE`` of the
+    time left), restore their bounds (``x_bounds``: the columns' bounds from ``x_start`` on),
+    and solve the whole MILP for a plan better than the
+    restricted optimum U (HiGHS's cutoff at U + 1e-9·max(1, |U|)).
+
+    The answer is the better of the two: the restricted plan is feasible for the whole
+    MILP, and the cutoff only prunes what cannot beat it, so the whole solve's bound b
+    holds for the optimum as min(b, U) (``Session.set_cutoff``). If the whole solve ends
+    infeasible, nothing beats U: the restricted plan is optimal, its bound U. A restricted
+    solve that ends without a plan (infeasible restriction, time) changes nothing."""
+    cols = np.array(sorted(restriction), dtype=np.int64) + x_start
+    fixed = np.array([restriction[int(c - x_start)] for c in cols], dtype=float)
+    lower, upper = x_bounds[0][cols - x_start], x_bounds[1][cols - x_start]
+    session.set_col_bounds(cols, fixed, fixed)
+    left = deadline.for_solver()
+    session.set_time_limit(None if left is None else RESTRICTED_SHARE * left)
+    first = session.solve()
+    session.set_col_bounds(cols, lower, upper)
+    if first.values is None or first.objective is None:
+        session.set_time_limit(deadline.for_solver())
+        return session.solve()
+    incumbent = float(first.objective)
+    session.set_cutoff(incumbent + 1e-9 * max(1.0, abs(incumbent)))
+    session.set_time_limit(deadline.for_solver())
+    whole = session.solve()
+    session.set_cutoff(None)
+    seconds, nodes = first.seconds + whole.seconds, first.node_count + whole.node_count
+    if whole.termination == Termination.INFEASIBLE:  # nothing beats the restricted plan
+        return replace(first, termination=Termination.OPTIMAL,
+                       status=SolutionStatus.OPTIMAL, bound=incumbent, gap=0.0,
+                       node_count=nodes, seconds=seconds,
+                       message="no plan beats the restricted solve's")
+    bound = None if whole.bound is None else min(whole.bound, incumbent)
+    if whole.values is not None and whole.objective is not None \
+            and whole.objective <= incumbent:
+        return replace(whole, bound=bound, node_count=nodes, seconds=seconds)
+    optimal = whole.status == SolutionStatus.OPTIMAL
+    return replace(first, termination=whole.termination,
+                   status=SolutionStatus.OPTIMAL if optimal else SolutionStatus.FEASIBLE,
+                   bound=incumbent if optimal else bound,
+                   gap=None if bound is None else (incumbent - bound) / max(1.0, abs(incumbent)),
+                   node_count=nodes, seconds=seconds, message=whole.message)
 
 
 def _solve_decomposed(problem: DefenderProblem, options: SolveOptions, method: Method,
@@ -545,7 +606,11 @@ def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = 
     baseline = evaluator(Plan.of({}), fresh=True)
     scale = max(1.0, abs(baseline.objective))
     t_base = time.perf_counter()
-    solved = solve_formulation(problem, DualValue(), options, write_model)
+    deadline = Deadline.of(options, started=t_start)
+    restriction = _programmes_of_first_period(problem, options, deadline, budgets=budgets,
+                                              risk=risk, alpha=alpha)
+    solved = solve_formulation(problem, DualValue(), options, write_model,
+                               deadline=deadline, restriction=restriction)
     t_solved = time.perf_counter()
     finished = finish(problem, evaluator, solved.raw, x_start=solved.x_start, exact_claim=True,
                       scale=scale, options=options, tidy=tidy)
@@ -556,6 +621,28 @@ def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = 
         timings=dict(build=(t_compiled - t_start) + solved.build_seconds,
                      solve=solved.raw.seconds, check=t_checked - t_solved,
                      baseline=t_base - t_compiled, total=time.perf_counter() - t_start))
+
+
+def _programmes_of_first_period(problem, options: SolveOptions, deadline: Deadline, *,
+                                budgets: Mapping[str, float] | None,
+                                risk: Risk | str | None, alpha: float | None,
+                                ) -> dict[int, float] | None:
+    """The restriction that finds the horizon MILP's first schedule: the best first-period
+    plan solved alone (at most ``RESTRICTED_SHARE`` of the time left), its programmes
+    funded from the first period and no other programme started
+    (``studies.horizon.programme_restriction``). None with a single period (the
+    restriction would be the whole problem) or without programmes."""
+    from .studies.horizon import one_period_instance, programme_restriction
+
+    if len(problem.labels) < 2:
+        return None
+    inst = problem.instance
+    per0 = {r.id: float(problem.per_period[i, 0]) for i, r in enumerate(inst.resources)}
+    left = deadline.for_solver()
+    first = solve(one_period_instance(inst),
+                  options.replace(time_limit=None if left is None else RESTRICTED_SHARE * left),
+                  budgets=per0, risk=risk, alpha=alpha)
+    return programme_restriction(problem, first.plan) or None
 
 
 def evaluate_plan(source: Source, plan: Plan | Mapping[str, int],

@@ -138,6 +138,23 @@ def repeated_schedule(problem: HorizonProblem, plan: Plan) -> Plan:
     return Plan.of(chosen)
 
 
+def programme_restriction(problem: HorizonProblem, plan: Plan) -> dict[int, float]:
+    """The horizon's programmes fixed as ``plan`` (the best first-period plan) funds them
+    every period: start binary → 0 or 1, for the search of a first schedule
+    (``pipeline.solve_horizon``). A programme is an action that may not be repeated and
+    acts from its start to the end of the horizon at every level (the default timing);
+    ``plan``'s programmes start where ``repeated_schedule`` starts them, the others not at
+    all. Every other action (raids, clean-ups, anything that fades, lags or regenerates)
+    stays free."""
+    st = problem.st
+    T = len(problem.labels)
+    repeated = set(problem.schedule(repeated_schedule(problem, plan)))
+    programme = [not (a.timing is not None and a.timing.repeat)
+                 and all(a.timing_of(lv).active_periods(T) >= T for lv in range(len(a.levels)))
+                 for a in problem.instance.actions]
+    return {i: float(i in repeated) for i in range(len(st)) if programme[int(st.action[i])]}
+
+
 def evaluate_schedule(problem: HorizonProblem, plan: Plan,
                       options: SolveOptions | None = None) -> HorizonResult:
     """A given schedule, certified on the horizon (budgets and schedule rules kept, every
@@ -177,4 +194,4 @@ def repeat_one_period(inst: Instance, options: SolveOptions | None = None, *,
 
 
 __all__ = ["RepeatedPlan", "describe_start", "evaluate_schedule", "one_period_instance",
-           "repeat_one_period", "repeated_schedule", "timing_words"]
+           "programme_restriction", "repeat_one_period", "repeated_schedule", "timing_words"]
