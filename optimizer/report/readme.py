@@ -282,9 +282,12 @@ def _gap_run(runs: list[dict[str, Any]]) -> str:
 
 def shipped_bullet() -> str:
     """The shipped instance's timings (``interdict bench -f shipped``, the engine's settings:
-    method ``dual``), from ``benches/results/shipped-{medium,large}.json``."""
+    method ``dual``), from ``benches/results/shipped-{medium,large}.json``; the five-year
+    horizon from ``horizon-shipped-proof.json`` (its run with a limit long enough for the
+    proof), which wins over the 600 s run of ``shipped-large``."""
     runs = {r["case"].split("/", 1)[1]: r
-            for r in _pick(_runs("shipped-medium") + _runs("shipped-large"), method="dual")}
+            for r in _pick(_runs("shipped-medium") + _runs("shipped-large")
+                           + _runs("horizon-shipped-proof"), method="dual")}
     value, sweep, target = runs["mexico_us"], runs["sweep-usd_m-10-200"], \
         runs["target-value-25pct"]
     beliefs, harm = runs["beliefs-both"], runs["harm-optimistic"]
@@ -298,6 +301,7 @@ def shipped_bullet() -> str:
     met = [name for name, ok in targets if ok]
     missed = [name for name, ok in targets if not ok]
     horizon_text = (f"is proven optimal in {_s(horizon['total_s'])} s"
+                    + (" (30 s aimed for: missed)" if horizon["total_s"] > 30.0 else "")
                     if horizon["status"] == "optimal" else
                     f"stops at a {horizon['gap']:.1%} gap after {_s(horizon['solve_s'])} s")
     return (
