@@ -255,7 +255,9 @@ def _solve_restricted_first(session: Session, x_start: int,
     MILP, and the cutoff only prunes what cannot beat it, so the whole solve's bound b
     holds for the optimum as min(b, U) (``Session.set_cutoff``). If the whole solve ends
     infeasible, nothing beats U: the restricted plan is optimal, its bound U. A restricted
-    solve that ends without a plan (infeasible restriction, time) changes nothing."""
+    solve that ends without a plan (infeasible restriction, time) changes nothing; one
+    stopped by Ctrl-C ends the run with its plan and no bound (the restricted bound says
+    nothing of the whole MILP)."""
     cols = np.array(sorted(restriction), dtype=np.int64) + x_start
     fixed = np.array([restriction[int(c - x_start)] for c in cols], dtype=float)
     lower, upper = x_bounds[0][cols - x_start], x_bounds[1][cols - x_start]
@@ -264,6 +266,9 @@ def _solve_restricted_first(session: Session, x_start: int,
     session.set_time_limit(None if left is None else RESTRICTED_SHARE * left)
     first = session.solve()
     session.set_col_bounds(cols, lower, upper)
+    if first.termination == Termination.INTERRUPTED:  # Ctrl-C: stop here, with no bound
+        return replace(first, status=SolutionStatus.FEASIBLE if first.has_plan
+                       else SolutionStatus.NONE, bound=None, gap=None)
     if first.values is None or first.objective is None:
         session.set_time_limit(deadline.for_solver())
         return session.solve()

@@ -814,6 +814,15 @@ def test_a_bound_above_the_cutoff_proves_the_restricted_plan():
     assert raw.status == OPT and raw.objective == 10.0 and raw.bound == 10.0
 
 
+def test_ctrl_c_in_the_restricted_solve_keeps_its_plan_without_a_bound():
+    stopped = _raw(Termination.INTERRUPTED, FEAS, [1, 0, 0], 10.0, 9.0, 0.1)
+    session = ScriptedSession([stopped])
+    raw = _solve_restricted_first(session, 0, X_BOUNDS, RESTRICTION, Deadline(None, 0.0))
+    assert raw.termination == Termination.INTERRUPTED and raw.status == FEAS
+    assert raw.objective == 10.0 and raw.bound is None and session.cutoffs == []
+    assert session.bounds == {0: (0.0, 1.0), 2: (0.0, 1.0)}
+
+
 def test_a_restriction_without_a_plan_changes_nothing():
     plain = _raw(Termination.OPTIMAL, OPT, [0, 1, 0], 9.0, 9.0, 0.0)
     session = ScriptedSession([_raw(Termination.INFEASIBLE, SolutionStatus.NONE), plain])
