@@ -54,7 +54,15 @@ from .instance.reader import load_instance
 from .options import Method, Objective, Risk, SolutionStatus, SolveOptions, Termination, Tie
 from .results.build import interdiction_result
 from .results.types import InterdictionResult
-from .solvers.base import RawSolution, Session, open_session
+from .solvers.base import (
+    MipProgress,
+    ProgressFn,
+    RawSolution,
+    Session,
+    mip_progress,
+    open_session,
+    progress_listener,
+)
 
 Source = Instance | CompiledNetwork | DefenderProblem | str | Path
 #: where to export the MILP: a path, or a function giving the path when the model is ready
@@ -264,7 +272,9 @@ def _solve_restricted_first(session: Session, x_start: int,
     session.set_col_bounds(cols, fixed, fixed)
     left = deadline.for_solver()
     session.set_time_limit(None if left is None else RESTRICTED_SHARE * left)
-    first = session.solve()
+    outer = progress_listener()
+    with mip_progress(None if outer is None else _restricted_progress(outer, None)):
+        first = session.solve()
     session.set_col_bounds(cols, lower, upper)
     if first.termination == Termination.INTERRUPTED:  # Ctrl-C: stop here, with no bound
         return replace(first, status=SolutionStatus.FEASIBLE if first.has_plan
@@ -275,7 +285,8 @@ def _solve_restricted_first(session: Session, x_start: int,
     incumbent = float(first.objective)
     session.set_cutoff(incumbent + 1e-9 * max(1.0, abs(incumbent)))
     session.set_time_limit(deadline.for_solver())
-    whole = session.solve()
+    with mip_progress(None if outer is None else _restricted_progress(outer, incumbent)):
+        whole = session.solve()
     session.set_cutoff(None)
     seconds, nodes = first.seconds + whole.seconds, first.node_count + whole.node_count
     if whole.termination == Termination.INFEASIBLE:  # nothing beats the restricted plan
@@ -293,6 +304,22 @@ def _solve_restricted_first(session: Session, x_start: int,
                    bound=incumbent if optimal else bound,
                    gap=None if bound is None else (incumbent - bound) / max(1.0, abs(incumbent)),
                    node_count=nodes, seconds=seconds, message=whole.message)
+
+
+def _restricted_progress(outer: ProgressFn, incumbent: float | None) -> ProgressFn:
+    """What the live line shows around a restricted first solve: during it (``incumbent``
+    None) its plans but no bound (its bound is the restricted MILP's, not the whole's);
+    during the whole solve the better of its plans and ``incumbent``, and its bound capped
+    at ``incumbent`` (what the cutoff pruned cannot beat it)."""
+    def report(p: MipProgress) -> None:
+        if incumbent is None:
+            outer(replace(p, bound=None, gap=None))
+            return
+        best = incumbent if p.incumbent is None else min(p.incumbent, incumbent)
+        bound = None if p.bound is None else min(p.bound, best)
+        gap = None if bound is None else (best - bound) / max(1.0, abs(best))
+        outer(replace(p, incumbent=best, bound=bound, gap=gap))
+    return report
 
 
 def _solve_decomposed(problem: DefenderProblem, options: SolveOptions, method: Method,
@@ -644,9 +671,11 @@ def _programmes_of_first_period(problem, options: SolveOptions, deadline: Deadli
     inst = problem.instance
     per0 = {r.id: float(problem.per_period[i, 0]) for i, r in enumerate(inst.resources)}
     left = deadline.for_solver()
-    first = solve(one_period_instance(inst),
-                  options.replace(time_limit=None if left is None else RESTRICTED_SHARE * left),
-                  budgets=per0, risk=risk, alpha=alpha)
+    with mip_progress(None):  # its incumbent and bound are one period's, not the horizon's
+        first = solve(one_period_instance(inst),
+                      options.replace(time_limit=None if left is None
+                                      else RESTRICTED_SHARE * left),
+                      budgets=per0, risk=risk, alpha=alpha)
     return programme_restriction(problem, first.plan) or None
 
 

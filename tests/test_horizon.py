@@ -823,6 +823,20 @@ def test_ctrl_c_in_the_restricted_solve_keeps_its_plan_without_a_bound():
     assert session.bounds == {0: (0.0, 1.0), 2: (0.0, 1.0)}
 
 
+def test_the_live_line_never_shows_the_restricted_bound():
+    from optimizer.pipeline import _restricted_progress
+    from optimizer.solvers.base import MipProgress
+
+    seen: list[MipProgress] = []
+    _restricted_progress(seen.append, None)(MipProgress(10.0, 9.5, 0.05, 4, 1.0))
+    assert seen[-1].incumbent == 10.0 and seen[-1].bound is None and seen[-1].gap is None
+    whole = _restricted_progress(seen.append, 10.0)
+    whole(MipProgress(None, 8.0, None, 1, 2.0))  # no plan of its own yet: the first one
+    assert (seen[-1].incumbent, seen[-1].bound, seen[-1].gap) == (10.0, 8.0, pytest.approx(0.2))
+    whole(MipProgress(9.0, 10.5, None, 9, 3.0))  # a bound above the cutoff: capped
+    assert (seen[-1].incumbent, seen[-1].bound, seen[-1].gap) == (9.0, 9.0, 0.0)
+
+
 def test_a_restriction_without_a_plan_changes_nothing():
     plain = _raw(Termination.OPTIMAL, OPT, [0, 1, 0], 9.0, 9.0, 0.0)
     session = ScriptedSession([_raw(Termination.INFEASIBLE, SolutionStatus.NONE), plain])
