@@ -887,3 +887,81 @@ def test_solve_horizon_certifies_through_the_restriction():
     inst = random_horizon(1)
     r = solve_horizon(inst)
     assert_certified(r)
+
+
+# ----------------------------------------------------------------------------- target
+
+def _cheapest_level_by_enumeration(inst, rid: str, limit: float, total: bool) -> float | None:
+    """The smallest budget of ``rid`` (every period, or ``total``) at which some schedule
+    keeps the other budgets and is worth ≤ ``limit``: every schedule enumerated."""
+    h = inst.horizon
+    T = h.count
+    i = [r.id for r in inst.resources].index(rid)
+    weights = [1 / (1 + h.discount) ** t for t in range(T)]
+    others = replace(inst, horizon=replace(
+        h, budgets=h.budgets if total else {**h.budgets, rid: (1e18,) * T},
+        totals={k: v for k, v in h.totals.items() if not (total and k == rid)}))
+    per_action = [_action_choices(inst, j, T) for j in range(len(inst.actions))]
+    best = None
+    carry = h.carry_over and inst.resources[i].kind == "budget"
+    for choice in itertools.product(*per_action):
+        schedule = [(j, lv, s) for j, starts in enumerate(choice) for lv, s in starts]
+        spend = _spend(inst, schedule, T)
+        if not _fits(others, spend):
+            continue
+        if total:
+            need = float(spend[i].sum())
+        else:
+            used = np.cumsum(spend[i]) if carry else spend[i]
+            need = float(max(used / (np.arange(T) + 1.0 if carry else 1.0)))
+        if best is not None and need >= best:
+            continue
+        value = sum(w * _period_value(inst, schedule, t) for t, w in enumerate(weights))
+        if value <= limit + 1e-6 * max(1.0, abs(limit)):
+            best = need
+    return best
+
+
+@pytest.mark.parametrize("seed,total", [(0, False), (2, False), (3, True), (5, False)])
+def test_cheapest_horizon_budget_equals_enumeration(seed, total):
+    from optimizer.planning.horizon_target import cheapest_horizon_budget
+
+    try:
+        inst = random_horizon(seed)
+    except InstanceError:
+        pytest.skip("the random timings broke a validation rule")
+    rid = next(r.id for r in inst.resources if r.kind == "budget")
+    resource = f"{rid}@total" if total else rid
+    for reduction in (0.2, 0.4, 0.6):
+        r = cheapest_horizon_budget(inst, resource, reduction)
+        oracle = _cheapest_level_by_enumeration(inst, rid, r.limit, total)
+        if oracle is None:
+            assert not r.reached and r.schedule is None
+            continue
+        assert r.reached and r.optimal
+        assert r.budget == pytest.approx(oracle, abs=1e-6 * max(1.0, oracle))
+        assert_certified(r.schedule)
+        assert r.schedule.objective_after <= r.limit + r.schedule.certificate.tolerance
+
+
+def test_target_over_a_horizon_from_the_command_line(tmp_path):
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_YAML)
+    inst = read_instance_text(HORIZON_YAML)
+    rid = inst.resources[0].id
+    out = CliRunner().invoke(main, ["target", str(path), "--horizon", "-r", rid,
+                                    "--reduce", "value", "50%", "--json",
+                                    str(tmp_path / "t.json")])
+    assert out.exit_code == 0, out.output
+    assert "proven cheapest" in out.output and "Check     PASSED" in out.output
+    data = json.loads((tmp_path / "t.json").read_text())
+    assert data["kind"] == "horizon-target" and data["reached"] and data["optimal"]
+    assert data["schedule"]["objective_after"] <= data["limit"] + 1e-6 * data["reference"]
+    assert data["bound"] <= data["budget"] + 1e-6
+    # a commodity target, or a budget of one period, is refused with the reason
+    bad = CliRunner().invoke(main, ["target", str(path), "--horizon", "-r", rid,
+                                    "--reduce", "fentanyl", "50%"])
+    assert bad.exit_code != 0 and "one 'value PCT'" in bad.output
+    none = CliRunner().invoke(main, ["target", str(path), "--horizon", "-r", f"{rid}@2022",
+                                     "--reduce", "value", "50%"])
+    assert none.exit_code != 0 and "RESOURCE@total" in none.output

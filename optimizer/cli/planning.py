@@ -618,13 +618,21 @@ def _frontier_progress(update: Callable[..., None]) -> Callable[[int, float, flo
               "'<commodity> 50%' (units of it delivered, counted in the smuggler's most "
               "delivering optimal response). Repeatable.")
 @click.option("--resource", "-r", required=True, help="The resource to spend as little of.")
+@click.option("--horizon", is_flag=True,
+              help="Over the instance's horizon: the cheapest budget of -r RESOURCE in every "
+              "period (or RESOURCE@total over the horizon) whose optimal schedule cuts the "
+              "discounted value by --reduce value PCT.")
 @json_option()
 @session_options
 @with_ctx
-def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_path) -> None:
+def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, horizon: bool,
+           json_path) -> None:
     """The cheapest plan in one resource (other budgets fixed) that cuts the smuggler's
     value, or the units of a commodity delivered, by the given share; says so when the
     target cannot be reached."""
+    if horizon:
+        _target_horizon(ctx, reduce_, resource, json_path)
+        return
     from ..planning.session import PlanningSession
     from ..planning.target import (
         TargetNotSupported,
@@ -667,6 +675,40 @@ def target(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str, json_p
     ctx.progress.close()
     emit.json(text)
     emit.summary("".join(render_target(r, units) for r in results))
+
+
+def _target_horizon(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: str,
+                    json_path) -> None:
+    """``target --horizon`` (``planning.horizon_target``): one value target."""
+    from ..planning.horizon_target import cheapest_horizon_budget
+    from ..planning.target import parse_reduction
+    from ..report.horizon import render_horizon_target
+
+    if len(reduce_) != 1 or reduce_[0][0] != "value":
+        raise click.BadParameter("over a horizon the target is one 'value PCT'",
+                                 param_hint="--reduce")
+    try:
+        reduction = parse_reduction(reduce_[0][1])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--reduce") from None
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file)
+    ctx.open()
+    inst = ctx.instance()
+    if inst.horizon is None:
+        raise click.UsageError(f"{inst.path} has no 'horizon' section")
+    _check_resource(inst, resource.partition("@")[0])
+    if resource.partition("@")[2] not in ("", "total"):
+        raise click.BadParameter("give RESOURCE (every period) or RESOURCE@total",
+                                 param_hint="--resource")
+    with ctx.progress.solving("target (horizon)"):
+        result = cheapest_horizon_budget(inst, resource, reduction, ctx.options)
+    text = result.to_json()
+    with outputs:
+        outputs.text(emit.file, text)
+    ctx.progress.close()
+    emit.json(text)
+    emit.summary(render_horizon_target(result))
 
 
 # ---------------------------------------------------------------------------- marginal

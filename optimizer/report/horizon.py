@@ -152,6 +152,28 @@ def _static_lines(best: HorizonResult, static: HorizonResult) -> str:
             f"{best.unit} (schedule vs repeated plan, {v.name}): {per}")
 
 
+def render_horizon_target(t: Any, *, width: int = 120) -> str:
+    """``interdict target --horizon`` (``planning.horizon_target.HorizonTarget``): the
+    cheapest budget, its proof, and the certified optimal schedule at that budget."""
+    where = ("over the horizon" if t.resource.endswith("@total")
+             else "in every period")
+    head = (f"Target    discounted value reduced by {pct(t.reduction)}: at most "
+            f"{number(t.limit)} (no action: {number(t.reference)})\n")
+    if not t.reached:
+        if t.optimal:
+            return head + (f"Result    NOT REACHABLE: no schedule within the other budgets "
+                           f"reaches it, whatever the {t.resource} budget {where}\n")
+        return head + (f"Result    not settled: the solver stopped before finding a schedule "
+                       f"that reaches it (bound on the {t.resource} budget: "
+                       f"{number(t.bound)})\n")
+    proof = ("proven cheapest" if t.optimal else
+             f"not proven cheapest: the solver stopped (bound {number(t.bound)})")
+    lines = head + (f"Budget    {t.resource} = {number(t.budget)} {where} ({proof}; bound "
+                    f"{number(t.bound)})\n"
+                    f"The optimal schedule at that budget:\n")
+    return lines + render_horizon(t.schedule, width=width)
+
+
 def horizon_png(r: HorizonResult, path: str | Path, inst: Instance | None = None) -> None:
     """``horizon_figure`` as a PNG at ``path``."""
     _save(horizon_figure(r, inst), path)
@@ -220,4 +242,4 @@ def horizon_figure(r: HorizonResult, inst: Instance | None = None) -> Any:
     return fig
 
 
-__all__ = ["horizon_figure", "horizon_png", "render_horizon"]
+__all__ = ["horizon_figure", "horizon_png", "render_horizon", "render_horizon_target"]
