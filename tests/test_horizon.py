@@ -891,9 +891,9 @@ def test_solve_horizon_certifies_through_the_restriction():
 
 # ----------------------------------------------------------------------------- target
 
-def _cheapest_level_by_enumeration(inst, rid: str, limit: float, total: bool) -> float | None:
-    """The smallest budget of ``rid`` (every period, or ``total``) at which some schedule
-    keeps the other budgets and is worth ≤ ``limit``: every schedule enumerated."""
+def _schedules_by_need(inst, rid: str, total: bool) -> list[tuple[float, float]]:
+    """(the budget of ``rid`` a schedule needs — every period's, or the ``total`` —, its
+    discounted value) for every schedule that keeps the other budgets."""
     h = inst.horizon
     T = h.count
     i = [r.id for r in inst.resources].index(rid)
@@ -902,8 +902,8 @@ def _cheapest_level_by_enumeration(inst, rid: str, limit: float, total: bool) ->
         h, budgets=h.budgets if total else {**h.budgets, rid: (1e18,) * T},
         totals={k: v for k, v in h.totals.items() if not (total and k == rid)}))
     per_action = [_action_choices(inst, j, T) for j in range(len(inst.actions))]
-    best = None
     carry = h.carry_over and inst.resources[i].kind == "budget"
+    out = []
     for choice in itertools.product(*per_action):
         schedule = [(j, lv, s) for j, starts in enumerate(choice) for lv, s in starts]
         spend = _spend(inst, schedule, T)
@@ -914,12 +914,16 @@ def _cheapest_level_by_enumeration(inst, rid: str, limit: float, total: bool) ->
         else:
             used = np.cumsum(spend[i]) if carry else spend[i]
             need = float(max(used / (np.arange(T) + 1.0 if carry else 1.0)))
-        if best is not None and need >= best:
-            continue
-        value = sum(w * _period_value(inst, schedule, t) for t, w in enumerate(weights))
-        if value <= limit + 1e-6 * max(1.0, abs(limit)):
-            best = need
-    return best
+        out.append((need, sum(w * _period_value(inst, schedule, t)
+                              for t, w in enumerate(weights))))
+    return out
+
+
+def _cheapest_level_by_enumeration(inst, rid: str, limit: float, total: bool) -> float | None:
+    """The smallest budget of ``rid`` at which some schedule is worth ≤ ``limit``."""
+    tol = 1e-6 * max(1.0, abs(limit))
+    needs = [need for need, value in _schedules_by_need(inst, rid, total) if value <= limit + tol]
+    return min(needs) if needs else None
 
 
 @pytest.mark.parametrize("seed,total", [(0, False), (2, False), (3, True), (5, False)])
@@ -965,3 +969,48 @@ def test_target_over_a_horizon_from_the_command_line(tmp_path):
     none = CliRunner().invoke(main, ["target", str(path), "--horizon", "-r", f"{rid}@2022",
                                      "--reduce", "value", "50%"])
     assert none.exit_code != 0 and "RESOURCE@total" in none.output
+
+
+@pytest.mark.parametrize("seed,total", [(0, False), (6, False), (10, True)])
+def test_horizon_frontier_equals_enumeration(seed, total):
+    """At every budget of a grid, the frontier's step value is the best schedule's value
+    among those the budget allows (every schedule enumerated)."""
+    from optimizer.planning.horizon_target import horizon_frontier
+
+    inst = random_horizon(seed)
+    rid = next(r.id for r in inst.resources if r.kind == "budget")
+    resource = f"{rid}@total" if total else rid
+    pairs = _schedules_by_need(inst, rid, total)
+    hi = max(need for need, _ in pairs) + 1.0
+    f = horizon_frontier(inst, resource, 0.0, hi)
+    assert f.proven and len(f.steps) >= 2
+    budgets = [b for b, _ in f.steps]
+    assert budgets == sorted(budgets)
+    values = [r.objective_after for _, r in f.steps]
+    assert all(b < a for a, b in zip(values, values[1:]))
+    for B in np.linspace(0.0, hi, 23).tolist() + budgets:
+        best = min(value for need, value in pairs if need <= B + 1e-9)
+        step = max(k for k, b in enumerate(budgets) if b <= B + 1e-9)
+        assert values[step] == pytest.approx(best, abs=2 * f.tolerance)
+    for _, r in f.steps:
+        assert_certified(r)
+
+
+def test_frontier_over_a_horizon_from_the_command_line(tmp_path):
+    """On the 3-year test horizon (carry-over, raids costing 2): steps at 0, ⅓, ⅔, 1, 4/3
+    and 2 a year — cumulative budgets that pay for one more raid or clean-up."""
+    path = tmp_path / "h.yaml"
+    path.write_text(HORIZON_YAML)
+    rid = read_instance_text(HORIZON_YAML).resources[0].id
+    out = CliRunner().invoke(main, ["frontier", str(path), "--horizon", "-r", rid,
+                                    "--from", "0", "--to", "5", "--json",
+                                    str(tmp_path / "f.json")])
+    assert out.exit_code == 0, out.output
+    data = json.loads((tmp_path / "f.json").read_text())
+    assert data["kind"] == "horizon-frontier" and data["proven"]
+    budgets = [s["budget"] for s in data["steps"]]
+    assert budgets == pytest.approx([0, 1 / 3, 2 / 3, 1, 4 / 3, 2], abs=1e-7)
+    assert data["steps"][-1]["value"] == pytest.approx(0.0, abs=1e-6)
+    assert all(s["optimal"] for s in data["steps"]) and "6 step(s)" in out.output
+    bad = CliRunner().invoke(main, ["frontier", str(path), "--horizon", "-r", rid])
+    assert bad.exit_code != 0 and "--to above --from" in bad.output

@@ -570,12 +570,21 @@ def _run_points(store, info) -> list:
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--png", "png_path", type=click.Path(dir_okay=False), default=None)
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), default=None)
+@click.option("--horizon", is_flag=True,
+              help="Over the instance's horizon: every step of the optimal discounted value as "
+              "the budget of -r RESOURCE in every period (or RESOURCE@total) grows from --from "
+              "to --to (required), with the certified optimal schedule of each step.")
 @session_options
 @with_ctx
 def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path, csv_path,
-             png_path, html_path) -> None:
+             png_path, html_path, horizon: bool) -> None:
     """Every breakpoint of the optimal smuggler value as the budget of one resource grows,
     with the plan on each segment (exact, certified)."""
+    if horizon:
+        if csv_path or png_path or html_path:
+            raise click.UsageError("a horizon frontier writes JSON (--json) and its table")
+        _frontier_horizon(ctx, resource, start, stop, json_path)
+        return
     from ..planning.frontier import exact_frontier
     from ..planning.session import PlanningSession
     from ..report.planning import json_with_units, render_frontier
@@ -600,6 +609,38 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     ctx.progress.close()
     emit.json(json_with_units(result.to_json(), Units.of(inst)))
     emit.summary(render_frontier(result, Units.of(inst)))
+
+
+def _frontier_horizon(ctx: Ctx, resource: str, start: float, stop, json_path) -> None:
+    """``frontier --horizon`` (``planning.horizon_target.horizon_frontier``)."""
+    from ..planning.horizon_target import horizon_frontier
+    from ..report.horizon import render_horizon_frontier
+
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file)
+    ctx.open()
+    inst = ctx.instance()
+    if inst.horizon is None:
+        raise click.UsageError(f"{inst.path} has no 'horizon' section")
+    _check_resource(inst, resource.partition("@")[0])
+    if resource.partition("@")[2] not in ("", "total"):
+        raise click.BadParameter("give RESOURCE (every period) or RESOURCE@total",
+                                 param_hint="--resource")
+    if stop is None or stop <= start:
+        raise click.BadParameter("a horizon frontier needs --to above --from",
+                                 param_hint="--to")
+    with ctx.progress.counted(f"frontier (horizon): {resource} budget covered") as update, \
+            ctx.progress.solving("step"):
+        result = horizon_frontier(inst, resource, start, stop, ctx.options,
+                                  progress=lambda n, b: update(min(b, stop) - start,
+                                                               stop - start,
+                                                               note=f"{n} step(s) found"))
+    text = result.to_json()
+    with outputs:
+        outputs.text(emit.file, text)
+    ctx.progress.close()
+    emit.json(text)
+    emit.summary(render_horizon_frontier(result))
 
 
 def _frontier_progress(update: Callable[..., None]) -> Callable[[int, float, float], None]:

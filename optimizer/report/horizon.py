@@ -174,6 +174,29 @@ def render_horizon_target(t: Any, *, width: int = 120) -> str:
     return lines + render_horizon(t.schedule, width=width)
 
 
+def render_horizon_frontier(f: Any, *, width: int = 120) -> str:
+    """``interdict frontier --horizon`` (``planning.horizon_target.HorizonFrontier``): each
+    step's budget range, value and schedule."""
+    buf = io.StringIO()
+    con = _console(buf, width)
+    where = "over the horizon" if f.resource.endswith("@total") else "in every period"
+    con.print(f"Frontier  discounted smuggler's value as the {f.resource} budget {where} grows "
+              f"from {number(f.lo)} to {number(f.hi)}: {len(f.steps)} step(s), "
+              + ("each step proven (the cheapest budget for a better value, and the optimal "
+                 "schedule at it)" if f.proven else "NOT every step proven (a solver stopped)"))
+    table = Table(title=None)
+    for name in ("budget from", "to", "value", "status", "schedule (action@start: level)"):
+        table.add_column(name, justify="right" if name in ("budget from", "to", "value")
+                         else "left")
+    for k, (budget, r) in enumerate(f.steps):
+        upto = f.steps[k + 1][0] if k + 1 < len(f.steps) else f.hi
+        starts = ", ".join(f"{a}: {lv}" for a, lv in r.plan.levels) or "no action"
+        table.add_row(number(budget), number(upto), quantity(r.objective_after, r.total_unit),
+                      "optimal" if r.optimal else f"gap {_gap(r.gap)}", starts)
+    con.print(table)
+    return buf.getvalue()
+
+
 def horizon_png(r: HorizonResult, path: str | Path, inst: Instance | None = None) -> None:
     """``horizon_figure`` as a PNG at ``path``."""
     _save(horizon_figure(r, inst), path)
@@ -242,4 +265,5 @@ def horizon_figure(r: HorizonResult, inst: Instance | None = None) -> Any:
     return fig
 
 
-__all__ = ["horizon_figure", "horizon_png", "render_horizon", "render_horizon_target"]
+__all__ = ["horizon_figure", "horizon_png", "render_horizon", "render_horizon_frontier",
+           "render_horizon_target"]
