@@ -13,8 +13,7 @@ HiGHS 1.16, applied here so no caller has to know them:
    with a start runs with presolve off (the start is then checked in the original space).
 3. HiGHS keeps one global thread scheduler per process and refuses another thread count:
    it is restarted when a solve asks for a different count.
-4. Ctrl-C during a solve asks HiGHS to stop (``cancelSolve``, asked again every 0.05 s
-   until it stops: a MIP restart forgets the request); the solve returns within a
+4. Ctrl-C during a solve asks HiGHS to stop (``cancelSolve``); the solve returns within a
    fraction of a second with termination ``interrupted`` and the best solution found.
 5. With ``verbose`` the solver's log goes to stderr (stdout carries reports and JSON).
 6. A warm LP re-solve (after an objective or row change) can end "optimal" while the
@@ -255,14 +254,11 @@ def _run_interruptible(h: Any) -> None:
     h.HandleUserInterrupt = True
     try:
         thread = h.startSolve()
-        done = cancelled = False
+        done = False
         while not done:
             try:
-                if cancelled:  # again while it runs: a MIP restart forgets a cancel
-                    h.cancelSolve()
                 done, _ = h.wait(0.05)
             except KeyboardInterrupt:
-                cancelled = True
                 h.cancelSolve()  # keep waiting: the solver returns its best solution
         thread.join()
     finally:
