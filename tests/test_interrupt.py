@@ -20,9 +20,12 @@ def test_ctrl_c_during_a_solve_returns_the_best_certified_plan(tmp_path):
     path = tmp_path / "big.yaml"
     write_instance(layered_instance(scale=60, fan_in=6, seed=0), path)
     out = tmp_path / "r.json"
+    # Ctrl-C's default action in the child even when this run ignores SIGINT (a shell
+    # starts a background job so, and a child inherits it: the solve then ran to the end)
     proc = subprocess.Popen([sys.executable, "-m", "optimizer", "solve", str(path), "--verbose",
                              "--json", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert proc.stderr is not None
     # wait until branch and bound runs (the HiGHS log, on stderr, prints its node table)
     deadline = time.monotonic() + 120
