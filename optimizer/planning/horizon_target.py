@@ -96,51 +96,66 @@ def _budget_rows(problem, resource: str) -> dict[int, float]:
             for t, label in enumerate(problem.labels)}
 
 
-def _cheapest_level(problem, resource: str, limit: float, options: SolveOptions) -> _Cheapest:
-    """min L s.t. the horizon MILP's objective E ≤ ``limit`` and every budget row k of
-    ``resource`` spend_k ≤ m_k L (module docstring)."""
-    rows = _budget_rows(problem, resource)
-    milp = DualValue().build(problem)
-    m = milp.model
-    ids = problem.net.resource_ids
-    # the objective becomes the row E ≤ limit; the budget level L is the new objective
-    obj_cols = np.concatenate([b.start + np.flatnonzero(b.obj) for b in m.var_blocks.values()])
-    obj_vals = np.concatenate([b.obj[b.obj != 0] for b in m.var_blocks.values()])
-    for b in m.var_blocks.values():
-        b.obj[:] = 0.0
-    level = m.add_vars("budget_level", 1, lb=0.0, obj=1.0, keys=lambda: [(resource,)],
-                       doc="L: the budget of the resource, the cheapest that reaches the limit")
-    m.add_rows("value_limit", 1, np.zeros(len(obj_cols), np.int64), obj_cols, obj_vals,
-               hi=limit, keys=lambda: [("limit",)], doc="E(y, u) ≤ limit")
-    budget = m.row_blocks["budget"]
-    r_loc: list[Any] = []
-    c_loc: list[Any] = []
-    v_loc: list[Any] = []
-    for k, (row, mult) in enumerate(sorted(rows.items())):
-        mine = budget.rows == row
-        r_loc += [np.full(int(mine.sum()), k), [k]]
-        c_loc += [budget.cols[mine], [level.start]]
-        v_loc += [budget.vals[mine], [-mult]]
-        budget.hi[row] = np.inf  # restated below against L
-    m.add_rows("budget_level_rows", len(rows), np.concatenate(r_loc), np.concatenate(c_loc),
-               np.concatenate(v_loc), hi=0.0, keys=lambda: [(ids[r],) for r in sorted(rows)],
-               doc="spend_k(y) − m_k L ≤ 0")
-    # a binary a feasibility tolerance above 0 buys its products' share of the value for a
-    # budget of that tolerance × its cost: with HiGHS's 1e-6 the level came out as 2e-6 on
-    # a 3-year test horizon, and a frontier stepped there for ever. Integral to 1e-9, and
-    # the level is what the rounded schedule needs (below).
-    tight = {"mip_feasibility_tolerance": 1e-9, **options.extra}
-    raw = open_session(m, options.replace(extra=tight)).solve()
-    if raw.termination == Termination.INFEASIBLE:
-        return _Cheapest(None, None, True)
-    if raw.objective is None or raw.values is None:
-        return _Cheapest(None, raw.bound, False)
-    # the level the cheapest schedule needs, summed exactly (the MILP's L may sit a
-    # feasibility tolerance below it)
-    x = np.round(raw.values[milp.x_start:milp.x_start + problem.net.n_binaries])
-    spend = problem.net.binary_cost.T @ x
-    found = float(max(spend[r] / mult for r, mult in rows.items()))
-    return _Cheapest(found, raw.bound, raw.status == SolutionStatus.OPTIMAL)
+class _BudgetLevel:
+    """The budget-level MILP, stated and loaded once: min L s.t. the horizon MILP's
+    objective E ≤ a limit and every budget row k of ``resource`` spend_k ≤ m_k L (module
+    docstring). ``cheapest(limit)`` changes only the limit row's bound (a frontier asks
+    one limit per step)."""
+
+    def __init__(self, problem, resource: str, options: SolveOptions):
+        self.problem = problem
+        self.rows = _budget_rows(problem, resource)
+        milp = DualValue().build(problem)
+        m = milp.model
+        ids = problem.net.resource_ids
+        rows = self.rows
+        # the objective becomes the row E ≤ limit; the budget level L is the new objective
+        obj_cols = np.concatenate([b.start + np.flatnonzero(b.obj)
+                                   for b in m.var_blocks.values()])
+        obj_vals = np.concatenate([b.obj[b.obj != 0] for b in m.var_blocks.values()])
+        for b in m.var_blocks.values():
+            b.obj[:] = 0.0
+        level = m.add_vars("budget_level", 1, lb=0.0, obj=1.0, keys=lambda: [(resource,)],
+                           doc="L: the budget of the resource, the cheapest reaching the limit")
+        limit_row = m.add_rows("value_limit", 1, np.zeros(len(obj_cols), np.int64), obj_cols,
+                               obj_vals, keys=lambda: [("limit",)], doc="E(y, u) ≤ limit")
+        budget = m.row_blocks["budget"]
+        r_loc: list[Any] = []
+        c_loc: list[Any] = []
+        v_loc: list[Any] = []
+        for k, (row, mult) in enumerate(sorted(rows.items())):
+            mine = budget.rows == row
+            r_loc += [np.full(int(mine.sum()), k), [k]]
+            c_loc += [budget.cols[mine], [level.start]]
+            v_loc += [budget.vals[mine], [-mult]]
+            budget.hi[row] = np.inf  # restated below against L
+        m.add_rows("budget_level_rows", len(rows), np.concatenate(r_loc),
+                   np.concatenate(c_loc), np.concatenate(v_loc), hi=0.0,
+                   keys=lambda: [(ids[r],) for r in sorted(rows)],
+                   doc="spend_k(y) − m_k L ≤ 0")
+        # a binary a feasibility tolerance above 0 buys its products' share of the value
+        # for a budget of that tolerance × its cost: with HiGHS's 1e-6 the level came out
+        # as 2e-6 on a 3-year test horizon, and a frontier stepped there for ever.
+        # Integral to 1e-9, and the level is what the rounded schedule needs (below).
+        tight = {"mip_feasibility_tolerance": 1e-9, **options.extra}
+        self.session = open_session(m, options.replace(extra=tight))
+        self.limit_row = np.array([limit_row.start], np.int64)
+        self.x_start = milp.x_start
+
+    def cheapest(self, limit: float) -> _Cheapest:
+        self.session.set_row_bounds(self.limit_row, np.array([-np.inf]), np.array([limit]))
+        raw = self.session.solve()
+        if raw.termination == Termination.INFEASIBLE:
+            return _Cheapest(None, None, True)
+        if raw.objective is None or raw.values is None:
+            return _Cheapest(None, raw.bound, False)
+        # the level the cheapest schedule needs, summed exactly (the MILP's L may sit a
+        # feasibility tolerance below it)
+        net = self.problem.net
+        x = np.round(raw.values[self.x_start:self.x_start + net.n_binaries])
+        spend = net.binary_cost.T @ x
+        found = float(max(spend[r] / mult for r, mult in self.rows.items()))
+        return _Cheapest(found, raw.bound, raw.status == SolutionStatus.OPTIMAL)
 
 
 def _problem_for(inst: Instance, resource: str):
@@ -189,7 +204,7 @@ def cheapest_horizon_budget(inst: Instance, resource: str, reduction: float,
     problem = _problem_for(inst, resource)
     reference = _reference(problem, options)
     limit = (1.0 - reduction) * reference
-    found = _cheapest_level(problem, resource, limit, options)
+    found = _BudgetLevel(problem, resource, options).cheapest(limit)
     schedule = None if found.level is None else \
         _certified_at(inst, resource, found.level, limit, options)
     return HorizonTarget(inst.name, resource, reduction, reference, limit, found.level,
@@ -231,7 +246,7 @@ def horizon_frontier(inst: Instance, resource: str, lo: float, hi: float,
                      progress: Callable[[int, float], None] | None = None) -> HorizonFrontier:
     """Every step of the optimal discounted value over budgets [lo, hi] of ``resource``:
     the optimal schedule at lo, then repeatedly the cheapest budget whose schedule is worth
-    less than the last step's value by more than the tolerance (``_cheapest_level``) and
+    less than the last step's value by more than the tolerance (``_BudgetLevel``) and
     the optimal schedule there, until that budget passes hi or no budget does better. The
     value between two step budgets lies within the tolerance of the earlier step's
     (docs/model.md §14)."""
@@ -242,12 +257,13 @@ def horizon_frontier(inst: Instance, resource: str, lo: float, hi: float,
     problem = _problem_for(inst, resource)
     tol = 1e-6 * max(1.0, abs(_reference(problem, options)))
     steps = [(lo, solve_horizon(inst, options, budgets={resource: lo}))]
+    levels = _BudgetLevel(problem, resource, options)
     proven = True
     while True:
         if progress is not None:
             progress(len(steps), steps[-1][0])
         value = steps[-1][1].objective_after
-        found = _cheapest_level(problem, resource, value - tol, options)
+        found = levels.cheapest(value - tol)
         proven = proven and found.optimal
         if found.level is None or found.level > hi:
             break
