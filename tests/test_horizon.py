@@ -962,6 +962,8 @@ def test_target_over_a_horizon_from_the_command_line(tmp_path):
     assert data["kind"] == "horizon-target" and data["reached"] and data["optimal"]
     assert data["schedule"]["objective_after"] <= data["limit"] + 1e-6 * data["reference"]
     assert data["bound"] <= data["budget"] + 1e-6
+    assert data["value_unit"]["name"] == "value units"  # the discounted sum's unit
+    assert "value units" in out.output.splitlines()[0]
     # a commodity target, or a budget of one period, is refused with the reason
     bad = CliRunner().invoke(main, ["target", str(path), "--horizon", "-r", rid,
                                     "--reduce", "fentanyl", "50%"])

@@ -611,13 +611,9 @@ def frontier(ctx: Ctx, resource: str, start: float, stop, pieces: int, json_path
     emit.summary(render_frontier(result, Units.of(inst)))
 
 
-def _frontier_horizon(ctx: Ctx, resource: str, start: float, stop, json_path) -> None:
-    """``frontier --horizon`` (``planning.horizon_target.horizon_frontier``)."""
-    from ..planning.horizon_target import horizon_frontier
-    from ..report.horizon import render_horizon_frontier
-
-    emit = Emit(json_path, ctx.quiet)
-    outputs = OutputSet(emit.file)
+def _horizon_instance(ctx: Ctx, resource: str):
+    """The instance of a horizon target or frontier, checked: it has a horizon, and
+    ``resource`` is a resource (its budget every period) or ``RESOURCE@total``."""
     ctx.open()
     inst = ctx.instance()
     if inst.horizon is None:
@@ -626,6 +622,17 @@ def _frontier_horizon(ctx: Ctx, resource: str, start: float, stop, json_path) ->
     if resource.partition("@")[2] not in ("", "total"):
         raise click.BadParameter("give RESOURCE (every period) or RESOURCE@total",
                                  param_hint="--resource")
+    return inst
+
+
+def _frontier_horizon(ctx: Ctx, resource: str, start: float, stop, json_path) -> None:
+    """``frontier --horizon`` (``planning.horizon_target.horizon_frontier``)."""
+    from ..planning.horizon_target import horizon_frontier
+    from ..report.horizon import render_horizon_frontier
+
+    emit = Emit(json_path, ctx.quiet)
+    outputs = OutputSet(emit.file)
+    inst = _horizon_instance(ctx, resource)
     if stop is None or stop <= start:
         raise click.BadParameter("a horizon frontier needs --to above --from",
                                  param_hint="--to")
@@ -734,14 +741,7 @@ def _target_horizon(ctx: Ctx, reduce_: tuple[tuple[str, str], ...], resource: st
         raise click.BadParameter(str(exc), param_hint="--reduce") from None
     emit = Emit(json_path, ctx.quiet)
     outputs = OutputSet(emit.file)
-    ctx.open()
-    inst = ctx.instance()
-    if inst.horizon is None:
-        raise click.UsageError(f"{inst.path} has no 'horizon' section")
-    _check_resource(inst, resource.partition("@")[0])
-    if resource.partition("@")[2] not in ("", "total"):
-        raise click.BadParameter("give RESOURCE (every period) or RESOURCE@total",
-                                 param_hint="--resource")
+    inst = _horizon_instance(ctx, resource)
     with ctx.progress.solving("target (horizon)"):
         result = cheapest_horizon_budget(inst, resource, reduction, ctx.options)
     text = result.to_json()

@@ -30,8 +30,9 @@ from ..compile.network import Plan
 from ..errors import SolveError, UsageError
 from ..formulation import DualValue
 from ..instance.model import Instance
+from ..instance.units import Unit, Units
 from ..options import Objective, SolutionStatus, SolveOptions, Termination, Tie
-from ..results.horizon import HorizonResult
+from ..results.horizon import HorizonResult, summed_unit
 from ..solvers.base import open_session
 
 
@@ -51,6 +52,8 @@ class HorizonTarget:
     optimal: bool
     schedule: HorizonResult | None
     seconds: float
+    value_unit: Unit = Unit()  # of reference and limit (the discounted sum)
+    budget_unit: Unit = Unit()  # of budget and bound
 
     @property
     def reached(self) -> bool:
@@ -62,7 +65,8 @@ class HorizonTarget:
                 "limit": self.limit, "reached": self.reached, "budget": self.budget,
                 "bound": self.bound, "optimal": self.optimal,
                 "schedule": None if self.schedule is None else self.schedule.to_dict(),
-                "seconds": self.seconds}
+                "seconds": self.seconds, "value_unit": self.value_unit.to_dict(),
+                "budget_unit": self.budget_unit.to_dict()}
 
     def to_json(self) -> str:
         from ..results.types import _clean
@@ -186,6 +190,17 @@ def _certified_at(inst: Instance, resource: str, level: float, limit: float,
     return schedule
 
 
+def _units(inst: Instance, resource: str) -> tuple[Unit, Unit]:
+    """(the discounted value's unit, the budget's): per-period rates summed over the
+    periods for the value and for a ``b@total`` budget (``results.horizon.summed_unit``)."""
+    assert inst.horizon is not None
+    units = Units.of(inst)
+    rid, _, where = resource.partition("@")
+    budget = units.resource(rid)
+    return (summed_unit(units.value, inst.horizon.unit),
+            summed_unit(budget, inst.horizon.unit) if where == "total" else budget)
+
+
 def _reference(problem, options: SolveOptions) -> float:
     from ..pipeline import evaluator_for
 
@@ -208,7 +223,8 @@ def cheapest_horizon_budget(inst: Instance, resource: str, reduction: float,
     schedule = None if found.level is None else \
         _certified_at(inst, resource, found.level, limit, options)
     return HorizonTarget(inst.name, resource, reduction, reference, limit, found.level,
-                         found.bound, found.optimal, schedule, time.perf_counter() - t0)
+                         found.bound, found.optimal, schedule, time.perf_counter() - t0,
+                         *_units(inst, resource))
 
 
 @dataclass(frozen=True)
@@ -225,11 +241,15 @@ class HorizonFrontier:
     proven: bool  # every step's budget-level MILP proven
     tolerance: float
     seconds: float
+    value_unit: Unit = Unit()
+    budget_unit: Unit = Unit()
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "horizon-frontier", "instance": self.instance,
                 "resource": self.resource, "from": self.lo, "to": self.hi,
                 "proven": self.proven, "tolerance": self.tolerance, "seconds": self.seconds,
+                "value_unit": self.value_unit.to_dict(),
+                "budget_unit": self.budget_unit.to_dict(),
                 "steps": [{"budget": b, "value": r.objective_after, "bound": r.bound,
                            "optimal": r.optimal, "schedule": r.to_dict()}
                           for b, r in self.steps]}
@@ -270,7 +290,7 @@ def horizon_frontier(inst: Instance, resource: str, lo: float, hi: float,
         level = max(found.level, steps[-1][0])
         steps.append((level, _certified_at(inst, resource, level, value - tol, options)))
     return HorizonFrontier(inst.name, resource, lo, hi, tuple(steps), proven, tol,
-                           time.perf_counter() - t0)
+                           time.perf_counter() - t0, *_units(inst, resource))
 
 
 __all__ = ["HorizonFrontier", "HorizonTarget", "cheapest_horizon_budget", "horizon_frontier"]

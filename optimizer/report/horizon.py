@@ -155,23 +155,22 @@ def _static_lines(best: HorizonResult, static: HorizonResult) -> str:
 def render_horizon_target(t: Any, *, width: int = 120) -> str:
     """``interdict target --horizon`` (``planning.horizon_target.HorizonTarget``): the
     cheapest budget, its proof, and the certified optimal schedule at that budget."""
-    where = ("over the horizon" if t.resource.endswith("@total")
-             else "in every period")
+    v, b = t.value_unit, t.budget_unit
+    where = "over the horizon" if t.resource.endswith("@total") else "in every period"
     head = (f"Target    discounted value reduced by {pct(t.reduction)}: at most "
-            f"{number(t.limit)} (no action: {number(t.reference)})\n")
+            f"{quantity(t.limit, v)} (no action: {quantity(t.reference, v)})\n")
     if not t.reached:
         if t.optimal:
             return head + (f"Result    NOT REACHABLE: no schedule within the other budgets "
                            f"reaches it, whatever the {t.resource} budget {where}\n")
         return head + (f"Result    not settled: the solver stopped before finding a schedule "
                        f"that reaches it (bound on the {t.resource} budget: "
-                       f"{number(t.bound)})\n")
-    proof = ("proven cheapest" if t.optimal else
-             f"not proven cheapest: the solver stopped (bound {number(t.bound)})")
-    lines = head + (f"Budget    {t.resource} = {number(t.budget)} {where} ({proof}; bound "
-                    f"{number(t.bound)})\n"
-                    f"The optimal schedule at that budget:\n")
-    return lines + render_horizon(t.schedule, width=width)
+                       f"{quantity(t.bound, b)})\n")
+    proof = "proven cheapest" if t.optimal else "not proven cheapest: the solver stopped"
+    return head + (f"Budget    {t.resource} = {quantity(t.budget, b)} {where} ({proof}; bound "
+                   f"{quantity(t.bound, b)})\n"
+                   f"The optimal schedule at that budget:\n") + render_horizon(t.schedule,
+                                                                               width=width)
 
 
 def render_horizon_frontier(f: Any, *, width: int = 120) -> str:
@@ -181,17 +180,20 @@ def render_horizon_frontier(f: Any, *, width: int = 120) -> str:
     con = _console(buf, width)
     where = "over the horizon" if f.resource.endswith("@total") else "in every period"
     con.print(f"Frontier  discounted smuggler's value as the {f.resource} budget {where} grows "
-              f"from {number(f.lo)} to {number(f.hi)}: {len(f.steps)} step(s), "
+              f"from {quantity(f.lo, f.budget_unit)} to {quantity(f.hi, f.budget_unit)}: "
+              f"{len(f.steps)} step(s), "
               + ("each step proven (the cheapest budget for a better value, and the optimal "
                  "schedule at it)" if f.proven else "NOT every step proven (a solver stopped)"))
     table = Table(title=None)
-    for name in ("budget from", "to", "value", "status", "schedule (action@start: level)"):
-        table.add_column(name, justify="right" if name in ("budget from", "to", "value")
-                         else "left")
+    for name in (header("budget from", f.budget_unit), "to",
+                 header("value", f.value_unit), "status", "schedule (action@start: level)"):
+        table.add_column(name, justify="left" if name.startswith(("status", "schedule"))
+                         else "right")
     for k, (budget, r) in enumerate(f.steps):
         upto = f.steps[k + 1][0] if k + 1 < len(f.steps) else f.hi
         starts = ", ".join(f"{a}: {lv}" for a, lv in r.plan.levels) or "no action"
-        table.add_row(number(budget), number(upto), quantity(r.objective_after, r.total_unit),
+        table.add_row(amount(budget, f.budget_unit), amount(upto, f.budget_unit),
+                      amount(r.objective_after, f.value_unit),
                       "optimal" if r.optimal else f"gap {_gap(r.gap)}", starts)
     con.print(table)
     return buf.getvalue()
