@@ -639,8 +639,8 @@ def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = 
     scale = max(1.0, abs(baseline.objective))
     t_base = time.perf_counter()
     deadline = Deadline.of(options, started=t_start)
-    restriction = _programmes_of_first_period(problem, options, deadline, budgets=budgets,
-                                              risk=risk, alpha=alpha)
+    restriction = _programmes_of_first_period(problem, options, deadline, risk=risk,
+                                              alpha=alpha)
     solved = solve_formulation(problem, DualValue(), options, write_model,
                                deadline=deadline, restriction=restriction)
     t_solved = time.perf_counter()
@@ -656,7 +656,6 @@ def solve_horizon(source: Instance | str | Path, options: SolveOptions | None = 
 
 
 def _programmes_of_first_period(problem, options: SolveOptions, deadline: Deadline, *,
-                                budgets: Mapping[str, float] | None,
                                 risk: Risk | str | None, alpha: float | None,
                                 ) -> dict[int, float] | None:
     """The restriction that finds the horizon MILP's first schedule: the best first-period
@@ -664,18 +663,16 @@ def _programmes_of_first_period(problem, options: SolveOptions, deadline: Deadli
     funded from the first period and no other programme started
     (``studies.horizon.programme_restriction``). None with a single period (the
     restriction would be the whole problem) or without programmes."""
-    from .studies.horizon import one_period_instance, programme_restriction
+    from .studies.horizon import programme_restriction, solve_first_period
 
     if len(problem.labels) < 2:
         return None
-    inst = problem.instance
-    per0 = {r.id: float(problem.per_period[i, 0]) for i, r in enumerate(inst.resources)}
     left = deadline.for_solver()
     with mip_progress(None):  # its incumbent and bound are one period's, not the horizon's
-        first = solve(one_period_instance(inst),
-                      options.replace(time_limit=None if left is None
-                                      else RESTRICTED_SHARE * left),
-                      budgets=per0, risk=risk, alpha=alpha)
+        first = solve_first_period(
+            problem, options.replace(time_limit=None if left is None
+                                     else RESTRICTED_SHARE * left),
+            risk=risk, alpha=alpha)
     return programme_restriction(problem, first.plan) or None
 
 

@@ -23,7 +23,7 @@ from ..compile.horizon import HorizonProblem, build_horizon_problem
 from ..compile.network import Plan
 from ..instance.horizon import period_instance
 from ..instance.model import Action, Instance, Timing
-from ..options import SolutionStatus, SolveOptions, Termination
+from ..options import Risk, SolutionStatus, SolveOptions, Termination
 from ..results.horizon import HorizonResult, horizon_result
 from ..results.types import InterdictionResult
 from ..solvers.base import RawSolution
@@ -183,15 +183,24 @@ def repeat_one_period(inst: Instance, options: SolveOptions | None = None, *,
                       risk: str | None = None, alpha: float | None = None) -> RepeatedPlan:
     """Solve the first period alone (its data and budgets, no timing), then fund that plan
     every period of the horizon (``repeated_schedule``) and certify it there."""
-    from ..pipeline import solve
-
     problem = build_horizon_problem(inst, risk=risk, alpha=alpha, budgets=budgets)
-    first = one_period_instance(inst)
-    per0 = {r.id: float(problem.per_period[i, 0]) for i, r in enumerate(inst.resources)}
-    one = solve(first, options, budgets=per0, risk=risk, alpha=alpha)
+    one = solve_first_period(problem, options, risk=risk, alpha=alpha)
     return RepeatedPlan(one, evaluate_schedule(problem, repeated_schedule(problem, one.plan),
                                                options))
 
 
+def solve_first_period(problem: HorizonProblem, options: SolveOptions | None = None, *,
+                       risk: Risk | str | None = None, alpha: float | None = None
+                       ) -> InterdictionResult:
+    """The best plan of the horizon's first period alone: its data and its budgets (with
+    any override ``problem`` was built with), no timing; solved and certified."""
+    from ..pipeline import solve
+
+    inst = problem.instance
+    per0 = {r.id: float(problem.per_period[i, 0]) for i, r in enumerate(inst.resources)}
+    return solve(one_period_instance(inst), options, budgets=per0, risk=risk, alpha=alpha)
+
+
 __all__ = ["RepeatedPlan", "describe_start", "evaluate_schedule", "one_period_instance",
-           "programme_restriction", "repeat_one_period", "repeated_schedule", "timing_words"]
+           "programme_restriction", "repeat_one_period", "repeated_schedule", "solve_first_period",
+           "timing_words"]
